@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything installs into .venv/ (idempotent).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+PORT   ?= 7860
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install install-test run test lint format clean
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# CPU torch first (a small wheel); unpinned torch would pull GBs of CUDA packages.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e .
+	touch $@
+
+install-test: $(TSTAMP)
+
+$(TSTAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+run: install
+	$(BIN)/qa-bot ingest seeds/ --index indexes/default --quiet
+	$(BIN)/qa-bot serve --index indexes/default --host 127.0.0.1 --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check qa_bot tests
+	$(BIN)/ruff format --check qa_bot tests
+
+format: install-test
+	$(BIN)/ruff format qa_bot tests
+	$(BIN)/ruff check --fix qa_bot tests
+
+clean:
+	rm -rf $(VENV) indexes/*/ .pytest_cache

@@ -1,0 +1,52 @@
+"""qa-bot: ask questions about news articles, get short answers quoted from them with exact citations.
+
+``import qa_bot`` stays light: torch, sentence-transformers, spaCy, Chroma and Gradio load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from qa_bot.errors import (
+    IndexUnavailable,
+    IngestError,
+    InvalidInput,
+    LLMUnavailable,
+    ModelUnavailable,
+    QABotError,
+)
+from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Document, IngestReport
+
+if TYPE_CHECKING:
+    from qa_bot.bot import QABot, answer
+    from qa_bot.config import Settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ABSTAIN_TEXT",
+    "Answer",
+    "Citation",
+    "Document",
+    "IndexUnavailable",
+    "IngestError",
+    "IngestReport",
+    "InvalidInput",
+    "LLMUnavailable",
+    "ModelUnavailable",
+    "QABot",
+    "QABotError",
+    "Settings",
+    "__version__",
+    "answer",
+]
+
+_LAZY = {"QABot": "qa_bot.bot", "answer": "qa_bot.bot", "Settings": "qa_bot.config"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'qa_bot' has no attribute {name!r}")

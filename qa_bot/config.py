@@ -1,0 +1,77 @@
+"""Every knob in one place: explicit arguments > ``QA_BOT_*`` environment variables > defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from qa_bot.errors import InvalidInput
+
+__all__ = ["DEFAULT_INDEX_DIR", "SEED_ARTICLE", "Settings"]
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INDEX_DIR = "indexes/default"
+SEED_ARTICLE = PACKAGE_ROOT / "seeds" / "000_63f53ac7bfb7b5fd.txt"
+ENV_PREFIX = "QA_BOT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings. Build with :meth:`Settings.load` to honour ``QA_BOT_<FIELD>`` env vars."""
+
+    index_dir: str = DEFAULT_INDEX_DIR
+    #: Chunking: greedy packing of whole sentences up to this many characters, with sentence overlap.
+    chunk_max_chars: int = 600
+    chunk_overlap_sentences: int = 1
+    #: Retrieval: passages handed to the answerer, candidates fetched from each side, RRF constant.
+    k: int = 4
+    fetch_k: int = 20
+    rrf_k: int = 60
+    #: Answering: below this confidence the bot says "The article doesn't say."
+    abstain_threshold: float = 0.35
+    #: Input limits.
+    max_question_chars: int = 2000
+    max_file_bytes: int = 5_000_000
+    embed_batch_size: int = 64
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Defaults, then env vars, then the non-``None`` keyword arguments."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw.strip() != "":
+                values[f.name] = _parse(f.name, raw, type(getattr(cls, f.name)))
+        unknown = set(overrides) - {f.name for f in fields(cls)}
+        if unknown:
+            raise InvalidInput(f"Unknown setting(s): {', '.join(sorted(unknown))}")
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def with_(self, **changes: Any) -> Settings:
+        settings = replace(self, **changes)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        positive = ("chunk_max_chars", "k", "fetch_k", "rrf_k", "max_question_chars", "max_file_bytes")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise InvalidInput(f"Setting {name} must be positive, got {getattr(self, name)!r}")
+        if self.chunk_overlap_sentences < 0:
+            raise InvalidInput("Setting chunk_overlap_sentences must be >= 0")
+        if not 0.0 <= self.abstain_threshold <= 1.0:
+            raise InvalidInput("Setting abstain_threshold must be between 0 and 1")
+
+
+def _parse(name: str, raw: str, kind: type) -> Any:
+    try:
+        if kind is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        return kind(raw)
+    except ValueError:
+        raise InvalidInput(f"Environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}")

@@ -1,0 +1,179 @@
+"""Ingest stage: load files or text, clean them to canonical text, split sentences, chunk with offsets.
+
+Pure functions, no storage. Every offset refers to the canonical text, which is what the store keeps, so a
+citation can always be checked with ``document.text[start:end]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from qa_bot.errors import IngestError
+from qa_bot.types import Chunk, Document
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "chunk_document",
+    "clean_text",
+    "load_paths",
+    "make_document",
+    "read_text_file",
+    "split_sentences",
+]
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+
+# Horizontal whitespace of every kind (U+00A0 runs from scraped pages included) collapses to one space.
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+# Scraped pages glue a headline to the caption after it: "... before Israel massacreU.S. Secretary ...".
+# A lowercase word running straight into a dotted abbreviation starts a new line.
+_GLUE_ABBREVIATION = re.compile(r"(?<=[a-z]{2})(?=(?:[A-Z]\.){2,})")
+# "(AP Photo/Yousef Masoud)Gazans" or "end.The": a missing space after a closing bracket or full stop.
+_GLUE_SENTENCE = re.compile(r"(?<=[a-z][.!?)\]])(?=[A-Z][a-z])")
+
+
+def clean_text(raw: str) -> str:
+    """Canonical text: NFC, one space between words, lines kept, blank-line runs collapsed, glue split.
+
+    Curly quotes, dashes and other punctuation are kept as they are.
+    """
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    text = _GLUE_ABBREVIATION.sub("\n", text)
+    text = _GLUE_SENTENCE.sub(" ", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines)
+    return _BLANK_RUNS.sub("\n\n", text).strip()
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def make_document(raw_text: str, title: str | None = None, source: str = "") -> Document:
+    """Clean ``raw_text`` into a :class:`Document`; ``doc_id`` is a hash of the canonical text."""
+    if not isinstance(raw_text, str):
+        raise IngestError("Article text must be a string.")
+    text = clean_text(raw_text)
+    if not text:
+        raise IngestError(f"{source or 'The article'} is empty: nothing to ingest.")
+    title = clean_text(title or "").replace("\n", " ") or _guess_title(text, source)
+    return Document(doc_id=_hash(text)[:16], title=title, text=text, source=source)
+
+
+def _guess_title(text: str, source: str) -> str:
+    first = text.split("\n", 1)[0].lstrip("# ").strip()
+    if 0 < len(first) <= 120 and not first.endswith((".", ")")):
+        return first
+    if source:
+        return Path(source).stem
+    return first[:80] + ("…" if len(first) > 80 else "")
+
+
+def read_text_file(path: Path, max_bytes: int) -> str:
+    """Read one UTF-8 text file, refusing what is not an article with a clear message."""
+    if not path.exists():
+        raise IngestError(f"No such file or directory: {path}")
+    if not path.is_file():
+        raise IngestError(f"Not a regular file: {path}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise IngestError(f"{path} is {size:,} bytes, over the {max_bytes:,}-byte limit.")
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise IngestError(f"{path} looks like a binary file, not text.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path} is not valid UTF-8 text (byte {exc.start}).") from None
+    if not text.strip():
+        raise IngestError(f"{path} is empty: nothing to ingest.")
+    return text
+
+
+def load_paths(paths: Iterable[str | Path], *, max_bytes: int = 5_000_000) -> list[Document]:
+    """Load ``.txt``/``.md`` files and directories of them (sorted, recursive) as documents.
+
+    Everything is read and validated before anything is returned, so one bad file stops the whole call
+    before the index is touched.
+    """
+    files: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            if not found:
+                raise IngestError(f"{path} holds no {'/'.join(SUPPORTED_SUFFIXES)} files.")
+            files.extend(found)
+        elif path.exists() and path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise IngestError(f"{path}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)}).")
+        else:
+            files.append(path)
+    if not files:
+        raise IngestError("No files given.")
+    return [make_document(read_text_file(f, max_bytes), source=str(f)) for f in files]
+
+
+def split_sentences(text: str, nlp: Any) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` of ``text``. Line breaks always end a sentence."""
+    lines: list[tuple[int, str]] = []
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip():
+            lines.append((offset, line))
+        offset += len(line) + 1
+    spans: list[tuple[int, int]] = []
+    with nlp.select_pipes(enable=[p for p in ("tok2vec", "parser") if p in nlp.pipe_names]):
+        for (line_start, _), doc in zip(lines, nlp.pipe(line for _, line in lines), strict=True):
+            for sent in doc.sents:
+                s, e = sent.start_char, sent.end_char
+                while s < e and sent.doc.text[s].isspace():
+                    s += 1
+                while e > s and sent.doc.text[e - 1].isspace():
+                    e -= 1
+                if e > s:
+                    spans.append((line_start + s, line_start + e))
+    return spans
+
+
+def chunk_document(
+    document: Document,
+    sentences: Sequence[tuple[int, int]],
+    *,
+    max_chars: int = 600,
+    overlap: int = 1,
+) -> list[Chunk]:
+    """Pack whole sentences into chunks of at most ``max_chars`` (a longer sentence is a chunk alone),
+    each next chunk repeating the last ``overlap`` sentences of the one before."""
+    chunks: list[Chunk] = []
+    i = 0
+    n = len(sentences)
+    while i < n:
+        j = i + 1
+        while j < n and sentences[j][1] - sentences[i][0] <= max_chars:
+            j += 1
+        start, end = sentences[i][0], sentences[j - 1][1]
+        text = document.text[start:end]
+        chunks.append(
+            Chunk(
+                chunk_id=_hash(document.doc_id, str(start), str(end), text)[:32],
+                doc_id=document.doc_id,
+                title=document.title,
+                start=start,
+                end=end,
+                text=text,
+            )
+        )
+        if j >= n:
+            break
+        i = max(i + 1, j - overlap)
+    return chunks

@@ -1,0 +1,278 @@
+"""Store stage: Chroma (embedded ``PersistentClient``, cosine space) plus an in-memory BM25 lexical index.
+
+Two Chroma collections live in the index directory:
+
+- ``qa_bot_chunks``: one record per chunk: embedding, chunk text, ``{doc_id, title, start, end}``;
+- ``qa_bot_documents``: one record per article: the full canonical text and ``{title, source, n_chunks}``.
+  Chroma needs a vector per record; these carry a constant 1-d placeholder and are never searched by vector.
+
+A document record is written only after all its chunks, so a document that is listed is complete; chunks of
+an unlisted document (an interrupted ingest) are removed before the next write. Chunk ids are content hashes,
+so writing the same article twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa_bot.errors import IndexUnavailable, QABotError
+from qa_bot.types import Chunk, Document
+
+if TYPE_CHECKING:
+    from qa_bot.models import Embedder
+
+__all__ = ["INDEX_MARKER", "LexicalIndex", "Store", "tokenize"]
+
+log = logging.getLogger(__name__)
+
+INDEX_MARKER = "qa_bot_index.json"
+INDEX_FORMAT = 1
+CHUNKS = "qa_bot_chunks"
+DOCUMENTS = "qa_bot_documents"
+_PAGE = 5000
+_WORD = re.compile(r"\w+", re.UNICODE)
+_EXTRA_STOP = frozenset(
+    "who whom whose what which when where why how did does do done doing he him his she her hers they them their"
+    " theirs we us our you your i me my it its".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> tuple[Any, frozenset[str]]:
+    import Stemmer
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN) | _EXTRA_STOP
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase English word stems without stop words (the lexical index's tokens)."""
+    stemmer, stop = _analyzer()
+    return stemmer.stemWords([w for w in _WORD.findall(text.lower()) if w not in stop])
+
+
+class LexicalIndex:
+    """BM25 (``bm25s``) over chunk texts, rebuilt from the chunks whenever they change."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        import bm25s
+
+        self.chunks = list(chunks)
+        self._bm25 = None
+        self._vocab: dict[str, int] = {}
+        if self.chunks:
+            corpus = [tokenize(c.text) or ["\x00"] for c in self.chunks]
+            self._bm25 = bm25s.BM25()
+            ids = [[self._vocab.setdefault(t, len(self._vocab)) for t in doc] for doc in corpus]
+            self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab), show_progress=False)
+
+    def search(self, query: str, n: int, allowed: Callable[[Chunk], bool] | None = None) -> list[tuple[Chunk, float]]:
+        if self._bm25 is None:
+            return []
+        tokens = [self._vocab[t] for t in tokenize(query) if t in self._vocab]
+        if not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        order = scores.argsort()[::-1]
+        out: list[tuple[Chunk, float]] = []
+        for i in order:
+            if scores[i] <= 0 or len(out) >= n:
+                break
+            chunk = self.chunks[int(i)]
+            if allowed is None or allowed(chunk):
+                out.append((chunk, float(scores[i])))
+        return out
+
+
+class Store:
+    """A persistent qa-bot index in ``index_dir`` (created when missing or empty)."""
+
+    def __init__(self, index_dir: str | os.PathLike[str], embedder: Embedder | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self._embedder = embedder
+        self._lock = threading.RLock()
+        self._lexical: LexicalIndex | None = None
+        self._check_dir()
+        try:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            self._client = chromadb.PersistentClient(
+                path=str(self.index_dir), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+            self._chunks = self._client.get_or_create_collection(
+                CHUNKS, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+            self._documents = self._client.get_or_create_collection(DOCUMENTS, embedding_function=None)
+        except QABotError:
+            raise
+        except Exception as exc:
+            raise IndexUnavailable(f"Cannot open the index at {self.index_dir}: {exc}") from exc
+        self._write_marker()
+
+    # -- opening -----------------------------------------------------------------------------------------
+    def _check_dir(self) -> None:
+        d = self.index_dir
+        if d.exists() and not d.is_dir():
+            raise IndexUnavailable(f"{d} is a file, not an index directory.")
+        marker = d / INDEX_MARKER
+        if d.is_dir() and any(d.iterdir()):
+            if not marker.is_file():
+                raise IndexUnavailable(
+                    f"{d} is not a qa-bot index (it has files but no {INDEX_MARKER}); use a new or empty directory."
+                )
+            try:
+                info = json.loads(marker.read_text("utf-8"))
+            except (OSError, ValueError) as exc:
+                raise IndexUnavailable(f"{marker} is unreadable: {exc}") from exc
+            if info.get("format") != INDEX_FORMAT:
+                raise IndexUnavailable(f"{d} has index format {info.get('format')!r}; this qa-bot reads {INDEX_FORMAT}.")
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IndexUnavailable(f"Cannot create the index directory {d}: {exc.strerror or exc}") from exc
+
+    def _write_marker(self) -> None:
+        from qa_bot.models import EMBEDDING_MODEL_NAME
+
+        marker = self.index_dir / INDEX_MARKER
+        if not marker.exists():
+            try:
+                marker.write_text(json.dumps({"format": INDEX_FORMAT, "embedding_model": EMBEDDING_MODEL_NAME}) + "\n")
+            except OSError as exc:
+                raise IndexUnavailable(f"Cannot write to the index directory {self.index_dir}: {exc}") from exc
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from qa_bot.models import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def count(self) -> int:
+        """Number of stored chunks."""
+        return self._chunks.count()
+
+    def has_document(self, doc_id: str) -> bool:
+        return bool(self._documents.get(ids=[doc_id], include=[])["ids"])
+
+    def document(self, doc_id: str) -> Document:
+        got = self._documents.get(ids=[doc_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            raise KeyError(doc_id)
+        meta = got["metadatas"][0] or {}
+        return Document(doc_id=doc_id, title=str(meta.get("title", "")), text=got["documents"][0], source=str(meta.get("source", "")))
+
+    def documents(self) -> list[dict[str, Any]]:
+        """One summary per stored article: ``doc_id``, ``title``, ``source``, ``n_chunks``, ``n_chars``."""
+        got = self._documents.get(include=["metadatas"])
+        rows = [{"doc_id": i, **(m or {})} for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+        return sorted(rows, key=lambda r: (str(r.get("title", "")), r["doc_id"]))
+
+    def all_chunks(self) -> list[Chunk]:
+        out: list[Chunk] = []
+        offset = 0
+        while True:
+            got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            out.extend(_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+            if len(got["ids"]) < _PAGE:
+                return out
+            offset += _PAGE
+
+    # -- searching ---------------------------------------------------------------------------------------
+    def dense_search(self, query_embedding: Sequence[float], n: int, doc_ids: Sequence[str] | None = None) -> list[tuple[Chunk, float]]:
+        """Nearest chunks by cosine similarity (``1 - distance``), best first."""
+        total = self.count()
+        if total == 0:
+            return []
+        where = _where(doc_ids)
+        res = self._chunks.query(
+            query_embeddings=[list(map(float, query_embedding))],
+            n_results=min(n, total),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (_to_chunk(i, t, m), 1.0 - float(d))
+            for i, t, m, d in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True)
+        ]
+
+    def lexical_search(self, query: str, n: int, doc_ids: Sequence[str] | None = None) -> list[tuple[Chunk, float]]:
+        """Best chunks by BM25, best first."""
+        with self._lock:
+            if self._lexical is None:
+                self._lexical = LexicalIndex(self.all_chunks())
+            lexical = self._lexical
+        allowed = None if not doc_ids else (lambda c, ids=frozenset(doc_ids): c.doc_id in ids)
+        return lexical.search(query, n, allowed)
+
+    # -- writing -----------------------------------------------------------------------------------------
+    def add_document(self, document: Document, chunks: Sequence[Chunk], *, show_progress: bool = False) -> int:
+        """Store a document and its chunks; returns the number of chunks written (0 if already stored)."""
+        with self._lock:
+            if self.has_document(document.doc_id):
+                return 0
+            self._remove_orphans()
+            if chunks:
+                embeddings = self.embedder.embed([c.text for c in chunks], show_progress=show_progress)
+                self._chunks.upsert(
+                    ids=[c.chunk_id for c in chunks],
+                    embeddings=[list(map(float, e)) for e in embeddings],
+                    documents=[c.text for c in chunks],
+                    metadatas=[{"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end} for c in chunks],
+                )
+            # Written last: a listed document is a complete document.
+            self._documents.upsert(
+                ids=[document.doc_id],
+                embeddings=[[1.0]],
+                documents=[document.text],
+                metadatas=[{"title": document.title, "source": document.source, "n_chunks": len(chunks), "n_chars": len(document.text)}],
+            )
+            self._lexical = None
+            return len(chunks)
+
+    def delete_document(self, doc_id: str) -> bool:
+        with self._lock:
+            existed = self.has_document(doc_id)
+            self._documents.delete(ids=[doc_id])
+            self._chunks.delete(where={"doc_id": doc_id})
+            self._lexical = None
+            return existed
+
+    def _remove_orphans(self) -> None:
+        """Drop chunks whose document record is missing (left by an interrupted ingest)."""
+        known = set(self._documents.get(include=[])["ids"])
+        got = self._chunks.get(include=["metadatas"])
+        orphans = [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if (m or {}).get("doc_id") not in known]
+        if orphans:
+            log.warning("Removing %d chunk(s) left by an interrupted ingest", len(orphans))
+            self._chunks.delete(ids=orphans)
+
+
+def _where(doc_ids: Sequence[str] | None) -> dict[str, Any] | None:
+    if not doc_ids:
+        return None
+    ids = list(doc_ids)
+    return {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
+
+
+def _to_chunk(chunk_id: str, text: str, meta: dict[str, Any] | None) -> Chunk:
+    meta = meta or {}
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta.get("doc_id", "")),
+        title=str(meta.get("title", "")),
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        text=text,
+    )

@@ -1,0 +1,112 @@
+"""Frozen result types shared by every stage. Plain data: no behaviour beyond ``to_dict()``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "ABSTAIN_TEXT",
+    "Answer",
+    "Chunk",
+    "Citation",
+    "Document",
+    "IngestReport",
+    "Passage",
+]
+
+ABSTAIN_TEXT = "The article doesn't say."
+
+
+class _ToDict:
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class Document(_ToDict):
+    """One article in its canonical (cleaned) form. ``doc_id`` is a hash of ``text``."""
+
+    doc_id: str
+    title: str
+    text: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk(_ToDict):
+    """A sentence-aligned window of a document: ``text == document.text[start:end]``."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage(_ToDict):
+    """A retrieved chunk with its fused retrieval score (higher is better)."""
+
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation(_ToDict):
+    """A quoted passage of a stored document: ``document(doc_id).text[start:end] == text``."""
+
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer(_ToDict):
+    """The reply to one question.
+
+    ``text`` is a span of the cited article (``answer_start``/``answer_end`` into document ``doc_id``, lying
+    inside ``citations[0]``), or :data:`ABSTAIN_TEXT` when ``abstained`` is true; then ``citations`` is empty
+    and ``related`` holds the nearest passages.
+    """
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    related: tuple[Citation, ...] = ()
+    confidence: float = 0.0
+    doc_id: str | None = None
+    answer_start: int | None = None
+    answer_end: int | None = None
+    rewritten_question: str | None = None
+    latency_ms: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class IngestReport(_ToDict):
+    """What one ingest call did. ``added_documents == 0`` on a re-ingest of unchanged text."""
+
+    added_documents: int = 0
+    skipped_documents: int = 0
+    added_chunks: int = 0
+    doc_ids: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def unchanged(self) -> bool:
+        return self.added_documents == 0
+
+    def summary(self) -> str:
+        if self.unchanged:
+            return f"Nothing new: {self.skipped_documents} document(s) already indexed."
+        return (
+            f"Indexed {self.added_documents} document(s), {self.added_chunks} chunk(s)"
+            f" ({self.skipped_documents} already indexed) in {self.seconds:.1f}s."
+        )
