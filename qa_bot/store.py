@@ -16,20 +16,19 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa_bot.errors import IndexUnavailable, QABotError
+from qa_bot.text import tokenize
 from qa_bot.types import Chunk, Document
 
 if TYPE_CHECKING:
     from qa_bot.models import Embedder
 
-__all__ = ["INDEX_MARKER", "LexicalIndex", "Store", "tokenize"]
+__all__ = ["INDEX_MARKER", "LexicalIndex", "Store"]
 
 log = logging.getLogger(__name__)
 
@@ -38,25 +37,6 @@ INDEX_FORMAT = 1
 CHUNKS = "qa_bot_chunks"
 DOCUMENTS = "qa_bot_documents"
 _PAGE = 5000
-_WORD = re.compile(r"\w+", re.UNICODE)
-_EXTRA_STOP = frozenset(
-    "who whom whose what which when where why how did does do done doing he him his she her hers they them their"
-    " theirs we us our you your i me my it its".split()
-)
-
-
-@lru_cache(maxsize=1)
-def _analyzer() -> tuple[Any, frozenset[str]]:
-    import Stemmer
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN) | _EXTRA_STOP
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercase English word stems without stop words (the lexical index's tokens)."""
-    stemmer, stop = _analyzer()
-    return stemmer.stemWords([w for w in _WORD.findall(text.lower()) if w not in stop])
 
 
 class LexicalIndex:

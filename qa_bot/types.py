@@ -47,10 +47,11 @@ class Chunk(_ToDict):
 
 @dataclass(frozen=True)
 class Passage(_ToDict):
-    """A retrieved chunk with its fused retrieval score (higher is better)."""
+    """A retrieved chunk: fused (RRF) score, higher is better, and its dense cosine similarity."""
 
     chunk: Chunk
     score: float
+    similarity: float = 0.0
 
 
 @dataclass(frozen=True)

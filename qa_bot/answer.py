@@ -1,0 +1,597 @@
+"""Answer stage: pick a short span of the retrieved text that answers the question, or abstain.
+
+No text is generated: every answer is a span of a stored article, and its citation is the sentence holding it.
+
+1. The question is parsed (spaCy) into its wh-word, the answer type it expects (a person for *who*, a number
+   for *how many*, a place for *where* or *which city* ...), its content words and, when it has one, the verb and
+   the slot the wh-word fills ("who **denied** ..." asks for the subject of *deny*).
+2. Sentences of the retrieved passages are scored by how much of the question they contain (stems weighted by
+   part of speech, neighbouring sentences counting half) and by embedding similarity.
+3. Candidate spans in the best sentences (entities, noun chunks, numbers with their modifiers, quoted speech,
+   coordinated lists, proper-noun runs, and the filler of the asked-for slot of the matched verb) are scored by
+   sentence score, answer-type match, closeness to the matched question words, the dependency slot, and a
+   penalty for repeating the question.
+4. When the best score is low, a key name of the question is absent from the passages, or nothing of the
+   expected type exists, the answer is "The article doesn't say." with the nearest passages as ``related``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from qa_bot.text import STOP_WORDS, stem
+from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Passage
+
+__all__ = ["ExtractiveAnswerer", "QuestionInfo", "analyze_question"]
+
+WH_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
+PERSON = {"PERSON"}
+PERSON_WEAK = {"ORG", "NORP", "GPE", "PROPN"}
+PLACE = {"GPE", "LOC", "FAC"}
+DATE = {"DATE", "TIME"}
+NUMBER = {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}
+
+# The answer type that a "which/what <noun>" question asks for, by the noun's lemma.
+FOCUS_TYPES: dict[str, set[str]] = {}
+for _labels, _words in (
+    (
+        PERSON,
+        "person man woman leader president minister spokesman spokeswoman spokesperson ceo official author"
+        " researcher scientist physicist professor doctor king queen ruler emperor director founder writer actor"
+        " chairman chairwoman secretary general officer representative journalist photographer player coach"
+        " judge senator governor mayor chief executive lawyer ambassador commander son daughter father mother"
+        " wife husband brother sister duke count",
+    ),
+    (
+        {"ORG"},
+        "newspaper journal company organization organisation group agency firm university team party magazine"
+        " publication outlet paper network bank institution college school army force corporation union"
+        " committee council club court",
+    ),
+    (PLACE, "city country state nation region town place location area province capital continent island"),
+    (DATE, "year date day month century decade time period era season"),
+    ({"NORP"}, "nationality religion ethnicity"),
+    ({"LANGUAGE"}, "language"),
+    ({"PERCENT"}, "percentage percent proportion share"),
+    ({"MONEY"}, "price cost amount fee salary"),
+):
+    for _w in _words.split():
+        FOCUS_TYPES[_w] = set(_labels)
+
+DESCRIBE_VERBS = {"call", "describe", "term", "label", "dub", "characterize", "characterise", "name", "brand", "refer"}
+NUMBER_MODIFIERS = {
+    "at", "least", "most", "more", "than", "less", "fewer", "approximately", "about", "nearly", "almost", "over",
+    "around", "some", "roughly", "up", "to", "only", "just", "under", "exactly", "estimated", "an", "a",
+}  # fmt: skip
+POS_WEIGHT = {"PROPN": 2.0, "NUM": 1.5, "NOUN": 1.5, "VERB": 1.0, "ADJ": 1.0, "ADV": 0.5}
+QUOTE = re.compile(r"[“\"]([^”\"]{2,200})[”\"]")
+EDGE_PUNCT = " \t\n,.;:!?-–—()[]{}'\"“”‘’"
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What the question asks for, as far as a parse tells."""
+
+    text: str
+    wh: str  # who / when / where / how many / which / what / why / how / other
+    expected: frozenset[str]  # entity labels that answer it; empty = any
+    strict: bool  # no candidate of an expected label => abstain
+    focus: str | None  # "city" in "which city ..."
+    verb: str | None  # lemma of the question's main content verb
+    slot: str | None  # subject / object / as / prep: what the wh-word stands for
+    describe: bool  # "what did X call Y" / "how did X describe Y"
+    terms: dict[str, float] = field(default_factory=dict)  # content stems -> weight
+    key_terms: frozenset[str] = frozenset()  # stems of names and numbers in the question
+    words: frozenset[str] = frozenset()  # lowercased words of the question
+
+
+def analyze_question(question: str, nlp: Any) -> QuestionInfo:
+    doc = nlp(question)
+    lower = [t.lower_ for t in doc]
+    wh_tokens = [t for t in doc if t.lower_ in WH_WORDS]
+    wh_tok = wh_tokens[0] if wh_tokens else None
+    wh = wh_tok.lower_ if wh_tok is not None else "other"
+    expected: set[str] = set()
+    strict = False
+    focus: str | None = None
+    nxt = doc[wh_tok.i + 1] if wh_tok is not None and wh_tok.i + 1 < len(doc) else None
+
+    if wh in {"who", "whom", "whose"}:
+        wh, expected = "who", PERSON | PERSON_WEAK
+    elif wh == "when":
+        expected, strict = set(DATE), True
+    elif wh == "where":
+        expected = PLACE | {"ORG"}
+    elif wh == "how" and nxt is not None and nxt.lower_ in {"many", "much", "long", "old", "far", "big", "large"}:
+        kind = nxt.lower_
+        wh = f"how {kind}"
+        rest = {t.lemma_.lower() for t in doc[nxt.i + 1 :]}
+        if kind == "many":
+            expected, strict = {"CARDINAL", "QUANTITY"}, True
+        elif kind == "much":
+            money = rest & {"money", "cost", "pay", "price", "spend", "worth", "fund", "raise", "dollar", "sell"}
+            expected, strict = ({"MONEY"} if money else NUMBER | {"MONEY"}), True
+        elif kind in {"long", "old"}:
+            expected, strict = DATE | {"QUANTITY", "CARDINAL"}, True
+        else:
+            expected, strict = {"QUANTITY", "CARDINAL"}, True
+    elif wh in {"which", "what"}:
+        focus_tok = _focus_noun(doc, wh_tok)
+        if focus_tok is not None:
+            focus = focus_tok.lemma_.lower()
+            if focus in FOCUS_TYPES:
+                expected = set(FOCUS_TYPES[focus])
+                strict = bool(expected & (DATE | {"PERCENT", "MONEY"}))
+    if {"percent", "percentage", "%"} & set(lower) and wh.startswith(("how", "what")):
+        expected, strict = {"PERCENT"}, True
+
+    verb_tok = _main_verb(doc)
+    verb = verb_tok.lemma_.lower() if verb_tok is not None else None
+    slot = _wh_slot(doc, wh_tok, verb_tok)
+    describe = bool(verb in DESCRIBE_VERBS and wh in {"what", "how"})
+    if wh == "how" and not describe and verb is not None:
+        describe = verb in {"describe", "characterize", "characterise"}
+
+    terms: dict[str, float] = {}
+    key: set[str] = set()
+    for t in doc:
+        if t.is_punct or t.lower_ in WH_WORDS or t.lower_ in STOP_WORDS or t.lemma_.lower() in {"be", "do", "have"}:
+            continue
+        if not any(ch.isalnum() for ch in t.text):
+            continue
+        s = stem(t.lower_)
+        terms[s] = max(terms.get(s, 0.0), POS_WEIGHT.get(t.pos_, 0.5))
+        if t.pos_ in {"PROPN", "NUM"} or t.like_num:
+            key.add(s)
+    return QuestionInfo(
+        text=question,
+        wh=wh,
+        expected=frozenset(expected),
+        strict=strict,
+        focus=focus,
+        verb=verb,
+        slot=slot,
+        describe=describe,
+        terms=terms,
+        key_terms=frozenset(key),
+        words=frozenset(w for w in lower if w.isalnum()),
+    )
+
+
+def _focus_noun(doc: Any, wh_tok: Any) -> Any:
+    """The noun a which/what asks about: "which **newspaper**", "what **year**", "in which **city**"."""
+    if wh_tok.dep_ == "det" or (wh_tok.i + 1 < len(doc) and doc[wh_tok.i + 1].pos_ in {"NOUN", "PROPN"}):
+        for t in doc[wh_tok.i + 1 : wh_tok.i + 4]:
+            if t.pos_ == "NOUN":
+                # "which newspaper", "what kind of company": take the last noun of the phrase
+                nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
+                if nxt is not None and nxt.lower_ == "of" and t.lemma_.lower() in {"kind", "type", "sort", "name"}:
+                    continue
+                return t
+    # "What is the name of the city ...": the attribute noun of a copula
+    if wh_tok.lower_ == "what" and wh_tok.head.lemma_ == "be":
+        for t in wh_tok.head.children:
+            if t.dep_ in {"nsubj", "attr"} and t.pos_ == "NOUN" and t.i != wh_tok.i:
+                if t.lemma_.lower() == "name":
+                    for c in t.subtree:
+                        if c.pos_ == "NOUN" and c.i != t.i:
+                            return c
+                return t
+    return None
+
+
+def _main_verb(doc: Any) -> Any:
+    verbs = [t for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in {"be", "do", "have", "say", "tell"}]
+    if verbs:
+        return verbs[-1] if verbs[0].dep_ == "ROOT" and len(verbs) > 1 and verbs[-1].dep_ == "ccomp" else verbs[0]
+    says = [t for t in doc if t.pos_ == "VERB"]
+    return says[0] if says else None
+
+
+def _wh_slot(doc: Any, wh_tok: Any, verb_tok: Any) -> str | None:
+    if wh_tok is None or verb_tok is None:
+        return None
+    others = [t for t in doc if t.dep_ in {"nsubj", "nsubjpass"} and t.i != wh_tok.i and t.lower_ not in WH_WORDS]
+    if wh_tok.lower_ == "what" and any(t.lower_ == "as" and t.head.i == verb_tok.i for t in doc):
+        return "as"
+    if wh_tok.dep_ in {"nsubj", "nsubjpass"} and not any(t.head.i == verb_tok.i for t in others):
+        return "subject"
+    if wh_tok.dep_ in {"det"} and wh_tok.head.dep_ in {"nsubj", "nsubjpass"} and not others:
+        return "subject"
+    if wh_tok.lower_ in {"who", "whom", "what"}:
+        return "object"
+    return None
+
+
+@dataclass
+class _Sentence:
+    doc_id: str
+    title: str
+    start: int  # offsets into the stored document
+    end: int
+    span: Any  # the spaCy Span
+    chunk_start: int
+    rank: int
+    coverage: float = 0.0
+    similarity: float = 0.0
+    score: float = 0.0
+    matched: list[int] = field(default_factory=list)  # token indices matching question terms
+
+
+@dataclass
+class _Candidate:
+    sentence: _Sentence
+    start: int  # char offsets into the chunk's spaCy doc
+    end: int
+    label: str
+    slot: bool = False
+    score: float = 0.0
+
+
+class ExtractiveAnswerer:
+    """Scores candidate spans of the retrieved passages; see the module docstring."""
+
+    def __init__(
+        self,
+        nlp: Any,
+        embedder: Any | None = None,
+        *,
+        abstain_threshold: float = 0.35,
+        top_sentences: int = 4,
+        cache_size: int = 256,
+    ) -> None:
+        self.nlp = nlp
+        self.embedder = embedder
+        self.abstain_threshold = abstain_threshold
+        self.top_sentences = top_sentences
+        self._parsed: OrderedDict[str, Any] = OrderedDict()
+        self._cache_size = cache_size
+
+    # -- parsing, cached per chunk ---------------------------------------------------------------------
+    def _parse(self, key: str, text: str) -> Any:
+        doc = self._parsed.get(key)
+        if doc is None:
+            doc = self.nlp(text)
+            self._parsed[key] = doc
+            if len(self._parsed) > self._cache_size:
+                self._parsed.popitem(last=False)
+        else:
+            self._parsed.move_to_end(key)
+        return doc
+
+    def _sentences(self, passages: Sequence[Passage]) -> list[_Sentence]:
+        seen: set[tuple[str, int, int]] = set()
+        out: list[_Sentence] = []
+        for rank, p in enumerate(passages):
+            c = p.chunk
+            doc = self._parse(c.chunk_id, c.text)
+            for sent in _split_lines(doc):
+                start, end = c.start + sent.start_char, c.start + sent.end_char
+                if (c.doc_id, start, end) in seen:
+                    continue
+                seen.add((c.doc_id, start, end))
+                out.append(_Sentence(c.doc_id, c.title, start, end, sent, c.start, rank))
+        return out
+
+    # -- scoring ---------------------------------------------------------------------------------------
+    def _score_sentences(self, q: QuestionInfo, sentences: list[_Sentence]) -> None:
+        total = sum(q.terms.values()) or 1.0
+        own: list[set[str]] = []
+        for s in sentences:
+            stems = set()
+            for t in s.span:
+                st = stem(t.lower_)
+                if st in q.terms:
+                    stems.add(st)
+                    s.matched.append(t.i)
+            own.append(stems)
+        for i, s in enumerate(sentences):
+            near: set[str] = set()
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(sentences) and sentences[j].doc_id == s.doc_id:
+                    near |= own[j]
+            s.coverage = (sum(q.terms[t] for t in own[i]) + 0.5 * sum(q.terms[t] for t in near - own[i])) / total
+            s.coverage = min(1.0, s.coverage)
+        if self.embedder is not None and sentences:
+            vectors = self.embedder.embed([q.text] + [s.span.text for s in sentences])
+            for s, v in zip(sentences, vectors[1:], strict=True):
+                s.similarity = float(v @ vectors[0])
+        for s in sentences:
+            sim = min(1.0, max(0.0, (s.similarity - 0.1) / 0.6))
+            s.score = 0.65 * s.coverage + 0.35 * sim - 0.02 * s.rank
+
+    def _candidates(self, q: QuestionInfo, s: _Sentence) -> list[_Candidate]:
+        span = s.span
+        cands: list[_Candidate] = []
+
+        def add(start: int, end: int, label: str, slot: bool = False) -> None:
+            start, end = _trim(span.doc.text, start, end)
+            if end > start:
+                cands.append(_Candidate(s, start, end, label, slot))
+
+        for ent in span.ents:
+            start = ent.start
+            if ent.label_ in NUMBER | DATE:
+                while start > span.start and span.doc[start - 1].lower_ in NUMBER_MODIFIERS:
+                    start -= 1
+                if start < ent.start and span.doc[start].lower_ in {"a", "an", "to", "at"}:
+                    start += 1
+            add(span.doc[start].idx, ent.end_char, ent.label_)
+            if "/" in ent.text:  # credit lines: "AP Photo/Yousef Masoud"
+                offset = ent.start_char
+                for part in ent.text.split("/"):
+                    add(offset, offset + len(part), "PROPN")
+                    offset += len(part) + 1
+        for nc in span.noun_chunks:
+            add(nc.start_char, nc.end_char, "NP")
+        run: list[Any] = []
+        for t in [*span, None]:
+            if t is not None and t.pos_ == "PROPN" and t.text not in {"/", "(", ")"}:
+                run.append(t)
+                continue
+            if len(run) >= 2:
+                add(run[0].idx, run[-1].idx + len(run[-1].text), "PROPN")
+            run = []
+        for t in span:
+            if t.like_num and not t.ent_type_:
+                start = t.i
+                while start > span.start and span.doc[start - 1].lower_ in NUMBER_MODIFIERS:
+                    start -= 1
+                add(span.doc[start].idx, t.idx + len(t.text), "CARDINAL")
+        for m in QUOTE.finditer(span.text):
+            add(span.start_char + m.start(1), span.start_char + m.end(1), "QUOTE")
+        # "Hamas, Hezbollah and the Houthis": an entity with its coordinated entities
+        for ent in span.ents:
+            conj = [c for c in ent.root.conjuncts if c.i > ent.root.i and c.ent_type_]
+            if conj:
+                last = max(conj, key=lambda c: c.i)
+                end_tok = last
+                while end_tok.i + 1 < span.end and span.doc[end_tok.i + 1].ent_iob_ == "I":
+                    end_tok = span.doc[end_tok.i + 1]
+                add(ent.start_char, end_tok.idx + len(end_tok.text), ent.label_ + "_LIST")
+        for start, end in self._slot_fillers(q, s):
+            add(start, end, "SLOT", slot=True)
+        return cands
+
+    def _slot_fillers(self, q: QuestionInfo, s: _Sentence) -> Iterable[tuple[int, int]]:
+        """Spans filling the asked-for slot of the question's verb in this sentence."""
+        if q.verb is None or q.slot is None:
+            return
+        verb_stem = stem(q.verb)
+        for t in s.span:
+            if t.pos_ not in {"VERB", "AUX"} or (t.lemma_.lower() != q.verb and stem(t.lower_) != verb_stem):
+                continue
+            if q.slot == "subject":
+                subj = _subject_of(t)
+                if subj is not None:
+                    yield from _expand_nominal(subj)
+            elif q.slot == "as":
+                for prep in t.children:
+                    if prep.dep_ == "prep" and prep.lower_ == "as":
+                        for obj in prep.children:
+                            if obj.dep_ == "pobj":
+                                yield _subtree_span(obj)
+            elif q.slot == "object" or q.describe:
+                for c in t.children:
+                    if c.dep_ in {"dobj", "oprd", "attr", "xcomp", "ccomp", "dative", "acomp"} and c.pos_ != "PRON":
+                        if stem(c.lower_) not in q.terms:
+                            yield _subtree_span(c)
+                    if c.dep_ == "prep" and (q.describe or c.lower_ in {"with", "to", "for", "as"}):
+                        for obj in c.children:
+                            if obj.dep_ == "pobj" and stem(obj.lower_) not in q.terms:
+                                yield _subtree_span(obj)
+
+    def _score_candidate(self, q: QuestionInfo, c: _Candidate, focus_sim: float) -> float:
+        doc = c.sentence.span.doc
+        toks = [t for t in doc if t.idx >= c.start and t.idx + len(t.text) <= c.end]
+        words = [t for t in toks if any(ch.isalnum() for ch in t.text)]
+        if not words:
+            return -1.0
+        in_q = [t for t in words if t.lower_ in q.words or stem(t.lower_) in q.terms]
+        content = [t for t in words if not t.is_stop]
+        overlap = len([t for t in in_q if not t.is_stop]) / max(1, len(content))
+        if content and overlap >= 0.999:
+            return -1.0  # only repeats the question
+        label = c.label.removesuffix("_LIST")
+        if not q.expected:
+            type_score = {"QUOTE": 0.5 if q.describe else 0.2, "SLOT": 0.5, "NP": 0.3, "PROPN": 0.3}.get(label, 0.35)
+        elif label in q.expected:
+            type_score = 1.0 if not (q.wh == "who" and label in PERSON_WEAK) else 0.55
+        elif label in {"SLOT", "NP", "PROPN"}:
+            type_score = 0.35 if not q.strict else 0.0
+        else:
+            type_score = 0.0 if q.strict else 0.15
+        if q.strict and type_score == 0.0 and not c.slot:
+            return -1.0
+        positions = [t.i for t in toks]
+        matched = [i for i in c.sentence.matched if i not in positions]
+        if matched:
+            dist = min(min(abs(i - p) for p in positions) for i in matched)
+            proximity = math.exp(-max(0, dist - 1) / 6.0)
+        else:
+            proximity = 0.3
+        length_penalty = 0.04 * max(0, len(words) - 6)
+        describe_bonus = 0.3 if q.describe and label == "QUOTE" else 0.0
+        return (
+            0.55 * c.sentence.score
+            + 0.30 * type_score
+            + 0.20 * proximity
+            + (0.35 if c.slot else 0.0)
+            + describe_bonus
+            + 0.15 * focus_sim
+            - 0.45 * overlap
+            - length_penalty
+        )
+
+    # -- the answer ------------------------------------------------------------------------------------
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        if not passages:
+            return _abstain(question, (), reason="empty index")
+        q = analyze_question(question, self.nlp)
+        sentences = self._sentences(passages)
+        self._score_sentences(q, sentences)
+        ranked = sorted(sentences, key=lambda s: -s.score)
+        related = tuple(_cite(s, s.span.start_char, s.span.end_char) for s in ranked[:2])
+
+        # a name or number of the question that appears nowhere in what was retrieved: not this article
+        retrieved = {stem(t.lower_) for s in sentences for t in s.span}
+        missing_keys = q.key_terms - retrieved
+        if missing_keys:
+            return _abstain(question, related, reason="missing: " + ", ".join(sorted(missing_keys)))
+
+        cands: list[_Candidate] = []
+        for s in ranked[: self.top_sentences]:
+            cands.extend(self._candidates(q, s))
+        if not cands:
+            return _abstain(question, related, reason="no candidates")
+        focus_sims = self._focus_similarity(q, cands)
+        for c, fs in zip(cands, focus_sims, strict=True):
+            c.score = self._score_candidate(q, c, fs)
+        best = max(cands, key=lambda c: (c.score, c.slot, -(c.end - c.start)))
+        confidence = max(0.0, min(1.0, best.score))
+        if best.score <= 0 or confidence < self.abstain_threshold:
+            return _abstain(question, related, reason=f"low confidence {confidence:.2f}", confidence=confidence)
+        s = best.sentence
+        citation = _cite(s, s.span.start_char, s.span.end_char, score=confidence)
+        start = s.chunk_start + best.start
+        end = s.chunk_start + best.end
+        return Answer(
+            question=question,
+            text=s.span.doc.text[best.start : best.end],
+            abstained=False,
+            citations=(citation,),
+            related=(),
+            confidence=round(confidence, 4),
+            doc_id=s.doc_id,
+            answer_start=start,
+            answer_end=end,
+            meta={"wh": q.wh, "label": best.label, "expected": sorted(q.expected)},
+        )
+
+    def _focus_similarity(self, q: QuestionInfo, cands: list[_Candidate]) -> list[float]:
+        if self.embedder is None or q.focus is None or q.expected:
+            return [0.0] * len(cands)
+        texts = [c.sentence.span.doc.text[c.start : c.end] for c in cands]
+        vectors = self.embedder.embed([q.focus, *texts])
+        return [max(0.0, float(v @ vectors[0])) for v in vectors[1:]]
+
+
+def _split_lines(doc: Any) -> Iterable[Any]:
+    """spaCy sentences, additionally cut at line breaks, with surrounding whitespace trimmed."""
+    for sent in doc.sents:
+        start = sent.start
+        for t in sent:
+            if "\n" in t.text or (t.is_space and t.i > start):
+                if t.i > start:
+                    yield from _trimmed(doc[start : t.i])
+                start = t.i + 1
+        if start < sent.end:
+            yield from _trimmed(doc[start : sent.end])
+
+
+def _trimmed(span: Any) -> Iterable[Any]:
+    toks = [t for t in span if not t.is_space]
+    if toks:
+        yield span.doc[toks[0].i : toks[-1].i + 1]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in EDGE_PUNCT:
+        start += 1
+    while end > start and text[end - 1] in EDGE_PUNCT:
+        end -= 1
+    # keep curly quotes balanced: 'a “definitive accomplice of criminals' -> the quoted words
+    inner = text[start:end]
+    if inner.count("“") > inner.count("”"):
+        q = inner.rfind("“")
+        head = inner[:q].rstrip(EDGE_PUNCT)
+        if len(head.split()) <= 1:
+            start += q + 1
+        else:
+            end = start + len(head)
+    elif inner.count("”") > inner.count("“"):
+        end = start + len(inner[: inner.find("”")].rstrip(EDGE_PUNCT))
+    return start, end
+
+
+def _subject_of(verb: Any) -> Any:
+    """The subject of a verb, following relative clauses, conjunctions and participles to their noun."""
+    seen = 0
+    t = verb
+    while t is not None and seen < 5:
+        seen += 1
+        for c in t.children:
+            if c.dep_ in {"nsubj", "nsubjpass"}:
+                if c.lower_ in {"who", "that", "which"} and t.dep_ == "relcl":
+                    return t.head
+                return c
+            if c.dep_ == "agent":
+                for obj in c.children:
+                    if obj.dep_ == "pobj":
+                        return obj
+        if t.dep_ == "relcl":
+            return t.head
+        if t.dep_ in {"conj", "advcl", "xcomp", "ccomp"} and t.head is not t:
+            t = t.head
+            continue
+        if t.dep_ == "acl":
+            return t.head
+        return None
+    return None
+
+
+def _expand_nominal(tok: Any) -> Iterable[tuple[int, int]]:
+    """A noun as the answer: its entity, its named appositive ("the representative, Amir Iravani"), its chunk."""
+    for c in tok.children:
+        if c.dep_ == "appos" and c.ent_type_:
+            yield _entity_span(c)
+    if tok.ent_type_:
+        yield _entity_span(tok)
+    yield _subtree_span(tok, stop_at_clause=True)
+
+
+def _entity_span(tok: Any) -> tuple[int, int]:
+    doc = tok.doc
+    for ent in doc.ents:
+        if ent.start <= tok.i < ent.end:
+            return ent.start_char, ent.end_char
+    return tok.idx, tok.idx + len(tok.text)
+
+
+def _subtree_span(tok: Any, stop_at_clause: bool = False) -> tuple[int, int]:
+    toks = [tok]
+    for c in tok.children:
+        if stop_at_clause and c.dep_ in {"relcl", "acl", "appos", "punct", "cc", "conj", "advcl"}:
+            continue
+        toks.extend(c.subtree)
+    left = min(t.i for t in toks)
+    right = max(t.i for t in toks)
+    doc = tok.doc
+    return doc[left].idx, doc[right].idx + len(doc[right].text)
+
+
+def _cite(s: _Sentence, start: int, end: int, score: float | None = None) -> Citation:
+    return Citation(
+        doc_id=s.doc_id,
+        title=s.title,
+        start=s.chunk_start + start,
+        end=s.chunk_start + end,
+        text=s.span.doc.text[start:end],
+        score=round(s.score if score is None else score, 4),
+    )
+
+
+def _abstain(question: str, related: tuple[Citation, ...], *, reason: str, confidence: float = 0.0) -> Answer:
+    return Answer(
+        question=question,
+        text=ABSTAIN_TEXT,
+        abstained=True,
+        related=related,
+        confidence=round(confidence, 4),
+        meta={"reason": reason},
+    )

@@ -1,0 +1,221 @@
+"""The facade: :class:`QABot` wires ingest -> store -> retrieve -> answer, and the LangChain Runnable."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from qa_bot.config import SEED_ARTICLE, Settings
+from qa_bot.errors import InvalidInput
+from qa_bot.types import Answer, Document, IngestReport
+
+__all__ = ["QABot", "answer"]
+
+
+class QABot:
+    """Question answering over the articles in one persistent index.
+
+    >>> bot = QABot(index_dir="indexes/default")           # opens or creates the index
+    >>> bot.ingest("seeds/000_63f53ac7bfb7b5fd.txt")
+    >>> bot.ask("who denied the allegations?").text
+    'Amir Saeid Iravani'
+
+    ``embedder`` and ``nlp`` may be injected (tests use small fakes); by default the offline models load
+    on first use. Other keyword arguments override :class:`qa_bot.config.Settings`.
+    """
+
+    def __init__(
+        self,
+        index_dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embedder: Any | None = None,
+        nlp: Any | None = None,
+        **overrides: Any,
+    ) -> None:
+        from qa_bot.retrieve import HybridRetriever
+        from qa_bot.store import Store
+
+        base = settings or Settings.load()
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        if index_dir is not None:
+            changes["index_dir"] = str(index_dir)
+        self.settings = base.with_(**changes) if changes else base
+        self.store = Store(self.settings.index_dir, embedder=embedder)
+        self.retriever = HybridRetriever(
+            store=self.store, k=self.settings.k, fetch_k=self.settings.fetch_k, rrf_k=self.settings.rrf_k
+        )
+        self._nlp = nlp
+        self._answerer: Any = None
+        self._lock = threading.Lock()
+        self._chain: Any = None
+
+    # -- models ------------------------------------------------------------------------------------------
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            from qa_bot.models import get_nlp
+
+            self._nlp = get_nlp()
+        return self._nlp
+
+    @property
+    def answerer(self) -> Any:
+        if self._answerer is None:
+            from qa_bot.answer import ExtractiveAnswerer
+
+            self._answerer = ExtractiveAnswerer(
+                self.nlp, self.store.embedder, abstain_threshold=self.settings.abstain_threshold
+            )
+        return self._answerer
+
+    def warm_up(self) -> QABot:
+        """Load the models now rather than on the first question."""
+        _ = self.store.embedder, self.answerer
+        return self
+
+    # -- ingest ------------------------------------------------------------------------------------------
+    def ingest(self, *paths: str | Path, show_progress: bool = False) -> IngestReport:
+        """Ingest ``.txt``/``.md`` files or directories of them. Unchanged articles are skipped."""
+        from qa_bot.ingest import load_paths
+
+        flat: list[str | Path] = []
+        for p in paths:
+            flat.extend(p if isinstance(p, (list, tuple)) else [p])
+        return self._ingest_documents(load_paths(flat, max_bytes=self.settings.max_file_bytes), show_progress)
+
+    def ingest_text(self, text: str, title: str | None = None, source: str = "") -> IngestReport:
+        """Ingest one article given as a string."""
+        from qa_bot.ingest import make_document
+
+        if isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > self.settings.max_file_bytes:
+            raise InvalidInput(f"The article is over the {self.settings.max_file_bytes:,}-byte limit.")
+        return self._ingest_documents([make_document(text, title=title, source=source)])
+
+    def _ingest_documents(self, documents: Iterable[Document], show_progress: bool = False) -> IngestReport:
+        from qa_bot.ingest import chunk_document, split_sentences
+
+        started = time.perf_counter()
+        added = skipped = chunks_added = 0
+        ids: list[str] = []
+        titles: list[str] = []
+        with self._lock:
+            for doc in documents:
+                ids.append(doc.doc_id)
+                titles.append(doc.title)
+                if self.store.has_document(doc.doc_id):
+                    skipped += 1
+                    continue
+                sentences = split_sentences(doc.text, self.nlp)
+                chunks = chunk_document(
+                    doc,
+                    sentences,
+                    max_chars=self.settings.chunk_max_chars,
+                    overlap=self.settings.chunk_overlap_sentences,
+                )
+                chunks_added += self.store.add_document(doc, chunks, show_progress=show_progress)
+                added += 1
+        return IngestReport(
+            added_documents=added,
+            skipped_documents=skipped,
+            added_chunks=chunks_added,
+            doc_ids=tuple(ids),
+            titles=tuple(titles),
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def document(self, doc_id: str) -> Document:
+        """The stored canonical text of one article (citations index into ``.text``)."""
+        try:
+            return self.store.document(doc_id)
+        except KeyError:
+            raise InvalidInput(f"No article with id {doc_id!r} in this index.") from None
+
+    def documents(self) -> list[dict[str, Any]]:
+        return self.store.documents()
+
+    def remove(self, doc_id: str) -> bool:
+        """Remove one article and its chunks; ``False`` when it was not there."""
+        with self._lock:
+            return self.store.delete_document(doc_id)
+
+    # -- asking ------------------------------------------------------------------------------------------
+    def _validate_question(self, question: Any) -> str:
+        if not isinstance(question, str):
+            raise InvalidInput("The question must be text.")
+        q = question.strip()
+        if not q:
+            raise InvalidInput("Please type a question.")
+        if len(q) > self.settings.max_question_chars:
+            raise InvalidInput(
+                f"The question is {len(q):,} characters long; the limit is {self.settings.max_question_chars:,}."
+            )
+        return " ".join(q.split())
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] | None = None,
+        *,
+        doc_ids: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer one question (``history``: earlier ``(question, answer_text)`` turns, oldest first)."""
+        from qa_bot.conversation import rewrite_question, validate_history
+
+        started = time.perf_counter()
+        q = self._validate_question(question)
+        turns = validate_history(history)
+        rewritten = rewrite_question(q, turns, self.nlp) if turns else None
+        standalone = rewritten or q
+        passages = self.retriever.retrieve(standalone, doc_ids=list(doc_ids) if doc_ids else None)
+        result = self.answerer.answer(standalone, passages)
+        return replace(
+            result,
+            question=q,
+            rewritten_question=rewritten,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    @property
+    def chain(self) -> Any:
+        """The pipeline as a LangChain Runnable: ``{"question", "history"?}`` or a string in, :class:`Answer` out.
+
+        ``bot.chain.invoke("who ...")``, ``.batch([...])`` and ``.stream(...)`` all work.
+        """
+        if self._chain is None:
+            from langchain_core.runnables import RunnableLambda
+
+            def prepare(inputs: Any) -> dict[str, Any]:
+                if isinstance(inputs, str):
+                    return {"question": inputs, "history": []}
+                if isinstance(inputs, dict) and "question" in inputs:
+                    return {"question": inputs["question"], "history": inputs.get("history") or []}
+                raise InvalidInput('Chain input must be a question string or {"question": ..., "history": [...]}.')
+
+            def run(inputs: dict[str, Any]) -> Answer:
+                return self.ask(inputs["question"], inputs["history"])
+
+            self._chain = (RunnableLambda(prepare) | RunnableLambda(run)).with_config(run_name="qa_bot")
+        return self._chain
+
+
+_default_bot: QABot | None = None
+_default_lock = threading.Lock()
+
+
+def answer(question: str, history: Sequence[tuple[str, str]] | None = None) -> Answer:
+    """Ask the default index (``QA_BOT_INDEX_DIR`` or ``indexes/default``); the seed article is ingested
+    on demand when the index is empty."""
+    global _default_bot
+    with _default_lock:
+        if _default_bot is None:
+            bot = QABot()
+            if not bot.documents() and SEED_ARTICLE.exists():
+                bot.ingest(SEED_ARTICLE)
+            _default_bot = bot
+    return _default_bot.ask(question, history)

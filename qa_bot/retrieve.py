@@ -1,0 +1,91 @@
+"""Retrieve stage: hybrid search as a LangChain ``BaseRetriever``.
+
+Dense (Chroma, cosine over all-MiniLM-L6-v2) and lexical (BM25) candidates are fused by Reciprocal Rank
+Fusion: ``score(chunk) = sum over lists of 1 / (rrf_k + rank)``. No answering happens here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field
+
+from qa_bot.types import Chunk, Passage
+
+__all__ = ["HybridRetriever", "passage_from_document", "passage_to_document"]
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 retrieval over a :class:`qa_bot.store.Store`, fused with RRF.
+
+    ``k`` (constructor or per call: ``retriever.invoke(q, k=3)``) is how many chunks come back;
+    ``doc_ids`` restricts the search to some articles.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: Any
+    k: int = Field(default=4, gt=0)
+    fetch_k: int = Field(default=20, gt=0)
+    rrf_k: int = Field(default=60, gt=0)
+    doc_ids: list[str] | None = None
+
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None,
+        doc_ids: list[str] | None = None,
+    ) -> list[LCDocument]:
+        return [passage_to_document(p) for p in self.retrieve(query, k=k, doc_ids=doc_ids)]
+
+    def retrieve(self, query: str, *, k: int | None = None, doc_ids: list[str] | None = None) -> list[Passage]:
+        """The fused top ``k`` passages as qa-bot :class:`Passage` objects, best first."""
+        k = k or self.k
+        doc_ids = doc_ids if doc_ids is not None else self.doc_ids
+        fetch = max(self.fetch_k, k)
+        dense = self.store.dense_search(self.store.embedder.embed_one(query), fetch, doc_ids)
+        lexical = self.store.lexical_search(query, fetch, doc_ids)
+        fused: dict[str, float] = {}
+        chunks: dict[str, Chunk] = {}
+        for ranked in (dense, lexical):
+            for rank, (chunk, _) in enumerate(ranked, start=1):
+                fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
+                chunks[chunk.chunk_id] = chunk
+        similarity = {c.chunk_id: s for c, s in dense}
+        best = sorted(fused, key=lambda cid: (-fused[cid], chunks[cid].doc_id, chunks[cid].start))[:k]
+        return [Passage(chunk=chunks[cid], score=fused[cid], similarity=similarity.get(cid, 0.0)) for cid in best]
+
+
+def passage_to_document(passage: Passage) -> LCDocument:
+    c = passage.chunk
+    return LCDocument(
+        page_content=c.text,
+        id=c.chunk_id,
+        metadata={
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "start": c.start,
+            "end": c.end,
+            "score": passage.score,
+            "similarity": passage.similarity,
+        },
+    )
+
+
+def passage_from_document(doc: LCDocument) -> Passage:
+    m = doc.metadata
+    chunk = Chunk(
+        chunk_id=str(m.get("chunk_id", doc.id or "")),
+        doc_id=str(m["doc_id"]),
+        title=str(m.get("title", "")),
+        start=int(m["start"]),
+        end=int(m["end"]),
+        text=doc.page_content,
+    )
+    return Passage(chunk=chunk, score=float(m.get("score", 0.0)), similarity=float(m.get("similarity", 0.0)))
