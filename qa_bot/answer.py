@@ -88,6 +88,9 @@ class QuestionInfo:
     terms: dict[str, float] = field(default_factory=dict)  # content stems -> weight
     key_terms: frozenset[str] = frozenset()  # stems of names and numbers in the question
     words: frozenset[str] = frozenset()  # lowercased words of the question
+    plural: bool = False  # "which groups": a list may answer it
+    relations: tuple[tuple[str, frozenset[str]], ...] = ()  # ("leader", {"hamas"}) for "leader of Hamas"
+    photo: bool = False  # asks who took a photo: credit lines answer it
 
 
 def analyze_question(question: str, nlp: Any) -> QuestionInfo:
@@ -148,6 +151,10 @@ def analyze_question(question: str, nlp: Any) -> QuestionInfo:
         terms[s] = max(terms.get(s, 0.0), POS_WEIGHT.get(t.pos_, 0.5))
         if t.pos_ in {"PROPN", "NUM"} or t.like_num:
             key.add(s)
+    if verb_tok is not None and verb_tok.lemma_.lower() not in {"be", "do", "have"}:
+        vs = stem(verb_tok.lower_)
+        terms[vs] = max(terms.get(vs, 0.0), 2.0)
+    focus_tok = _focus_noun(doc, wh_tok) if wh_tok is not None and wh in {"which", "what"} else None
     return QuestionInfo(
         text=question,
         wh=wh,
@@ -160,7 +167,33 @@ def analyze_question(question: str, nlp: Any) -> QuestionInfo:
         terms=terms,
         key_terms=frozenset(key),
         words=frozenset(w for w in lower if w.isalnum()),
+        plural=focus_tok is not None and focus_tok.tag_ in {"NNS", "NNPS"},
+        relations=tuple(_relations(doc, proper_only=True)),
+        photo=bool({"photo", "photograph", "picture", "image", "photographer"} & {t.lemma_.lower() for t in doc}),
     )
+
+
+def _modifiers(tok: Any) -> set[str]:
+    """Stems of the names that qualify a noun: "Iran's leader", "IDF spokesman", "leader of the Quds Force"."""
+    out: set[str] = set()
+    for c in tok.children:
+        if c.dep_ in {"poss", "compound"} and c.pos_ == "PROPN":
+            out |= {stem(x.lower_) for x in c.subtree if x.pos_ == "PROPN"}
+        elif c.dep_ == "prep" and c.lower_ == "of":
+            for obj in c.children:
+                if obj.dep_ == "pobj" and obj.pos_ == "PROPN":
+                    out |= {stem(x.lower_) for x in obj.subtree if x.pos_ == "PROPN"}
+    return out
+
+
+def _relations(doc: Any, proper_only: bool = False) -> list[tuple[str, frozenset[str]]]:
+    rel = []
+    for t in doc:
+        if t.pos_ == "NOUN":
+            mods = _modifiers(t)
+            if mods:
+                rel.append((stem(t.lower_), frozenset(mods)))
+    return rel
 
 
 def _focus_noun(doc: Any, wh_tok: Any) -> Any:
@@ -218,6 +251,7 @@ class _Sentence:
     chunk_start: int
     rank: int
     coverage: float = 0.0
+    conflict: bool = False  # the question's "leader of Hamas" appears here only as someone else's leader
     similarity: float = 0.0
     score: float = 0.0
     matched: list[int] = field(default_factory=list)  # token indices matching question terms
@@ -281,7 +315,7 @@ class ExtractiveAnswerer:
     # -- scoring ---------------------------------------------------------------------------------------
     def _score_sentences(self, q: QuestionInfo, sentences: list[_Sentence]) -> None:
         total = sum(q.terms.values()) or 1.0
-        own: list[set[str]] = []
+        own: dict[int, set[str]] = {}
         for s in sentences:
             stems = set()
             for t in s.span:
@@ -289,21 +323,29 @@ class ExtractiveAnswerer:
                 if st in q.terms:
                     stems.add(st)
                     s.matched.append(t.i)
-            own.append(stems)
-        for i, s in enumerate(sentences):
+            own[id(s)] = stems
+            s.conflict = _conflicts(q, s.span)
+        # neighbours in document order (a sentence may lean on the one before or after it, half-weighted)
+        ordered = sorted(sentences, key=lambda s: (s.doc_id, s.start))
+        for i, s in enumerate(ordered):
             near: set[str] = set()
             for j in (i - 1, i + 1):
-                if 0 <= j < len(sentences) and sentences[j].doc_id == s.doc_id:
-                    near |= own[j]
-            s.coverage = (sum(q.terms[t] for t in own[i]) + 0.5 * sum(q.terms[t] for t in near - own[i])) / total
-            s.coverage = min(1.0, s.coverage)
+                if 0 <= j < len(ordered):
+                    other = ordered[j]
+                    if other.doc_id == s.doc_id and abs(other.start - s.end) < 4 or abs(s.start - other.end) < 4:
+                        if not other.conflict:
+                            near |= own[id(other)]
+            mine = own[id(s)]
+            s.coverage = min(1.0, (sum(q.terms[t] for t in mine) + 0.5 * sum(q.terms[t] for t in near - mine)) / total)
+            if not mine:
+                s.coverage *= 0.5
         if self.embedder is not None and sentences:
             vectors = self.embedder.embed([q.text] + [s.span.text for s in sentences])
             for s, v in zip(sentences, vectors[1:], strict=True):
                 s.similarity = float(v @ vectors[0])
         for s in sentences:
             sim = min(1.0, max(0.0, (s.similarity - 0.1) / 0.6))
-            s.score = 0.65 * s.coverage + 0.35 * sim - 0.02 * s.rank
+            s.score = 0.65 * s.coverage + 0.35 * sim - 0.02 * s.rank - (0.4 if s.conflict else 0.0)
 
     def _candidates(self, q: QuestionInfo, s: _Sentence) -> list[_Candidate]:
         span = s.span
@@ -343,6 +385,10 @@ class ExtractiveAnswerer:
                 while start > span.start and span.doc[start - 1].lower_ in NUMBER_MODIFIERS:
                     start -= 1
                 add(span.doc[start].idx, t.idx + len(t.text), "CARDINAL")
+        if q.photo:  # "(AP Photo/Yousef Masoud)", "(Seth Wenig/AP)"
+            for m in _CREDIT.finditer(span.text):
+                g = 1 if m.group(1) else 2
+                add(span.start_char + m.start(g), span.start_char + m.end(g), "CREDIT")
         for m in QUOTE.finditer(span.text):
             add(span.start_char + m.start(1), span.start_char + m.end(1), "QUOTE")
         # "Hamas, Hezbollah and the Houthis": an entity with its coordinated entities
@@ -368,7 +414,7 @@ class ExtractiveAnswerer:
                 continue
             if q.slot == "subject":
                 subj = _subject_of(t)
-                if subj is not None:
+                if subj is not None and subj.pos_ != "PRON":
                     yield from _expand_nominal(subj)
             elif q.slot == "as":
                 for prep in t.children:
@@ -398,6 +444,8 @@ class ExtractiveAnswerer:
         if content and overlap >= 0.999:
             return -1.0  # only repeats the question
         label = c.label.removesuffix("_LIST")
+        if label == "CREDIT":
+            label = "PERSON"
         if not q.expected:
             type_score = {"QUOTE": 0.5 if q.describe else 0.2, "SLOT": 0.5, "NP": 0.3, "PROPN": 0.3}.get(label, 0.35)
         elif label in q.expected:
@@ -416,14 +464,20 @@ class ExtractiveAnswerer:
         else:
             proximity = 0.3
         length_penalty = 0.04 * max(0, len(words) - 6)
+        attached = 0.15 if q.verb and _attached_to(toks, stem(q.verb), q.verb) else 0.0
         describe_bonus = 0.3 if q.describe and label == "QUOTE" else 0.0
+        if q.plural and c.label.endswith("_LIST"):
+            describe_bonus += 0.2
+        if c.label == "CREDIT":
+            describe_bonus += 0.3
         return (
             0.55 * c.sentence.score
             + 0.30 * type_score
             + 0.20 * proximity
             + (0.35 if c.slot else 0.0)
             + describe_bonus
-            + 0.15 * focus_sim
+            + attached
+            + 0.3 * focus_sim
             - 0.45 * overlap
             - length_penalty
         )
@@ -474,11 +528,47 @@ class ExtractiveAnswerer:
         )
 
     def _focus_similarity(self, q: QuestionInfo, cands: list[_Candidate]) -> list[float]:
-        if self.embedder is None or q.focus is None or q.expected:
+        if self.embedder is None or q.focus is None:
             return [0.0] * len(cands)
         texts = [c.sentence.span.doc.text[c.start : c.end] for c in cands]
         vectors = self.embedder.embed([q.focus, *texts])
         return [max(0.0, float(v @ vectors[0])) for v in vectors[1:]]
+
+
+def _attached_to(toks: list[Any], verb_stem: str, verb_lemma: str, hops: int = 3) -> bool:
+    """Whether the span hangs (within a few arcs) from the question's verb: "approximately 500 terrorists ...
+    **traveled**" for "how many ... traveled"."""
+    roots = [t for t in toks if t.head.i == t.i or not (toks[0].i <= t.head.i <= toks[-1].i)]
+    for t in roots:
+        node = t
+        for _ in range(hops):
+            if node.head.i == node.i:
+                break
+            node = node.head
+            if node.pos_ in {"VERB", "AUX"} and (stem(node.lower_) == verb_stem or node.lemma_.lower() == verb_lemma):
+                return True
+    return False
+
+
+def _conflicts(q: QuestionInfo, span: Any) -> bool:
+    """True when a noun the question qualifies by a name ("leader of Hamas") occurs in ``span`` only
+    qualified by other names ("Iran's supreme leader")."""
+    for head, mods in q.relations:
+        occurrences = [t for t in span if t.pos_ == "NOUN" and stem(t.lower_) == head]
+        if not occurrences:
+            continue
+        window = {stem(t.lower_) for t in span}
+        if mods <= window and any(not _modifiers(t) or _modifiers(t) & mods for t in occurrences):
+            continue
+        if all(_modifiers(t) and not _modifiers(t) & mods for t in occurrences):
+            return True
+    return False
+
+
+_CREDIT = re.compile(
+    r"\((?:[A-Z][\w.]*\s)*(?:Photo|Photograph|Image|Picture)s?(?:\s+by)?\s*/\s*([^()/]+?)\)"
+    r"|\(([A-Z][^()/]+?)\s*/\s*(?:[A-Z][\w.]*\s?)+\)"
+)
 
 
 def _split_lines(doc: Any) -> Iterable[Any]:
