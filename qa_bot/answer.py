@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa_bot.text import STOP_WORDS, stem
+from qa_bot.text import is_stop_word, stem
 from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Passage
 
 __all__ = ["ExtractiveAnswerer", "QuestionInfo", "analyze_question"]
@@ -63,7 +63,18 @@ for _labels, _words in (
     for _w in _words.split():
         FOCUS_TYPES[_w] = set(_labels)
 
-DESCRIBE_VERBS = {"call", "describe", "term", "label", "dub", "characterize", "characterise", "name", "brand", "refer"}
+DESCRIBE_VERBS = {
+    "call",
+    "describe",
+    "term",
+    "label",
+    "dub",
+    "characterize",
+    "characterise",
+    "name",
+    "brand",
+    "refer",
+}
 NUMBER_MODIFIERS = {
     "at", "least", "most", "more", "than", "less", "fewer", "approximately", "about", "nearly", "almost", "over",
     "around", "some", "roughly", "up", "to", "only", "just", "under", "exactly", "estimated", "an", "a",
@@ -110,14 +121,29 @@ def analyze_question(question: str, nlp: Any) -> QuestionInfo:
         expected, strict = set(DATE), True
     elif wh == "where":
         expected = PLACE | {"ORG"}
-    elif wh == "how" and nxt is not None and nxt.lower_ in {"many", "much", "long", "old", "far", "big", "large"}:
+    elif (
+        wh == "how"
+        and nxt is not None
+        and nxt.lower_ in {"many", "much", "long", "old", "far", "big", "large"}
+    ):
         kind = nxt.lower_
         wh = f"how {kind}"
         rest = {t.lemma_.lower() for t in doc[nxt.i + 1 :]}
         if kind == "many":
             expected, strict = {"CARDINAL", "QUANTITY"}, True
         elif kind == "much":
-            money = rest & {"money", "cost", "pay", "price", "spend", "worth", "fund", "raise", "dollar", "sell"}
+            money = rest & {
+                "money",
+                "cost",
+                "pay",
+                "price",
+                "spend",
+                "worth",
+                "fund",
+                "raise",
+                "dollar",
+                "sell",
+            }
             expected, strict = ({"MONEY"} if money else NUMBER | {"MONEY"}), True
         elif kind in {"long", "old"}:
             expected, strict = DATE | {"QUANTITY", "CARDINAL"}, True
@@ -143,7 +169,12 @@ def analyze_question(question: str, nlp: Any) -> QuestionInfo:
     terms: dict[str, float] = {}
     key: set[str] = set()
     for t in doc:
-        if t.is_punct or t.lower_ in WH_WORDS or t.lower_ in STOP_WORDS or t.lemma_.lower() in {"be", "do", "have"}:
+        if (
+            t.is_punct
+            or t.lower_ in WH_WORDS
+            or is_stop_word(t.lower_)
+            or t.lemma_.lower() in {"be", "do", "have"}
+        ):
             continue
         if not any(ch.isalnum() for ch in t.text):
             continue
@@ -169,7 +200,9 @@ def analyze_question(question: str, nlp: Any) -> QuestionInfo:
         words=frozenset(w for w in lower if w.isalnum()),
         plural=focus_tok is not None and focus_tok.tag_ in {"NNS", "NNPS"},
         relations=tuple(_relations(doc, proper_only=True)),
-        photo=bool({"photo", "photograph", "picture", "image", "photographer"} & {t.lemma_.lower() for t in doc}),
+        photo=bool(
+            {"photo", "photograph", "picture", "image", "photographer"} & {t.lemma_.lower() for t in doc}
+        ),
     )
 
 
@@ -203,7 +236,11 @@ def _focus_noun(doc: Any, wh_tok: Any) -> Any:
             if t.pos_ == "NOUN":
                 # "which newspaper", "what kind of company": take the last noun of the phrase
                 nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
-                if nxt is not None and nxt.lower_ == "of" and t.lemma_.lower() in {"kind", "type", "sort", "name"}:
+                if (
+                    nxt is not None
+                    and nxt.lower_ == "of"
+                    and t.lemma_.lower() in {"kind", "type", "sort", "name"}
+                ):
                     continue
                 return t
     # "What is the name of the city ...": the attribute noun of a copula
@@ -219,9 +256,15 @@ def _focus_noun(doc: Any, wh_tok: Any) -> Any:
 
 
 def _main_verb(doc: Any) -> Any:
-    verbs = [t for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in {"be", "do", "have", "say", "tell"}]
+    verbs = [
+        t for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in {"be", "do", "have", "say", "tell"}
+    ]
     if verbs:
-        return verbs[-1] if verbs[0].dep_ == "ROOT" and len(verbs) > 1 and verbs[-1].dep_ == "ccomp" else verbs[0]
+        return (
+            verbs[-1]
+            if verbs[0].dep_ == "ROOT" and len(verbs) > 1 and verbs[-1].dep_ == "ccomp"
+            else verbs[0]
+        )
     says = [t for t in doc if t.pos_ == "VERB"]
     return says[0] if says else None
 
@@ -229,7 +272,9 @@ def _main_verb(doc: Any) -> Any:
 def _wh_slot(doc: Any, wh_tok: Any, verb_tok: Any) -> str | None:
     if wh_tok is None or verb_tok is None:
         return None
-    others = [t for t in doc if t.dep_ in {"nsubj", "nsubjpass"} and t.i != wh_tok.i and t.lower_ not in WH_WORDS]
+    others = [
+        t for t in doc if t.dep_ in {"nsubj", "nsubjpass"} and t.i != wh_tok.i and t.lower_ not in WH_WORDS
+    ]
     if wh_tok.lower_ == "what" and any(t.lower_ == "as" and t.head.i == verb_tok.i for t in doc):
         return "as"
     if wh_tok.dep_ in {"nsubj", "nsubjpass"} and not any(t.head.i == verb_tok.i for t in others):
@@ -330,13 +375,16 @@ class ExtractiveAnswerer:
         for i, s in enumerate(ordered):
             near: set[str] = set()
             for j in (i - 1, i + 1):
-                if 0 <= j < len(ordered):
-                    other = ordered[j]
-                    if other.doc_id == s.doc_id and abs(other.start - s.end) < 4 or abs(s.start - other.end) < 4:
-                        if not other.conflict:
-                            near |= own[id(other)]
+                if not 0 <= j < len(ordered):
+                    continue
+                other = ordered[j]
+                adjacent = abs(other.start - s.end) < 4 or abs(s.start - other.end) < 4
+                if other.doc_id == s.doc_id and adjacent and not other.conflict:
+                    near |= own[id(other)]
             mine = own[id(s)]
-            s.coverage = min(1.0, (sum(q.terms[t] for t in mine) + 0.5 * sum(q.terms[t] for t in near - mine)) / total)
+            s.coverage = min(
+                1.0, (sum(q.terms[t] for t in mine) + 0.5 * sum(q.terms[t] for t in near - mine)) / total
+            )
             if not mine:
                 s.coverage *= 0.5
         if self.embedder is not None and sentences:
@@ -424,9 +472,11 @@ class ExtractiveAnswerer:
                                 yield _subtree_span(obj)
             elif q.slot == "object" or q.describe:
                 for c in t.children:
-                    if c.dep_ in {"dobj", "oprd", "attr", "xcomp", "ccomp", "dative", "acomp"} and c.pos_ != "PRON":
-                        if stem(c.lower_) not in q.terms:
-                            yield _subtree_span(c)
+                    if (
+                        c.dep_ in {"dobj", "oprd", "attr", "xcomp", "ccomp", "dative", "acomp"}
+                        and c.pos_ != "PRON"
+                    ) and stem(c.lower_) not in q.terms:
+                        yield _subtree_span(c)
                     if c.dep_ == "prep" and (q.describe or c.lower_ in {"with", "to", "for", "as"}):
                         for obj in c.children:
                             if obj.dep_ == "pobj" and stem(obj.lower_) not in q.terms:
@@ -447,7 +497,9 @@ class ExtractiveAnswerer:
         if label == "CREDIT":
             label = "PERSON"
         if not q.expected:
-            type_score = {"QUOTE": 0.5 if q.describe else 0.2, "SLOT": 0.5, "NP": 0.3, "PROPN": 0.3}.get(label, 0.35)
+            type_score = {"QUOTE": 0.5 if q.describe else 0.2, "SLOT": 0.5, "NP": 0.3, "PROPN": 0.3}.get(
+                label, 0.35
+            )
         elif label in q.expected:
             type_score = 1.0 if not (q.wh == "who" and label in PERSON_WEAK) else 0.55
         elif label in {"SLOT", "NP", "PROPN"}:
@@ -509,7 +561,9 @@ class ExtractiveAnswerer:
         best = max(cands, key=lambda c: (c.score, c.slot, -(c.end - c.start)))
         confidence = max(0.0, min(1.0, best.score))
         if best.score <= 0 or confidence < self.abstain_threshold:
-            return _abstain(question, related, reason=f"low confidence {confidence:.2f}", confidence=confidence)
+            return _abstain(
+                question, related, reason=f"low confidence {confidence:.2f}", confidence=confidence
+            )
         s = best.sentence
         citation = _cite(s, s.span.start_char, s.span.end_char, score=confidence)
         start = s.chunk_start + best.start
@@ -545,7 +599,9 @@ def _attached_to(toks: list[Any], verb_stem: str, verb_lemma: str, hops: int = 3
             if node.head.i == node.i:
                 break
             node = node.head
-            if node.pos_ in {"VERB", "AUX"} and (stem(node.lower_) == verb_stem or node.lemma_.lower() == verb_lemma):
+            if node.pos_ in {"VERB", "AUX"} and (
+                stem(node.lower_) == verb_stem or node.lemma_.lower() == verb_lemma
+            ):
                 return True
     return False
 

@@ -13,7 +13,7 @@ from qa_bot.config import SEED_ARTICLE, Settings
 from qa_bot.errors import InvalidInput
 from qa_bot.types import Answer, Document, IngestReport
 
-__all__ = ["QABot", "answer"]
+__all__ = ["QABot", "answer", "default_bot"]
 
 
 class QABot:
@@ -92,7 +92,10 @@ class QABot:
         """Ingest one article given as a string."""
         from qa_bot.ingest import make_document
 
-        if isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > self.settings.max_file_bytes:
+        if (
+            isinstance(text, str)
+            and len(text.encode("utf-8", "surrogatepass")) > self.settings.max_file_bytes
+        ):
             raise InvalidInput(f"The article is over the {self.settings.max_file_bytes:,}-byte limit.")
         return self._ingest_documents([make_document(text, title=title, source=source)])
 
@@ -195,7 +198,9 @@ class QABot:
                     return {"question": inputs, "history": []}
                 if isinstance(inputs, dict) and "question" in inputs:
                     return {"question": inputs["question"], "history": inputs.get("history") or []}
-                raise InvalidInput('Chain input must be a question string or {"question": ..., "history": [...]}.')
+                raise InvalidInput(
+                    'Chain input must be a question string or {"question": ..., "history": [...]}.'
+                )
 
             def run(inputs: dict[str, Any]) -> Answer:
                 return self.ask(inputs["question"], inputs["history"])
@@ -208,9 +213,9 @@ _default_bot: QABot | None = None
 _default_lock = threading.Lock()
 
 
-def answer(question: str, history: Sequence[tuple[str, str]] | None = None) -> Answer:
-    """Ask the default index (``QA_BOT_INDEX_DIR`` or ``indexes/default``); the seed article is ingested
-    on demand when the index is empty."""
+def default_bot() -> QABot:
+    """The bot on the default index (``QA_BOT_INDEX_DIR`` or ``indexes/default``), created once per process;
+    the seed article is ingested when that index is empty."""
     global _default_bot
     with _default_lock:
         if _default_bot is None:
@@ -218,4 +223,9 @@ def answer(question: str, history: Sequence[tuple[str, str]] | None = None) -> A
             if not bot.documents() and SEED_ARTICLE.exists():
                 bot.ingest(SEED_ARTICLE)
             _default_bot = bot
-    return _default_bot.ask(question, history)
+        return _default_bot
+
+
+def answer(question: str, history: Sequence[tuple[str, str]] | None = None) -> Answer:
+    """Ask the default index (seed article ingested on demand)."""
+    return default_bot().ask(question, history)

@@ -74,4 +74,6 @@ def _parse(name: str, raw: str, kind: type) -> Any:
             return raw.strip().lower() in {"1", "true", "yes", "on"}
         return kind(raw)
     except ValueError:
-        raise InvalidInput(f"Environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}")
+        raise InvalidInput(
+            f"Environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}"
+        ) from None

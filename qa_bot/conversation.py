@@ -54,7 +54,9 @@ def _person_referent(history: list[tuple[str, str]], nlp: Any) -> str | None:
 def _thing_referent(history: list[tuple[str, str]], nlp: Any) -> str | None:
     question = history[-1][0]
     doc = nlp(question)
-    objects = [nc for nc in doc.noun_chunks if nc.root.dep_ in {"dobj", "pobj", "attr"} and nc.root.pos_ == "NOUN"]
+    objects = [
+        nc for nc in doc.noun_chunks if nc.root.dep_ in {"dobj", "pobj", "attr"} and nc.root.pos_ == "NOUN"
+    ]
     return objects[0].text if objects else None
 
 
@@ -76,7 +78,7 @@ def rewrite_question(question: str, history: History, nlp: Any) -> str | None:
         repl = None
         if person and low in {"he", "she", "him"}:
             repl = person
-        elif person and low in {"his", "hers"} or (person and low == "her" and t.dep_ == "poss"):
+        elif (person and low in {"his", "hers"}) or (person and low == "her" and t.dep_ == "poss"):
             repl = person + "’s"
         elif person and low == "her":
             repl = person

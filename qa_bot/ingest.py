@@ -110,7 +110,9 @@ def load_paths(paths: Iterable[str | Path], *, max_bytes: int = 5_000_000) -> li
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            )
             if not found:
                 raise IngestError(f"{path} holds no {'/'.join(SUPPORTED_SUFFIXES)} files.")
             files.extend(found)

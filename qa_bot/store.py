@@ -54,7 +54,9 @@ class LexicalIndex:
             ids = [[self._vocab.setdefault(t, len(self._vocab)) for t in doc] for doc in corpus]
             self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab), show_progress=False)
 
-    def search(self, query: str, n: int, allowed: Callable[[Chunk], bool] | None = None) -> list[tuple[Chunk, float]]:
+    def search(
+        self, query: str, n: int, allowed: Callable[[Chunk], bool] | None = None
+    ) -> list[tuple[Chunk, float]]:
         if self._bm25 is None:
             return []
         tokens = [self._vocab[t] for t in tokenize(query) if t in self._vocab]
@@ -114,7 +116,9 @@ class Store:
             except (OSError, ValueError) as exc:
                 raise IndexUnavailable(f"{marker} is unreadable: {exc}") from exc
             if info.get("format") != INDEX_FORMAT:
-                raise IndexUnavailable(f"{d} has index format {info.get('format')!r}; this qa-bot reads {INDEX_FORMAT}.")
+                raise IndexUnavailable(
+                    f"{d} has index format {info.get('format')!r}; this qa-bot reads {INDEX_FORMAT}."
+                )
         try:
             d.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -126,9 +130,13 @@ class Store:
         marker = self.index_dir / INDEX_MARKER
         if not marker.exists():
             try:
-                marker.write_text(json.dumps({"format": INDEX_FORMAT, "embedding_model": EMBEDDING_MODEL_NAME}) + "\n")
+                marker.write_text(
+                    json.dumps({"format": INDEX_FORMAT, "embedding_model": EMBEDDING_MODEL_NAME}) + "\n"
+                )
             except OSError as exc:
-                raise IndexUnavailable(f"Cannot write to the index directory {self.index_dir}: {exc}") from exc
+                raise IndexUnavailable(
+                    f"Cannot write to the index directory {self.index_dir}: {exc}"
+                ) from exc
 
     @property
     def embedder(self) -> Embedder:
@@ -151,7 +159,12 @@ class Store:
         if not got["ids"]:
             raise KeyError(doc_id)
         meta = got["metadatas"][0] or {}
-        return Document(doc_id=doc_id, title=str(meta.get("title", "")), text=got["documents"][0], source=str(meta.get("source", "")))
+        return Document(
+            doc_id=doc_id,
+            title=str(meta.get("title", "")),
+            text=got["documents"][0],
+            source=str(meta.get("source", "")),
+        )
 
     def documents(self) -> list[dict[str, Any]]:
         """One summary per stored article: ``doc_id``, ``title``, ``source``, ``n_chunks``, ``n_chars``."""
@@ -164,13 +177,18 @@ class Store:
         offset = 0
         while True:
             got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            out.extend(_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+            out.extend(
+                _to_chunk(i, t, m)
+                for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            )
             if len(got["ids"]) < _PAGE:
                 return out
             offset += _PAGE
 
     # -- searching ---------------------------------------------------------------------------------------
-    def dense_search(self, query_embedding: Sequence[float], n: int, doc_ids: Sequence[str] | None = None) -> list[tuple[Chunk, float]]:
+    def dense_search(
+        self, query_embedding: Sequence[float], n: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity (``1 - distance``), best first."""
         total = self.count()
         if total == 0:
@@ -184,10 +202,14 @@ class Store:
         )
         return [
             (_to_chunk(i, t, m), 1.0 - float(d))
-            for i, t, m, d in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True)
+            for i, t, m, d in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+            )
         ]
 
-    def lexical_search(self, query: str, n: int, doc_ids: Sequence[str] | None = None) -> list[tuple[Chunk, float]]:
+    def lexical_search(
+        self, query: str, n: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
         """Best chunks by BM25, best first."""
         with self._lock:
             if self._lexical is None:
@@ -197,7 +219,9 @@ class Store:
         return lexical.search(query, n, allowed)
 
     # -- writing -----------------------------------------------------------------------------------------
-    def add_document(self, document: Document, chunks: Sequence[Chunk], *, show_progress: bool = False) -> int:
+    def add_document(
+        self, document: Document, chunks: Sequence[Chunk], *, show_progress: bool = False
+    ) -> int:
         """Store a document and its chunks; returns the number of chunks written (0 if already stored)."""
         with self._lock:
             if self.has_document(document.doc_id):
@@ -209,14 +233,23 @@ class Store:
                     ids=[c.chunk_id for c in chunks],
                     embeddings=[list(map(float, e)) for e in embeddings],
                     documents=[c.text for c in chunks],
-                    metadatas=[{"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end} for c in chunks],
+                    metadatas=[
+                        {"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end} for c in chunks
+                    ],
                 )
             # Written last: a listed document is a complete document.
             self._documents.upsert(
                 ids=[document.doc_id],
                 embeddings=[[1.0]],
                 documents=[document.text],
-                metadatas=[{"title": document.title, "source": document.source, "n_chunks": len(chunks), "n_chars": len(document.text)}],
+                metadatas=[
+                    {
+                        "title": document.title,
+                        "source": document.source,
+                        "n_chunks": len(chunks),
+                        "n_chars": len(document.text),
+                    }
+                ],
             )
             self._lexical = None
             return len(chunks)
@@ -233,7 +266,11 @@ class Store:
         """Drop chunks whose document record is missing (left by an interrupted ingest)."""
         known = set(self._documents.get(include=[])["ids"])
         got = self._chunks.get(include=["metadatas"])
-        orphans = [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if (m or {}).get("doc_id") not in known]
+        orphans = [
+            i
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+            if (m or {}).get("doc_id") not in known
+        ]
         if orphans:
             log.warning("Removing %d chunk(s) left by an interrupted ingest", len(orphans))
             self._chunks.delete(ids=orphans)

@@ -6,12 +6,46 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["STOP_WORDS", "stem", "tokenize"]
+__all__ = ["is_stop_word", "stem", "tokenize"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _EXTRA_STOP = frozenset(
-    "who whom whose what which when where why how did does do done doing he him his she her hers they them their"
-    " theirs we us our you your i me my it its".split()
+    [
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "did",
+        "does",
+        "do",
+        "done",
+        "doing",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "we",
+        "us",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "it",
+        "its",
+    ]
 )
 
 
@@ -23,10 +57,9 @@ def _analyzer() -> tuple[Any, frozenset[str]]:
     return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN) | _EXTRA_STOP
 
 
-def __getattr__(name: str) -> Any:
-    if name == "STOP_WORDS":
-        return _analyzer()[1]
-    raise AttributeError(name)
+def is_stop_word(word: str) -> bool:
+    """Whether a lowercased word is ignored for matching (English stop words and wh-words, pronouns)."""
+    return word in _analyzer()[1]
 
 
 @lru_cache(maxsize=65536)

@@ -1,0 +1,130 @@
+"""The ``qa-bot`` command line: ``ingest``, ``ask``, ``documents``, ``serve``.
+
+Every expected failure prints one line ``Error: ...`` to stderr and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from qa_bot.errors import QABotError
+
+__all__ = ["cli", "main"]
+
+INDEX_HELP = "Index directory (default: $QA_BOT_INDEX_DIR or indexes/default)."
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QABotError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            ctx.exit(2)
+
+
+def _bot(index: str | None) -> Any:
+    from qa_bot.bot import QABot
+
+    return QABot(index_dir=index)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qa-bot")
+def cli() -> None:
+    """Ask questions about news articles; answers are quoted from them, with citations."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--index", "index", default=None, help=INDEX_HELP)
+@click.option("--title", default=None, help="Title for a single file (default: its first line or file name).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+def ingest(paths: tuple[str, ...], index: str | None, title: str | None, quiet: bool) -> None:
+    """Add .txt/.md files (or directories of them) to the index. Unchanged articles are skipped."""
+    bot = _bot(index)
+    if title is not None:
+        if len(paths) != 1:
+            raise click.UsageError("--title needs exactly one file.")
+        from pathlib import Path
+
+        from qa_bot.ingest import read_text_file
+
+        text = read_text_file(Path(paths[0]), bot.settings.max_file_bytes)
+        report = bot.ingest_text(text, title=title, source=paths[0])
+    else:
+        report = bot.ingest(*paths, show_progress=not quiet and sys.stderr.isatty())
+    if not quiet:
+        click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--index", "index", default=None, help=INDEX_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+def ask(question: str, index: str | None, as_json: bool) -> None:
+    """Answer QUESTION from the indexed articles, with the cited passages and their offsets."""
+    bot = _bot(index)
+    if not bot.documents():
+        from qa_bot.errors import IndexUnavailable
+
+        raise IndexUnavailable(
+            f"The index at {bot.settings.index_dir} has no articles yet: run `qa-bot ingest PATH` first."
+        )
+    answer = bot.ask(question)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(answer.text)
+    if answer.rewritten_question:
+        click.echo(f"(understood as: {answer.rewritten_question})")
+    cites = answer.citations or answer.related
+    if cites:
+        click.echo("" if answer.citations else "\nNearest passages:")
+    for c in cites:
+        click.echo(f"  “{c.text}”")
+        click.echo(f"    — {c.title} [{c.doc_id}], characters {c.start}–{c.end}")
+
+
+@cli.command()
+@click.option("--index", "index", default=None, help=INDEX_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def documents(index: str | None, as_json: bool) -> None:
+    """List the indexed articles."""
+    rows = _bot(index).documents()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No articles indexed.")
+    for r in rows:
+        click.echo(f"{r['doc_id']}  {r.get('n_chunks', 0):>4} chunks  {r.get('title', '')}")
+
+
+@cli.command()
+@click.option("--index", "index", default=None, help=INDEX_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7860, show_default=True, type=int)
+def serve(index: str | None, host: str, port: int) -> None:
+    """Start the Gradio chat on http://HOST:PORT."""
+    from qa_bot.app import build_demo
+
+    bot = _bot(index).warm_up()
+    click.echo(
+        f"qa-bot: {len(bot.documents())} article(s) in {bot.settings.index_dir}; serving on http://{host}:{port}"
+    )
+    build_demo(bot).queue(default_concurrency_limit=4).launch(
+        server_name=host, server_port=port, show_error=False
+    )
+
+
+def main() -> None:
+    cli(prog_name="qa-bot")
+
+
+if __name__ == "__main__":
+    main()
