@@ -134,7 +134,9 @@ def split_sentences(text: str, nlp: Any) -> list[tuple[int, int]]:
             lines.append((offset, line))
         offset += len(line) + 1
     spans: list[tuple[int, int]] = []
-    with nlp.select_pipes(enable=[p for p in ("tok2vec", "parser") if p in nlp.pipe_names]):
+    # only what sets sentence boundaries: the parser (with its tok2vec), or a senter / sentencizer
+    wanted = [p for p in ("tok2vec", "parser", "senter", "sentencizer") if p in nlp.pipe_names]
+    with nlp.select_pipes(enable=wanted):
         for (line_start, _), doc in zip(lines, nlp.pipe(line for _, line in lines), strict=True):
             for sent in doc.sents:
                 s, e = sent.start_char, sent.end_char

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pytest
+
+from qa_bot.errors import IngestError
+from qa_bot.ingest import chunk_document, clean_text, load_paths, make_document, split_sentences
+
+
+def test_clean_text_collapses_nbsp_runs_and_keeps_curly_quotes():
+    raw = "Members of\u00a0\u00a0Hamas said “specialized  training”\t here.\r\n\r\n\r\n\r\nNext  para."
+    assert clean_text(raw) == "Members of Hamas said “specialized training” here.\n\nNext para."
+
+
+def test_clean_text_splits_headline_glued_to_caption():
+    raw = "Iran trained Gaza terrorists before Israel massacreU.S. Secretary of State Antony Blinken speaks."
+    cleaned = clean_text(raw)
+    assert "massacre\nU.S. Secretary" in cleaned
+    # ordinary capitalised words and abbreviations are left alone
+    assert clean_text("The U.S. and McDonald agreed.") == "The U.S. and McDonald agreed."
+
+
+def test_clean_text_adds_missing_space_after_caption_bracket():
+    assert clean_text("(AP Photo/Yousef Masoud)Gazans celebrate.") == "(AP Photo/Yousef Masoud) Gazans celebrate."
+
+
+def test_clean_text_drops_invisible_and_control_characters():
+    assert clean_text("a\u200bb\x07c\ufeff") == "ab c"
+
+
+def test_make_document_ids_are_content_hashes():
+    a = make_document("Same  text.", title="One")
+    b = make_document("Same text.", title="Two")
+    c = make_document("Other text.", title="One")
+    assert a.doc_id == b.doc_id != c.doc_id
+    assert a.text == "Same text."
+
+
+def test_make_document_rejects_empty_text():
+    with pytest.raises(IngestError, match="empty"):
+        make_document(" \n\t\u00a0 ")
+
+
+def test_sentences_and_chunks_point_into_canonical_text(blank_nlp, seed_text):
+    doc = make_document(seed_text, title="Seed")
+    sentences = split_sentences(doc.text, blank_nlp)
+    assert len(sentences) > 15
+    for s, e in sentences:
+        sent = doc.text[s:e]
+        assert sent == sent.strip() and "\n" not in sent
+    chunks = chunk_document(doc, sentences, max_chars=400, overlap=1)
+    assert len(chunks) > 3
+    for c in chunks:
+        assert doc.text[c.start : c.end] == c.text
+        assert c.doc_id == doc.doc_id and c.title == "Seed"
+    # a chunk of several sentences shares its last one with the next chunk; together they cover every sentence
+    for prev, nxt in zip(chunks, chunks[1:], strict=False):
+        n_sentences = sum(1 for s, e in sentences if prev.start <= s and e <= prev.end)
+        if n_sentences > 1:
+            last = max((s, e) for s, e in sentences if e <= prev.end)
+            assert nxt.start == last[0]
+        else:
+            assert nxt.start >= prev.end
+    covered = {(s, e) for s, e in sentences if any(c.start <= s and e <= c.end for c in chunks)}
+    assert covered == set(sentences)
+    # chunk ids are stable content hashes
+    again = chunk_document(doc, sentences, max_chars=400, overlap=1)
+    assert [c.chunk_id for c in again] == [c.chunk_id for c in chunks]
+    assert len({c.chunk_id for c in chunks}) == len(chunks)
+
+
+def test_long_sentence_is_a_chunk_of_its_own(blank_nlp):
+    doc = make_document("Short one. " + "word " * 200 + "end. Tail here.")
+    chunks = chunk_document(doc, split_sentences(doc.text, blank_nlp), max_chars=100, overlap=0)
+    assert any(len(c.text) > 100 for c in chunks)
+    assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"  \n\n ", "empty"),
+        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00", "binary"),
+        ("latin1.txt", "café au lait".encode("latin-1"), "UTF-8"),
+        ("page.pdf", b"%PDF-1.4", "unsupported"),
+    ],
+)
+def test_bad_files_are_refused_with_a_clear_message(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(IngestError, match=message):
+        load_paths([path])
+
+
+def test_missing_file_and_empty_directory(tmp_path):
+    with pytest.raises(IngestError, match="No such file"):
+        load_paths([tmp_path / "nope.txt"])
+    with pytest.raises(IngestError, match="holds no"):
+        load_paths([tmp_path])
+
+
+def test_oversized_file_is_refused(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("word " * 1000)
+    with pytest.raises(IngestError, match="limit"):
+        load_paths([path], max_bytes=1000)
+
+
+def test_directory_loads_txt_and_md_sorted(tmp_path):
+    (tmp_path / "b.md").write_text("# Second title\n\nBody two.")
+    (tmp_path / "a.txt").write_text("First\n\nBody one.")
+    (tmp_path / "skip.json").write_text("{}")
+    docs = load_paths([tmp_path])
+    assert [d.title for d in docs] == ["First", "Second title"]
+    assert docs[0].source.endswith("a.txt")

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import functools
+import tempfile
+
+import pytest
+from langchain_core.documents import Document
+from langchain_tests.integration_tests import RetrieversIntegrationTests
+
+from qa_bot.ingest import chunk_document, make_document, split_sentences
+from qa_bot.retrieve import HybridRetriever, passage_from_document, passage_to_document
+from qa_bot.store import Store
+
+from .conftest import SEED, FakeEmbedder
+
+
+@functools.lru_cache(maxsize=1)
+def _fake_store() -> Store:
+    """A real Chroma index of the seed article with fake embeddings (fast)."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = make_document(SEED.read_text("utf-8"), title="Seed")
+    store = Store(tempfile.mkdtemp(prefix="qa-bot-retriever-"), embedder=FakeEmbedder())
+    store.add_document(doc, chunk_document(doc, split_sentences(doc.text, nlp), max_chars=300))
+    return store
+
+
+class TestHybridRetrieverStandard(RetrieversIntegrationTests):
+    """langchain-tests' standard retriever suite."""
+
+    @property
+    def retriever_constructor(self) -> type[HybridRetriever]:
+        return HybridRetriever
+
+    @property
+    def retriever_constructor_params(self) -> dict:
+        return {"store": _fake_store(), "k": 2}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return "who denied the allegations?"
+
+
+def test_rrf_fuses_both_lists_and_documents_round_trip():
+    retriever = HybridRetriever(store=_fake_store(), k=3)
+    passages = retriever.retrieve("Iravani categorically denied the allegations")
+    assert len(passages) == 3
+    assert "categorically denied" in passages[0].chunk.text
+    assert passages[0].score >= passages[1].score >= passages[2].score
+    # RRF scores are bounded by appearing first in both lists
+    assert passages[0].score <= 2 / (retriever.rrf_k + 1) + 1e-9
+    doc = passage_to_document(passages[0])
+    assert isinstance(doc, Document) and doc.metadata["doc_id"] == passages[0].chunk.doc_id
+    assert passage_from_document(doc) == passages[0]
+
+
+def test_doc_ids_filter_and_k_validation():
+    store = _fake_store()
+    retriever = HybridRetriever(store=store, k=2)
+    assert retriever.invoke("Iran", doc_ids=["no-such-doc"]) == []
+    with pytest.raises(ValueError):
+        HybridRetriever(store=store, k=0)
+
+
+@pytest.mark.slow
+def test_real_hybrid_retrieval_ranks_the_answer_passage_first(seed_bot):
+    docs = seed_bot.retriever.invoke("who denied the allegations?", k=2)
+    assert len(docs) == 2
+    assert "categorically denied" in docs[0].page_content
