@@ -66,7 +66,7 @@ class QABot:
     @property
     def answerer(self) -> Any:
         if self._answerer is None:
-            from qa_bot.answer import ExtractiveAnswerer
+            from qa_bot.answerer import ExtractiveAnswerer
 
             self._answerer = ExtractiveAnswerer(
                 self.nlp, self.store.embedder, abstain_threshold=self.settings.abstain_threshold
