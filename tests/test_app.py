@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from qa_bot.types import ABSTAIN_TEXT, Answer, Citation
+
+
+def test_format_answer_quotes_citations_inertly():
+    from qa_bot.app import format_answer
+
+    c = Citation(doc_id="d", title="<b>T</b>", start=10, end=40, text="<script>alert(1)</script> **bold**", score=1)
+    text = format_answer(Answer(question="q", text="<img src=x>", abstained=False, citations=(c,)))
+    assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;" in text and "\\*\\*bold\\*\\*" in text
+    assert "characters 10–40" in text
+
+
+def test_format_abstention_is_visibly_different():
+    from qa_bot.app import format_answer
+
+    related = Citation(doc_id="d", title="T", start=0, end=5, text="Hello", score=0.1)
+    text = format_answer(Answer(question="q", text=ABSTAIN_TEXT, abstained=True, related=(related,)))
+    assert ABSTAIN_TEXT in text and "Nearest passages" in text and "**" not in text.split("\n")[0]
+
+
+def test_build_demo_returns_blocks_with_module_level_demo():
+    import gradio as gr
+
+    from qa_bot import app
+
+    assert isinstance(app.demo, gr.Blocks)
+    assert isinstance(app.build_demo(lambda: None), gr.Blocks)
+
+
+@pytest.mark.slow
+def test_respond_runs_a_conversation(seed_bot):
+    from qa_bot.app import respond
+
+    box, chat, pairs = respond(seed_bot, "who denied the allegations?", [], [])
+    assert box == ""
+    assert chat[0] == {"role": "user", "content": "who denied the allegations?"}
+    assert "Iravani" in chat[1]["content"] and "categorically denied" in chat[1]["content"]
+    box, chat, pairs = respond(seed_bot, "What did he call them?", chat, pairs)
+    assert "baseless" in chat[-1]["content"]
+    assert "Understood as" in chat[-1]["content"]
+    assert len(pairs) == 2
+
+
+@pytest.mark.slow
+def test_respond_turns_errors_into_chat_messages(seed_bot):
+    from qa_bot.app import respond
+
+    _, chat, pairs = respond(seed_bot, "x" * 3000, [], [])
+    assert chat[-1]["role"] == "assistant" and chat[-1]["content"].startswith("⚠️")
+    assert "limit" in chat[-1]["content"] and pairs == []
+    _, chat, _ = respond(seed_bot, "   ", [], [])
+    assert chat == []

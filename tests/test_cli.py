@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from qa_bot.cli import cli
+
+from .conftest import SEED
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory):
+    index = tmp_path_factory.mktemp("cli") / "ix"
+    result = CliRunner().invoke(cli, ["ingest", str(SEED.parent), "--index", str(index)])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 document(s)" in result.output
+    return index
+
+
+@pytest.mark.slow
+def test_ingest_twice_reports_nothing_new(cli_index):
+    result = CliRunner().invoke(cli, ["ingest", str(SEED), "--index", str(cli_index)])
+    assert result.exit_code == 0
+    assert "Nothing new" in result.output
+
+
+@pytest.mark.slow
+def test_ask_prints_answer_and_quoted_citation_with_offsets(cli_index):
+    result = CliRunner().invoke(cli, ["ask", "who denied the allegations?", "--index", str(cli_index)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Iravani" in lines[0]
+    assert any("categorically denied" in line for line in lines)
+    assert any("characters" in line and "–" in line for line in lines)
+
+
+@pytest.mark.slow
+def test_ask_json(cli_index):
+    result = CliRunner().invoke(cli, ["ask", "Who won the 2022 World Cup?", "--index", str(cli_index), "--json"])
+    assert result.exit_code == 0
+    payload = json.loads(result.output)
+    assert payload["abstained"] is True and payload["citations"] == []
+    assert payload["related"]
+
+
+@pytest.mark.slow
+def test_documents_lists_the_seed(cli_index):
+    result = CliRunner().invoke(cli, ["documents", "--index", str(cli_index), "--json"])
+    rows = json.loads(result.output)
+    assert len(rows) == 1 and rows[0]["n_chunks"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "   "], "type a question"),
+        (["ask", "x" * 2001], "limit"),
+        (["ingest", "/definitely/missing.txt"], "No such file"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(cli_index, args, message):
+    result = CliRunner().invoke(cli, [*args, "--index", str(cli_index)])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_not_an_index_and_empty_index(tmp_path):
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "file.bin").write_bytes(b"\x00")
+    result = CliRunner().invoke(cli, ["ask", "who?", "--index", str(tmp_path / "junk")])
+    assert result.exit_code == 2 and "not a qa-bot index" in result.output
+    result = CliRunner().invoke(cli, ["ask", "who?", "--index", str(tmp_path / "new")])
+    assert result.exit_code == 2 and "no articles yet" in result.output
+
+
+@pytest.mark.slow
+def test_binary_and_empty_files_exit_2(tmp_path, cli_index):
+    (tmp_path / "a.txt").write_bytes(b"\x00\xff")
+    (tmp_path / "b.txt").write_text("")
+    for name in ("a.txt", "b.txt"):
+        result = CliRunner().invoke(cli, ["ingest", str(tmp_path / name), "--index", str(cli_index)])
+        assert result.exit_code == 2 and "Error:" in result.output
+
+
+def test_python_dash_m_entry_point():
+    out = subprocess.run([sys.executable, "-m", "qa_bot", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    for command in ("ingest", "ask", "serve", "documents"):
+        assert command in out.stdout
