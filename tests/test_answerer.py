@@ -69,7 +69,10 @@ def test_follow_up_is_rewritten_and_answered(seed_bot):
 
 
 def test_every_dev_question_keeps_the_citation_invariant(seed_bot):
-    data = json.loads((SHARED_DATA / "seed_qa_dev.json").read_text())
+    path = SHARED_DATA / "seed_qa_dev.json"
+    if not path.exists():
+        pytest.skip(f"shared dev data not found at {path}")
+    data = json.loads(path.read_text())
     questions = [q for a in data["data"] for p in a["paragraphs"] for q in p["qas"]]
     answered = 0
     for q in questions:
