@@ -74,9 +74,13 @@ def _guess_title(text: str, source: str) -> str:
     first = text.split("\n", 1)[0].lstrip("# ").strip()
     if 0 < len(first) <= 120 and not first.endswith((".", ")")):
         return first
-    if source:
-        return Path(source).stem
-    return first[:80] + ("…" if len(first) > 80 else "")
+    stem = Path(source).stem if source else ""
+    if stem and not re.search(r"[0-9a-f]{8,}", stem):
+        return stem
+    # a file named by a hash: the first line that is not a photo caption says more
+    lines = [line for line in text.split("\n") if line.strip() and not line.rstrip().endswith(")")]
+    line = (lines or [first])[0]
+    return line[:80].rstrip() + ("…" if len(line) > 80 else "")
 
 
 def read_text_file(path: Path, max_bytes: int) -> str:

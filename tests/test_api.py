@@ -34,11 +34,20 @@ def test_public_names():
 
 def test_results_are_frozen_and_serialisable():
     c = Citation(doc_id="d", title="T", start=1, end=4, text="abc", score=0.5)
-    a = Answer(question="q?", text="abc", abstained=False, citations=(c,), doc_id="d", answer_start=1, answer_end=4)
+    a = Answer(
+        question="q?", text="abc", abstained=False, citations=(c,), doc_id="d", answer_start=1, answer_end=4
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.text = "x"  # type: ignore[misc]
     d = a.to_dict()
-    assert d["citations"][0] == {"doc_id": "d", "title": "T", "start": 1, "end": 4, "text": "abc", "score": 0.5}
+    assert d["citations"][0] == {
+        "doc_id": "d",
+        "title": "T",
+        "start": 1,
+        "end": 4,
+        "text": "abc",
+        "score": 0.5,
+    }
     assert json.loads(json.dumps(d))["text"] == "abc"
     assert IngestReport(skipped_documents=1).unchanged
 

@@ -8,7 +8,9 @@ from qa_bot.types import ABSTAIN_TEXT, Answer, Citation
 def test_format_answer_quotes_citations_inertly():
     from qa_bot.app import format_answer
 
-    c = Citation(doc_id="d", title="<b>T</b>", start=10, end=40, text="<script>alert(1)</script> **bold**", score=1)
+    c = Citation(
+        doc_id="d", title="<b>T</b>", start=10, end=40, text="<script>alert(1)</script> **bold**", score=1
+    )
     text = format_answer(Answer(question="q", text="<img src=x>", abstained=False, citations=(c,)))
     assert "<script>" not in text and "<img" not in text
     assert "&lt;script&gt;" in text and "\\*\\*bold\\*\\*" in text

@@ -40,7 +40,9 @@ def test_ask_prints_answer_and_quoted_citation_with_offsets(cli_index):
 
 @pytest.mark.slow
 def test_ask_json(cli_index):
-    result = CliRunner().invoke(cli, ["ask", "Who won the 2022 World Cup?", "--index", str(cli_index), "--json"])
+    result = CliRunner().invoke(
+        cli, ["ask", "Who won the 2022 World Cup?", "--index", str(cli_index), "--json"]
+    )
     assert result.exit_code == 0
     payload = json.loads(result.output)
     assert payload["abstained"] is True and payload["citations"] == []

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from qa_bot.errors import IngestError
@@ -20,7 +22,10 @@ def test_clean_text_splits_headline_glued_to_caption():
 
 
 def test_clean_text_adds_missing_space_after_caption_bracket():
-    assert clean_text("(AP Photo/Yousef Masoud)Gazans celebrate.") == "(AP Photo/Yousef Masoud) Gazans celebrate."
+    assert (
+        clean_text("(AP Photo/Yousef Masoud)Gazans celebrate.")
+        == "(AP Photo/Yousef Masoud) Gazans celebrate."
+    )
 
 
 def test_clean_text_drops_invisible_and_control_characters():
@@ -53,7 +58,7 @@ def test_sentences_and_chunks_point_into_canonical_text(blank_nlp, seed_text):
         assert doc.text[c.start : c.end] == c.text
         assert c.doc_id == doc.doc_id and c.title == "Seed"
     # a chunk of several sentences shares its last one with the next chunk; together they cover every sentence
-    for prev, nxt in zip(chunks, chunks[1:], strict=False):
+    for prev, nxt in itertools.pairwise(chunks):
         n_sentences = sum(1 for s, e in sentences if prev.start <= s and e <= prev.end)
         if n_sentences > 1:
             last = max((s, e) for s, e in sentences if e <= prev.end)
@@ -113,3 +118,15 @@ def test_directory_loads_txt_and_md_sorted(tmp_path):
     docs = load_paths([tmp_path])
     assert [d.title for d in docs] == ["First", "Second title"]
     assert docs[0].source.endswith("a.txt")
+
+
+def test_title_from_hash_named_file_skips_the_photo_caption(tmp_path):
+    path = tmp_path / "000_63f53ac7bfb7b5fd.txt"
+    path.write_text(
+        "A tank at the fence, October 7. (AP Photo/Someone)\n\nShort headline-like first paragraph."
+    )
+    (doc,) = load_paths([path])
+    assert doc.title == "Short headline-like first paragraph."
+    named = tmp_path / "cisco-deal.txt"
+    named.write_text("Body text that is a sentence.\nMore.")
+    assert load_paths([named])[0].title == "cisco-deal"

@@ -24,7 +24,9 @@ def _free_port() -> int:
 
 def test_serve_answers_over_http(tmp_path):
     index = tmp_path / "ix"
-    subprocess.run([sys.executable, "-m", "qa_bot", "ingest", str(SEED), "--index", str(index), "-q"], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "qa_bot", "ingest", str(SEED), "--index", str(index), "-q"], check=True
+    )
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
