@@ -199,7 +199,7 @@ def analyze_question(question: str, nlp: Any) -> QuestionInfo:
         key_terms=frozenset(key),
         words=frozenset(w for w in lower if w.isalnum()),
         plural=focus_tok is not None and focus_tok.tag_ in {"NNS", "NNPS"},
-        relations=tuple(_relations(doc, proper_only=True)),
+        relations=tuple(_relations(doc)),
         photo=bool(
             {"photo", "photograph", "picture", "image", "photographer"} & {t.lemma_.lower() for t in doc}
         ),
@@ -219,7 +219,7 @@ def _modifiers(tok: Any) -> set[str]:
     return out
 
 
-def _relations(doc: Any, proper_only: bool = False) -> list[tuple[str, frozenset[str]]]:
+def _relations(doc: Any) -> list[tuple[str, frozenset[str]]]:
     rel = []
     for t in doc:
         if t.pos_ == "NOUN":

@@ -42,6 +42,10 @@ def _quote(text: str) -> str:
     return "\n".join("> " + line for line in escaped.splitlines())
 
 
+def _cited(c: Any) -> str:
+    return f"{_quote(c.text)}\n>\n> — *{html.escape(c.title)}*, characters {c.start}–{c.end}"
+
+
 def format_answer(answer: Answer) -> str:
     """The chat message for one answer: the short answer, then each cited passage with its offsets."""
     parts: list[str] = []
@@ -51,14 +55,9 @@ def format_answer(answer: Answer) -> str:
         parts.append(f"🤷 *{answer.text}*")
         if answer.related:
             parts.append("Nearest passages:")
-            parts.extend(
-                f"{_quote(c.text)}\n>\n> — *{html.escape(c.title)}*, characters {c.start}–{c.end}"
-                for c in answer.related
-            )
     else:
         parts.append(f"**{html.escape(answer.text)}**")
-        for c in answer.citations:
-            parts.append(f"{_quote(c.text)}\n>\n> — *{html.escape(c.title)}*, characters {c.start}–{c.end}")
+    parts.extend(_cited(c) for c in (answer.related if answer.abstained else answer.citations))
     return "\n\n".join(parts)
 
 
