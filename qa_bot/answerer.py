@@ -113,6 +113,7 @@ def analyze_question(question: str, nlp: Any) -> QuestionInfo:
     expected: set[str] = set()
     strict = False
     focus: str | None = None
+    focus_tok: Any = None
     nxt = doc[wh_tok.i + 1] if wh_tok is not None and wh_tok.i + 1 < len(doc) else None
 
     if wh in {"who", "whom", "whose"}:
@@ -185,7 +186,6 @@ def analyze_question(question: str, nlp: Any) -> QuestionInfo:
     if verb_tok is not None and verb_tok.lemma_.lower() not in {"be", "do", "have"}:
         vs = stem(verb_tok.lower_)
         terms[vs] = max(terms.get(vs, 0.0), 2.0)
-    focus_tok = _focus_noun(doc, wh_tok) if wh_tok is not None and wh in {"which", "what"} else None
     return QuestionInfo(
         text=question,
         wh=wh,
@@ -483,8 +483,8 @@ class ExtractiveAnswerer:
                                 yield _subtree_span(obj)
 
     def _score_candidate(self, q: QuestionInfo, c: _Candidate, focus_sim: float) -> float:
-        doc = c.sentence.span.doc
-        toks = [t for t in doc if t.idx >= c.start and t.idx + len(t.text) <= c.end]
+        span = c.sentence.span.doc.char_span(c.start, c.end, alignment_mode="contract")
+        toks = list(span) if span is not None else []
         words = [t for t in toks if any(ch.isalnum() for ch in t.text)]
         if not words:
             return -1.0
@@ -613,10 +613,8 @@ def _conflicts(q: QuestionInfo, span: Any) -> bool:
         occurrences = [t for t in span if t.pos_ == "NOUN" and stem(t.lower_) == head]
         if not occurrences:
             continue
-        window = {stem(t.lower_) for t in span}
-        if mods <= window and any(not _modifiers(t) or _modifiers(t) & mods for t in occurrences):
-            continue
-        if all(_modifiers(t) and not _modifiers(t) & mods for t in occurrences):
+        qualifiers = [_modifiers(t) for t in occurrences]
+        if all(m and not m & mods for m in qualifiers):
             return True
     return False
 
