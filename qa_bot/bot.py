@@ -79,14 +79,18 @@ class QABot:
         return self
 
     # -- ingest ------------------------------------------------------------------------------------------
-    def ingest(self, *paths: str | Path, show_progress: bool = False) -> IngestReport:
-        """Ingest ``.txt``/``.md`` files or directories of them. Unchanged articles are skipped."""
+    def ingest(
+        self, *paths: str | Path, title: str | None = None, show_progress: bool = False
+    ) -> IngestReport:
+        """Ingest ``.txt``/``.md`` files or directories of them. Unchanged articles are skipped.
+        ``title`` names the article when exactly one file is given."""
         from qa_bot.ingest import load_paths
 
         flat: list[str | Path] = []
         for p in paths:
             flat.extend(p if isinstance(p, (list, tuple)) else [p])
-        return self._ingest_documents(load_paths(flat, max_bytes=self.settings.max_file_bytes), show_progress)
+        documents = load_paths(flat, max_bytes=self.settings.max_file_bytes, title=title)
+        return self._ingest_documents(documents, show_progress)
 
     def ingest_text(self, text: str, title: str | None = None, source: str = "") -> IngestReport:
         """Ingest one article given as a string."""

@@ -47,17 +47,7 @@ def cli() -> None:
 def ingest(paths: tuple[str, ...], index: str | None, title: str | None, quiet: bool) -> None:
     """Add .txt/.md files (or directories of them) to the index. Unchanged articles are skipped."""
     bot = _bot(index)
-    if title is not None:
-        if len(paths) != 1:
-            raise click.UsageError("--title needs exactly one file.")
-        from pathlib import Path
-
-        from qa_bot.ingest import read_text_file
-
-        text = read_text_file(Path(paths[0]), bot.settings.max_file_bytes)
-        report = bot.ingest_text(text, title=title, source=paths[0])
-    else:
-        report = bot.ingest(*paths, show_progress=not quiet and sys.stderr.isatty())
+    report = bot.ingest(*paths, title=title, show_progress=not quiet and sys.stderr.isatty())
     if not quiet:
         click.echo(report.summary())
 

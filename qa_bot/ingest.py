@@ -104,8 +104,12 @@ def read_text_file(path: Path, max_bytes: int) -> str:
     return text
 
 
-def load_paths(paths: Iterable[str | Path], *, max_bytes: int = 5_000_000) -> list[Document]:
+def load_paths(
+    paths: Iterable[str | Path], *, max_bytes: int = 5_000_000, title: str | None = None
+) -> list[Document]:
     """Load ``.txt``/``.md`` files and directories of them (sorted, recursive) as documents.
+
+    ``title`` names the article when exactly one file is loaded.
 
     Everything is read and validated before anything is returned, so one bad file stops the whole call
     before the index is touched.
@@ -126,7 +130,9 @@ def load_paths(paths: Iterable[str | Path], *, max_bytes: int = 5_000_000) -> li
             files.append(path)
     if not files:
         raise IngestError("No files given.")
-    return [make_document(read_text_file(f, max_bytes), source=str(f)) for f in files]
+    if title is not None and len(files) != 1:
+        raise IngestError(f"A title names one article, but {len(files)} files were given.")
+    return [make_document(read_text_file(f, max_bytes), title=title, source=str(f)) for f in files]
 
 
 def split_sentences(text: str, nlp: Any) -> list[tuple[int, int]]:

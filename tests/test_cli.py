@@ -96,3 +96,26 @@ def test_python_dash_m_entry_point():
     assert out.returncode == 0
     for command in ("ingest", "ask", "serve", "documents"):
         assert command in out.stdout
+
+
+@pytest.mark.slow
+def test_title_option_names_one_file_and_refuses_unsupported_types(tmp_path):
+    index = tmp_path / "ix"
+    article = tmp_path / "story.txt"
+    article.write_text("Cisco agreed to buy Acacia. The deal is worth $4.5 billion.")
+    result = CliRunner().invoke(
+        cli, ["ingest", str(article), "--title", "Cisco buys Acacia", "--index", str(index)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(CliRunner().invoke(cli, ["documents", "--index", str(index), "--json"]).output)
+    assert [r["title"] for r in rows] == ["Cisco buys Acacia"]
+    pdf = tmp_path / "page.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    result = CliRunner().invoke(cli, ["ingest", str(pdf), "--title", "T", "--index", str(index)])
+    assert result.exit_code == 2 and "unsupported" in result.output
+    second = tmp_path / "other.txt"
+    second.write_text("Another story entirely.")
+    result = CliRunner().invoke(
+        cli, ["ingest", str(article), str(second), "--title", "T", "--index", str(index)]
+    )
+    assert result.exit_code == 2 and "one article" in result.output
