@@ -1,4 +1,4 @@
-"""The ``qa-bot`` command line: ``ingest``, ``ask``, ``documents``, ``serve``.
+"""The ``qa-bot`` command line: ``ingest``, ``ask``, ``documents``, ``serve``, ``eval``.
 
 Every expected failure prints one line ``Error: ...`` to stderr and exits with code 2.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -110,6 +111,87 @@ def serve(index: str | None, host: str, port: int) -> None:
     build_demo(bot).queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=False
     )
+
+
+@cli.command("eval")
+@click.argument("dataset", type=click.Path(path_type=str))
+@click.option(
+    "--system",
+    "systems",
+    multiple=True,
+    type=click.Choice(["qa-bot", "abstain", "top-chunk", "bm25-sentence"]),
+    help="System to score (repeatable; default: all four). The first one's predictions go to --out.",
+)
+@click.option(
+    "--out", "out", default=None, type=click.Path(path_type=str), help="Write predictions JSON here."
+)
+@click.option(
+    "--report",
+    "report",
+    default=None,
+    type=click.Path(path_type=str),
+    help="Write metrics.json, every system's predictions and PNG plots into this directory.",
+)
+@click.option("--limit", default=None, type=int, help="Only the first N questions.")
+def eval_(
+    dataset: str, systems: tuple[str, ...], out: str | None, report: str | None, limit: int | None
+) -> None:
+    """Score systems on DATASET (SQuAD v2.0 JSON), article by article, in a fresh temporary index.
+
+    Prints EM/F1 (overall, HasAns, NoAns), abstention precision/recall, supported@1, latency and ingest time.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from qa_bot.evaluate import SYSTEMS, TABLE_COLUMNS, load_dataset, run_eval, table_rows, write_report
+
+    chosen = list(systems) or list(SYSTEMS)
+    err = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description:>14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+
+        def progress(items: Any, total: int, label: str) -> Any:
+            task = bar.add_task(label, total=total)
+            for item in items:
+                yield item
+                bar.advance(task)
+
+        articles = load_dataset(dataset)  # a bad file fails here, before anything is built
+        err.print(f"Indexing {len(articles)} article(s) of {dataset} ...", highlight=False)
+        run = run_eval(dataset, chosen, limit=limit, progress=progress)
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    table = Table(
+        title=f"{dataset}: {len(run.questions)} questions, "
+        f"{run.metrics[chosen[0]]['HasAns_total']} answerable, {run.metrics[chosen[0]]['NoAns_total']} not"
+    )
+    table.add_column("system")
+    for header, _ in TABLE_COLUMNS:
+        table.add_column(header, justify="right")
+    for row in table_rows(run):
+        table.add_row(*row)
+    console.print(table)
+    if out:
+        path = Path(out)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                json.dumps(run.predictions_json(chosen[0]), ensure_ascii=False, indent=1), "utf-8"
+            )
+        except OSError as exc:
+            from qa_bot.errors import InvalidInput
+
+            raise InvalidInput(f"Cannot write predictions to {path}: {exc.strerror}") from None
+        click.echo(f"Predictions of {chosen[0]} written to {path}")
+    if report:
+        files = write_report(run, report)
+        click.echo(f"Report written to {report}: " + ", ".join(f.name for f in files))
 
 
 def main() -> None:

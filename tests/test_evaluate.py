@@ -1,0 +1,299 @@
+"""`qa-bot eval`: metric code against hand-computed cases, the predictions shape, the article-level protocol."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from qa_bot.cli import cli
+from qa_bot.errors import InvalidInput
+from qa_bot.evaluate import (
+    EvalQuestion,
+    Prediction,
+    compute_exact,
+    compute_f1,
+    load_dataset,
+    normalize_answer,
+    question_type,
+    run_eval,
+    score,
+    supports,
+)
+
+
+# -- metrics ---------------------------------------------------------------------------------------------
+def test_normalize_answer_follows_the_official_recipe():
+    assert normalize_answer("The  Wall Street Journal!") == "wall street journal"
+    assert normalize_answer("An apple, a pear") == "apple pear"
+    assert normalize_answer("") == ""
+
+
+def test_exact_and_f1_hand_computed():
+    # gold tokens [quick, brown, fox], predicted [quick, fox, jumps]: 2 shared -> P = R = 2/3 -> F1 = 2/3
+    assert compute_f1(["the quick brown fox"], "quick fox jumps") == pytest.approx(2 / 3)
+    # P = 1/1, R = 1/3 -> F1 = 2 * 1 * (1/3) / (4/3) = 0.5
+    assert compute_f1(["quick brown fox"], "fox") == pytest.approx(0.5)
+    assert compute_f1(["x y", "quick brown fox"], "the quick brown fox") == 1.0  # best gold counts
+    assert compute_exact(["Beirut"], "beirut.") == 1
+    assert compute_exact(["Beirut"], "in Beirut") == 0
+    # unanswerable: gold is "", only an empty prediction scores
+    assert compute_exact([], "") == 1 and compute_f1([], "") == 1.0
+    assert compute_exact([], "Beirut") == 0 and compute_f1([], "Beirut") == 0.0
+    assert compute_f1(["Beirut"], "") == 0.0
+
+
+def test_supports_ignores_punctuation_but_needs_whole_words():
+    assert supports("calling them “baseless.”", ["baseless"])
+    assert supports("(AP Photo/Yousef Masoud)", ["Yousef Masoud"])
+    assert supports("The Wall Street Journal reported", ["Wall Street Journal"])
+    assert not supports("a baselessness claim", ["baseless"])
+    assert not supports("anything", [""])
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who denied the allegations?", "who"),
+        ("To whom was it sent?", "who"),
+        ("How many hostages were taken?", "how many"),
+        ("How much did it cost?", "how many"),
+        ("How did Netanyahu describe it?", "how"),
+        ("In which city was it approved?", "which"),
+        ("When did it happen?", "when"),
+        ("Why did he go?", "why"),
+        ("Name the leader.", "other"),
+    ],
+)
+def test_question_type(question, kind):
+    assert question_type(question) == kind
+
+
+def test_score_hand_computed():
+    qs = [
+        EvalQuestion("a", "Who won?", ("Ann Lee",), False),
+        EvalQuestion("b", "When?", ("1999",), False),
+        EvalQuestion("c", "Where?", (), True),
+        EvalQuestion("d", "What?", (), True),
+    ]
+    cite = {"doc_id": "x", "title": "t", "start": 0, "end": 10}
+    preds = {
+        "a": Prediction("Ann", ({**cite, "text": "Ann Lee won."},), 10.0),  # F1 2/3, supported
+        "b": Prediction("", (), 20.0),  # declined an answerable one
+        "c": Prediction("", (), 30.0),  # declined correctly
+        "d": Prediction("Paris", ({**cite, "text": "Paris"},), 40.0),  # answered an unanswerable one
+    }
+    m = score(qs, preds)
+    assert m["total"] == 4 and m["HasAns_total"] == 2 and m["NoAns_total"] == 2
+    assert m["exact"] == 25.0  # only "c"
+    assert m["f1"] == pytest.approx(100 * (2 / 3 + 0 + 1 + 0) / 4, abs=0.01)
+    assert m["HasAns_f1"] == pytest.approx(100 * (2 / 3) / 2, abs=0.01)
+    assert m["HasAns_exact"] == 0.0
+    assert m["NoAns_f1"] == 50.0
+    assert m["abstention_precision"] == 50.0  # declined b (answerable) and c (unanswerable)
+    assert m["abstention_recall"] == 50.0  # of c, d only c
+    assert m["supported_at_1"] == 100.0  # of the answered answerable ones (a)
+    assert m["supported_at_1_all"] == 50.0  # of all answerable ones (a, b)
+    assert m["latency_ms_p50"] == 25.0
+    assert m["latency_ms_p95"] == pytest.approx(38.5)
+    assert m["by_type"]["who"] == {"n": 1, "f1": pytest.approx(66.67, abs=0.01)}
+
+
+def test_prediction_dict_has_exactly_the_documented_shape():
+    p = Prediction(
+        "Ann",
+        ({"doc_id": "x", "title": "t", "start": 1, "end": 4, "text": "Ann", "score": 0.9},),
+        1.23456,
+        0.9,
+    )
+    assert p.to_dict() == {
+        "answer": "Ann",
+        "citations": [{"doc_id": "x", "title": "t", "start": 1, "end": 4, "text": "Ann"}],
+        "latency_ms": 1.235,
+    }
+
+
+# -- dataset loading ------------------------------------------------------------------------------------------
+def _dataset(tmp_path, articles):
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps({"version": "v2.0", "data": articles}), "utf-8")
+    return path
+
+
+TINY = [
+    {
+        "title": "Harbour news",
+        "paragraphs": [
+            {
+                "context": "The harbour master, Clara Jones, opened the new pier on Monday.",
+                "qas": [
+                    {
+                        "id": "h1",
+                        "question": "Who opened the new pier?",
+                        "answers": [{"text": "Clara Jones", "answer_start": 20}],
+                        "is_impossible": False,
+                    },
+                ],
+            },
+            {
+                "context": "The pier cost 4 million euros and took two years to build.",
+                "qas": [
+                    {
+                        "id": "h2",
+                        "question": "How much did the pier cost?",
+                        "answers": [{"text": "4 million euros", "answer_start": 14}],
+                        "is_impossible": False,
+                    },
+                    {
+                        "id": "h3",
+                        "question": "How long did it take to build?",
+                        "answers": [{"text": "two years", "answer_start": 40}],
+                        "is_impossible": False,
+                        "history": [["How much did the pier cost?", "4 million euros"]],
+                    },
+                ],
+            },
+        ],
+    },
+    {
+        "title": "Science desk",
+        "paragraphs": [
+            {
+                "context": "Researchers at Lund University found a new species of beetle in Sweden.",
+                "qas": [
+                    {
+                        "id": "s1",
+                        "question": "Where was the beetle found?",
+                        "answers": [{"text": "Sweden", "answer_start": 65}],
+                        "is_impossible": False,
+                    },
+                    {
+                        "id": "s2",
+                        "question": "Who won the 2022 World Cup?",
+                        "answers": [],
+                        "is_impossible": True,
+                    },
+                ],
+            }
+        ],
+    },
+]
+
+
+def test_load_dataset_joins_paragraphs_and_keeps_history(tmp_path):
+    arts = load_dataset(_dataset(tmp_path, TINY))
+    assert [a.title for a in arts] == ["Harbour news", "Science desk"]
+    assert arts[0].text == TINY[0]["paragraphs"][0]["context"] + "\n\n" + TINY[0]["paragraphs"][1]["context"]
+    h3 = arts[0].questions[2]
+    assert h3.history == (("How much did the pier cost?", "4 million euros"),)
+    assert arts[1].questions[1].is_impossible and arts[1].questions[1].answers == ()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "not found"),
+        ("{not json", "Cannot read"),
+        ('{"data": 3}', "no top-level 'data' list"),
+        ('{"data": [{"title": "x"}]}', "malformed"),
+        ('{"data": []}', "no questions"),
+    ],
+)
+def test_bad_datasets_are_clear_errors(tmp_path, content, message):
+    path = tmp_path / "d.json"
+    if content is not None:
+        path.write_text(content, "utf-8")
+    with pytest.raises(InvalidInput, match=message):
+        load_dataset(path)
+
+
+def test_unknown_system_and_bad_limit(tmp_path):
+    path = _dataset(tmp_path, TINY)
+    with pytest.raises(InvalidInput, match="Unknown system"):
+        run_eval(path, ["gpt-9"])
+    with pytest.raises(InvalidInput, match="positive"):
+        run_eval(path, ["abstain"], limit=0)
+
+
+# -- the protocol, with the real models ---------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.integration
+def test_article_level_protocol_on_a_tiny_two_article_dataset(tmp_path):
+    from qa_bot import QABot
+
+    path = _dataset(tmp_path, TINY)
+    made: list = []
+    asked: list = []
+    ingested: list = []
+
+    class Recording(QABot):
+        def ingest_text(self, text, title=None, source=""):
+            ingested.append((title, text))
+            return super().ingest_text(text, title=title, source=source)
+
+        def ask(self, question, history=None, **kw):
+            asked.append((question, tuple(map(tuple, history or ())), len(self.documents())))
+            return super().ask(question, history, **kw)
+
+    def factory(index_dir):
+        bot = Recording(index_dir=index_dir)
+        made.append(bot)
+        return bot
+
+    run = run_eval(path, ["qa-bot", "abstain", "top-chunk", "bm25-sentence"], bot_factory=factory)
+    # one fresh index, each article ingested as one titled document of its paragraphs joined by a blank line
+    texts = {a.title: a.text for a in load_dataset(path)}
+    assert len(made) == 1
+    assert ingested == list(texts.items())
+    assert not made[0].store.index_dir.exists()  # the temporary index is cleaned up
+    preds = run.predictions_json("qa-bot")
+    assert set(preds) == {"h1", "h2", "h3", "s1", "s2"}
+    for p in preds.values():
+        assert set(p) == {"answer", "citations", "latency_ms"}
+        assert isinstance(p["answer"], str) and isinstance(p["latency_ms"], float)
+        for c in p["citations"]:
+            assert set(c) == {"doc_id", "title", "start", "end", "text"}
+            assert texts[c["title"]][c["start"] : c["end"]] == c["text"]  # offsets into the whole article
+    # questions are asked with their history, against the whole index
+    assert (
+        "How long did it take to build?",
+        (("How much did the pier cost?", "4 million euros"),),
+        2,
+    ) in asked
+    assert {n for _, _, n in asked} == {2}
+    assert preds["h1"]["answer"] == "Clara Jones"
+    assert preds["s2"]["answer"] == ""
+    assert run.metrics["abstain"]["f1"] == 20.0  # 1 of 5 unanswerable
+    assert run.metrics["qa-bot"]["f1"] > run.metrics["abstain"]["f1"]
+    top = run.predictions_json("top-chunk")["h1"]
+    assert top["answer"] == top["citations"][0]["text"]
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_eval_command_prints_the_table_and_writes_predictions_and_report(tmp_path):
+    path = _dataset(tmp_path, TINY)
+    out, report = tmp_path / "preds.json", tmp_path / "report"
+    result = CliRunner().invoke(
+        cli,
+        ["eval", str(path), "--system", "qa-bot", "--system", "abstain", "--out", str(out),
+         "--report", str(report), "--limit", "4"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for header in ("EM", "F1", "HasAns F1", "NoAns", "Abst. P", "supp@1", "p95 ms", "ingest s"):
+        assert header in result.output
+    assert "qa-bot" in result.output and "abstain" in result.output
+    preds = json.loads(out.read_text("utf-8"))
+    assert list(preds) == ["h1", "h2", "h3", "s1"]  # --limit 4, in file order
+    metrics = json.loads((report / "metrics.json").read_text("utf-8"))
+    assert set(metrics["systems"]) == {"qa-bot", "abstain"}
+    assert metrics["systems"]["abstain"]["HasAns_f1"] == 0.0
+    for png in ("f1_by_type.png", "confidence.png", "latency.png"):
+        assert (report / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_eval_command_bad_dataset_is_one_line(tmp_path):
+    result = CliRunner().invoke(cli, ["eval", str(tmp_path / "missing.json")])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("Error: Dataset not found")
