@@ -17,17 +17,30 @@ No text is generated: every answer is a span of a stored article, and its citati
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from qa_bot.text import is_stop_word, stem
 from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Passage
 
-__all__ = ["ExtractiveAnswerer", "QuestionInfo", "analyze_question"]
+__all__ = [
+    "MODEL_FILE",
+    "Analysis",
+    "AnswerModel",
+    "ExtractiveAnswerer",
+    "LinearModel",
+    "QuestionInfo",
+    "analyze_question",
+    "answer_features",
+]
+
+MODEL_FILE = Path(__file__).with_name("answer_model.json")
 
 WH_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
 PERSON = {"PERSON"}
@@ -55,6 +68,7 @@ for _labels, _words in (
     ),
     (PLACE, "city country state nation region town place location area province capital continent island"),
     (DATE, "year date day month century decade time period era season"),
+    (DATE | {"CARDINAL", "QUANTITY"}, "age"),
     ({"NORP"}, "nationality religion ethnicity"),
     ({"LANGUAGE"}, "language"),
     ({"PERCENT"}, "percentage percent proportion share"),
@@ -78,6 +92,10 @@ DESCRIBE_VERBS = {
 NUMBER_MODIFIERS = {
     "at", "least", "most", "more", "than", "less", "fewer", "approximately", "about", "nearly", "almost", "over",
     "around", "some", "roughly", "up", "to", "only", "just", "under", "exactly", "estimated", "an", "a",
+}  # fmt: skip
+CURRENCIES = {
+    "euro", "dollar", "pound", "yen", "yuan", "franc", "rupee", "peso", "krona", "krone", "ruble", "rouble",
+    "lira", "shekel", "won", "real", "rand", "cent", "penny", "pence", "sterling", "bitcoin",
 }  # fmt: skip
 POS_WEIGHT = {"PROPN": 2.0, "NUM": 1.5, "NOUN": 1.5, "VERB": 1.0, "ADJ": 1.0, "ADV": 0.5}
 QUOTE = re.compile(r"[“\"]([^”\"]{2,200})[”\"]")
@@ -281,8 +299,12 @@ def _wh_slot(doc: Any, wh_tok: Any, verb_tok: Any) -> str | None:
         return "subject"
     if wh_tok.dep_ in {"det"} and wh_tok.head.dep_ in {"nsubj", "nsubjpass"} and not others:
         return "subject"
-    if wh_tok.lower_ in {"who", "whom", "what"}:
+    if wh_tok.lower_ in {"who", "whom"}:
         return "object"
+    if wh_tok.lower_ == "what" and verb_tok.i in {wh_tok.head.i, wh_tok.head.head.i}:
+        return "object"  # not "what was the previously agreed price": "what" is no argument of "agree"
+    if wh_tok.dep_ == "det" and wh_tok.head.dep_ in {"dobj", "attr", "oprd"}:
+        return "object"  # "which part ... will his team join"
     return None
 
 
@@ -300,6 +322,20 @@ class _Sentence:
     similarity: float = 0.0
     score: float = 0.0
     matched: list[int] = field(default_factory=list)  # token indices matching question terms
+    idf_coverage: float = 0.0  # IDF-weighted share of the question's terms in this sentence
+    unmatched: float = 0.0  # IDF-weighted share of the question's terms in neither it nor its neighbours
+    missing_keys: int = 0  # names/numbers of the question absent from it and its neighbours
+    order: int = 0  # position after ranking
+
+
+@dataclass
+class Analysis:
+    """Everything the answer is chosen from; the fitting script reads the same features."""
+
+    q: QuestionInfo
+    sentences: list[_Sentence]  # best first
+    candidates: list[_Candidate]
+    missing_keys: frozenset[str]  # names/numbers of the question found nowhere in the passages
 
 
 @dataclass
@@ -310,6 +346,7 @@ class _Candidate:
     label: str
     slot: bool = False
     score: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
 
 
 class ExtractiveAnswerer:
@@ -320,12 +357,16 @@ class ExtractiveAnswerer:
         nlp: Any,
         embedder: Any | None = None,
         *,
-        abstain_threshold: float = 0.35,
-        top_sentences: int = 4,
+        idf: Callable[[str], float] | None = None,
+        model: AnswerModel | None = None,
+        abstain_threshold: float = 0.5,
+        top_sentences: int = 5,
         cache_size: int = 256,
     ) -> None:
         self.nlp = nlp
         self.embedder = embedder
+        self.idf = idf or (lambda _token: 1.0)
+        self.model = model if model is not None else AnswerModel.load()
         self.abstain_threshold = abstain_threshold
         self.top_sentences = top_sentences
         self._parsed: OrderedDict[str, Any] = OrderedDict()
@@ -360,6 +401,8 @@ class ExtractiveAnswerer:
     # -- scoring ---------------------------------------------------------------------------------------
     def _score_sentences(self, q: QuestionInfo, sentences: list[_Sentence]) -> None:
         total = sum(q.terms.values()) or 1.0
+        idf = {t: self.idf(t) for t in q.terms}
+        idf_total = sum(idf.values()) or 1.0
         own: dict[int, set[str]] = {}
         for s in sentences:
             stems = set()
@@ -387,6 +430,9 @@ class ExtractiveAnswerer:
             )
             if not mine:
                 s.coverage *= 0.5
+            s.idf_coverage = sum(idf[t] for t in mine) / idf_total
+            s.unmatched = sum(idf[t] for t in set(q.terms) - mine - near) / idf_total
+            s.missing_keys = len(q.key_terms - mine - near)
         if self.embedder is not None and sentences:
             vectors = self.embedder.embed([q.text] + [s.span.text for s in sentences])
             for s, v in zip(sentences, vectors[1:], strict=True):
@@ -411,6 +457,16 @@ class ExtractiveAnswerer:
                     start -= 1
                 if start < ent.start and span.doc[start].lower_ in {"a", "an", "to", "at"}:
                     start += 1
+                if (
+                    start < ent.start
+                    and span.doc[start].lower_ == "up"
+                    and span.doc[start + 1].lower_ != "to"
+                ):
+                    start += 1  # "was up 0.3%": a particle, not "up to"
+            after = span.doc[ent.end] if ent.end < span.end else None
+            if ent.label_ == "CARDINAL" and after is not None and after.lemma_.lower() in CURRENCIES:
+                add(span.doc[start].idx, after.idx + len(after.text), "MONEY")  # "7 million euros"
+                continue
             add(span.doc[start].idx, ent.end_char, ent.label_)
             if "/" in ent.text:  # credit lines: "AP Photo/Yousef Masoud"
                 offset = ent.start_char
@@ -448,8 +504,9 @@ class ExtractiveAnswerer:
                 while end_tok.i + 1 < span.end and span.doc[end_tok.i + 1].ent_iob_ == "I":
                     end_tok = span.doc[end_tok.i + 1]
                 add(ent.start_char, end_tok.idx + len(end_tok.text), ent.label_ + "_LIST")
+        entities = {(e.start_char, e.end_char): e.label_ for e in span.ents}
         for start, end in self._slot_fillers(q, s):
-            add(start, end, "SLOT", slot=True)
+            add(start, end, entities.get((start, end), "SLOT"), slot=True)
         return cands
 
     def _slot_fillers(self, q: QuestionInfo, s: _Sentence) -> Iterable[tuple[int, int]]:
@@ -482,17 +539,18 @@ class ExtractiveAnswerer:
                             if obj.dep_ == "pobj" and stem(obj.lower_) not in q.terms:
                                 yield _subtree_span(obj)
 
-    def _score_candidate(self, q: QuestionInfo, c: _Candidate, focus_sim: float) -> float:
+    def _features(self, q: QuestionInfo, c: _Candidate, focus_sim: float) -> dict[str, float] | None:
+        """What the candidate model weighs; ``None`` for spans that cannot be an answer."""
         span = c.sentence.span.doc.char_span(c.start, c.end, alignment_mode="contract")
         toks = list(span) if span is not None else []
         words = [t for t in toks if any(ch.isalnum() for ch in t.text)]
-        if not words:
-            return -1.0
+        if not words or all(t.pos_ in {"PRON", "DET"} or t.is_stop for t in words):
+            return None  # "that", "which", "it": not an answer
         in_q = [t for t in words if t.lower_ in q.words or stem(t.lower_) in q.terms]
         content = [t for t in words if not t.is_stop]
         overlap = len([t for t in in_q if not t.is_stop]) / max(1, len(content))
         if content and overlap >= 0.999:
-            return -1.0  # only repeats the question
+            return None  # only repeats the question
         label = c.label.removesuffix("_LIST")
         if label == "CREDIT":
             label = "PERSON"
@@ -507,7 +565,7 @@ class ExtractiveAnswerer:
         else:
             type_score = 0.0 if q.strict else 0.15
         if q.strict and type_score == 0.0 and not c.slot:
-            return -1.0
+            return None
         positions = [t.i for t in toks]
         matched = [i for i in c.sentence.matched if i not in positions]
         if matched:
@@ -517,57 +575,97 @@ class ExtractiveAnswerer:
             proximity = 0.3
         length_penalty = 0.04 * max(0, len(words) - 6)
         attached = 0.15 if q.verb and _attached_to(toks, stem(q.verb), q.verb) else 0.0
+        anchored = 0.1 if not attached and _anchored(toks, set(matched)) else 0.0
+        named = 0.25 if q.focus and _names_focus(toks, q.focus) else 0.0
+        if named:
+            type_score = max(type_score, 1.0)  # "the journal Cancer" names a journal, whatever NER calls it
         describe_bonus = 0.3 if q.describe and label == "QUOTE" else 0.0
         if q.plural and c.label.endswith("_LIST"):
             describe_bonus += 0.2
         if c.label == "CREDIT":
             describe_bonus += 0.3
-        return (
+        hand = (
             0.55 * c.sentence.score
             + 0.30 * type_score
             + 0.20 * proximity
             + (0.35 if c.slot else 0.0)
             + describe_bonus
             + attached
+            + anchored
+            + named
             + 0.3 * focus_sim
             - 0.45 * overlap
             - length_penalty
         )
+        s = c.sentence
+        return {
+            "hand": hand,
+            "sentence": s.score,
+            "coverage": s.coverage,
+            "idf_coverage": s.idf_coverage,
+            "unmatched": s.unmatched,
+            "similarity": s.similarity,
+            "missing_keys": float(min(s.missing_keys, 3)),
+            "strict": float(q.strict),
+            "top_sentence": float(s.order == 0),
+            "type": type_score,
+            "expected": float(bool(q.expected) and label in q.expected),
+            "proximity": proximity,
+            "slot": float(c.slot),
+            "overlap": overlap,
+            "words": float(min(len(words), 12)),
+            "entity": float(label not in {"NP", "PROPN", "SLOT", "QUOTE", "CARDINAL"}),
+            "noun_chunk": float(label == "NP"),
+            "attached": attached,
+            "focus": focus_sim,
+            "what": float(q.wh in {"what", "which"} and not q.expected),
+            "anchored": anchored,
+            "named_focus": named,
+        }
 
     # -- the answer ------------------------------------------------------------------------------------
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        if not passages:
-            return _abstain(question, (), reason="empty index")
+    def analyze(self, question: str, passages: Sequence[Passage]) -> Analysis:
+        """Parse the question, rank the sentences, and list every candidate span with its features."""
         q = analyze_question(question, self.nlp)
         sentences = self._sentences(passages)
         self._score_sentences(q, sentences)
         ranked = sorted(sentences, key=lambda s: -s.score)
-        related = tuple(_cite(s, s.span.start_char, s.span.end_char) for s in ranked[:2])
-
-        # a name or number of the question that appears nowhere in what was retrieved: not this article
+        for i, s in enumerate(ranked):
+            s.order = i
         retrieved = {stem(t.lower_) for s in sentences for t in s.span}
-        missing_keys = q.key_terms - retrieved
-        if missing_keys:
-            return _abstain(question, related, reason="missing: " + ", ".join(sorted(missing_keys)))
-
         cands: list[_Candidate] = []
         for s in ranked[: self.top_sentences]:
             cands.extend(self._candidates(q, s))
-        if not cands:
+        kept: list[_Candidate] = []
+        for c, fs in zip(cands, self._focus_similarity(q, cands), strict=True):
+            feats = self._features(q, c, fs)
+            if feats is not None:
+                c.features = feats
+                c.score = self.model.candidate_logit(feats)
+                kept.append(c)
+        return Analysis(q, ranked, kept, frozenset(q.key_terms - retrieved))
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        if not passages:
+            return _abstain(question, (), reason="empty index")
+        a = self.analyze(question, passages)
+        related = tuple(_cite(s, s.span.start_char, s.span.end_char) for s in a.sentences[:2])
+        # a name or number of the question that appears nowhere in what was retrieved: not this article
+        if a.missing_keys:
+            return _abstain(question, related, reason="missing: " + ", ".join(sorted(a.missing_keys)))
+        if not a.candidates:
             return _abstain(question, related, reason="no candidates")
-        focus_sims = self._focus_similarity(q, cands)
-        for c, fs in zip(cands, focus_sims, strict=True):
-            c.score = self._score_candidate(q, c, fs)
-        best = max(cands, key=lambda c: (c.score, c.slot, -(c.end - c.start)))
-        confidence = max(0.0, min(1.0, best.score))
-        if best.score <= 0 or confidence < self.abstain_threshold:
+        best = max(a.candidates, key=lambda c: (c.score, c.slot, -(c.end - c.start)))
+        texts = [c.sentence.span.doc.text[c.start : c.end] for c in a.candidates]
+        i = a.candidates.index(best)
+        rival = best_rival(texts, [c.score for c in a.candidates], i)
+        confidence = self.model.confidence(answer_features(best.features, best.score, rival))
+        if confidence < self.abstain_threshold:
             return _abstain(
                 question, related, reason=f"low confidence {confidence:.2f}", confidence=confidence
             )
         s = best.sentence
         citation = _cite(s, s.span.start_char, s.span.end_char, score=confidence)
-        start = s.chunk_start + best.start
-        end = s.chunk_start + best.end
         return Answer(
             question=question,
             text=s.span.doc.text[best.start : best.end],
@@ -576,9 +674,9 @@ class ExtractiveAnswerer:
             related=(),
             confidence=round(confidence, 4),
             doc_id=s.doc_id,
-            answer_start=start,
-            answer_end=end,
-            meta={"wh": q.wh, "label": best.label, "expected": sorted(q.expected)},
+            answer_start=s.chunk_start + best.start,
+            answer_end=s.chunk_start + best.end,
+            meta={"wh": a.q.wh, "label": best.label, "expected": sorted(a.q.expected)},
         )
 
     def _focus_similarity(self, q: QuestionInfo, cands: list[_Candidate]) -> list[float]:
@@ -587,6 +685,76 @@ class ExtractiveAnswerer:
         texts = [c.sentence.span.doc.text[c.start : c.end] for c in cands]
         vectors = self.embedder.embed([q.focus, *texts])
         return [max(0.0, float(v @ vectors[0])) for v in vectors[1:]]
+
+
+def answer_features(features: dict[str, float], score: float, rival: float | None) -> dict[str, float]:
+    """What the abstention model weighs: the chosen span's features, its candidate score, and its margin over
+    the best span that is not part of it (``rival``)."""
+    out = {k: features.get(k, 0.0) for k in ABSTAIN_FEATURES}
+    out["candidate"] = score
+    out["margin"] = min(3.0, score - rival) if rival is not None else 3.0
+    return out
+
+
+def best_rival(texts: Sequence[str], scores: Sequence[float], best: int) -> float | None:
+    """The best score among spans whose text is not inside the chosen one."""
+    inside = texts[best].lower()
+    rivals = [
+        sc
+        for i, (t, sc) in enumerate(zip(texts, scores, strict=True))
+        if i != best and t.lower() not in inside
+    ]
+    return max(rivals) if rivals else None
+
+
+ABSTAIN_FEATURES = (
+    "hand", "coverage", "idf_coverage", "unmatched", "similarity", "missing_keys", "expected", "strict",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """``bias + sum(weight * feature)``; features it does not name are ignored, missing ones count 0."""
+
+    bias: float
+    weights: dict[str, float]
+
+    def logit(self, features: dict[str, float]) -> float:
+        return self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items())
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """Two small logistic models: one ranks candidate spans, one gives the probability that the chosen
+    span is a right answer (the answer's ``confidence``; below the threshold, 0.5 by default, the bot
+    abstains). Fitted by ``scripts/fit_answer_model.py``; without a fitted file, the hand-set score."""
+
+    candidate: LinearModel
+    abstain: LinearModel
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def hand_set(cls) -> AnswerModel:
+        return cls(LinearModel(0.0, {"hand": 1.0}), LinearModel(-3.5, {"hand": 10.0}), {"source": "hand-set"})
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> AnswerModel:
+        p = Path(path) if path is not None else MODEL_FILE
+        if not p.exists():
+            return cls.hand_set()
+        raw = json.loads(p.read_text("utf-8"))
+        return cls(
+            LinearModel(float(raw["candidate"]["bias"]), dict(raw["candidate"]["weights"])),
+            LinearModel(float(raw["abstain"]["bias"]), dict(raw["abstain"]["weights"])),
+            dict(raw.get("info", {})),
+        )
+
+    def candidate_logit(self, features: dict[str, float]) -> float:
+        return self.candidate.logit(features)
+
+    def confidence(self, features: dict[str, float]) -> float:
+        z = max(-30.0, min(30.0, self.abstain.logit(features)))
+        return 1.0 / (1.0 + math.exp(-z))
 
 
 def _attached_to(toks: list[Any], verb_stem: str, verb_lemma: str, hops: int = 3) -> bool:
@@ -604,6 +772,29 @@ def _attached_to(toks: list[Any], verb_stem: str, verb_lemma: str, hops: int = 3
             ):
                 return True
     return False
+
+
+def _anchored(toks: list[Any], matched: set[int]) -> bool:
+    """Whether the span is the value "of" a noun the question asks about: "a previously agreed **price** of
+    $70 a share" for "what was the previously agreed price"."""
+    inside = {t.i for t in toks}
+    for t in toks:
+        if t.head.i in inside or t.dep_ != "pobj":
+            continue
+        prep = t.head
+        if prep.lower_ == "of" and prep.head.i in matched and prep.head.pos_ == "NOUN":
+            return True
+    return False
+
+
+def _names_focus(toks: list[Any], focus: str) -> bool:
+    """Whether the span is the name of the thing a which/what question asks about: "the journal **Cancer**",
+    "the **Department** of Radiology" for "which department"."""
+    first = toks[0]
+    before = first.doc[first.i - 1] if first.i > 0 else None
+    if before is not None and before.lemma_.lower() == focus and first.pos_ == "PROPN":
+        return True
+    return any(t.lemma_.lower() == focus and t.text[:1].isupper() and t.i > 0 for t in toks)
 
 
 def _conflicts(q: QuestionInfo, span: Any) -> bool:
@@ -690,7 +881,10 @@ def _subject_of(verb: Any) -> Any:
 
 
 def _expand_nominal(tok: Any) -> Iterable[tuple[int, int]]:
-    """A noun as the answer: its entity, its named appositive ("the representative, Amir Iravani"), its chunk."""
+    """A noun as the answer: its entity, its named appositive ("the representative, Amir Iravani"), the name it
+    stands in apposition to ("Pierre Heidmann, a physicist who led ..."), its chunk."""
+    if tok.dep_ == "appos" and tok.head.ent_type_:
+        yield _entity_span(tok.head)
     for c in tok.children:
         if c.dep_ == "appos" and c.ent_type_:
             yield _entity_span(c)

@@ -69,7 +69,10 @@ class QABot:
             from qa_bot.answerer import ExtractiveAnswerer
 
             self._answerer = ExtractiveAnswerer(
-                self.nlp, self.store.embedder, abstain_threshold=self.settings.abstain_threshold
+                self.nlp,
+                self.store.embedder,
+                idf=self.store.idf,
+                abstain_threshold=self.settings.abstain_threshold,
             )
         return self._answerer
 
@@ -164,6 +167,23 @@ class QABot:
             )
         return " ".join(q.split())
 
+    def _retrieve(
+        self, question: str, history: Sequence[tuple[str, str]] | None, doc_ids: Sequence[str] | None
+    ) -> tuple[str, str | None, list[Any]]:
+        from qa_bot.conversation import rewrite_question, validate_history
+
+        q = self._validate_question(question)
+        turns = validate_history(history)
+        rewritten = rewrite_question(q, turns, self.nlp) if turns else None
+        passages = self.retriever.retrieve(rewritten or q, doc_ids=list(doc_ids) if doc_ids else None)
+        return q, rewritten, passages
+
+    def analyze(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Any:
+        """The answerer's working for one question (ranked sentences, candidate spans and their features):
+        for diagnostics and for ``scripts/fit_answer_model.py``."""
+        q, rewritten, passages = self._retrieve(question, history, None)
+        return self.answerer.analyze(rewritten or q, passages)
+
     def ask(
         self,
         question: str,
@@ -172,15 +192,9 @@ class QABot:
         doc_ids: Sequence[str] | None = None,
     ) -> Answer:
         """Answer one question (``history``: earlier ``(question, answer_text)`` turns, oldest first)."""
-        from qa_bot.conversation import rewrite_question, validate_history
-
         started = time.perf_counter()
-        q = self._validate_question(question)
-        turns = validate_history(history)
-        rewritten = rewrite_question(q, turns, self.nlp) if turns else None
-        standalone = rewritten or q
-        passages = self.retriever.retrieve(standalone, doc_ids=list(doc_ids) if doc_ids else None)
-        result = self.answerer.answer(standalone, passages)
+        q, rewritten, passages = self._retrieve(question, history, doc_ids)
+        result = self.answerer.answer(rewritten or q, passages)
         return replace(
             result,
             question=q,

@@ -29,8 +29,9 @@ class Settings:
     k: int = 4
     fetch_k: int = 20
     rrf_k: int = 60
-    #: Answering: below this confidence the bot says "The article doesn't say."
-    abstain_threshold: float = 0.35
+    #: Answering: below this confidence (the fitted probability that the answer is right) the bot says
+    #: "The article doesn't say." 0.5 is the fitted decision point; higher = more cautious.
+    abstain_threshold: float = 0.5
     #: Input limits.
     max_question_chars: int = 2000
     max_file_bytes: int = 5_000_000

@@ -13,8 +13,10 @@ so writing the same article twice changes nothing.
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -48,11 +50,19 @@ class LexicalIndex:
         self.chunks = list(chunks)
         self._bm25 = None
         self._vocab: dict[str, int] = {}
+        self._df: collections.Counter[str] = collections.Counter()
         if self.chunks:
             corpus = [tokenize(c.text) or ["\x00"] for c in self.chunks]
+            for doc in corpus:
+                self._df.update(set(doc))
             self._bm25 = bm25s.BM25()
             ids = [[self._vocab.setdefault(t, len(self._vocab)) for t in doc] for doc in corpus]
             self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab), show_progress=False)
+
+    def idf(self, token: str) -> float:
+        """Smoothed inverse chunk frequency of a stem: rare words weigh more when matching a question."""
+        n = len(self.chunks)
+        return math.log(1.0 + (n + 1) / (self._df.get(token, 0) + 0.5))
 
     def search(
         self, query: str, n: int, allowed: Callable[[Chunk], bool] | None = None
@@ -207,14 +217,21 @@ class Store:
             )
         ]
 
+    def _lexical_index(self) -> LexicalIndex:
+        with self._lock:
+            if self._lexical is None:
+                self._lexical = LexicalIndex(self.all_chunks())
+            return self._lexical
+
+    def idf(self, token: str) -> float:
+        """IDF of a stem over the chunks of this index (see :meth:`LexicalIndex.idf`)."""
+        return self._lexical_index().idf(token)
+
     def lexical_search(
         self, query: str, n: int, doc_ids: Sequence[str] | None = None
     ) -> list[tuple[Chunk, float]]:
         """Best chunks by BM25, best first."""
-        with self._lock:
-            if self._lexical is None:
-                self._lexical = LexicalIndex(self.all_chunks())
-            lexical = self._lexical
+        lexical = self._lexical_index()
         allowed = None if not doc_ids else (lambda c, ids=frozenset(doc_ids): c.doc_id in ids)
         return lexical.search(query, n, allowed)
 

@@ -101,3 +101,35 @@ def test_question_analysis_types(seed_bot, question, wh, label):
 def test_attribution_question_asks_for_the_subject(seed_bot):
     info = analyze_question("Who denied the allegations?", seed_bot.nlp)
     assert info.verb == "deny" and info.slot == "subject"
+
+
+@pytest.fixture(scope="module")
+def made_up_bot(tmp_path_factory):
+    """A real bot over a short made-up article written for these tests."""
+    from qa_bot import QABot
+
+    bot = QABot(index_dir=tmp_path_factory.mktemp("made-up"))
+    bot.ingest_text(
+        "Harbour report\n\n"
+        "A study released in the Marine Society journal Tides reviews how harbours silt up. "
+        '"We did not expect this," said Clara Jones, a Lund University geologist who led the study. '
+        "The port agreed to buy the dredger for about 9 million euros, up from a previously agreed price "
+        "of 7 million euros. Cargo volumes were up 0.4% last year.",
+        title="Harbour report",
+    )
+    return bot
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("In which journal was the study released?", "Tides"),  # names the thing asked about
+        ("Who led the study?", "Clara Jones"),  # the name the relative clause's noun stands beside
+        ("What was the previously agreed price?", "7 million euros"),  # the value "of" the asked noun
+        ("How much did cargo volumes rise?", "0.4%"),  # "up" is a particle here, not "up to"
+    ],
+)
+def test_generic_span_rules(made_up_bot, question, expected):
+    a = made_up_bot.ask(question)
+    assert a.text == expected
+    assert_grounded(made_up_bot, a)
