@@ -113,14 +113,18 @@ def serve(index: str | None, host: str, port: int) -> None:
     )
 
 
+_SYSTEM_NAMES = ("qa-bot", "abstain", "top-chunk", "bm25-sentence")
+
+
 @cli.command("eval")
-@click.argument("dataset", type=click.Path(path_type=str))
+@click.argument("dataset_and_systems", nargs=-1, required=True, metavar="DATASET")
 @click.option(
     "--system",
     "systems",
     multiple=True,
-    type=click.Choice(["qa-bot", "abstain", "top-chunk", "bm25-sentence"]),
-    help="System to score (repeatable; default: all four). The first one's predictions go to --out.",
+    type=click.Choice(_SYSTEM_NAMES),
+    help="System(s) to score: `--system qa-bot abstain` or `--system qa-bot --system abstain` "
+    "(default: all four). The first one's predictions go to --out.",
 )
 @click.option(
     "--out", "out", default=None, type=click.Path(path_type=str), help="Write predictions JSON here."
@@ -134,7 +138,11 @@ def serve(index: str | None, host: str, port: int) -> None:
 )
 @click.option("--limit", default=None, type=int, help="Only the first N questions.")
 def eval_(
-    dataset: str, systems: tuple[str, ...], out: str | None, report: str | None, limit: int | None
+    dataset_and_systems: tuple[str, ...],
+    systems: tuple[str, ...],
+    out: str | None,
+    report: str | None,
+    limit: int | None,
 ) -> None:
     """Score systems on DATASET (SQuAD v2.0 JSON), article by article, in a fresh temporary index.
 
@@ -146,7 +154,15 @@ def eval_(
 
     from qa_bot.evaluate import SYSTEMS, TABLE_COLUMNS, load_dataset, run_eval, table_rows, write_report
 
-    chosen = list(systems) or list(SYSTEMS)
+    # `--system a b c`: click takes `a` as the option's value and leaves `b c` as arguments
+    extra = [a for a in dataset_and_systems if a in _SYSTEM_NAMES]
+    paths = [a for a in dataset_and_systems if a not in _SYSTEM_NAMES]
+    if len(paths) != 1:
+        raise click.UsageError(f"Give exactly one DATASET (got {len(paths)}: {' '.join(paths) or 'none'}).")
+    dataset = paths[0]
+    if extra and not systems:
+        raise click.UsageError(f"{extra[0]!r} looks like a system name: put it after --system.")
+    chosen = list(dict.fromkeys([*systems, *extra])) or list(SYSTEMS)
     err = Console(stderr=True)
     with Progress(
         TextColumn("{task.description:>14}"),

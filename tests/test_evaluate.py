@@ -277,7 +277,7 @@ def test_eval_command_prints_the_table_and_writes_predictions_and_report(tmp_pat
     out, report = tmp_path / "preds.json", tmp_path / "report"
     result = CliRunner().invoke(
         cli,
-        ["eval", str(path), "--system", "qa-bot", "--system", "abstain", "--out", str(out),
+        ["eval", str(path), "--system", "qa-bot", "abstain", "--out", str(out),
          "--report", str(report), "--limit", "4"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -297,3 +297,10 @@ def test_eval_command_bad_dataset_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["eval", str(tmp_path / "missing.json")])
     assert result.exit_code == 2
     assert result.output.strip().startswith("Error: Dataset not found")
+
+
+def test_eval_command_needs_exactly_one_dataset(tmp_path):
+    result = CliRunner().invoke(cli, ["eval", "a.json", "b.json"])
+    assert result.exit_code == 2 and "exactly one DATASET" in result.output
+    result = CliRunner().invoke(cli, ["eval", "a.json", "abstain"])
+    assert result.exit_code == 2 and "after --system" in result.output
