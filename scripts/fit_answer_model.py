@@ -199,23 +199,19 @@ def report(preds, label: str) -> None:
 
 
 def diagnose(items: list[Item]) -> None:
-    """How good the candidate spans are before any abstention: the best one any ranker could pick (oracle) and
-    the hand-set ranker's first pick, mean F1 over answerable questions."""
-    hand = AnswerModel.hand_set().candidate
-    by: dict[str, list[tuple[float, float]]] = {}
+    """How good the candidate spans are before any abstention: the best one any ranker could pick (oracle), and
+    the first pick of the hand-set and of the fitted ranker; mean F1 over answerable questions."""
+    rankers = (AnswerModel.hand_set().candidate, fit_candidate(items))
+    by: dict[str, list[list[float]]] = {}
     for it in items:
         if not it.answers:
             continue
-        oracle = float(it.f1.max()) if it.features else 0.0
-        best, _ = pick(Item(**{**it.__dict__, "blocked": False}), hand)
-        by.setdefault(it.dataset, []).append((oracle, float(it.f1[best]) if best is not None else 0.0))
-    fitted = fit_candidate(items)
-    for it in items:
-        if it.answers:
-            best, _ = pick(Item(**{**it.__dict__, "blocked": False}), fitted)
-            by[it.dataset][
-                sum(1 for x in items[: items.index(it)] if x.answers and x.dataset == it.dataset)
-            ] += (float(it.f1[best]) if best is not None else 0.0,)
+        open_it = Item(**{**it.__dict__, "blocked": False})  # the spans, whatever the abstention rules say
+        row = [float(it.f1.max()) if it.features else 0.0]
+        for ranker in rankers:
+            best, _ = pick(open_it, ranker)
+            row.append(float(it.f1[best]) if best is not None else 0.0)
+        by.setdefault(it.dataset, []).append(row)
     for name, rows in sorted(by.items()):
         o, h, f = np.mean(rows, axis=0)
         print(
@@ -248,6 +244,7 @@ def main() -> None:
 
     # leave-one-article-out: fit on the other articles, predict this one
     cv = []
+
     def ranker(train: list[Item]) -> LinearModel:
         return fit_candidate(train) if args.ranker == "fitted" else AnswerModel.hand_set().candidate
 
