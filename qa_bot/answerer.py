@@ -38,6 +38,8 @@ __all__ = [
     "QuestionInfo",
     "analyze_question",
     "answer_features",
+    "best_rival",
+    "choose",
 ]
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
@@ -655,10 +657,9 @@ class ExtractiveAnswerer:
             return _abstain(question, related, reason="missing: " + ", ".join(sorted(a.missing_keys)))
         if not a.candidates:
             return _abstain(question, related, reason="no candidates")
-        best = max(a.candidates, key=lambda c: (c.score, c.slot, -(c.end - c.start)))
         texts = [c.sentence.span.doc.text[c.start : c.end] for c in a.candidates]
-        i = a.candidates.index(best)
-        rival = best_rival(texts, [c.score for c in a.candidates], i)
+        i, rival = choose(texts, [c.score for c in a.candidates], [c.slot for c in a.candidates])
+        best = a.candidates[i]
         confidence = self.model.confidence(answer_features(best.features, best.score, rival))
         if confidence < self.abstain_threshold:
             return _abstain(
@@ -694,6 +695,12 @@ def answer_features(features: dict[str, float], score: float, rival: float | Non
     out["candidate"] = score
     out["margin"] = min(3.0, score - rival) if rival is not None else 3.0
     return out
+
+
+def choose(texts: Sequence[str], scores: Sequence[float], slots: Sequence[bool]) -> tuple[int, float | None]:
+    """The chosen span (highest score; then a slot filler; then the shorter) and its best rival's score."""
+    best = max(range(len(scores)), key=lambda i: (scores[i], slots[i], -len(texts[i])))
+    return best, best_rival(texts, scores, best)
 
 
 def best_rival(texts: Sequence[str], scores: Sequence[float], best: int) -> float | None:

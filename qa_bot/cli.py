@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from qa_bot.errors import QABotError
+from qa_bot.evaluate import SYSTEMS  # plain data; the module imports no heavy library
 
 __all__ = ["cli", "main"]
 
@@ -113,16 +114,13 @@ def serve(index: str | None, host: str, port: int) -> None:
     )
 
 
-_SYSTEM_NAMES = ("qa-bot", "abstain", "top-chunk", "bm25-sentence")
-
-
 @cli.command("eval")
 @click.argument("dataset_and_systems", nargs=-1, required=True, metavar="DATASET")
 @click.option(
     "--system",
     "systems",
     multiple=True,
-    type=click.Choice(_SYSTEM_NAMES),
+    type=click.Choice(SYSTEMS),
     help="System(s) to score: `--system qa-bot abstain` or `--system qa-bot --system abstain` "
     "(default: all four). The first one's predictions go to --out.",
 )
@@ -152,11 +150,11 @@ def eval_(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from qa_bot.evaluate import SYSTEMS, TABLE_COLUMNS, load_dataset, run_eval, table_rows, write_report
+    from qa_bot.evaluate import TABLE_COLUMNS, load_dataset, run_eval, table_rows, write_report
 
     # `--system a b c`: click takes `a` as the option's value and leaves `b c` as arguments
-    extra = [a for a in dataset_and_systems if a in _SYSTEM_NAMES]
-    paths = [a for a in dataset_and_systems if a not in _SYSTEM_NAMES]
+    extra = [a for a in dataset_and_systems if a in SYSTEMS]
+    paths = [a for a in dataset_and_systems if a not in SYSTEMS]
     if len(paths) != 1:
         raise click.UsageError(f"Give exactly one DATASET (got {len(paths)}: {' '.join(paths) or 'none'}).")
     dataset = paths[0]

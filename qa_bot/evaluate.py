@@ -257,8 +257,8 @@ class System(Protocol):
     def predict(self, q: EvalQuestion) -> Prediction: ...
 
 
-def _cite(doc_id: str, title: str, start: int, end: int, text: str) -> dict[str, Any]:
-    return {"doc_id": doc_id, "title": title, "start": start, "end": end, "text": text}
+def _cite_chunk(c: Any) -> dict[str, Any]:
+    return {"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end, "text": c.text}
 
 
 class QABotSystem:
@@ -306,50 +306,37 @@ class TopChunkSystem:
         if not hits:
             return Prediction("", (), ms, 0.0)
         c, sim = hits[0]
-        return Prediction(c.text, (_cite(c.doc_id, c.title, c.start, c.end, c.text),), ms, sim)
+        return Prediction(c.text, (_cite_chunk(c),), ms, sim)
 
 
 class BM25SentenceSystem:
-    """The best BM25 (bm25s, stemmed) sentence of all articles is the answer."""
+    """The best BM25 sentence of all articles is the answer (the store's own :class:`LexicalIndex`, over
+    sentences instead of chunks)."""
 
     name = "bm25-sentence"
 
     def prepare(self, bot: Any) -> float:
-        import bm25s
-
         from qa_bot.ingest import split_sentences
-        from qa_bot.text import tokenize
+        from qa_bot.store import LexicalIndex
+        from qa_bot.types import Chunk
 
         started = time.perf_counter()
-        self.sentences: list[dict[str, Any]] = []
+        sentences: list[Chunk] = []
         for row in bot.documents():
             doc = bot.document(row["doc_id"])
             for s, e in split_sentences(doc.text, bot.nlp):
-                self.sentences.append(_cite(doc.doc_id, doc.title, s, e, doc.text[s:e]))
-        self._vocab: dict[str, int] = {}
-        ids = [
-            [self._vocab.setdefault(t, len(self._vocab)) for t in (tokenize(s["text"]) or ["\x00"])]
-            for s in self.sentences
-        ]
-        self._bm25 = bm25s.BM25()
-        if ids:
-            self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab), show_progress=False)
-        self._tokenize = tokenize
+                sentences.append(Chunk(f"{doc.doc_id}:{s}", doc.doc_id, doc.title, s, e, doc.text[s:e]))
+        self.index = LexicalIndex(sentences)
         return time.perf_counter() - started
 
     def predict(self, q: EvalQuestion) -> Prediction:
         started = time.perf_counter()
-        tokens = [self._vocab[t] for t in self._tokenize(q.question) if t in self._vocab]
-        best = None
-        if tokens and self.sentences:
-            scores = self._bm25.get_scores(tokens)
-            i = int(scores.argmax())
-            if scores[i] > 0:
-                best = (self.sentences[i], float(scores[i]))
+        hits = self.index.search(q.question, 1)
         ms = (time.perf_counter() - started) * 1000
-        if best is None:
+        if not hits:
             return Prediction("", (), ms, 0.0)
-        return Prediction(best[0]["text"], (best[0],), ms, best[1])
+        c, bm25 = hits[0]
+        return Prediction(c.text, (_cite_chunk(c),), ms, bm25)
 
 
 _FACTORIES: dict[str, Callable[[], System]] = {

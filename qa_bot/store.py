@@ -73,7 +73,7 @@ class LexicalIndex:
         if not tokens:
             return []
         scores = self._bm25.get_scores(tokens)
-        order = scores.argsort()[::-1]
+        order = (-scores).argsort(kind="stable")  # best first; on a tie, the earlier text
         out: list[tuple[Chunk, float]] = []
         for i in order:
             if scores[i] <= 0 or len(out) >= n:

@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa_bot.answerer import MODEL_FILE, AnswerModel, LinearModel, answer_features, best_rival  # noqa: E402
+from qa_bot.answerer import MODEL_FILE, AnswerModel, LinearModel, answer_features, choose  # noqa: E402
 from qa_bot.evaluate import compute_f1, load_dataset  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -137,9 +137,8 @@ def pick(it: Item, cand_model: LinearModel) -> tuple[int | None, dict[str, float
     if it.blocked or not it.features:
         return None, None
     scores = [cand_model.logit(f) for f in it.features]
-    n = len(scores)
-    best = max(range(n), key=lambda i: (scores[i], it.slot[i], -len(it.texts[i])))
-    return best, answer_features(it.features[best], scores[best], best_rival(it.texts, scores, best))
+    best, rival = choose(it.texts, scores, it.slot)
+    return best, answer_features(it.features[best], scores[best], rival)
 
 
 def fit_abstain(items: list[Item], cand_model: LinearModel) -> tuple[LinearModel, float]:
