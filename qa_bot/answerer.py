@@ -78,6 +78,13 @@ for _labels, _words in (
 ):
     for _w in _words.split():
         FOCUS_TYPES[_w] = set(_labels)
+# nouns naming an office someone holds in something ("the leader of Hamas", "the CEO of Acme"); kinship is left
+# out because texts often state it from the other side ("his sister Margaret")
+KINSHIP = {"son", "daughter", "father", "mother", "wife", "husband", "brother", "sister"}
+ROLE_NOUNS = (
+    {w for w, labels in FOCUS_TYPES.items() if labels == PERSON} - KINSHIP - {"person", "man", "woman"}
+)
+ROLE_NOUNS |= {"head", "boss", "owner", "editor", "successor", "predecessor"}
 
 DESCRIBE_VERBS = {
     "call",
@@ -121,6 +128,9 @@ class QuestionInfo:
     words: frozenset[str] = frozenset()  # lowercased words of the question
     plural: bool = False  # "which groups": a list may answer it
     relations: tuple[tuple[str, frozenset[str]], ...] = ()  # ("leader", {"hamas"}) for "leader of Hamas"
+    role: str | None = (
+        None  # stem of the asked-for role of a relation: "leader" in "who is the leader of Hamas"
+    )
     photo: bool = False  # asks who took a photo: credit lines answer it
 
 
@@ -206,6 +216,7 @@ def analyze_question(question: str, nlp: Any) -> QuestionInfo:
     if verb_tok is not None and verb_tok.lemma_.lower() not in {"be", "do", "have"}:
         vs = stem(verb_tok.lower_)
         terms[vs] = max(terms.get(vs, 0.0), 2.0)
+    relations = tuple(_relations(doc))
     return QuestionInfo(
         text=question,
         wh=wh,
@@ -219,7 +230,8 @@ def analyze_question(question: str, nlp: Any) -> QuestionInfo:
         key_terms=frozenset(key),
         words=frozenset(w for w in lower if w.isalnum()),
         plural=focus_tok is not None and focus_tok.tag_ in {"NNS", "NNPS"},
-        relations=tuple(_relations(doc)),
+        relations=relations,
+        role=_asked_role(doc, wh, focus_tok, relations),
         photo=bool(
             {"photo", "photograph", "picture", "image", "photographer"} & {t.lemma_.lower() for t in doc}
         ),
@@ -247,6 +259,21 @@ def _relations(doc: Any) -> list[tuple[str, frozenset[str]]]:
             if mods:
                 rel.append((stem(t.lower_), frozenset(mods)))
     return rel
+
+
+def _asked_role(
+    doc: Any, wh: str, focus_tok: Any, relations: tuple[tuple[str, frozenset[str]], ...]
+) -> str | None:
+    """The office a question asks the holder of, when it names where it is held: "the **leader** of Hamas",
+    "Acme's **chairman**". An answer must come from a sentence that states that office."""
+    related = {head for head, _ in relations}
+    nouns = [focus_tok] if focus_tok is not None else []
+    if wh == "who":
+        nouns = [t for t in doc if t.dep_ in {"attr", "nsubj"} and t.pos_ == "NOUN"]
+    for t in nouns:
+        if t.lemma_.lower() in ROLE_NOUNS and stem(t.lower_) in related:
+            return stem(t.lower_)
+    return None
 
 
 def _focus_noun(doc: Any, wh_tok: Any) -> Any:
@@ -553,6 +580,8 @@ class ExtractiveAnswerer:
         overlap = len([t for t in in_q if not t.is_stop]) / max(1, len(content))
         if content and overlap >= 0.999:
             return None  # only repeats the question
+        if q.role and (c.sentence.conflict or all(stem(t.lower_) != q.role for t in c.sentence.span)):
+            return None  # "the leader of Hamas" is asked; this sentence does not say who leads Hamas
         label = c.label.removesuffix("_LIST")
         if label == "CREDIT":
             label = "PERSON"
@@ -595,7 +624,7 @@ class ExtractiveAnswerer:
             + attached
             + anchored
             + named
-            + 0.3 * focus_sim
+            + 0.5 * focus_sim
             - 0.45 * overlap
             - length_penalty
         )

@@ -114,7 +114,8 @@ def made_up_bot(tmp_path_factory):
         "A study released in the Marine Society journal Tides reviews how harbours silt up. "
         '"We did not expect this," said Clara Jones, a Lund University geologist who led the study. '
         "The port agreed to buy the dredger for about 9 million euros, up from a previously agreed price "
-        "of 7 million euros. Cargo volumes were up 0.4% last year.",
+        "of 7 million euros. Cargo volumes were up 0.4% last year. "
+        "Ivo Berg, the chairman of Nordport, signed the order with the Baltic Dredging Company.",
         title="Harbour report",
     )
     return bot
@@ -133,3 +134,15 @@ def test_generic_span_rules(made_up_bot, question, expected):
     a = made_up_bot.ask(question)
     assert a.text == expected
     assert_grounded(made_up_bot, a)
+
+
+def test_office_holder_must_be_stated(made_up_bot):
+    """An office asked about together with where it is held needs a sentence that states exactly that."""
+    a = made_up_bot.ask("Who is the chairman of Nordport?")
+    assert a.text == "Ivo Berg"
+    for question in (
+        "Who is the chairman of the Baltic Dredging Company?",  # a chairman, but of Nordport
+        "What is the name of the leader of the Marine Society?",  # nobody is said to lead it
+    ):
+        a = made_up_bot.ask(question)
+        assert a.abstained, (question, a.text)
