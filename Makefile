@@ -25,8 +25,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install-test: $(TSTAMP)
 
+# llama-cpp-python builds from source (no wheel on PyPI): only the library, no multimodal or tools (~4 min).
+LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF
+
 $(TSTAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install -q -e ".[test]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q -e ".[test]"
 	touch $@
 
 run: install

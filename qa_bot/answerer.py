@@ -446,6 +446,7 @@ class ExtractiveAnswerer:
         ordered = sorted(sentences, key=lambda s: (s.doc_id, s.start))
         for i, s in enumerate(ordered):
             near: set[str] = set()
+            referred: set[str] = set()  # what the next sentence says of this one ("This statement was ...")
             for j in (i - 1, i + 1):
                 if not 0 <= j < len(ordered):
                     continue
@@ -453,7 +454,9 @@ class ExtractiveAnswerer:
                 adjacent = abs(other.start - s.end) < 4 or abs(s.start - other.end) < 4
                 if other.doc_id == s.doc_id and adjacent and not other.conflict:
                     near |= own[id(other)]
-            mine = own[id(s)]
+                    if j == i + 1 and _refers_back(other.span):
+                        referred = own[id(other)]
+            mine = own[id(s)] | referred
             s.coverage = min(
                 1.0, (sum(q.terms[t] for t in mine) + 0.5 * sum(q.terms[t] for t in near - mine)) / total
             )
@@ -580,6 +583,8 @@ class ExtractiveAnswerer:
         overlap = len([t for t in in_q if not t.is_stop]) / max(1, len(content))
         if content and overlap >= 0.999:
             return None  # only repeats the question
+        if q.slot == "subject" and _counters(toks, q):
+            return None
         if q.role and (c.sentence.conflict or all(stem(t.lower_) != q.role for t in c.sentence.span)):
             return None  # "the leader of Hamas" is asked; this sentence does not say who leads Hamas
         label = c.label.removesuffix("_LIST")
@@ -608,6 +613,13 @@ class ExtractiveAnswerer:
         attached = 0.15 if q.verb and _attached_to(toks, stem(q.verb), q.verb) else 0.0
         anchored = 0.1 if not attached and _anchored(toks, set(matched)) else 0.0
         named = 0.25 if q.focus and _names_focus(toks, q.focus) else 0.0
+        # who-questions: the main clause's subject (the speaker of "X noted that ...") over names deep inside
+        main_subject = (
+            0.05
+            if q.slot == "subject"
+            and any(t.dep_ in {"nsubj", "nsubjpass"} and t.head.dep_ == "ROOT" for t in toks)
+            else 0.0
+        )
         if named:
             type_score = max(type_score, 1.0)  # "the journal Cancer" names a journal, whatever NER calls it
         describe_bonus = 0.3 if q.describe and label == "QUOTE" else 0.0
@@ -624,6 +636,7 @@ class ExtractiveAnswerer:
             + attached
             + anchored
             + named
+            + main_subject
             + 0.5 * focus_sim
             - 0.45 * overlap
             - length_penalty
@@ -676,7 +689,9 @@ class ExtractiveAnswerer:
                 kept.append(c)
         return Analysis(q, ranked, kept, frozenset(q.key_terms - retrieved))
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+    def answer(self, question: str, passages: Sequence[Passage], exclude: Sequence[str] = ()) -> Answer:
+        """The best span for ``question`` in ``passages``, or an abstention. ``exclude``: answers already
+        given ("what else did he say?"), which are not given again."""
         if not passages:
             return _abstain(question, (), reason="empty index")
         a = self.analyze(question, passages)
@@ -684,6 +699,15 @@ class ExtractiveAnswerer:
         # a name or number of the question that appears nowhere in what was retrieved: not this article
         if a.missing_keys:
             return _abstain(question, related, reason="missing: " + ", ".join(sorted(a.missing_keys)))
+        if exclude:
+            given = [e.lower().strip() for e in exclude if e.strip()]
+            a.candidates[:] = [
+                c
+                for c in a.candidates
+                if not any(
+                    g in (t := c.sentence.span.doc.text[c.start : c.end].lower()) or t in g for g in given
+                )
+            ]
         if not a.candidates:
             return _abstain(question, related, reason="no candidates")
         texts = [c.sentence.span.doc.text[c.start : c.end] for c in a.candidates]
@@ -807,6 +831,44 @@ def _attached_to(toks: list[Any], verb_stem: str, verb_lemma: str, hops: int = 3
                 stem(node.lower_) == verb_stem or node.lemma_.lower() == verb_lemma
             ):
                 return True
+    return False
+
+
+STATEMENT_NOUNS = {
+    "statement", "claim", "remark", "comment", "allegation", "accusation", "assertion", "charge", "announcement",
+    "warning", "criticism", "suggestion", "view", "argument", "finding", "report",
+}  # fmt: skip
+
+
+def _refers_back(span: Any) -> bool:
+    """Whether a sentence opens by pointing at the one before it: "**This statement** was countered by ..."."""
+    toks = [t for t in span if not t.is_punct][:3]
+    return (
+        len(toks) >= 2
+        and toks[0].lower_ in {"this", "these", "that", "those", "such"}
+        and toks[1].lemma_.lower() in STATEMENT_NOUNS
+    )
+
+
+COUNTER_VERBS = {"deny", "reject", "refute", "dismiss", "counter", "rebut", "dispute", "contest", "repudiate"}
+
+
+def _counters(toks: list[Any], q: QuestionInfo) -> bool:
+    """Whether the span is who *denied* what the question asks who made/said: "Iravani, who denied the
+    allegations" does not answer "who made the allegations?"."""
+    if q.verb is None or q.verb in COUNTER_VERBS:
+        return False
+    verbs = []
+    for t in toks:
+        if t.dep_ in {"nsubj", "nsubjpass"}:
+            verbs.append(t.head)
+        for node in (t, t.head if t.dep_ == "appos" else t):
+            verbs += [c for c in node.children if c.dep_ == "relcl"]
+    for v in verbs:
+        if v.lemma_.lower() in COUNTER_VERBS and any(
+            c.dep_ == "dobj" and stem(c.lower_) in q.terms for c in v.children
+        ):
+            return True
     return False
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -21,7 +21,7 @@ from qa_bot.types import Answer
 if TYPE_CHECKING:
     from qa_bot.bot import QABot
 
-__all__ = ["EXAMPLES", "build_demo", "demo", "format_answer", "respond"]
+__all__ = ["EXAMPLES", "build_demo", "demo", "format_answer", "respond", "respond_stream"]
 
 EXAMPLES = [
     "Who denied the allegations?",
@@ -48,6 +48,8 @@ def _cited(c: Any) -> str:
 
 def format_answer(answer: Answer) -> str:
     """The chat message for one answer: the short answer, then each cited passage with its offsets."""
+    if answer.smalltalk:
+        return html.escape(answer.text)
     parts: list[str] = []
     if answer.rewritten_question:
         parts.append(f"*Understood as:* {_quote(answer.rewritten_question)[2:]}")
@@ -55,27 +57,50 @@ def format_answer(answer: Answer) -> str:
         parts.append(f"🤷 *{answer.text}*")
         if answer.related:
             parts.append("Nearest passages:")
+    elif not answer.verified:
+        parts.append(f"⚠️ *Unverified — no passage of the article supports this:* {html.escape(answer.text)}")
     else:
         parts.append(f"**{html.escape(answer.text)}**")
+    if answer.meta.get("llm_note"):
+        parts.append(f"*{html.escape(answer.meta['llm_note'])}*")
     parts.extend(_cited(c) for c in (answer.related if answer.abstained else answer.citations))
     return "\n\n".join(parts)
 
 
-def respond(bot: QABot, message: str, chat: list[dict[str, Any]], pairs: Pairs) -> tuple[str, list, Pairs]:
-    """One chat turn: returns the cleared textbox, the chat with both messages, and the Q/A pairs so far."""
+def respond_stream(
+    bot: QABot, message: str, chat: list[dict[str, Any]], pairs: Pairs
+) -> Iterator[tuple[str, list, Pairs]]:
+    """One chat turn as it happens: (cleared textbox, chat, Q/A pairs) after each streamed piece; the last
+    state carries the formatted answer with its verified citations."""
     chat = list(chat or [])
     pairs = list(pairs or [])
     if not (message or "").strip():
-        return "", chat, pairs
+        yield "", chat, pairs
+        return
     chat.append({"role": "user", "content": message})
+    chat.append({"role": "assistant", "content": "…"})
+    streamed = ""
     try:
-        answer = bot.ask(message, history=pairs)
+        for item in bot.stream(message, history=pairs):
+            if isinstance(item, str):
+                streamed += item
+                chat[-1] = {"role": "assistant", "content": html.escape(streamed) + " …"}
+                yield "", chat, pairs
+            else:
+                chat[-1] = {"role": "assistant", "content": format_answer(item)}
+                if not item.smalltalk:
+                    pairs.append((message, "" if item.abstained else item.text))
     except QABotError as exc:
-        chat.append({"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"})
-        return "", chat, pairs
-    chat.append({"role": "assistant", "content": format_answer(answer)})
-    pairs.append((message, "" if answer.abstained else answer.text))
-    return "", chat, pairs
+        chat[-1] = {"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"}
+    yield "", chat, pairs
+
+
+def respond(bot: QABot, message: str, chat: list[dict[str, Any]], pairs: Pairs) -> tuple[str, list, Pairs]:
+    """One chat turn: returns the cleared textbox, the chat with both messages, and the Q/A pairs so far."""
+    final: tuple[str, list, Pairs] = ("", list(chat or []), list(pairs or []))
+    for state in respond_stream(bot, message, chat, pairs):
+        final = state
+    return final
 
 
 def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
@@ -95,12 +120,13 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
                 holder["bot"] = bot  # type: ignore[assignment]
         return holder["bot"]
 
-    def on_submit(message: str, chat: list, pairs: Pairs) -> tuple[str, list, Pairs]:
+    def on_submit(message: str, chat: list, pairs: Pairs) -> Iterator[tuple[str, list, Pairs]]:
         try:
             current = get_bot()
         except QABotError as exc:
-            return "", [*chat, {"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"}], pairs
-        return respond(current, message, chat, pairs)
+            yield "", [*chat, {"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"}], pairs
+            return
+        yield from respond_stream(current, message, chat, pairs)
 
     with gr.Blocks(title="qa-bot") as demo:
         gr.Markdown(

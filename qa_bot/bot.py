@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ class QABot:
         settings: Settings | None = None,
         embedder: Any | None = None,
         nlp: Any | None = None,
+        llm: Any | None = None,
         **overrides: Any,
     ) -> None:
         from qa_bot.retrieve import HybridRetriever
@@ -42,6 +43,12 @@ class QABot:
 
         base = settings or Settings.load()
         changes = {k: v for k, v in overrides.items() if v is not None}
+        self._llm_model: Any = None
+        if llm is not None and not isinstance(llm, str):
+            self._llm_model = llm  # a LangChain chat model instance
+            changes["llm"] = type(llm).__name__ + ":instance"
+        elif llm is not None:
+            changes["llm"] = llm
         if index_dir is not None:
             changes["index_dir"] = str(index_dir)
         self.settings = base.with_(**changes) if changes else base
@@ -51,6 +58,7 @@ class QABot:
         )
         self._nlp = nlp
         self._answerer: Any = None
+        self._llm: Any = None
         self._lock = threading.Lock()
         self._chain: Any = None
 
@@ -75,6 +83,21 @@ class QABot:
                 abstain_threshold=self.settings.abstain_threshold,
             )
         return self._answerer
+
+    @property
+    def llm(self) -> Any:
+        """The :class:`qa_bot.llm.LLMAnswerer`, or ``None`` when no LLM backend is configured."""
+        if self._llm is None and self.settings.llm:
+            from qa_bot.llm import LLMAnswerer, make_chat_model
+
+            s = self.settings
+            model = self._llm_model or make_chat_model(
+                s.llm, base_url=s.llm_base_url or None, timeout=s.llm_timeout, max_tokens=s.llm_max_tokens
+            )
+            self._llm = LLMAnswerer(
+                model, name=s.llm, timeout=s.llm_timeout, on_unverified=s.llm_on_unverified
+            )
+        return self._llm
 
     def warm_up(self) -> QABot:
         """Load the models now rather than on the first question."""
@@ -167,14 +190,26 @@ class QABot:
             )
         return " ".join(q.split())
 
-    def _retrieve(
-        self, question: str, history: Sequence[tuple[str, str]] | None, doc_ids: Sequence[str] | None
-    ) -> tuple[str, str | None, list[Any]]:
-        from qa_bot.conversation import rewrite_question, validate_history
+    def _understand(self, question: str, history: Sequence[tuple[str, str]] | None) -> tuple[str, str | None]:
+        """The validated question and, for a follow-up, its standalone rewrite."""
+        from qa_bot.conversation import rewrite_question, strip_greeting, validate_history
 
         q = self._validate_question(question)
         turns = validate_history(history)
-        rewritten = rewrite_question(q, turns, self.nlp) if turns else None
+        bare = strip_greeting(q)
+        rewritten = None
+        if turns and self.llm is not None and self.settings.llm_rewrite:
+            rewritten = self.llm.rewrite(bare, turns)
+        if rewritten is None and turns:
+            rewritten = rewrite_question(bare, turns, self.nlp)
+        if rewritten is None and bare != q:
+            rewritten = bare[:1].upper() + bare[1:]
+        return q, rewritten
+
+    def _retrieve(
+        self, question: str, history: Sequence[tuple[str, str]] | None, doc_ids: Sequence[str] | None
+    ) -> tuple[str, str | None, list[Any]]:
+        q, rewritten = self._understand(question, history)
         passages = self.retriever.retrieve(rewritten or q, doc_ids=list(doc_ids) if doc_ids else None)
         return q, rewritten, passages
 
@@ -192,15 +227,60 @@ class QABot:
         doc_ids: Sequence[str] | None = None,
     ) -> Answer:
         """Answer one question (``history``: earlier ``(question, answer_text)`` turns, oldest first)."""
+        final: Any = None
+        for item in self.stream(question, history, doc_ids=doc_ids):
+            final = item
+        return final
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] | None = None,
+        *,
+        doc_ids: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Like :meth:`ask`, but yields the answer's text as it is produced (``str`` pieces: LLM tokens, or
+        the extractive answer in one piece), then the final :class:`Answer` with its verified citations."""
+        from qa_bot.conversation import asks_for_another, smalltalk_reply, validate_history
+
         started = time.perf_counter()
-        q, rewritten, passages = self._retrieve(question, history, doc_ids)
-        result = self.answerer.answer(rewritten or q, passages)
-        return replace(
+        q = self._validate_question(question)
+        reply = smalltalk_reply(q)
+        if reply is not None:
+            yield reply
+            yield Answer(question=q, text=reply, abstained=False, smalltalk=True, backend="smalltalk",
+                         latency_ms=round((time.perf_counter() - started) * 1000, 2))  # fmt: skip
+            return
+        q, rewritten, passages = self._retrieve(q, history, doc_ids)
+        standalone = rewritten or q
+        exclude = [a for _, a in validate_history(history)] if asks_for_another(standalone) else []
+
+        def extractive() -> Answer:
+            return self.answerer.answer(standalone, passages, exclude=exclude)
+
+        if self.llm is None:
+            result = extractive()
+            yield result.text
+        else:
+            result = None
+            for item in self.llm.stream(standalone, passages, extractive):
+                if isinstance(item, Answer):
+                    result = item
+                else:
+                    yield item
+            assert result is not None
+        yield replace(
             result,
             question=q,
             rewritten_question=rewritten,
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+    def chat(self, doc_ids: Sequence[str] | None = None) -> Any:
+        """A conversation that keeps its own history: ``chat = bot.chat(); chat.ask("who ...")``."""
+        from qa_bot.conversation import Chat
+
+        return Chat(self, doc_ids=doc_ids)
 
     @property
     def chain(self) -> Any:

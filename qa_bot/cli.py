@@ -1,4 +1,4 @@
-"""The ``qa-bot`` command line: ``ingest``, ``ask``, ``documents``, ``serve``, ``eval``.
+"""The ``qa-bot`` command line: ``ingest``, ``ask``, ``chat``, ``documents``, ``serve``, ``eval``.
 
 Every expected failure prints one line ``Error: ...`` to stderr and exits with code 2.
 """
@@ -29,10 +29,59 @@ class _Group(click.Group):
             ctx.exit(2)
 
 
-def _bot(index: str | None) -> Any:
+def _bot(index: str | None, **settings: Any) -> Any:
     from qa_bot.bot import QABot
 
-    return QABot(index_dir=index)
+    return QABot(index_dir=index, **settings)
+
+
+def _llm_options(f: Any) -> Any:
+    """--llm and friends (also from QA_BOT_LLM* env vars)."""
+    options = [
+        click.option(
+            "--llm", default=None, help="LLM backend: openai:MODEL or ollama:MODEL (default: none)."
+        ),
+        click.option("--llm-base-url", default=None, help="Server URL, e.g. http://127.0.0.1:8080/v1."),
+        click.option(
+            "--llm-timeout", default=None, type=float, help="Seconds before the extractive fallback."
+        ),
+        click.option(
+            "--llm-on-unverified",
+            default=None,
+            type=click.Choice(["fallback", "mark"]),
+            help="An LLM answer that fails verification: replace it (fallback) or show it marked unverified.",
+        ),
+        click.option("--llm-rewrite/--no-llm-rewrite", default=None, help="Let the LLM rewrite follow-ups."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _require_articles(bot: Any) -> None:
+    if not bot.documents():
+        from qa_bot.errors import IndexUnavailable
+
+        raise IndexUnavailable(
+            f"The index at {bot.settings.index_dir} has no articles yet: run `qa-bot ingest PATH` first."
+        )
+
+
+def _print_answer(answer: Any, *, text: bool = True) -> None:
+    if text:
+        click.echo(answer.text)
+    if answer.rewritten_question:
+        click.echo(f"(understood as: {answer.rewritten_question})")
+    if answer.meta.get("llm_note"):
+        click.echo(f"({answer.meta['llm_note']})")
+    if not answer.verified:
+        click.echo("(unverified: no passage of the article supports this answer)")
+    cites = answer.citations or answer.related
+    if cites:
+        click.echo("" if answer.citations else "\nNearest passages:")
+    for c in cites:
+        click.echo(f"  “{c.text}”")
+        click.echo(f"    — {c.title} [{c.doc_id}], characters {c.start}–{c.end}")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,28 +107,62 @@ def ingest(paths: tuple[str, ...], index: str | None, title: str | None, quiet: 
 @click.argument("question")
 @click.option("--index", "index", default=None, help=INDEX_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-def ask(question: str, index: str | None, as_json: bool) -> None:
+@_llm_options
+def ask(question: str, index: str | None, as_json: bool, **llm: Any) -> None:
     """Answer QUESTION from the indexed articles, with the cited passages and their offsets."""
-    bot = _bot(index)
-    if not bot.documents():
-        from qa_bot.errors import IndexUnavailable
-
-        raise IndexUnavailable(
-            f"The index at {bot.settings.index_dir} has no articles yet: run `qa-bot ingest PATH` first."
-        )
+    bot = _bot(index, **llm)
+    _require_articles(bot)
     answer = bot.ask(question)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(answer.text)
-    if answer.rewritten_question:
-        click.echo(f"(understood as: {answer.rewritten_question})")
-    cites = answer.citations or answer.related
-    if cites:
-        click.echo("" if answer.citations else "\nNearest passages:")
-    for c in cites:
-        click.echo(f"  “{c.text}”")
-        click.echo(f"    — {c.title} [{c.doc_id}], characters {c.start}–{c.end}")
+    _print_answer(answer)
+
+
+@cli.command()
+@click.option("--index", "index", default=None, help=INDEX_HELP)
+@_llm_options
+def chat(index: str | None, **llm: Any) -> None:
+    """Chat in the terminal: follow-ups understand the conversation so far.
+
+    Type /reset to start over, /quit (or Ctrl-D) to leave."""
+    bot = _bot(index, **llm)
+    _require_articles(bot)
+    session = bot.chat()
+    click.echo(
+        f"qa-bot: {len(bot.documents())} article(s). Ask a question; /reset starts over, /quit leaves."
+    )
+    while True:
+        try:
+            line = click.prompt("you", prompt_suffix="> ", default="", show_default=False)
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        line = line.strip()
+        if line in {"/quit", "/exit", "quit", "exit"}:
+            return
+        if line == "/reset":
+            session.reset()
+            click.echo("(conversation cleared)")
+            continue
+        if not line:
+            continue
+        click.echo("bot> ", nl=False)
+        try:
+            final = None
+            for item in session.stream(line):
+                if isinstance(item, str):
+                    click.echo(item, nl=False)
+                else:
+                    final = item
+            click.echo()
+        except QABotError as exc:
+            click.echo(f"\nError: {exc.message}")
+            continue
+        if final is not None and not final.smalltalk:
+            if final.meta.get("llm_note"):  # the streamed text was replaced by the extractive answer
+                click.echo(f"-> {final.text}")
+            _print_answer(final, text=False)
 
 
 @cli.command()
@@ -101,11 +184,12 @@ def documents(index: str | None, as_json: bool) -> None:
 @click.option("--index", "index", default=None, help=INDEX_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=7860, show_default=True, type=int)
-def serve(index: str | None, host: str, port: int) -> None:
+@_llm_options
+def serve(index: str | None, host: str, port: int, **llm: Any) -> None:
     """Start the Gradio chat on http://HOST:PORT."""
     from qa_bot.app import build_demo
 
-    bot = _bot(index).warm_up()
+    bot = _bot(index, **llm).warm_up()
     click.echo(
         f"qa-bot: {len(bot.documents())} article(s) in {bot.settings.index_dir}; serving on http://{host}:{port}"
     )

@@ -32,6 +32,16 @@ class Settings:
     #: Answering: below this confidence (the fitted probability that the answer is right) the bot says
     #: "The article doesn't say." 0.5 is the fitted decision point; higher = more cautious.
     abstain_threshold: float = 0.5
+    #: Optional LLM backend: "openai:MODEL" (any OpenAI-compatible server at llm_base_url) or
+    #: "ollama:MODEL"; empty = extractive only. Timeout in seconds; an answer failing verification is
+    #: replaced by the extractive one ("fallback") or shown uncited and marked unverified ("mark").
+    #: llm_rewrite lets the LLM rewrite follow-ups into standalone questions.
+    llm: str = ""
+    llm_base_url: str = ""
+    llm_timeout: float = 30.0
+    llm_on_unverified: str = "fallback"
+    llm_rewrite: bool = False
+    llm_max_tokens: int = 256
     #: Input limits.
     max_question_chars: int = 2000
     max_file_bytes: int = 5_000_000
@@ -59,12 +69,20 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        positive = ("chunk_max_chars", "k", "fetch_k", "rrf_k", "max_question_chars", "max_file_bytes")
+        positive = (
+            "chunk_max_chars", "k", "fetch_k", "rrf_k", "max_question_chars", "max_file_bytes", "llm_max_tokens",
+        )  # fmt: skip
         for name in positive:
             if getattr(self, name) <= 0:
                 raise InvalidInput(f"Setting {name} must be positive, got {getattr(self, name)!r}")
         if self.chunk_overlap_sentences < 0:
             raise InvalidInput("Setting chunk_overlap_sentences must be >= 0")
+        if self.llm_timeout <= 0:
+            raise InvalidInput("Setting llm_timeout must be positive")
+        if self.llm_on_unverified not in {"fallback", "mark"}:
+            raise InvalidInput("Setting llm_on_unverified must be 'fallback' or 'mark'")
+        if self.llm and ":" not in self.llm:
+            raise InvalidInput(f"Setting llm={self.llm!r} must look like 'openai:MODEL' or 'ollama:MODEL'")
         if not 0.0 <= self.abstain_threshold <= 1.0:
             raise InvalidInput("Setting abstain_threshold must be between 0 and 1")
 

@@ -1,28 +1,145 @@
-"""Conversation stage: turn a follow-up into a standalone question using the conversation so far.
+"""Conversation stage: small talk, and follow-ups turned into standalone questions.
 
-A small, visible rewrite: third-person pronouns are replaced by what the previous turns were about
-("What did he call them?" after "Who denied the allegations?" -> "Amir Saeid Iravani"
--> "What did Amir Saeid Iravani call the allegations?"). The result is shown to the user, so a wrong
-rewrite can be seen.
+A small, visible rewrite from the conversation so far (spaCy only; no coreference model is available offline):
+
+- pronouns: "What did he call them?" after "Who denied the allegations?" -> "Amir Saeid Iravani"
+  becomes "What did Amir Saeid Iravani call the allegations?";
+- ellipsis: "and when?" after "What did Amir Saeid Iravani call the allegations?" becomes "When did Amir Saeid
+  Iravani call the allegations?"; after a who-question it asks about the answered event ("When was it that Amir
+  Saeid Iravani denied the allegations?"); "when did that happen?" is read the same way;
+- a leading "and"/"so"/"but" is dropped ("and who made them?" -> "Who made the allegations?").
+
+The result is shown to the user, so a wrong rewrite can be seen. Greetings, thanks and "what can you do?" get a
+short reply without retrieval (:func:`smalltalk_reply`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from qa_bot.errors import InvalidInput
 
-__all__ = ["History", "rewrite_question", "validate_history"]
+__all__ = [
+    "Chat",
+    "History",
+    "asks_for_another",
+    "rewrite_question",
+    "smalltalk_reply",
+    "strip_greeting",
+    "validate_history",
+]
 
 History = Sequence[tuple[str, str]]
 
 _PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
 _THING_PRONOUNS = {"they", "them", "it", "this", "that", "these", "those"}
+_WH = (
+    "how many",
+    "how much",
+    "how long",
+    "how old",
+    "who",
+    "whom",
+    "what",
+    "when",
+    "where",
+    "why",
+    "which",
+    "how",
+)
 _WORD = re.compile(r"[A-Za-z]+")
+_LEAD = re.compile(r"^\s*(?:and|so|but|also|then|ok(?:ay)?|well)\b[\s,]*", re.IGNORECASE)
+_FRAGMENT = re.compile(
+    r"^\s*(?:and|so|but|also|then)?[\s,]*(how many|how much|how long|how old|who|what|when|where|why|how)"
+    r"(?:\s+(?:else|exactly|then|again))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_HAPPEN = re.compile(
+    r"^\s*(?:and|so|but)?[\s,]*(when|where|why|how)\s+(?:did|does|do|was|is|will|would)\s+(?:that|this|it)\s+"
+    r"(?:happen|occur|take place|come about)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+# -- small talk ------------------------------------------------------------------------------------------
+_HELP = (
+    "I answer questions about the articles in my index with a short answer quoted from the article and the"
+    " passage it comes from. Ask things like \u201cwho denied the allegations?\u201d, then follow up (\u201cwhat"
+    " did he call them?\u201d). When an article doesn't say, I tell you so."
+)
+_SMALLTALK: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"^(?:hi|hello|hey|hiya|howdy|greetings|yo|good (?:morning|afternoon|evening|day)|hi there|hello there"
+            r"|hey there)(?: (?:bot|there|qa-bot|everyone|all))?$"
+        ),
+        "Hello! Ask me a question about the article and I'll answer with a quote from it.",
+    ),
+    (
+        re.compile(
+            r"^(?:(?:thanks?|thank you|thx|ty|cheers|much appreciated|great|perfect|awesome|nice|cool)"
+            r"(?: (?:a lot|so much|very much|again|you|for (?:the|your) help|for that))*)+$"
+        ),
+        "You're welcome! Ask me anything else about the article.",
+    ),
+    (
+        re.compile(
+            r"^(?:help|what can you do|what do you do|what are you|who are you|how does this work|how do you work"
+            r"|how do i use (?:this|you)|what can i ask(?: you)?|what should i ask(?: you)?|what is this)$"
+        ),
+        _HELP,
+    ),
+    (
+        re.compile(
+            r"^(?:bye|goodbye|good bye|see you|see ya|ciao|bye bye|that's all|that is all)(?: for now)?$"
+        ),
+        "Goodbye! Come back with more questions any time.",
+    ),
+    (
+        re.compile(r"^(?:ok|okay|k|got it|i see|alright|all right|sure|yes|no|hmm+|right|fine|wow)$"),
+        "Anything else you'd like to know about the article?",
+    ),
+    (
+        re.compile(r"^(?:how are you|how are you doing|how's it going|what's up|sup)(?: today)?$"),
+        "I'm ready to answer questions about the article. What would you like to know?",
+    ),
+)
+_GREETING_PREFIX = re.compile(
+    r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening))(?: there)?\s*[,!.:;-]+\s*(?=\S)", re.IGNORECASE
+)
 
 
+def _normalize_chat(text: str) -> str:
+    text = text.lower().replace("\u2019", "'")
+    text = re.sub(r"[^\w\s']+", " ", text)  # punctuation and emoji
+    return " ".join(text.split())
+
+
+def smalltalk_reply(text: str) -> str | None:
+    """A short friendly reply when ``text`` is a greeting, thanks, a farewell, "what can you do?" or an empty
+    acknowledgement; ``None`` when it may be a question about the article."""
+    norm = _normalize_chat(text)
+    if not norm:
+        return None
+    for pattern, reply in _SMALLTALK:
+        if pattern.match(norm):
+            return reply
+    return None
+
+
+def strip_greeting(text: str) -> str:
+    """ "Hi, who denied the allegations?" -> "who denied the allegations?"."""
+    return _GREETING_PREFIX.sub("", text, count=1)
+
+
+def asks_for_another(question: str) -> bool:
+    """Whether the question asks for something besides what was already answered ("what else did he say?")."""
+    words = {w.lower() for w in _WORD.findall(question)}
+    return bool(words & {"else", "other", "another", "besides"}) and not words & {"otherwise"}
+
+
+# -- history ---------------------------------------------------------------------------------------------
 def validate_history(history: Any, max_chars: int = 20_000) -> list[tuple[str, str]]:
     """``[(question, answer), ...]`` or a clear :class:`InvalidInput`."""
     if history is None:
@@ -39,12 +156,18 @@ def validate_history(history: Any, max_chars: int = 20_000) -> list[tuple[str, s
     return out
 
 
+def _usable(answer: str) -> bool:
+    from qa_bot.types import ABSTAIN_TEXT
+
+    return bool(answer.strip()) and answer.strip() != ABSTAIN_TEXT and len(answer.split()) <= 12
+
+
 def _person_referent(history: list[tuple[str, str]], nlp: Any) -> str | None:
     for question, answer in reversed(history):
         q_doc = nlp(question)
-        if q_doc and q_doc[0].lower_ in {"who", "whom"} and answer and len(answer.split()) <= 6:
+        if q_doc and q_doc[0].lower_ in {"who", "whom"} and _usable(answer) and len(answer.split()) <= 6:
             return answer.strip()
-        people = [e.text for e in nlp(answer).ents if e.label_ == "PERSON"]
+        people = [e.text for e in nlp(answer).ents if e.label_ == "PERSON"] if _usable(answer) else []
         people += [e.text for e in q_doc.ents if e.label_ == "PERSON"]
         if people:
             return people[-1]
@@ -52,27 +175,94 @@ def _person_referent(history: list[tuple[str, str]], nlp: Any) -> str | None:
 
 
 def _thing_referent(history: list[tuple[str, str]], nlp: Any) -> str | None:
-    question = history[-1][0]
-    doc = nlp(question)
-    objects = [
-        nc for nc in doc.noun_chunks if nc.root.dep_ in {"dobj", "pobj", "attr"} and nc.root.pos_ == "NOUN"
-    ]
-    return objects[0].text if objects else None
+    """The last thing a previous question was about: its object noun phrase ("the allegations")."""
+    for question, _ in reversed(history):
+        doc = nlp(question)
+        objects = [
+            nc
+            for nc in doc.noun_chunks
+            if nc.root.dep_ in {"dobj", "pobj", "attr", "nsubjpass"} and nc.root.pos_ in {"NOUN", "PROPN"}
+        ]
+        if objects:
+            return objects[0].text
+    return None
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _event(question: str, answer: str, nlp: Any) -> str | None:
+    """The previous turn as a statement: "Who denied the allegations?" + "Amir Saeid Iravani" ->
+    "Amir Saeid Iravani denied the allegations"."""
+    doc = nlp(question.strip().rstrip("?.! "))
+    if not doc or not _usable(answer):
+        return None
+    first = doc[0]
+    if first.lower_ in {"who", "what", "which"} and first.dep_ in {"nsubj", "nsubjpass"}:
+        rest = doc[1:].text if len(doc) > 1 else ""
+        return f"{answer.strip()} {rest}".strip() if rest else None
+    return None
+
+
+def _ask_again(wh: str, question: str, answer: str, nlp: Any) -> str | None:
+    """A new wh-question about the previous turn: "and when?"."""
+    prev = question.strip()
+    low = prev.lower()
+    event = _event(prev, answer, nlp)
+    if event is not None:
+        return f"{_capitalize(wh)} was it that {event}?"
+    for w in sorted(_WH, key=len, reverse=True):
+        if low.startswith(w + " "):
+            body = prev[len(w) :].strip().rstrip("?.! ")
+            # "What did X call the allegations?" -> "When did X call the allegations?"
+            if body.split()[0].lower() in {
+                "did",
+                "does",
+                "do",
+                "was",
+                "is",
+                "were",
+                "are",
+                "will",
+                "has",
+                "have",
+            }:
+                return f"{_capitalize(wh)} {body}?"
+            return None
+    return None
+
+
+def _standalone(turns: list[tuple[str, str]], nlp: Any) -> list[tuple[str, str]]:
+    """Earlier turns with their own follow-ups resolved, so that a chain of follow-ups stays resolvable."""
+    out: list[tuple[str, str]] = []
+    for question, answer in turns:
+        out.append(((rewrite_question(question, out, nlp) if out else None) or question, answer))
+    return out
 
 
 def rewrite_question(question: str, history: History, nlp: Any) -> str | None:
-    """The standalone form of ``question``, or ``None`` when it needs no rewrite."""
-    turns = list(history)
+    """The standalone form of ``question`` given earlier ``(question, answer)`` turns (oldest first), or
+    ``None`` when it needs no rewrite."""
+    turns = _standalone(list(history)[-5:], nlp)
     if not turns:
         return None
+    prev_q, prev_a = turns[-1]
+    for pattern in (_FRAGMENT, _HAPPEN):
+        m = pattern.match(question)
+        if m:
+            again = _ask_again(m.group(1).lower(), prev_q, prev_a, nlp)
+            if again is not None:
+                return again
     words = {w.lower() for w in _WORD.findall(question)}
+    stripped = _LEAD.sub("", question, count=1)
     if not words & (_PERSON_PRONOUNS | _THING_PRONOUNS):
-        return None
-    doc = nlp(question)
+        return _capitalize(stripped) if stripped != question and stripped.strip() else None
+    doc = nlp(stripped)
     person = _person_referent(turns, nlp) if words & _PERSON_PRONOUNS else None
     thing = _thing_referent(turns, nlp) if words & _THING_PRONOUNS else None
     pieces: list[str] = []
-    changed = False
+    changed = stripped != question
     for t in doc:
         low = t.lower_
         repl = None
@@ -89,4 +279,45 @@ def rewrite_question(question: str, history: History, nlp: Any) -> str | None:
             pieces.append(repl + t.whitespace_)
         else:
             pieces.append(t.text_with_ws)
-    return "".join(pieces) if changed else None
+    return _capitalize("".join(pieces)) if changed else None
+
+
+class Chat:
+    """A conversation with a bot that keeps its own history (small talk is answered but not remembered).
+
+    >>> chat = bot.chat()
+    >>> chat.ask("Who denied the allegations?").text
+    'Amir Saeid Iravani'
+    >>> chat.ask("What did he call them?").rewritten_question
+    'What did Amir Saeid Iravani call the allegations?'
+    """
+
+    def __init__(self, bot: Any, doc_ids: Sequence[str] | None = None, max_turns: int = 20) -> None:
+        self.bot = bot
+        self.doc_ids = list(doc_ids) if doc_ids else None
+        self.max_turns = max_turns
+        self.history: list[tuple[str, str]] = []
+        self.answers: list[Any] = []
+
+    def ask(self, question: str) -> Any:
+        final: Any = None
+        for item in self.stream(question):
+            final = item
+        return final
+
+    def stream(self, question: str) -> Iterator[Any]:
+        """Text pieces, then the final answer (see ``QABot.stream``); the turn is remembered at the end."""
+        for item in self.bot.stream(question, self.history, doc_ids=self.doc_ids):
+            if not isinstance(item, str):
+                self._remember(item)
+            yield item
+
+    def _remember(self, answer: Any) -> None:
+        self.answers.append(answer)
+        if not answer.smalltalk:
+            self.history.append((answer.question, answer.text))
+            del self.history[: -self.max_turns]
+
+    def reset(self) -> None:
+        self.history.clear()
+        self.answers.clear()

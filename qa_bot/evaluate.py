@@ -225,6 +225,8 @@ def score(questions: Sequence[EvalQuestion], predictions: dict[str, Prediction])
         if sel:
             by_type[t] = {"n": len(sel), "f1": pct(sum(r[3] for r in sel), len(sel))}
     latencies = [r[1].latency_ms for r in rows]
+    follow = [r for r in rows if r[0].history]
+    alone = [r for r in rows if not r[0].history]
     return {
         "total": len(rows),
         "exact": pct(sum(r[2] for r in rows), len(rows)),
@@ -244,6 +246,11 @@ def score(questions: Sequence[EvalQuestion], predictions: dict[str, Prediction])
         "latency_ms_p50": round(_percentile(latencies, 0.5), 2),
         "latency_ms_p95": round(_percentile(latencies, 0.95), 2),
         "by_type": by_type,
+        # follow-ups (questions with a ``history``) against standalone questions
+        "followup_total": len(follow),
+        "followup_f1": pct(sum(r[3] for r in follow), len(follow)),
+        "standalone_total": len(alone),
+        "standalone_f1": pct(sum(r[3] for r in alone), len(alone)),
     }
 
 
@@ -423,6 +430,8 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Abst. P", "abstention_precision"),
     ("Abst. R", "abstention_recall"),
     ("supp@1", "supported_at_1"),
+    ("F1 follow-up", "followup_f1"),
+    ("F1 standalone", "standalone_f1"),
     ("p50 ms", "latency_ms_p50"),
     ("p95 ms", "latency_ms_p95"),
     ("ingest s", "ingest_seconds"),

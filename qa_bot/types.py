@@ -73,6 +73,13 @@ class Answer(_ToDict):
     ``text`` is a span of the cited article (``answer_start``/``answer_end`` into document ``doc_id``, lying
     inside ``citations[0]``), or :data:`ABSTAIN_TEXT` when ``abstained`` is true; then ``citations`` is empty
     and ``related`` holds the nearest passages.
+
+    With an LLM backend (``backend`` names it) ``text`` is the model's sentence; its ``citations`` passed
+    verification (cited passages exist and support it, quotes are substrings of the stored text). An LLM
+    answer that failed verification is either replaced by the extractive one (``meta["llm_note"]`` says why)
+    or, when configured so, returned with ``verified=False`` and no citations at all.
+    ``smalltalk`` marks a reply to a greeting, thanks or "what can you do?": no retrieval, no citation.
+    ``rewritten_question`` is the standalone question a follow-up was understood as.
     """
 
     question: str
@@ -86,6 +93,9 @@ class Answer(_ToDict):
     answer_end: int | None = None
     rewritten_question: str | None = None
     latency_ms: float = 0.0
+    smalltalk: bool = False
+    backend: str = "extractive"
+    verified: bool = True
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 

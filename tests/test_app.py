@@ -57,3 +57,26 @@ def test_respond_turns_errors_into_chat_messages(seed_bot):
     assert "limit" in chat[-1]["content"] and pairs == []
     _, chat, _ = respond(seed_bot, "   ", [], [])
     assert chat == []
+
+
+@pytest.mark.slow
+def test_the_three_turn_conversation_in_the_chat(seed_bot):
+    from qa_bot.app import respond, respond_stream
+
+    states = list(respond_stream(seed_bot, "Hello!", [], []))
+    _, chat, pairs = states[-1]
+    assert "Hello" in chat[-1]["content"] and pairs == []  # small talk: a reply, no citation, not remembered
+    assert "characters" not in chat[-1]["content"]
+    for question, expected in [
+        ("who denied the allegations?", "Iravani"),
+        ("what did he call them?", "baseless"),
+        ("and who made them?", "Blinken"),
+    ]:
+        _, chat, pairs = respond(seed_bot, question, chat, pairs)
+        assert expected in chat[-1]["content"].split("\n")[-1] or expected in chat[-1]["content"]
+    assert "Understood as:* Who made the allegations?" in chat[-1]["content"]
+    assert [q for q, _ in pairs] == [
+        "who denied the allegations?",
+        "what did he call them?",
+        "and who made them?",
+    ]

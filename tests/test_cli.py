@@ -63,6 +63,8 @@ def test_documents_lists_the_seed(cli_index):
         (["ask", "   "], "type a question"),
         (["ask", "x" * 2001], "limit"),
         (["ingest", "/definitely/missing.txt"], "No such file"),
+        (["ask", "who?", "--llm", "gpt4"], "must look like 'openai:MODEL'"),
+        (["ask", "who?", "--llm", "bogus:x"], "Unknown LLM provider"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(cli_index, args, message):
@@ -119,3 +121,26 @@ def test_title_option_names_one_file_and_refuses_unsupported_types(tmp_path):
         cli, ["ingest", str(article), str(second), "--title", "T", "--index", str(index)]
     )
     assert result.exit_code == 2 and "one article" in result.output
+
+
+@pytest.mark.slow
+def test_chat_repl_follows_up(cli_index):
+    session = "hi\nwho denied the allegations?\nwhat did he call them?\n/reset\nand who made them?\n/quit\n"
+    result = CliRunner().invoke(cli, ["chat", "--index", str(cli_index)], input=session)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Hello!" in out and "Amir Saeid Iravani" in out and "baseless" in out
+    assert "(understood as: What did Amir Saeid Iravani call the allegations?)" in out
+    assert "(conversation cleared)" in out
+    assert out.count("understood as") == 1  # after /reset "and who made them?" has nothing to refer to
+
+
+@pytest.mark.slow
+def test_ask_with_a_dead_llm_falls_back_with_a_note(cli_index):
+    result = CliRunner().invoke(
+        cli,
+        ["ask", "who denied the allegations?", "--index", str(cli_index), "--llm", "openai:none",
+         "--llm-base-url", "http://127.0.0.1:9/v1", "--llm-timeout", "3"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Amir Saeid Iravani") and "cannot connect" in result.output

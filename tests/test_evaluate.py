@@ -73,7 +73,7 @@ def test_question_type(question, kind):
 def test_score_hand_computed():
     qs = [
         EvalQuestion("a", "Who won?", ("Ann Lee",), False),
-        EvalQuestion("b", "When?", ("1999",), False),
+        EvalQuestion("b", "When?", ("1999",), False, (("Who won?", "Ann Lee"),)),  # a follow-up
         EvalQuestion("c", "Where?", (), True),
         EvalQuestion("d", "What?", (), True),
     ]
@@ -98,6 +98,8 @@ def test_score_hand_computed():
     assert m["latency_ms_p50"] == 25.0
     assert m["latency_ms_p95"] == pytest.approx(38.5)
     assert m["by_type"]["who"] == {"n": 1, "f1": pytest.approx(66.67, abs=0.01)}
+    assert (m["followup_total"], m["followup_f1"]) == (1, 0.0)  # b
+    assert m["standalone_total"] == 3 and m["standalone_f1"] == pytest.approx(100 * (2 / 3 + 1) / 3, abs=0.01)
 
 
 def test_prediction_dict_has_exactly_the_documented_shape():

@@ -1,0 +1,105 @@
+"""Follow-ups, small talk and the chat session."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_bot.conversation import asks_for_another, rewrite_question, smalltalk_reply, strip_greeting
+
+DENIED = ("Who denied the allegations?", "Amir Saeid Iravani")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hi", "Hello!", "hey there", "Good morning :)", "thanks!", "Thank you so much 🙏", "what can you do?",
+     "Who are you?", "help", "bye", "ok", "How are you?"],
+)  # fmt: skip
+def test_smalltalk_gets_a_reply(text):
+    assert smalltalk_reply(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["who denied the allegations?", "hi, who denied it?", "thanks to whom was the attack possible?",
+     "what can you tell me about Iran?", "help with what?!", ""],
+)  # fmt: skip
+def test_questions_are_not_smalltalk(text):
+    assert smalltalk_reply(text) is None
+
+
+def test_greeting_prefix_is_stripped():
+    assert strip_greeting("Hi, who denied the allegations?") == "who denied the allegations?"
+    assert strip_greeting("who said hi?") == "who said hi?"
+
+
+def test_asks_for_another():
+    assert asks_for_another("What else did he say?")
+    assert not asks_for_another("What did he say?")
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from qa_bot.models import get_nlp
+
+    return get_nlp()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("history", "question", "expected"),
+    [
+        ([DENIED], "What did he call them?", "What did Amir Saeid Iravani call the allegations?"),
+        ([DENIED], "and when?", "When was it that Amir Saeid Iravani denied the allegations?"),
+        ([DENIED], "When did that happen?", "When was it that Amir Saeid Iravani denied the allegations?"),
+        ([DENIED], "what else did he say?", "What else did Amir Saeid Iravani say?"),
+        ([DENIED], "and who made them?", "Who made the allegations?"),
+        # a chain: the second turn is itself a follow-up and is resolved first
+        ([DENIED, ("What did he call them?", "baseless")], "and why?",
+         "Why did Amir Saeid Iravani call the allegations?"),
+        ([DENIED, ("What did he call them?", "baseless")], "and who made them?", "Who made the allegations?"),
+        ([DENIED], "Where is Iran's UN mission?", None),  # standalone already
+    ],
+)  # fmt: skip
+def test_rewrite(nlp, history, question, expected):
+    assert rewrite_question(question, history, nlp) == expected
+
+
+@pytest.mark.slow
+def test_the_three_turn_conversation_in_python(seed_bot):
+    chat = seed_bot.chat()
+    hello = chat.ask("Hello!")
+    assert hello.smalltalk and hello.citations == () and not hello.abstained
+    a1 = chat.ask("who denied the allegations?")
+    assert a1.text == "Amir Saeid Iravani" and a1.rewritten_question is None
+    a2 = chat.ask("what did he call them?")
+    assert a2.rewritten_question == "What did Amir Saeid Iravani call the allegations?"
+    assert a2.text == "baseless"
+    a3 = chat.ask("and who made them?")
+    assert a3.rewritten_question == "Who made the allegations?"
+    assert "Blinken" in a3.text and "Blinken" in a3.citations[0].text
+    assert [q for q, _ in chat.history] == [
+        "who denied the allegations?", "what did he call them?", "and who made them?"
+    ]  # small talk is not part of the history  # fmt: skip
+    thanks = chat.ask("thanks!")
+    assert thanks.smalltalk and len(chat.history) == 3
+
+
+@pytest.mark.slow
+def test_what_else_does_not_repeat_the_previous_answer(seed_bot):
+    history = [("Who denied the allegations?", "Amir Saeid Iravani")]
+    a = seed_bot.ask("Who else denied something?", history)
+    assert "Iravani" not in a.text
+
+
+@pytest.mark.slow
+def test_greeting_before_a_question_still_answers(seed_bot):
+    a = seed_bot.ask("Hi! who denied the allegations?")
+    assert a.text == "Amir Saeid Iravani" and a.rewritten_question == "Who denied the allegations?"
+
+
+@pytest.mark.slow
+def test_stream_yields_text_then_the_answer(seed_bot):
+    from qa_bot.types import Answer
+
+    items = list(seed_bot.stream("who denied the allegations?"))
+    assert items[0] == "Amir Saeid Iravani" and isinstance(items[-1], Answer)
