@@ -269,7 +269,7 @@ def rewrite_question(question: str, history: History, nlp: Any) -> str | None:
         if person and low in {"he", "she", "him"}:
             repl = person
         elif (person and low in {"his", "hers"}) or (person and low == "her" and t.dep_ == "poss"):
-            repl = person + "’s"
+            repl = person + "'s"
         elif person and low == "her":
             repl = person
         elif thing and low in {"they", "them", "it"} and t.pos_ == "PRON":

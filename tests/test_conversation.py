@@ -58,6 +58,8 @@ def nlp():
          "Why did Amir Saeid Iravani call the allegations?"),
         ([DENIED, ("What did he call them?", "baseless")], "and who made them?", "Who made the allegations?"),
         ([DENIED], "Where is Iran's UN mission?", None),  # standalone already
+        # a plain apostrophe: with a curly one spaCy tags the verb "build" as a noun
+        ([("Who leads the port?", "Ivo Berg")], "What will his team build?", "What will Ivo Berg's team build?"),
     ],
 )  # fmt: skip
 def test_rewrite(nlp, history, question, expected):
