@@ -1,14 +1,25 @@
-"""Gradio chat over a :class:`~qa_bot.bot.QABot`: ``build_demo(bot)``, and a module-level ``demo``.
+"""Gradio web UI over a :class:`~qa_bot.bot.QABot`: ``build_demo(bot)``, and a module-level ``demo``.
 
-``gradio qa_bot/app.py`` or ``qa-bot serve`` start it. The UI is a thin layer over :meth:`QABot.ask`:
-:func:`respond` is the whole chat logic and is what the tests call.
+``gradio qa_bot/app.py`` or ``qa-bot serve`` start it; :func:`qa_bot.web.create_app` mounts it in FastAPI.
+
+- **Chat** tab: the conversation on one side (answers stream in; each shows the short answer, the question it was
+  understood as and the cited passages), the cited article on the other with the cited spans highlighted and
+  scrolled into view. Clicking an answer in the chat shows its spans. A scope selector asks all articles or one.
+- **Articles** tab: paste text, upload ``.txt``/``.md``/``.html`` files or fetch a URL; the indexed articles with
+  their chunk counts; remove one.
+- Named API endpoints returning JSON: ``/ask`` (question, optional history, optional doc_id) and ``/ingest``
+  (text + title, or url), for ``gradio_client.Client(url).predict(..., api_name="/ask")``.
+
+Everything that comes from an article or a user is HTML-escaped before it is shown.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -21,7 +32,16 @@ from qa_bot.types import Answer
 if TYPE_CHECKING:
     from qa_bot.bot import QABot
 
-__all__ = ["EXAMPLES", "build_demo", "demo", "format_answer", "respond", "respond_stream"]
+__all__ = [
+    "EXAMPLES",
+    "api_answer",
+    "build_demo",
+    "demo",
+    "format_answer",
+    "render_article",
+    "respond",
+    "respond_stream",
+]
 
 EXAMPLES = [
     "Who denied the allegations?",
@@ -30,10 +50,27 @@ EXAMPLES = [
     "Who conducted the training?",
     "Who won the 2022 World Cup?",
 ]
+ALL_ARTICLES = "__all__"
+_PROGRESS = gr.Progress()  # Gradio injects a live tracker where a handler declares one
 
 Pairs = list[tuple[str, str]]
+Cites = dict[str, list[dict[str, Any]]]  # chat message index (as text) -> that answer's spans
+
+CSS = """
+#qa-article { max-height: 70vh; overflow-y: auto; padding: 0.75rem 1rem; border-radius: 8px;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
+#qa-article .qa-text { white-space: pre-wrap; line-height: 1.55; }
+#qa-article mark { background: #ffe066; color: #000; padding: 0 1px; border-radius: 2px; }
+#qa-article mark.qa-answer { background: #ffb703; font-weight: 600; }
+#qa-article .qa-hint { color: var(--body-text-color-subdued); }
+@media (max-width: 700px) { #qa-article { max-height: 45vh; } }
+"""
+SCROLL_JS = """() => { setTimeout(() => {
+  const m = document.querySelector('#qa-article mark');
+  if (m) m.scrollIntoView({block: 'center', behavior: 'smooth'}); }, 150); }"""
 
 
+# -- formatting -----------------------------------------------------------------------------------------
 def _quote(text: str) -> str:
     """Article text as inert, quoted Markdown (HTML escaped, Markdown specials neutralised)."""
     escaped = html.escape(text, quote=False)
@@ -67,45 +104,118 @@ def format_answer(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
+def _spans(answer: Answer) -> list[dict[str, Any]]:
+    """What the article panel highlights for one answer (citations; for an abstention, nearest passages)."""
+    cites = answer.related if answer.abstained else answer.citations
+    out = [{"doc_id": c.doc_id, "start": c.start, "end": c.end, "kind": "cite"} for c in cites]
+    if not answer.abstained and answer.answer_start is not None and answer.doc_id:
+        out.append({"doc_id": answer.doc_id, "start": answer.answer_start, "end": answer.answer_end,
+                    "kind": "answer"})  # fmt: skip
+    return out
+
+
+def render_article(title: str, text: str, spans: list[tuple[int, int, str]] = ()) -> str:  # type: ignore[assignment]
+    """The article as escaped HTML, ``spans`` (start, end, "cite"|"answer") wrapped in ``<mark>``."""
+    marks = sorted((max(0, s), min(len(text), e), k) for s, e, k in spans if 0 <= s < e)
+    bounds = sorted({0, len(text), *(s for s, _, _ in marks), *(e for _, e, _ in marks)})
+    pieces: list[str] = []
+    for a, b in itertools.pairwise(bounds):
+        kinds = {k for s, e, k in marks if s <= a and b <= e}
+        chunk = html.escape(text[a:b])
+        if "answer" in kinds:
+            chunk = f'<mark class="qa-answer">{chunk}</mark>'
+        elif "cite" in kinds:
+            chunk = f'<mark class="qa-cite">{chunk}</mark>'
+        pieces.append(chunk)
+    return f"<h3>{html.escape(title)}</h3><div class='qa-text'>{''.join(pieces)}</div>"
+
+
+def _article_panel(bot: QABot, spans: list[dict[str, Any]]) -> str:
+    if not spans:
+        return "<p class='qa-hint'>The cited article appears here, with the cited passages highlighted.</p>"
+    doc_id = spans[0]["doc_id"]
+    try:
+        doc = bot.document(doc_id)
+    except QABotError as exc:
+        return f"<p class='qa-hint'>{html.escape(exc.message)}</p>"
+    mine = [(s["start"], s["end"], s["kind"]) for s in spans if s["doc_id"] == doc_id]
+    return render_article(doc.title, doc.text, mine)
+
+
+# -- chat -----------------------------------------------------------------------------------------------
 def respond_stream(
-    bot: QABot, message: str, chat: list[dict[str, Any]], pairs: Pairs
-) -> Iterator[tuple[str, list, Pairs]]:
-    """One chat turn as it happens: (cleared textbox, chat, Q/A pairs) after each streamed piece; the last
-    state carries the formatted answer with its verified citations."""
+    bot: QABot,
+    message: str,
+    chat: list[dict[str, Any]],
+    pairs: Pairs,
+    doc_ids: list[str] | None = None,
+    cites: Cites | None = None,
+) -> Iterator[tuple[str, list, Pairs, Cites, Any]]:
+    """One chat turn as it happens: (cleared textbox, chat, Q/A pairs, spans per message, article panel)
+    after each streamed piece; the last state carries the formatted answer with its verified citations."""
     chat = list(chat or [])
     pairs = list(pairs or [])
+    cites = dict(cites or {})
     if not (message or "").strip():
-        yield "", chat, pairs
+        yield "", chat, pairs, cites, gr.skip()
         return
     chat.append({"role": "user", "content": message})
     chat.append({"role": "assistant", "content": "…"})
     streamed = ""
+    panel: Any = gr.skip()
     try:
-        for item in bot.stream(message, history=pairs):
+        for item in bot.stream(message, history=pairs, doc_ids=doc_ids):
             if isinstance(item, str):
                 streamed += item
                 chat[-1] = {"role": "assistant", "content": html.escape(streamed) + " …"}
-                yield "", chat, pairs
+                yield "", chat, pairs, cites, gr.skip()
             else:
                 chat[-1] = {"role": "assistant", "content": format_answer(item)}
                 if not item.smalltalk:
                     pairs.append((message, "" if item.abstained else item.text))
+                    spans = _spans(item)
+                    cites[str(len(chat) - 1)] = spans
+                    panel = _article_panel(bot, spans)
     except QABotError as exc:
         chat[-1] = {"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"}
-    yield "", chat, pairs
+    yield "", chat, pairs, cites, panel
 
 
 def respond(bot: QABot, message: str, chat: list[dict[str, Any]], pairs: Pairs) -> tuple[str, list, Pairs]:
     """One chat turn: returns the cleared textbox, the chat with both messages, and the Q/A pairs so far."""
     final: tuple[str, list, Pairs] = ("", list(chat or []), list(pairs or []))
     for state in respond_stream(bot, message, chat, pairs):
-        final = state
+        final = state[:3]
     return final
 
 
+def api_answer(bot: QABot, question: str, history: Any = None, doc_id: str | None = None) -> dict[str, Any]:
+    """The JSON the ``/ask`` endpoint returns: the answer, whether it abstained, citations with offsets."""
+    try:
+        a = bot.ask(question, history=[tuple(t) for t in history] if history else [],
+                    doc_ids=[doc_id] if doc_id else None)  # fmt: skip
+    except QABotError as exc:
+        return {"error": exc.message}
+    except (TypeError, ValueError):
+        return {"error": "history must be a list of [question, answer] pairs."}
+    d = a.to_dict()
+    return {k: d[k] for k in ("question", "text", "abstained", "citations", "related", "confidence", "doc_id",
+                              "answer_start", "answer_end", "rewritten_question", "smalltalk", "backend",
+                              "verified", "latency_ms")}  # fmt: skip
+
+
+# -- articles -------------------------------------------------------------------------------------------
+def _table(bot: QABot) -> list[list[Any]]:
+    return [[d.get("title", ""), d.get("n_chunks", 0), d["doc_id"]] for d in bot.documents()]
+
+
+def _choices(bot: QABot) -> list[tuple[str, str]]:
+    return [(f"{d.get('title', '')[:60]} ({d['doc_id'][:8]})", d["doc_id"]) for d in bot.documents()]
+
+
 def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
-    """The chat page. ``bot`` may be a :class:`QABot`, a factory, or ``None`` for the default index
-    (created and loaded with the seed article on the first question)."""
+    """The page. ``bot`` may be a :class:`QABot`, a factory, or ``None`` for the default index
+    (created and loaded with the seed article on first use)."""
     holder: dict[str, QABot] = {}
 
     def get_bot() -> QABot:
@@ -120,35 +230,168 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
                 holder["bot"] = bot  # type: ignore[assignment]
         return holder["bot"]
 
-    def on_submit(message: str, chat: list, pairs: Pairs) -> Iterator[tuple[str, list, Pairs]]:
+    def error(exc: QABotError) -> str:
+        return f"⚠️ {html.escape(exc.message)}"
+
+    def on_submit(message: str, chat: list, pairs: Pairs, scope: str | None, cites: Cites) -> Iterator[Any]:
         try:
             current = get_bot()
         except QABotError as exc:
-            yield "", [*chat, {"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"}], pairs
+            yield "", [*chat, {"role": "assistant", "content": error(exc)}], pairs, cites, gr.skip()
             return
-        yield from respond_stream(current, message, chat, pairs)
+        doc_ids = [scope] if scope and scope != ALL_ARTICLES else None
+        yield from respond_stream(current, message, chat, pairs, doc_ids, cites)
 
-    with gr.Blocks(title="qa-bot") as demo:
-        gr.Markdown(
-            "# qa-bot\nAsk about the article. Every answer is quoted from it, with the passage it comes from;"
-            " when the article doesn't say, neither does the bot."
+    def on_select(cites: Cites, evt: gr.SelectData) -> Any:
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        spans = cites.get(str(index))
+        return _article_panel(get_bot(), spans) if spans else gr.skip()
+
+    def refresh() -> tuple[Any, Any, Any]:
+        current = get_bot()
+        choices = _choices(current)
+        return (
+            _table(current),
+            gr.update(choices=[("All articles", ALL_ARTICLES), *choices]),
+            gr.update(choices=choices, value=None),
         )
-        chatbot = gr.Chatbot(label="Conversation", height=460, buttons=["copy"])
-        pairs = gr.State([])
-        with gr.Row():
-            box = gr.Textbox(
-                placeholder="Ask a question about the article…", show_label=False, scale=8, max_lines=3
+
+    def add_text(title: str, text: str, progress: gr.Progress = _PROGRESS) -> str:
+        if not (text or "").strip():
+            return "⚠️ Paste the article text first."
+        progress(0.2, desc="Indexing…")
+        try:
+            report = get_bot().ingest_text(text, title=(title or "").strip() or None, source="pasted")
+        except QABotError as exc:
+            return error(exc)
+        return html.escape(report.summary())
+
+    def add_files(files: list[Any] | None, progress: gr.Progress = _PROGRESS) -> str:
+        if not files:
+            return "⚠️ Choose one or more .txt, .md or .html files."
+        messages = []
+        paths = [Path(getattr(f, "name", f)) for f in files]
+        for path in progress.tqdm(paths, desc="Indexing files"):
+            try:
+                messages.append(f"{html.escape(path.name)}: {html.escape(get_bot().ingest(path).summary())}")
+            except QABotError as exc:
+                messages.append(f"{html.escape(path.name)}: {error(exc)}")
+        return "<br>".join(messages)
+
+    def add_url(url: str, progress: gr.Progress = _PROGRESS) -> str:
+        progress(0.1, desc="Fetching…")
+        try:
+            report = get_bot().ingest_url((url or "").strip())
+        except QABotError as exc:
+            return error(exc)
+        return html.escape(report.summary())
+
+    def remove(doc_id: str | None) -> str:
+        if not doc_id:
+            return "⚠️ Choose an article to remove."
+        removed = get_bot().remove(doc_id)
+        return "Removed." if removed else "⚠️ That article was not in the index."
+
+    def api_ask(question: str, history: list[list[str]] | None = None, doc_id: str | None = None) -> dict:
+        """Answer a question about the indexed articles; returns answer, abstained and citations with offsets."""
+        return api_answer(get_bot(), question, history, doc_id)
+
+    def api_ingest(text: str = "", title: str = "", url: str = "") -> dict:
+        """Index an article given as text (with a title) or as a URL to fetch."""
+        try:
+            current = get_bot()
+            report = (
+                current.ingest_url(url) if url.strip() else current.ingest_text(text, title=title or None)
             )
-            send = gr.Button("Ask", variant="primary", scale=1)
-        gr.Examples(EXAMPLES, inputs=box, label="Examples")
-        clear = gr.Button("New conversation", variant="secondary")
-        box.submit(on_submit, [box, chatbot, pairs], [box, chatbot, pairs], api_name="chat")
-        send.click(on_submit, [box, chatbot, pairs], [box, chatbot, pairs], api_name=False)
-        clear.click(lambda: ([], []), None, [chatbot, pairs], api_name=False)
-    return demo
+        except QABotError as exc:
+            return {"error": exc.message}
+        return report.to_dict()
+
+    with gr.Blocks(title="qa-bot") as page:
+        gr.Markdown(
+            "# qa-bot\nAsk about the articles. Every answer is quoted from an article, with the passage it comes"
+            " from; when the article doesn't say, neither does the bot."
+        )
+        pairs = gr.State([])
+        cites = gr.State({})
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=300):
+                    scope = gr.Dropdown(
+                        [("All articles", ALL_ARTICLES)], value=ALL_ARTICLES, label="Ask", elem_id="qa-scope"
+                    )
+                    chatbot = gr.Chatbot(
+                        label="Conversation", height=440, buttons=["copy"], elem_id="qa-chat",
+                        placeholder="Ask a question, or pick an example below.",
+                    )  # fmt: skip
+                    with gr.Row():
+                        box = gr.Textbox(
+                            placeholder="Ask a question about the article…", show_label=False, scale=8,
+                            max_lines=3, elem_id="qa-question",
+                        )  # fmt: skip
+                        send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
+                    gr.Examples(EXAMPLES, inputs=box, label="Examples")
+                    clear = gr.Button("New conversation", variant="secondary", elem_id="qa-clear")
+                with gr.Column(scale=2, min_width=300):
+                    article = gr.HTML(_article_panel(None, []), elem_id="qa-article")  # type: ignore[arg-type]
+            with gr.Tab("Articles", id="articles"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(min_width=300):
+                        gr.Markdown("### Paste an article")
+                        new_title = gr.Textbox(label="Title", elem_id="qa-new-title")
+                        new_text = gr.Textbox(label="Text", lines=8, elem_id="qa-new-text")
+                        add_btn = gr.Button("Add article", variant="primary", elem_id="qa-add")
+                    with gr.Column(min_width=300):
+                        gr.Markdown("### Upload files or fetch a page")
+                        files = gr.File(
+                            file_count="multiple", file_types=[".txt", ".md", ".html", ".htm"], label="Files"
+                        )
+                        upload_btn = gr.Button("Add files", elem_id="qa-upload")
+                        url = gr.Textbox(label="URL", placeholder="https://…", elem_id="qa-url")
+                        url_btn = gr.Button("Fetch and add", elem_id="qa-fetch")
+                status = gr.HTML(elem_id="qa-status")
+                gr.Markdown("### Indexed articles")
+                table = gr.Dataframe(
+                    headers=["Title", "Chunks", "ID"], interactive=False, wrap=True, elem_id="qa-articles"
+                )
+                with gr.Row():
+                    to_remove = gr.Dropdown([], label="Remove an article", scale=4)
+                    remove_btn = gr.Button("Remove", variant="stop", scale=1, elem_id="qa-remove")
+
+        chat_io = ([box, chatbot, pairs, scope, cites], [box, chatbot, pairs, cites, article])
+        for trigger in (box.submit, send.click):
+            trigger(on_submit, *chat_io, api_visibility="undocumented").then(
+                None, None, None, js=SCROLL_JS, api_visibility="undocumented"
+            )
+        chatbot.select(on_select, [cites], [article], api_visibility="undocumented").then(
+            None, None, None, js=SCROLL_JS, api_visibility="undocumented"
+        )
+        clear.click(
+            lambda: ([], [], {}, _article_panel(None, [])),  # type: ignore[arg-type]
+            None, [chatbot, pairs, cites, article], api_visibility="undocumented",
+        )  # fmt: skip
+        lists = [table, scope, to_remove]
+        for button, fn, inputs in (
+            (add_btn, add_text, [new_title, new_text]),
+            (upload_btn, add_files, [files]),
+            (url_btn, add_url, [url]),
+            (remove_btn, remove, [to_remove]),
+        ):
+            button.click(fn, inputs, [status], api_visibility="undocumented").then(
+                refresh, None, lists, api_visibility="undocumented"
+            )
+        page.load(refresh, None, lists, api_visibility="undocumented")
+        gr.api(api_ask, api_name="ask")
+        gr.api(api_ingest, api_name="ingest")
+    return page
+
+
+def launch_kwargs() -> dict[str, Any]:
+    """What every launch/mount of the page passes to Gradio (styles)."""
+    return {"css": CSS}
 
 
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.launch()
+    demo.launch(**launch_kwargs())

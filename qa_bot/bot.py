@@ -129,6 +129,15 @@ class QABot:
             raise InvalidInput(f"The article is over the {self.settings.max_file_bytes:,}-byte limit.")
         return self._ingest_documents([make_document(text, title=title, source=source)])
 
+    def ingest_url(self, url: str, timeout: float | None = None) -> IngestReport:
+        """Fetch a web page and ingest its main text (extracted with trafilatura)."""
+        from qa_bot.ingest import fetch_url
+
+        document = fetch_url(
+            url, timeout=timeout or self.settings.fetch_timeout, max_bytes=self.settings.max_file_bytes
+        )
+        return self._ingest_documents([document])
+
     def _ingest_documents(self, documents: Iterable[Document], show_progress: bool = False) -> IngestReport:
         from qa_bot.ingest import chunk_document, split_sentences
 

@@ -184,17 +184,18 @@ def documents(index: str | None, as_json: bool) -> None:
 @click.option("--index", "index", default=None, help=INDEX_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=7860, show_default=True, type=int)
+@click.option("--root-path", default=None, help="The URL prefix a reverse proxy serves this under, e.g. /qa.")
 @_llm_options
-def serve(index: str | None, host: str, port: int, **llm: Any) -> None:
+def serve(index: str | None, host: str, port: int, root_path: str | None, **llm: Any) -> None:
     """Start the Gradio chat on http://HOST:PORT."""
-    from qa_bot.app import build_demo
+    from qa_bot.app import build_demo, launch_kwargs
 
     bot = _bot(index, **llm).warm_up()
     click.echo(
         f"qa-bot: {len(bot.documents())} article(s) in {bot.settings.index_dir}; serving on http://{host}:{port}"
     )
     build_demo(bot).queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, show_error=False
+        server_name=host, server_port=port, show_error=False, root_path=root_path, **launch_kwargs()
     )
 
 

@@ -45,6 +45,7 @@ class Settings:
     #: Input limits.
     max_question_chars: int = 2000
     max_file_bytes: int = 5_000_000
+    fetch_timeout: float = 15.0  # seconds for fetching an article from a URL
     embed_batch_size: int = 64
 
     @classmethod

@@ -73,3 +73,59 @@ def index_fingerprint(bot) -> tuple[int, int, str]:
     chunks = sorted((c.chunk_id, c.text) for c in bot.store.all_chunks())
     digest = hashlib.sha256(repr(chunks).encode()).hexdigest()
     return len(chunks), len(bot.documents()), digest
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, proc, timeout: float = 120.0) -> None:
+    """Until ``url`` answers 200 (or the process died / time ran out: the test fails with its output)."""
+    import time
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            pytest.fail(f"server exited with {proc.returncode}:\n{out[-3000:]}")
+    pytest.fail(f"server at {url} did not start in {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """A real `qa-bot serve` process on a free localhost port, seed article indexed. Yields its base URL.
+    Tests may add articles to it (the browser tests do); none removes the seed."""
+    import subprocess
+    import sys
+
+    index = tmp_path_factory.mktemp("live-index")
+    subprocess.run(
+        [sys.executable, "-m", "qa_bot", "ingest", str(SEED), "--index", str(index), "-q"], check=True
+    )
+    port = free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qa_bot", "serve", "--index", str(index), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_http(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -64,7 +64,7 @@ def test_the_three_turn_conversation_in_the_chat(seed_bot):
     from qa_bot.app import respond, respond_stream
 
     states = list(respond_stream(seed_bot, "Hello!", [], []))
-    _, chat, pairs = states[-1]
+    _, chat, pairs, *_ = states[-1]
     assert "Hello" in chat[-1]["content"] and pairs == []  # small talk: a reply, no citation, not remembered
     assert "characters" not in chat[-1]["content"]
     for question, expected in [

@@ -1,65 +1,74 @@
-"""`qa-bot serve` as a real server process, asked through gradio_client."""
+"""`qa-bot serve` as a real server process, used through gradio_client's named API endpoints."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
-from .conftest import SEED
+from .conftest import SEED, free_port, wait_for_http
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="module")
+def client(live_server):
+    from gradio_client import Client
+
+    return Client(live_server, verbose=False)
 
 
-def test_serve_answers_over_http(tmp_path):
+def test_ask_endpoint_returns_json_with_offsets(client):
+    r = client.predict("who denied the allegations?", api_name="/ask")  # history defaults to empty
+    assert r["text"] == "Amir Saeid Iravani" and r["abstained"] is False
+    c = r["citations"][0]
+    assert "categorically denied" in c["text"] and c["end"] - c["start"] == len(c["text"])
+    assert c["start"] <= r["answer_start"] < r["answer_end"] <= c["end"]
+
+
+def test_ask_endpoint_follow_up_and_abstention(client):
+    r = client.predict("What did he call them?", [["who denied the allegations?", "Amir Saeid Iravani"]],
+                       api_name="/ask")  # fmt: skip
+    assert r["text"] == "baseless" and r["rewritten_question"]
+    r = client.predict("Who won the 2022 World Cup?", api_name="/ask")
+    assert r["abstained"] is True and r["citations"] == []
+
+
+def test_ask_endpoint_bad_input_is_a_message(client):
+    assert "question" in client.predict("   ", api_name="/ask")["error"]
+
+
+def test_ingest_endpoint_then_ask_that_article(client):
+    text = "Lake report\n\nThe lake warden, Mira Holm, counted 412 swans on the lake this winter."
+    report = client.predict(text, "Lake report", "", api_name="/ingest")
+    assert report["added_documents"] == 1 and report["titles"] == ["Lake report"]
+    r = client.predict("How many swans did the warden count?", None, report["doc_ids"][0], api_name="/ask")
+    assert r["text"] == "412" and r["doc_id"] == report["doc_ids"][0]
+    again = client.predict(text, "Lake report", "", api_name="/ingest")
+    assert again["added_documents"] == 0  # unchanged text is not stored twice
+
+
+def test_serve_behind_a_root_path(tmp_path):
+    """`--root-path` for a reverse proxy: the page still serves and its config names the prefix."""
     index = tmp_path / "ix"
     subprocess.run(
         [sys.executable, "-m", "qa_bot", "ingest", str(SEED), "--index", str(index), "-q"], check=True
     )
-    port = _free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qa_bot", "serve", "--index", str(index), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}/"
+        [sys.executable, "-m", "qa_bot", "serve", "--index", str(index), "--port", str(port),
+         "--root-path", "/qa"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-        else:
-            pytest.fail("server did not start in 120 s")
-        from gradio_client import Client
+        wait_for_http(f"http://127.0.0.1:{port}/", proc)
+        import json
+        import urllib.request
 
-        client = Client(url, verbose=False)
-        # gr.State is not part of the API: the endpoint takes (message, chat) and returns (textbox, chat)
-        _, chat = client.predict("who denied the allegations?", [], api_name="/chat")
-        content = chat[-1]["content"]  # Gradio 6 returns message content as a list of typed parts
-        text = content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
-        assert "Iravani" in text
-        assert "categorically denied" in text
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=10) as r:
+            config = json.loads(r.read())
+        assert config["root"].endswith("/qa")
     finally:
         proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        proc.wait(timeout=20)

@@ -1,0 +1,47 @@
+"""Embedding: the Gradio page mounted in a FastAPI app (``uvicorn qa_bot.web:app``, or your own app).
+
+>>> from qa_bot.web import create_app
+>>> app = create_app(path="/qa")          # the chat at /qa, JSON health check at /healthz
+
+Behind a reverse proxy that serves it under a prefix, pass ``root_path`` (``qa-bot serve --root-path /qa``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from qa_bot.bot import QABot
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    bot: QABot | None = None, *, path: str = "/", root_path: str | None = None, app: FastAPI | None = None
+) -> FastAPI:
+    """A FastAPI app (or ``app``, if given) with the qa-bot page mounted at ``path``."""
+    import gradio as gr
+    from fastapi import FastAPI
+
+    from qa_bot.app import build_demo, launch_kwargs
+
+    if not path.startswith("/"):
+        path = "/" + path
+    app = app or FastAPI(title="qa-bot")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "path": path}
+
+    demo = build_demo(bot)
+    demo.queue(default_concurrency_limit=4)
+    return gr.mount_gradio_app(app, demo, path=path, root_path=root_path, show_error=False, **launch_kwargs())
+
+
+def __getattr__(name: str) -> Any:
+    """``uvicorn qa_bot.web:app`` serves the default index at ``/``."""
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

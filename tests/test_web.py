@@ -1,0 +1,151 @@
+"""The FastAPI embedding (`qa_bot.web.create_app`) and fetching articles from URLs over real HTTP."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+
+import pytest
+
+from qa_bot.errors import IngestError
+
+ARTICLE_HTML = """<!doctype html><html><head><title>Harbour dredger deal</title></head><body>
+<nav><a href="/">Home</a> | <a href="/sport">Sport</a></nav>
+<article><h1>Harbour dredger deal</h1>
+<p>The port of Nordby agreed on Tuesday to buy a new dredger for 9 million euros, the harbour master said.</p>
+<p>The harbour master, Ivo Berg, called the deal a fair price for a busy port. Work starts in March.</p>
+<p>Cargo volumes at the port rose four percent last year, according to figures released by the port board.</p>
+</article><footer>Subscribe to our newsletter</footer></body></html>"""
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):  # quiet
+        pass
+
+    def do_GET(self):
+        if self.path == "/article":
+            body = ARTICLE_HTML.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+        elif self.path == "/slow":
+            time.sleep(3)
+            self.send_response(200)
+            self.end_headers()
+        elif self.path == "/boom":
+            self.send_response(500)
+            self.end_headers()
+        else:
+            self.send_response(404)
+            self.end_headers()
+
+
+@pytest.fixture(scope="module")
+def site():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_fetch_url_extracts_the_article(site):
+    from qa_bot.ingest import fetch_url
+
+    doc = fetch_url(site + "/article")
+    assert doc.title == "Harbour dredger deal"
+    assert "Ivo Berg" in doc.text and "9 million euros" in doc.text
+    assert "Subscribe" not in doc.text and "Sport" not in doc.text  # page furniture left out
+    assert doc.source == site + "/article"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("/missing", "HTTP 404"), ("/boom", "HTTP 500"), ("/loop", "redirects too many times"),
+     ("/slow", "did not answer within 1 s")],
+)  # fmt: skip
+def test_fetch_url_failures_are_clear(site, path, message):
+    from qa_bot.ingest import fetch_url
+
+    with pytest.raises(IngestError, match=message):
+        fetch_url(site + path, timeout=1)
+
+
+def test_fetch_url_refuses_non_web_addresses():
+    from qa_bot.ingest import fetch_url
+
+    for bad in ("file:///etc/passwd", "ftp://x", "not a url", ""):
+        with pytest.raises(IngestError, match="http"):
+            fetch_url(bad)
+
+
+def test_html_file_is_ingested_as_its_main_text(tmp_path, blank_nlp, fake_embedder):
+    from qa_bot.ingest import load_paths
+
+    page = tmp_path / "deal.html"
+    page.write_text(ARTICLE_HTML, "utf-8")
+    (doc,) = load_paths([page])
+    assert doc.title == "Harbour dredger deal" and "Ivo Berg" in doc.text and "<p>" not in doc.text
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_bot_ingests_a_url_and_answers_from_it(site, seed_bot, tmp_path):
+    from qa_bot import QABot
+
+    bot = QABot(index_dir=tmp_path / "ix", embedder=seed_bot.store.embedder, nlp=seed_bot.nlp)
+    report = bot.ingest_url(site + "/article")
+    assert report.added_documents == 1
+    a = bot.ask("Who is the harbour master?")
+    assert a.text == "Ivo Berg"
+
+
+@pytest.mark.slow
+def test_create_app_mounts_the_page_in_fastapi(seed_bot):
+    from fastapi.testclient import TestClient
+
+    from qa_bot.web import create_app
+
+    app = create_app(seed_bot, path="/qa")
+    with TestClient(app) as client:
+        assert client.get("/healthz").json() == {"status": "ok", "path": "/qa"}
+        page = client.get("/qa/")
+        assert page.status_code == 200 and "gradio" in page.text.lower()
+        config = client.get("/qa/config").json()
+        names = {d.get("api_name") for d in config["dependencies"]}
+        assert {"ask", "ingest"} <= names
+        assert client.get("/nothing-here").status_code == 404
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_mounted_app_under_uvicorn_answers_gradio_client(seed_bot):
+    import uvicorn
+    from gradio_client import Client
+
+    from qa_bot.web import create_app
+
+    from .conftest import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(seed_bot, path="/qa"), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 30
+        while not server.started and time.time() < deadline:
+            time.sleep(0.1)
+        r = Client(f"http://127.0.0.1:{port}/qa/", verbose=False).predict(
+            "who denied the allegations?", api_name="/ask"
+        )
+        assert r["text"] == "Amir Saeid Iravani"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
