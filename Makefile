@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test run test lint format clean
+.PHONY: install install-test browser run test lint format clean
 
 install: $(STAMP)
 
@@ -30,7 +30,17 @@ LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAM
 
 $(TSTAMP): $(STAMP) pyproject.toml
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q -e ".[test]"
+	@$(MAKE) --no-print-directory browser
 	touch $@
+
+# The browser tests drive the system's Chromium (Debian package). Installed when missing and running as root;
+# otherwise the browser tests are skipped and say why.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
+	  apt-get install -y -q chromium >/dev/null 2>&1; } || echo "note: could not install chromium; browser tests will be skipped"; \
+	else echo "note: chromium is not installed and this is not root; browser tests will be skipped"; fi
 
 run: install
 	$(BIN)/qa-bot ingest seeds/ --index indexes/default --quiet

@@ -57,17 +57,19 @@ Pairs = list[tuple[str, str]]
 Cites = dict[str, list[dict[str, Any]]]  # chat message index (as text) -> that answer's spans
 
 CSS = """
-#qa-article { max-height: 70vh; overflow-y: auto; padding: 0.75rem 1rem; border-radius: 8px;
+#qa-article .qa-scroll { position: relative; max-height: 70vh; overflow-y: auto; padding: 0.75rem 1rem; border-radius: 8px;
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
 #qa-article .qa-text { white-space: pre-wrap; line-height: 1.55; }
 #qa-article mark { background: #ffe066; color: #000; padding: 0 1px; border-radius: 2px; }
 #qa-article mark.qa-answer { background: #ffb703; font-weight: 600; }
 #qa-article .qa-hint { color: var(--body-text-color-subdued); }
-@media (max-width: 700px) { #qa-article { max-height: 45vh; } }
+@media (max-width: 700px) { #qa-article .qa-scroll { max-height: 45vh; } }
 """
 SCROLL_JS = """() => { setTimeout(() => {
-  const m = document.querySelector('#qa-article mark');
-  if (m) m.scrollIntoView({block: 'center', behavior: 'smooth'}); }, 150); }"""
+  const box = document.querySelector('#qa-article .qa-scroll');
+  const m = box && box.querySelector('mark');
+  if (m) box.scrollTop += m.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
+}, 150); }"""
 
 
 # -- formatting -----------------------------------------------------------------------------------------
@@ -127,17 +129,20 @@ def render_article(title: str, text: str, spans: list[tuple[int, int, str]] = ()
         elif "cite" in kinds:
             chunk = f'<mark class="qa-cite">{chunk}</mark>'
         pieces.append(chunk)
-    return f"<h3>{html.escape(title)}</h3><div class='qa-text'>{''.join(pieces)}</div>"
+    return f"<div class='qa-scroll'><h3>{html.escape(title)}</h3><div class='qa-text'>{''.join(pieces)}</div></div>"
 
 
 def _article_panel(bot: QABot, spans: list[dict[str, Any]]) -> str:
     if not spans:
-        return "<p class='qa-hint'>The cited article appears here, with the cited passages highlighted.</p>"
+        return (
+            "<div class='qa-scroll'><p class='qa-hint'>The cited article appears here, with the cited passages"
+            " highlighted.</p></div>"
+        )
     doc_id = spans[0]["doc_id"]
     try:
         doc = bot.document(doc_id)
     except QABotError as exc:
-        return f"<p class='qa-hint'>{html.escape(exc.message)}</p>"
+        return f"<div class='qa-scroll'><p class='qa-hint'>{html.escape(exc.message)}</p></div>"
     mine = [(s["start"], s["end"], s["kind"]) for s in spans if s["doc_id"] == doc_id]
     return render_article(doc.title, doc.text, mine)
 

@@ -1,0 +1,157 @@
+"""The web page as a person uses it: a real headless Chromium (Debian's `chromium`, driven by Playwright) against a
+real `qa-bot serve` process on a free localhost port. Screenshots go to the test's tmp dir.
+
+`make test` installs chromium when it is missing and it runs as root; otherwise these tests are skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
+
+CHROMIUM = os.environ.get("QA_BOT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        pytest.skip("no Chromium: install the Debian `chromium` package (make test does it when run as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.dialogs = []  # type: ignore[attr-defined]
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
+    pg.set_default_timeout(TIMEOUT)
+    pg.goto(live_server, wait_until="domcontentloaded")
+    pg.locator("#qa-question textarea").wait_for()
+    yield pg
+    pg.screenshot(path=str(tmp_path / "final.png"), full_page=True)
+    context.close()
+
+
+def _ask(page, question: str) -> str:
+    """Type a question, send it, wait for the finished answer; returns the last bot message's text."""
+    bots = page.locator("#qa-chat [data-testid='bot']")
+    before = bots.count()
+    page.locator("#qa-question textarea").fill(question)
+    page.locator("#qa-ask").click()
+    page.wait_for_function(
+        """([n]) => { const m = document.querySelectorAll("#qa-chat [data-testid='bot']");
+           return m.length > n && !m[m.length - 1].innerText.trim().endsWith('…'); }""",
+        arg=[before],
+    )
+    page.wait_for_timeout(300)
+    return bots.last.inner_text()
+
+
+def test_ask_the_example_then_follow_up_then_unanswerable(page, tmp_path):
+    page.get_by_text("Who denied the allegations?", exact=True).first.click()  # the example fills the box
+    page.wait_for_function(
+        "() => document.querySelector('#qa-question textarea').value === 'Who denied the allegations?'"
+    )
+    page.locator("#qa-ask").click()
+    page.locator("#qa-article mark").first.wait_for()
+    answer = page.locator("#qa-chat [data-testid='bot']").last.inner_text()
+    assert "Iravani" in answer and "characters" in answer
+    marked = " ".join(page.locator("#qa-article mark").all_inner_texts())
+    assert "Iravani" in marked and "categorically denied" in marked
+    page.wait_for_function(  # the panel scrolled its first highlighted span into view
+        """() => { const box = document.querySelector('#qa-article .qa-scroll');
+                   const m = box.querySelector('mark'); const b = box.getBoundingClientRect();
+                   const r = m.getBoundingClientRect(); return r.top >= b.top && r.bottom <= b.bottom; }"""
+    )
+    page.screenshot(path=str(tmp_path / "answer.png"))
+
+    follow = _ask(page, "What did he call them?")
+    assert "baseless" in follow and "Understood as" in follow
+
+    none = _ask(page, "Who won the 2022 World Cup?")
+    assert "The article doesn't say." in none
+    assert page.dialogs == []
+
+
+def test_clicking_an_answer_shows_its_spans(page):
+    _ask(page, "Who denied the allegations?")
+    _ask(page, "How many hostages were captured in the attack?")
+    assert "224" in " ".join(page.locator("#qa-article mark").all_inner_texts())
+    page.locator("#qa-chat [data-testid='bot']").first.click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#qa-article mark')].some(m => m.innerText.includes('Iravani'))"
+    )
+
+
+def test_paste_an_article_and_ask_about_it(page):
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#qa-new-title textarea, #qa-new-title input").first.fill("Lighthouse repairs")
+    page.locator("#qa-new-text textarea").fill(
+        "Lighthouse repairs\n\nThe keeper of the Skarv lighthouse, Tove Lund, said the lamp was repaired in June. "
+        "The repairs cost 40,000 crowns."
+    )
+    page.locator("#qa-add").click()
+    page.locator("#qa-status").get_by_text("Indexed 1 document").wait_for()
+    page.locator("#qa-articles").get_by_text("Lighthouse repairs").first.wait_for()
+    page.get_by_role("tab", name="Chat").click()
+    answer = _ask(page, "Who is the keeper of the Skarv lighthouse?")
+    assert "Tove Lund" in answer
+
+
+def test_injected_html_and_script_stay_inert(page, tmp_path):
+    hostile = (
+        "Harbour notice\n\nThe harbour notice <script>alert(1)</script> was signed by Ada Quill. "
+        '<img src=x onerror="alert(2)"> **Bold claim** [click](javascript:alert(3)) <b id="injected">bold</b>.'
+    )
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#qa-new-title textarea, #qa-new-title input").first.fill("<i id='t-injected'>Notice</i>")
+    page.locator("#qa-new-text textarea").fill(hostile)
+    page.locator("#qa-add").click()
+    page.locator("#qa-status").get_by_text("Indexed 1 document").wait_for()
+    page.get_by_role("tab", name="Chat").click()
+    answer = _ask(page, "Who signed the harbour notice?")
+    assert "Ada Quill" in answer
+    page.locator("#qa-article mark").first.wait_for()
+    page.wait_for_timeout(1000)
+    assert page.dialogs == []  # no alert() ran
+    injected = page.evaluate(
+        """() => document.querySelectorAll(
+             '#injected, #t-injected, #qa-article img, #qa-chat img[src="x"], #qa-article script, #qa-chat script,'
+             + ' a[href^="javascript"]').length"""
+    )
+    assert injected == 0
+    shown = page.locator("#qa-article").inner_text()
+    assert "<script>alert(1)</script>" in shown  # shown as the text it is
+    page.screenshot(path=str(tmp_path / "inert.png"), full_page=True)
+
+
+def test_narrow_phone_screen(browser, live_server, tmp_path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    pg.goto(live_server, wait_until="domcontentloaded")
+    box = pg.locator("#qa-question textarea")
+    box.wait_for()
+    box.fill("Who denied the allegations?")
+    pg.locator("#qa-ask").tap()
+    pg.locator("#qa-article mark").first.wait_for()
+    width = pg.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 400  # nothing forces sideways scrolling
+    chat, article = pg.locator("#qa-chat").bounding_box(), pg.locator("#qa-article").bounding_box()
+    assert article["y"] >= chat["y"] + chat["height"] - 1  # stacked, not squeezed side by side
+    pg.wait_for_function(
+        """() => { const box = document.querySelector('#qa-article .qa-scroll');
+                   return box.scrollTop > 0; }"""
+    )  # the panel, not the page, scrolled to the citation
+    pg.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+    context.close()
