@@ -187,16 +187,17 @@ def documents(index: str | None, as_json: bool) -> None:
 @click.option("--root-path", default=None, help="The URL prefix a reverse proxy serves this under, e.g. /qa.")
 @_llm_options
 def serve(index: str | None, host: str, port: int, root_path: str | None, **llm: Any) -> None:
-    """Start the Gradio chat on http://HOST:PORT."""
-    from qa_bot.app import build_demo, launch_kwargs
+    """Start the web chat on http://HOST:PORT (the Gradio page mounted in FastAPI, served by uvicorn; also
+    /gradio.js for embedding with <gradio-app> and /healthz)."""
+    import uvicorn
+
+    from qa_bot.web import create_app
 
     bot = _bot(index, **llm).warm_up()
     click.echo(
         f"qa-bot: {len(bot.documents())} article(s) in {bot.settings.index_dir}; serving on http://{host}:{port}"
     )
-    build_demo(bot).queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, show_error=False, root_path=root_path, **launch_kwargs()
-    )
+    uvicorn.run(create_app(bot, root_path=root_path), host=host, port=port, log_level="warning")
 
 
 @cli.command("eval")

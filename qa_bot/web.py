@@ -8,6 +8,7 @@ Behind a reverse proxy that serves it under a prefix, pass ``root_path`` (``qa-b
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,6 +35,16 @@ def create_app(
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "path": path}
+
+    # The <gradio-app> web component's loader, served from here so that embedding works without internet:
+    # it imports "./assets/index-….js", which the mounted page serves beside it.
+    loader = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
+    if loader.exists():
+        from fastapi.responses import FileResponse
+
+        @app.get(path.rstrip("/") + "/gradio.js", include_in_schema=False)
+        def gradio_js() -> FileResponse:
+            return FileResponse(loader, media_type="text/javascript")
 
     demo = build_demo(bot)
     demo.queue(default_concurrency_limit=4)

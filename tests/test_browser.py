@@ -155,3 +155,55 @@ def test_narrow_phone_screen(browser, live_server, tmp_path):
     )  # the panel, not the page, scrolled to the citation
     pg.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
     context.close()
+
+
+def test_gradio_app_web_component_embeds_without_internet(browser, seed_bot, tmp_path):
+    """The README's <gradio-app> snippet, with the loader script served by create_app (no CDN)."""
+    import threading
+    import time
+
+    import uvicorn
+    from fastapi.responses import HTMLResponse
+
+    from qa_bot.web import create_app
+
+    from .conftest import free_port
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(seed_bot, path="/qa")
+
+    @app.get("/host.html")
+    def host() -> HTMLResponse:
+        return HTMLResponse(
+            "<!doctype html><html><body><h1>Someone else's site</h1>"
+            f'<script type="module" src="{base}/qa/gradio.js"></script>'
+            f'<gradio-app src="{base}/qa/"></gradio-app></body></html>'
+        )
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        deadline = time.time() + 30
+        while not server.started and time.time() < deadline:
+            time.sleep(0.1)
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT)
+        # only localhost may be reached: a request anywhere else fails the test
+        outside = []
+        pg.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
+        pg.goto(base + "/host.html", wait_until="domcontentloaded")
+        box = pg.locator("gradio-app #qa-question textarea")
+        box.wait_for()
+        box.fill("Who denied the allegations?")
+        pg.locator("gradio-app #qa-ask").click()
+        pg.locator("gradio-app #qa-article mark").first.wait_for()
+        assert "Iravani" in " ".join(pg.locator("gradio-app #qa-article mark").all_inner_texts())
+        pg.screenshot(path=str(tmp_path / "embedded.png"))
+        assert [u for u in outside if not u.startswith(("data:", "blob:"))] == []
+    finally:
+        context.close()
+        server.should_exit = True
+        thread.join(timeout=10)
