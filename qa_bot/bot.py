@@ -52,7 +52,9 @@ class QABot:
         if index_dir is not None:
             changes["index_dir"] = str(index_dir)
         self.settings = base.with_(**changes) if changes else base
-        self.store = Store(self.settings.index_dir, embedder=embedder)
+        self.store = Store(
+            self.settings.index_dir, embedder=embedder, chroma_url=self.settings.chroma_url or None
+        )
         self.retriever = HybridRetriever(
             store=self.store, k=self.settings.k, fetch_k=self.settings.fetch_k, rrf_k=self.settings.rrf_k
         )

@@ -18,6 +18,7 @@ from qa_bot.evaluate import SYSTEMS  # plain data; the module imports no heavy l
 __all__ = ["cli", "main"]
 
 INDEX_HELP = "Index directory (default: $QA_BOT_INDEX_DIR or indexes/default)."
+CHROMA_HELP = "Use the Chroma server at this URL instead of the embedded index (or $QA_BOT_CHROMA_URL)."
 
 
 class _Group(click.Group):
@@ -93,11 +94,14 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--index", "index", default=None, help=INDEX_HELP)
+@click.option("--chroma-url", default=None, help=CHROMA_HELP)
 @click.option("--title", default=None, help="Title for a single file (default: its first line or file name).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
-def ingest(paths: tuple[str, ...], index: str | None, title: str | None, quiet: bool) -> None:
+def ingest(
+    paths: tuple[str, ...], index: str | None, chroma_url: str | None, title: str | None, quiet: bool
+) -> None:
     """Add .txt/.md files (or directories of them) to the index. Unchanged articles are skipped."""
-    bot = _bot(index)
+    bot = _bot(index, chroma_url=chroma_url)
     report = bot.ingest(*paths, title=title, show_progress=not quiet and sys.stderr.isatty())
     if not quiet:
         click.echo(report.summary())
@@ -106,11 +110,12 @@ def ingest(paths: tuple[str, ...], index: str | None, title: str | None, quiet: 
 @cli.command()
 @click.argument("question")
 @click.option("--index", "index", default=None, help=INDEX_HELP)
+@click.option("--chroma-url", default=None, help=CHROMA_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @_llm_options
-def ask(question: str, index: str | None, as_json: bool, **llm: Any) -> None:
+def ask(question: str, index: str | None, as_json: bool, **options: Any) -> None:
     """Answer QUESTION from the indexed articles, with the cited passages and their offsets."""
-    bot = _bot(index, **llm)
+    bot = _bot(index, **options)
     _require_articles(bot)
     answer = bot.ask(question)
     if as_json:
@@ -121,12 +126,13 @@ def ask(question: str, index: str | None, as_json: bool, **llm: Any) -> None:
 
 @cli.command()
 @click.option("--index", "index", default=None, help=INDEX_HELP)
+@click.option("--chroma-url", default=None, help=CHROMA_HELP)
 @_llm_options
-def chat(index: str | None, **llm: Any) -> None:
+def chat(index: str | None, **options: Any) -> None:
     """Chat in the terminal: follow-ups understand the conversation so far.
 
     Type /reset to start over, /quit (or Ctrl-D) to leave."""
-    bot = _bot(index, **llm)
+    bot = _bot(index, **options)
     _require_articles(bot)
     session = bot.chat()
     click.echo(
@@ -167,10 +173,11 @@ def chat(index: str | None, **llm: Any) -> None:
 
 @cli.command()
 @click.option("--index", "index", default=None, help=INDEX_HELP)
+@click.option("--chroma-url", default=None, help=CHROMA_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def documents(index: str | None, as_json: bool) -> None:
+def documents(index: str | None, chroma_url: str | None, as_json: bool) -> None:
     """List the indexed articles."""
-    rows = _bot(index).documents()
+    rows = _bot(index, chroma_url=chroma_url).documents()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -182,18 +189,19 @@ def documents(index: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--index", "index", default=None, help=INDEX_HELP)
+@click.option("--chroma-url", default=None, help=CHROMA_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=7860, show_default=True, type=int)
 @click.option("--root-path", default=None, help="The URL prefix a reverse proxy serves this under, e.g. /qa.")
 @_llm_options
-def serve(index: str | None, host: str, port: int, root_path: str | None, **llm: Any) -> None:
+def serve(index: str | None, host: str, port: int, root_path: str | None, **options: Any) -> None:
     """Start the web chat on http://HOST:PORT (the Gradio page mounted in FastAPI, served by uvicorn; also
     /gradio.js for embedding with <gradio-app> and /healthz)."""
     import uvicorn
 
     from qa_bot.web import create_app
 
-    bot = _bot(index, **llm).warm_up()
+    bot = _bot(index, **options).warm_up()
     click.echo(
         f"qa-bot: {len(bot.documents())} article(s) in {bot.settings.index_dir}; serving on http://{host}:{port}"
     )

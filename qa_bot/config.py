@@ -22,6 +22,8 @@ class Settings:
     """Runtime settings. Build with :meth:`Settings.load` to honour ``QA_BOT_<FIELD>`` env vars."""
 
     index_dir: str = DEFAULT_INDEX_DIR
+    #: A Chroma server (``chroma run --path DIR --port P``) instead of the embedded index in index_dir.
+    chroma_url: str = ""
     #: Chunking: greedy packing of whole sentences up to this many characters, with sentence overlap.
     chunk_max_chars: int = 600
     chunk_overlap_sentences: int = 1

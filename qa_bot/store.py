@@ -87,19 +87,28 @@ class LexicalIndex:
 class Store:
     """A persistent qa-bot index in ``index_dir`` (created when missing or empty)."""
 
-    def __init__(self, index_dir: str | os.PathLike[str], embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        index_dir: str | os.PathLike[str],
+        embedder: Embedder | None = None,
+        chroma_url: str | None = None,
+    ) -> None:
         self.index_dir = Path(index_dir)
+        self.chroma_url = chroma_url or None
         self._embedder = embedder
         self._lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
-        self._check_dir()
+        if self.chroma_url is None:
+            self._check_dir()
         try:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
 
-            self._client = chromadb.PersistentClient(
-                path=str(self.index_dir), settings=ChromaSettings(anonymized_telemetry=False)
-            )
+            settings = ChromaSettings(anonymized_telemetry=False)
+            if self.chroma_url is None:
+                self._client = chromadb.PersistentClient(path=str(self.index_dir), settings=settings)
+            else:
+                self._client = _http_client(self.chroma_url, settings)
             self._chunks = self._client.get_or_create_collection(
                 CHUNKS, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
             )
@@ -107,8 +116,14 @@ class Store:
         except QABotError:
             raise
         except Exception as exc:
-            raise IndexUnavailable(f"Cannot open the index at {self.index_dir}: {exc}") from exc
-        self._write_marker()
+            where = (
+                f"the Chroma server at {self.chroma_url}"
+                if self.chroma_url
+                else f"the index at {self.index_dir}"
+            )
+            raise IndexUnavailable(f"Cannot open {where}: {_first_line(exc)}") from exc
+        if self.chroma_url is None:
+            self._write_marker()
 
     # -- opening -----------------------------------------------------------------------------------------
     def _check_dir(self) -> None:
@@ -291,6 +306,27 @@ class Store:
         if orphans:
             log.warning("Removing %d chunk(s) left by an interrupted ingest", len(orphans))
             self._chunks.delete(ids=orphans)
+
+
+def _http_client(url: str, settings: Any) -> Any:
+    """``chromadb.HttpClient`` for ``http(s)://host:port``."""
+    from urllib.parse import urlparse
+
+    import chromadb
+
+    parsed = urlparse(url if "://" in url else "http://" + url)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise IndexUnavailable(f"chroma_url must look like http://HOST:PORT, got {url!r}")
+    ssl = parsed.scheme == "https"
+    port = parsed.port or (443 if ssl else 8000)
+    client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=ssl, settings=settings)
+    client.heartbeat()  # fail now, with a clear message, if nothing answers there
+    return client
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
 
 
 def _where(doc_ids: Sequence[str] | None) -> dict[str, Any] | None:
