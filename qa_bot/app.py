@@ -266,7 +266,7 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
             return "⚠️ Paste the article text first."
         progress(0.2, desc="Indexing…")
         try:
-            report = get_bot().ingest_text(text, title=(title or "").strip() or None, source="pasted")
+            report = get_bot().ingest_text(text, title=(title or "").strip() or None)
         except QABotError as exc:
             return error(exc)
         return html.escape(report.summary())

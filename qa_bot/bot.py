@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -140,36 +141,44 @@ class QABot:
         )
         return self._ingest_documents([document])
 
-    def _ingest_documents(self, documents: Iterable[Document], show_progress: bool = False) -> IngestReport:
+    def _ingest_documents(
+        self, documents: Iterable[Document], show_progress: bool = False, batch: int = 32
+    ) -> IngestReport:
+        """Chunk and store ``documents`` in batches (their chunks embedded together). Unchanged articles are
+        skipped; an article whose source (file, URL, JSONL id) was stored with other text is replaced."""
         from qa_bot.ingest import chunk_document, split_sentences
 
         started = time.perf_counter()
-        added = skipped = chunks_added = 0
-        ids: list[str] = []
-        titles: list[str] = []
-        with self._lock:
-            for doc in documents:
-                ids.append(doc.doc_id)
-                titles.append(doc.title)
-                if self.store.has_document(doc.doc_id):
-                    skipped += 1
-                    continue
-                sentences = split_sentences(doc.text, self.nlp)
-                chunks = chunk_document(
-                    doc,
-                    sentences,
-                    max_chars=self.settings.chunk_max_chars,
-                    overlap=self.settings.chunk_overlap_sentences,
-                )
-                chunks_added += self.store.add_document(doc, chunks, show_progress=show_progress)
-                added += 1
+        docs = list(documents)
+        added = skipped = chunks_added = replaced = 0
+        with self._lock, _progress(len(docs), show_progress) as advance:
+            for i in range(0, len(docs), batch):
+                items = []
+                for doc in docs[i : i + batch]:
+                    if self.store.has_document(doc.doc_id) or any(doc.doc_id == d.doc_id for d, _ in items):
+                        skipped += 1
+                        continue
+                    sentences = split_sentences(doc.text, self.nlp)
+                    items.append((doc, chunk_document(doc, sentences, max_chars=self.settings.chunk_max_chars,
+                                                      overlap=self.settings.chunk_overlap_sentences)))  # fmt: skip
+                chunks_added += self.store.add_documents(items)
+                added += len(items)
+                # the same source with other text: the new version is stored, now drop the old one
+                for doc, _ in items:
+                    if doc.source:
+                        for old in self.store.documents_from(doc.source):
+                            if old != doc.doc_id:
+                                self.store.delete_document(old)
+                                replaced += 1
+                advance(len(docs[i : i + batch]))
         return IngestReport(
             added_documents=added,
             skipped_documents=skipped,
             added_chunks=chunks_added,
-            doc_ids=tuple(ids),
-            titles=tuple(titles),
+            doc_ids=tuple(d.doc_id for d in docs),
+            titles=tuple(d.title for d in docs),
             seconds=round(time.perf_counter() - started, 3),
+            replaced_documents=replaced,
         )
 
     # -- reading -----------------------------------------------------------------------------------------
@@ -316,6 +325,21 @@ class QABot:
 
             self._chain = (RunnableLambda(prepare) | RunnableLambda(run)).with_config(run_name="qa_bot")
         return self._chain
+
+
+@contextlib.contextmanager
+def _progress(total: int, show: bool) -> Iterator[Any]:
+    """A rich progress bar over ``total`` documents (only when asked and worth it)."""
+    if not show or total < 2:
+        yield lambda n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "Ingesting", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("ingest", total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 _default_bot: QABot | None = None

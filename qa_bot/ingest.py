@@ -28,7 +28,7 @@ __all__ = [
     "split_sentences",
 ]
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm", ".jsonl")
 HTML_SUFFIXES = (".html", ".htm")
 
 # Horizontal whitespace of every kind (U+00A0 runs from scraped pages included) collapses to one space.
@@ -137,12 +137,46 @@ def load_paths(
         raise IngestError(f"A title names one article, but {len(files)} files were given.")
     out = []
     for f in files:
+        if f.suffix.lower() == ".jsonl":
+            out.extend(load_jsonl(f, max_bytes))
+            continue
         text = read_text_file(f, max_bytes)
         page_title = None
         if f.suffix.lower() in HTML_SUFFIXES:
             text, page_title = extract_html(text, source=str(f))
-        out.append(make_document(text, title=title or page_title, source=str(f)))
+        out.append(make_document(text, title=title or page_title, source=str(f.resolve())))
     return out
+
+
+def load_jsonl(path: Path, max_bytes: int) -> list[Document]:
+    """One article per line: ``{"text": ..., "title"?: ..., "id"? | "url"? | "source"?: ...}``. The id/url names
+    the article across re-ingests (a changed text replaces the old one); by default it is FILE#LINE."""
+    import json
+
+    if not path.is_file():
+        raise IngestError(f"No such file: {path}")
+    docs = []
+    with path.open("r", encoding="utf-8", errors="strict") as fh:
+        try:
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    raise IngestError(f"{path}:{n} is not a JSON object.") from None
+                if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                    raise IngestError(f'{path}:{n} needs a "text" string.')
+                if len(row["text"].encode("utf-8", "surrogatepass")) > max_bytes:
+                    raise IngestError(f"{path}:{n} is over the {max_bytes:,}-byte limit.")
+                key = row.get("id") or row.get("url") or row.get("source") or f"{path}#{n}"
+                title = row.get("title") if isinstance(row.get("title"), str) else None
+                docs.append(make_document(row["text"], title=title, source=str(key)))
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"{path} is not valid UTF-8 text (byte {exc.start}).") from None
+    if not docs:
+        raise IngestError(f"{path} holds no articles.")
+    return docs
 
 
 def extract_html(html: str, source: str = "") -> tuple[str, str | None]:

@@ -197,6 +197,10 @@ class Store:
         rows = [{"doc_id": i, **(m or {})} for i, m in zip(got["ids"], got["metadatas"], strict=True)]
         return sorted(rows, key=lambda r: (str(r.get("title", "")), r["doc_id"]))
 
+    def documents_from(self, source: str) -> list[str]:
+        """Ids of the stored articles that came from ``source`` (a file path, URL or JSONL id)."""
+        return list(self._documents.get(where={"source": source}, include=[])["ids"])
+
     def all_chunks(self) -> list[Chunk]:
         out: list[Chunk] = []
         offset = 0
@@ -255,36 +259,68 @@ class Store:
         self, document: Document, chunks: Sequence[Chunk], *, show_progress: bool = False
     ) -> int:
         """Store a document and its chunks; returns the number of chunks written (0 if already stored)."""
+        return self.add_documents([(document, chunks)], show_progress=show_progress)
+
+    def add_documents(
+        self,
+        items: Sequence[tuple[Document, Sequence[Chunk]]],
+        *,
+        show_progress: bool = False,
+        embeddings: Sequence[Sequence[float]] | None = None,
+    ) -> int:
+        """Store several documents, embedding all their chunks in batches together; returns chunks written.
+        Documents already stored are skipped. ``embeddings`` (one per chunk, in order) skips the model."""
         with self._lock:
-            if self.has_document(document.doc_id):
+            self._remove_orphans_once()
+            new: list[tuple[Document, list[Chunk]]] = []
+            given: list[Sequence[float]] = []
+            at = 0
+            seen: set[str] = set()
+            for d, cs in items:
+                if d.doc_id not in seen and not self.has_document(d.doc_id):
+                    seen.add(d.doc_id)
+                    new.append((d, list(cs)))
+                    if embeddings is not None:
+                        given.extend(embeddings[at : at + len(cs)])
+                at += len(cs)
+            chunks = [c for _, cs in new for c in cs]
+            if not new:
                 return 0
-            self._remove_orphans()
-            if chunks:
-                embeddings = self.embedder.embed([c.text for c in chunks], show_progress=show_progress)
+            if embeddings is None:
+                vectors: Any = self.embedder.embed([c.text for c in chunks], show_progress=show_progress)
+            else:
+                vectors = given
+            step = self._batch_size()
+            for i in range(0, len(chunks), step):
+                part = chunks[i : i + step]
                 self._chunks.upsert(
-                    ids=[c.chunk_id for c in chunks],
-                    embeddings=[list(map(float, e)) for e in embeddings],
-                    documents=[c.text for c in chunks],
+                    ids=[c.chunk_id for c in part],
+                    embeddings=[list(map(float, e)) for e in vectors[i : i + step]],
+                    documents=[c.text for c in part],
                     metadatas=[
-                        {"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end} for c in chunks
+                        {"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end} for c in part
                     ],
                 )
             # Written last: a listed document is a complete document.
-            self._documents.upsert(
-                ids=[document.doc_id],
-                embeddings=[[1.0]],
-                documents=[document.text],
-                metadatas=[
-                    {
-                        "title": document.title,
-                        "source": document.source,
-                        "n_chunks": len(chunks),
-                        "n_chars": len(document.text),
-                    }
-                ],
-            )
+            for j in range(0, len(new), step):
+                docs = new[j : j + step]
+                self._documents.upsert(
+                    ids=[d.doc_id for d, _ in docs],
+                    embeddings=[[1.0] for _ in docs],
+                    documents=[d.text for d, _ in docs],
+                    metadatas=[
+                        {"title": d.title, "source": d.source, "n_chunks": len(cs), "n_chars": len(d.text)}
+                        for d, cs in docs
+                    ],
+                )
             self._lexical = None
             return len(chunks)
+
+    def _batch_size(self) -> int:
+        try:
+            return max(1, min(5000, int(self._client.get_max_batch_size())))
+        except Exception:
+            return 1000
 
     def delete_document(self, doc_id: str) -> bool:
         with self._lock:
@@ -293,6 +329,12 @@ class Store:
             self._chunks.delete(where={"doc_id": doc_id})
             self._lexical = None
             return existed
+
+    def _remove_orphans_once(self) -> None:
+        """Orphans can only come from an ingest interrupted before this process opened the index."""
+        if not getattr(self, "_orphans_checked", False):
+            self._remove_orphans()
+            self._orphans_checked = True
 
     def _remove_orphans(self) -> None:
         """Drop chunks whose document record is missing (left by an interrupted ingest)."""

@@ -109,6 +109,7 @@ class IngestReport(_ToDict):
     doc_ids: tuple[str, ...] = ()
     titles: tuple[str, ...] = ()
     seconds: float = 0.0
+    replaced_documents: int = 0  # older versions of the same source that a changed text replaced
 
     @property
     def unchanged(self) -> bool:
@@ -117,7 +118,8 @@ class IngestReport(_ToDict):
     def summary(self) -> str:
         if self.unchanged:
             return f"Nothing new: {self.skipped_documents} document(s) already indexed."
+        replaced = f", {self.replaced_documents} older version(s) replaced" if self.replaced_documents else ""
         return (
             f"Indexed {self.added_documents} document(s), {self.added_chunks} chunk(s)"
-            f" ({self.skipped_documents} already indexed) in {self.seconds:.1f}s."
+            f" ({self.skipped_documents} already indexed{replaced}) in {self.seconds:.1f}s."
         )
