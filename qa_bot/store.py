@@ -42,22 +42,71 @@ _PAGE = 5000
 
 
 class LexicalIndex:
-    """BM25 (``bm25s``) over chunk texts, rebuilt from the chunks whenever they change."""
+    """BM25 (``bm25s``) over chunk texts. Saved beside the Chroma files (``lexical/``) with a stamp of the
+    collection it was built from; rebuilt from Chroma when the stamp differs (after a crash, or another
+    process's writes), never per query."""
 
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
+    def __init__(
+        self, chunks: Sequence[Chunk], _built: tuple[Any, dict[str, int], dict[str, int]] | None = None
+    ):
         import bm25s
 
         self.chunks = list(chunks)
         self._bm25 = None
         self._vocab: dict[str, int] = {}
         self._df: collections.Counter[str] = collections.Counter()
-        if self.chunks:
+        if _built is not None:
+            self._bm25, self._vocab, df = _built
+            self._df.update(df)
+        elif self.chunks:
             corpus = [tokenize(c.text) or ["\x00"] for c in self.chunks]
             for doc in corpus:
                 self._df.update(set(doc))
             self._bm25 = bm25s.BM25()
             ids = [[self._vocab.setdefault(t, len(self._vocab)) for t in doc] for doc in corpus]
             self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab), show_progress=False)
+
+    def save(self, directory: Path, stamp: str) -> None:
+        """Write the index (atomically: a temp dir renamed into place)."""
+        import shutil
+        import tempfile
+
+        if self._bm25 is None:
+            return
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".lexical-", dir=directory.parent))
+        try:
+            self._bm25.save(str(tmp / "bm25"), show_progress=False)
+            meta = {
+                "stamp": stamp,
+                "vocab": self._vocab,
+                "df": dict(self._df),
+                "chunks": [[c.chunk_id, c.doc_id, c.title, c.start, c.end, c.text] for c in self.chunks],
+            }
+            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+            old = directory.with_name(directory.name + ".old")
+            if directory.exists():
+                directory.rename(old)
+            tmp.rename(directory)
+            shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:  # a read-only index still answers; it just rebuilds in memory next time
+            log.warning("Could not save the lexical index: %s", exc)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path, stamp: str) -> LexicalIndex | None:
+        """The saved index if it was built from the collection ``stamp`` describes, else ``None``."""
+        import bm25s
+
+        try:
+            meta = json.loads((directory / "meta.json").read_text("utf-8"))
+            if meta.get("stamp") != stamp:
+                return None
+            bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
+        except (OSError, ValueError, KeyError):
+            return None
+        chunks = [Chunk(i, d, t, int(s), int(e), x) for i, d, t, s, e, x in meta["chunks"]]
+        return cls(chunks, _built=(bm25, meta["vocab"], meta["df"]))
 
     def idf(self, token: str) -> float:
         """Smoothed inverse chunk frequency of a stem: rare words weigh more when matching a question."""
@@ -236,10 +285,26 @@ class Store:
             )
         ]
 
+    def _stamp(self) -> str:
+        """What the chunk collection holds, in a few bytes: chunk count and the (sorted) document ids."""
+        import hashlib
+
+        ids = sorted(self._documents.get(include=[])["ids"])
+        return f"{self.count()}:" + hashlib.sha1("\n".join(ids).encode()).hexdigest()
+
     def _lexical_index(self) -> LexicalIndex:
         with self._lock:
+            if self._lexical is not None and len(self._lexical.chunks) != self.count():
+                self._lexical = None  # another process changed the collection
             if self._lexical is None:
-                self._lexical = LexicalIndex(self.all_chunks())
+                stamp = self._stamp()
+                saved = self.index_dir / "lexical"
+                lexical = LexicalIndex.load(saved, stamp) if self.chroma_url is None else None
+                if lexical is None:
+                    lexical = LexicalIndex(self.all_chunks())
+                    if self.chroma_url is None:
+                        lexical.save(saved, stamp)
+                self._lexical = lexical
             return self._lexical
 
     def idf(self, token: str) -> float:

@@ -81,3 +81,28 @@ def test_bad_jsonl_is_refused_before_anything_is_written(fast_bot, tmp_path, con
     with pytest.raises(IngestError, match=message):
         fast_bot.ingest(bad)
     assert fast_bot.store.count() == 0
+
+
+def test_lexical_index_is_saved_reused_and_rebuilt_when_stale(fast_bot, tmp_path, fake_embedder):
+    from qa_bot.store import LexicalIndex, Store
+
+    fast_bot.ingest(_jsonl(tmp_path / "feed.jsonl", [_article(i) for i in range(5)]))
+    hits = fast_bot.store.lexical_search("council town 3 budget", 3)
+    assert hits and hits[0][0].text.startswith("Story 3.")
+    saved = fast_bot.store.index_dir / "lexical"
+    stamp = fast_bot.store._stamp()
+    assert LexicalIndex.load(saved, stamp) is not None  # on disk, for the collection as it is
+
+    reopened = Store(fast_bot.store.index_dir, embedder=fake_embedder)
+    assert [c.chunk_id for c, _ in reopened.lexical_search("council town 3 budget", 3)] == [
+        c.chunk_id for c, _ in hits
+    ]
+    # another process adds an article: this one notices (chunk count) and rebuilds, no stale results
+    other = Store(fast_bot.store.index_dir, embedder=fake_embedder)
+    from qa_bot.ingest import chunk_document, make_document
+
+    doc = make_document("Ferry news. The ferry to Skarv island was cancelled.", title="Ferry")
+    other.add_document(doc, chunk_document(doc, [(0, len(doc.text))], max_chars=600, overlap=0))
+    assert reopened.lexical_search("ferry Skarv cancelled", 1)[0][0].doc_id == doc.doc_id
+    assert LexicalIndex.load(saved, stamp) is None  # the old save no longer matches: it was replaced
+    assert LexicalIndex.load(saved, reopened._stamp()) is not None
