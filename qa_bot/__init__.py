@@ -15,7 +15,7 @@ from qa_bot.errors import (
     ModelUnavailable,
     QABotError,
 )
-from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Document, IngestReport
+from qa_bot.types import ABSTAIN_TEXT, Answer, ArticleFilter, Citation, Document, IngestReport
 
 if TYPE_CHECKING:
     from qa_bot.bot import QABot, answer
@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ABSTAIN_TEXT",
     "Answer",
+    "ArticleFilter",
     "Citation",
     "Document",
     "IndexUnavailable",

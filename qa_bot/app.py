@@ -211,7 +211,16 @@ def api_answer(bot: QABot, question: str, history: Any = None, doc_id: str | Non
 
 # -- articles -------------------------------------------------------------------------------------------
 def _table(bot: QABot) -> list[list[Any]]:
-    return [[d.get("title", ""), d.get("n_chunks", 0), d["doc_id"]] for d in bot.documents()]
+    return [
+        [
+            d.get("title", ""),
+            d.get("published", ""),
+            d.get("n_chunks", 0),
+            len(d.get("sources", [])),
+            d["doc_id"],
+        ]
+        for d in bot.documents()
+    ]
 
 
 def _choices(bot: QABot) -> list[tuple[str, str]]:
@@ -357,7 +366,10 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
                 status = gr.HTML(elem_id="qa-status")
                 gr.Markdown("### Indexed articles")
                 table = gr.Dataframe(
-                    headers=["Title", "Chunks", "ID"], interactive=False, wrap=True, elem_id="qa-articles"
+                    headers=["Title", "Published", "Chunks", "Sources", "ID"],
+                    interactive=False,
+                    wrap=True,
+                    elem_id="qa-articles",
                 )
                 with gr.Row():
                     to_remove = gr.Dropdown([], label="Remove an article", scale=4)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from qa_bot.config import SEED_ARTICLE, Settings
 from qa_bot.errors import InvalidInput
-from qa_bot.types import Answer, Document, IngestReport
+from qa_bot.types import Answer, ArticleFilter, Document, IngestReport
 
 __all__ = ["QABot", "answer", "default_bot"]
 
@@ -144,42 +144,93 @@ class QABot:
     def _ingest_documents(
         self, documents: Iterable[Document], show_progress: bool = False, batch: int = 32
     ) -> IngestReport:
-        """Chunk and store ``documents`` in batches (their chunks embedded together). Unchanged articles are
-        skipped; an article whose source (file, URL, JSONL id) was stored with other text is replaced."""
+        """Chunk and store ``documents`` in batches (their chunks embedded together).
+
+        - unchanged articles are skipped;
+        - an article whose source (file, URL, JSONL id) was stored with other text replaces that version;
+        - a syndicated copy of a stored article (near-duplicate text, see :mod:`qa_bot.dedupe`) is not stored
+          again: its source is added to the stored article's sources.
+        """
         from qa_bot.ingest import chunk_document, split_sentences
 
         started = time.perf_counter()
         docs = list(documents)
-        added = skipped = chunks_added = replaced = 0
+        threshold = self.settings.dedupe_threshold
+        added = skipped = chunks_added = replaced = copies = 0
+        stored_as: dict[str, str] = {}  # a syndicated copy's id -> the article stored for it
         with self._lock, _progress(len(docs), show_progress) as advance:
             for i in range(0, len(docs), batch):
-                items = []
+                items: list[tuple[Document, Any]] = []
+                replaces: dict[str, list[str]] = {}  # new doc id -> the old versions it replaces
+                extra: dict[str, list[str]] = {}  # doc id -> sources of its syndicated copies in this call
                 for doc in docs[i : i + batch]:
                     if self.store.has_document(doc.doc_id) or any(doc.doc_id == d.doc_id for d, _ in items):
                         skipped += 1
+                        if doc.source:
+                            extra.setdefault(doc.doc_id, []).append(doc.source)
                         continue
+                    holders = self.store.documents_from(doc.source) if doc.source else []
+                    own = [h for h in holders if self.store.document(h).source == doc.source]
+                    if not own and holders and threshold > 0:
+                        # listed as a copy of a stored article: still a copy of it -> nothing changed
+                        found = self.store.near_duplicate(doc.text, threshold)
+                        if found is not None and found[0] in holders:
+                            skipped += 1
+                            stored_as[doc.doc_id] = found[0]
+                            continue
+                        for h in holders:  # that source now carries another story
+                            self.store.set_sources(h, [s for s in self.store.sources(h) if s != doc.source])
+                    if not own and threshold > 0:
+                        original = self._copy_of(doc, items, threshold)
+                        if original is not None:
+                            copies += 1
+                            stored_as[doc.doc_id] = original
+                            if doc.source:
+                                extra.setdefault(original, []).append(doc.source)
+                            continue
                     sentences = split_sentences(doc.text, self.nlp)
                     items.append((doc, chunk_document(doc, sentences, max_chars=self.settings.chunk_max_chars,
                                                       overlap=self.settings.chunk_overlap_sentences)))  # fmt: skip
+                    if own:
+                        replaces[doc.doc_id] = own
                 chunks_added += self.store.add_documents(items)
                 added += len(items)
-                # the same source with other text: the new version is stored, now drop the old one
-                for doc, _ in items:
-                    if doc.source:
-                        for old in self.store.documents_from(doc.source):
-                            if old != doc.doc_id:
-                                self.store.delete_document(old)
-                                replaced += 1
+                for new_id, olds in replaces.items():  # the new version is stored, now drop the old one
+                    carried = [s for old in olds for s in self.store.sources(old)]
+                    for old in olds:
+                        self.store.delete_document(old)
+                        replaced += 1
+                    extra.setdefault(new_id, []).extend(carried)
+                for doc_id, more in extra.items():
+                    listed = self.store.sources(doc_id)
+                    if any(s not in listed for s in more):
+                        self.store.set_sources(doc_id, listed + more)
                 advance(len(docs[i : i + batch]))
         return IngestReport(
             added_documents=added,
             skipped_documents=skipped,
             added_chunks=chunks_added,
-            doc_ids=tuple(d.doc_id for d in docs),
+            doc_ids=tuple(stored_as.get(d.doc_id, d.doc_id) for d in docs),
             titles=tuple(d.title for d in docs),
             seconds=round(time.perf_counter() - started, 3),
             replaced_documents=replaced,
+            duplicate_documents=copies,
         )
+
+    def _copy_of(
+        self, doc: Document, pending: Sequence[tuple[Document, Any]], threshold: float
+    ) -> str | None:
+        """The id of the stored (or about to be stored) article that ``doc`` is a syndicated copy of."""
+        from qa_bot.dedupe import signature
+
+        found = self.store.near_duplicate(doc.text, threshold)
+        if found is not None:
+            return found[0]
+        sig = signature(doc.text)
+        for other, _ in pending:  # an earlier article of the same batch
+            if sig.jaccard(signature(other.text)) >= threshold:
+                return other.doc_id
+        return None
 
     # -- reading -----------------------------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:
@@ -226,11 +277,38 @@ class QABot:
             rewritten = bare[:1].upper() + bare[1:]
         return q, rewritten
 
+    def scope(
+        self, doc_ids: Sequence[str] | None = None, filter: ArticleFilter | Mapping[str, Any] | None = None
+    ) -> list[str] | None:
+        """The articles a question may use: ``doc_ids`` and/or the ones matching ``filter`` (title, source,
+        since, until; a Chroma metadata filter), ``None`` for all. No match is an :class:`InvalidInput`."""
+        if isinstance(filter, Mapping):
+            try:
+                filter = ArticleFilter(**{k: (str(v) if v else None) for k, v in filter.items()})
+            except TypeError:
+                raise InvalidInput(
+                    f"A filter has the fields title, source, since and until; got {sorted(filter)}."
+                ) from None
+        if filter is None or filter.empty:
+            return list(doc_ids) if doc_ids else None
+        found = self.store.find_documents(filter)
+        if doc_ids:
+            wanted = set(doc_ids)
+            found = [i for i in found if i in wanted]
+        if not found:
+            said = ", ".join(f"{k}={v!r}" for k, v in filter.to_dict().items() if v)
+            raise InvalidInput(f"No article in this index matches {said}.")
+        return found
+
     def _retrieve(
-        self, question: str, history: Sequence[tuple[str, str]] | None, doc_ids: Sequence[str] | None
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] | None,
+        doc_ids: Sequence[str] | None,
+        filter: ArticleFilter | Mapping[str, Any] | None = None,
     ) -> tuple[str, str | None, list[Any]]:
         q, rewritten = self._understand(question, history)
-        passages = self.retriever.retrieve(rewritten or q, doc_ids=list(doc_ids) if doc_ids else None)
+        passages = self.retriever.retrieve(rewritten or q, doc_ids=self.scope(doc_ids, filter))
         return q, rewritten, passages
 
     def analyze(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Any:
@@ -245,10 +323,12 @@ class QABot:
         history: Sequence[tuple[str, str]] | None = None,
         *,
         doc_ids: Sequence[str] | None = None,
+        filter: ArticleFilter | Mapping[str, Any] | None = None,
     ) -> Answer:
-        """Answer one question (``history``: earlier ``(question, answer_text)`` turns, oldest first)."""
+        """Answer one question (``history``: earlier ``(question, answer_text)`` turns, oldest first), from all
+        articles, the ``doc_ids`` given, or those matching ``filter`` (see :meth:`scope`)."""
         final: Any = None
-        for item in self.stream(question, history, doc_ids=doc_ids):
+        for item in self.stream(question, history, doc_ids=doc_ids, filter=filter):
             final = item
         return final
 
@@ -258,6 +338,7 @@ class QABot:
         history: Sequence[tuple[str, str]] | None = None,
         *,
         doc_ids: Sequence[str] | None = None,
+        filter: ArticleFilter | Mapping[str, Any] | None = None,
     ) -> Iterator[str | Answer]:
         """Like :meth:`ask`, but yields the answer's text as it is produced (``str`` pieces: LLM tokens, or
         the extractive answer in one piece), then the final :class:`Answer` with its verified citations."""
@@ -271,7 +352,7 @@ class QABot:
             yield Answer(question=q, text=reply, abstained=False, smalltalk=True, backend="smalltalk",
                          latency_ms=round((time.perf_counter() - started) * 1000, 2))  # fmt: skip
             return
-        q, rewritten, passages = self._retrieve(q, history, doc_ids)
+        q, rewritten, passages = self._retrieve(q, history, doc_ids, filter)
         standalone = rewritten or q
         exclude = [a for _, a in validate_history(history)] if asks_for_another(standalone) else []
 
@@ -296,11 +377,13 @@ class QABot:
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
-    def chat(self, doc_ids: Sequence[str] | None = None) -> Any:
+    def chat(
+        self, doc_ids: Sequence[str] | None = None, filter: ArticleFilter | Mapping[str, Any] | None = None
+    ) -> Any:
         """A conversation that keeps its own history: ``chat = bot.chat(); chat.ask("who ...")``."""
         from qa_bot.conversation import Chat
 
-        return Chat(self, doc_ids=doc_ids)
+        return Chat(self, doc_ids=self.scope(doc_ids, filter))
 
     @property
     def chain(self) -> Any:

@@ -59,6 +59,24 @@ def _llm_options(f: Any) -> Any:
     return f
 
 
+def _filter_options(f: Any) -> Any:
+    """--title/--source/--since/--until: which articles to answer from (a Chroma metadata filter)."""
+    options = [
+        click.option("--title", "f_title", default=None, help="Only the article with this exact title."),
+        click.option("--source", "f_source", default=None,
+                     help="Only articles from this source (file path, URL, JSONL id) or site (apnews.com)."),
+        click.option("--since", "f_since", default=None, help="Only articles published on/after (YYYY[-MM[-DD]])."),
+        click.option("--until", "f_until", default=None, help="Only articles published on/before (YYYY[-MM[-DD]])."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _pop_filter(options: dict[str, Any]) -> dict[str, Any]:
+    return {k[2:]: options.pop(k) for k in ("f_title", "f_source", "f_since", "f_until")}
+
+
 def _require_articles(bot: Any) -> None:
     if not bot.documents():
         from qa_bot.errors import IndexUnavailable
@@ -112,12 +130,14 @@ def ingest(
 @click.option("--index", "index", default=None, help=INDEX_HELP)
 @click.option("--chroma-url", default=None, help=CHROMA_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@_filter_options
 @_llm_options
 def ask(question: str, index: str | None, as_json: bool, **options: Any) -> None:
     """Answer QUESTION from the indexed articles, with the cited passages and their offsets."""
+    where = _pop_filter(options)
     bot = _bot(index, **options)
     _require_articles(bot)
-    answer = bot.ask(question)
+    answer = bot.ask(question, filter=where)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -127,17 +147,18 @@ def ask(question: str, index: str | None, as_json: bool, **options: Any) -> None
 @cli.command()
 @click.option("--index", "index", default=None, help=INDEX_HELP)
 @click.option("--chroma-url", default=None, help=CHROMA_HELP)
+@_filter_options
 @_llm_options
 def chat(index: str | None, **options: Any) -> None:
     """Chat in the terminal: follow-ups understand the conversation so far.
 
     Type /reset to start over, /quit (or Ctrl-D) to leave."""
+    where = _pop_filter(options)
     bot = _bot(index, **options)
     _require_articles(bot)
-    session = bot.chat()
-    click.echo(
-        f"qa-bot: {len(bot.documents())} article(s). Ask a question; /reset starts over, /quit leaves."
-    )
+    session = bot.chat(filter=where)
+    n = len(session.doc_ids) if session.doc_ids else len(bot.documents())
+    click.echo(f"qa-bot: {n} article(s). Ask a question; /reset starts over, /quit leaves.")
     while True:
         try:
             line = click.prompt("you", prompt_suffix="> ", default="", show_default=False)
@@ -184,7 +205,10 @@ def documents(index: str | None, chroma_url: str | None, as_json: bool) -> None:
     if not rows:
         click.echo("No articles indexed.")
     for r in rows:
-        click.echo(f"{r['doc_id']}  {r.get('n_chunks', 0):>4} chunks  {r.get('title', '')}")
+        date = r.get("published") or "          "
+        copies = len(r.get("sources", [])) - 1
+        more = f"  (+{copies} syndicated cop{'y' if copies == 1 else 'ies'})" if copies > 0 else ""
+        click.echo(f"{r['doc_id']}  {date}  {r.get('n_chunks', 0):>4} chunks  {r.get('title', '')}{more}")
 
 
 @cli.command()
@@ -206,6 +230,37 @@ def serve(index: str | None, host: str, port: int, root_path: str | None, **opti
         f"qa-bot: {len(bot.documents())} article(s) in {bot.settings.index_dir}; serving on http://{host}:{port}"
     )
     uvicorn.run(create_app(bot, root_path=root_path), host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@click.option(
+    "--sizes", default="1000,10000,100000", show_default=True, help="Index sizes (chunks) to scale to."
+)
+@click.option("--repeats", default=5, show_default=True, type=int, help="Rounds over the questions.")
+@click.option("--corpus", default=None, type=click.Path(path_type=Path, exists=True),
+              help="SQuAD-format JSON or a directory of .txt/.md (default: the shared dev sets).")  # fmt: skip
+@click.option("--out", "out", default="bench.json", show_default=True, type=click.Path(path_type=Path))
+def bench(sizes: str, repeats: int, corpus: Path | None, out: Path) -> None:
+    """Latency next to its floor, ingest vs raw encode, scaling to many chunks, cold start, memory."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from qa_bot.bench import run_bench, summary_rows, write_json
+
+    try:
+        wanted = [int(x) for x in sizes.split(",") if x.strip()]
+    except ValueError:
+        raise click.BadParameter("--sizes takes numbers separated by commas") from None
+    err = Console(stderr=True)
+    results = run_bench(wanted, repeats, corpus, log=lambda s: err.print(f"[dim]bench: {s}…[/dim]"))
+    table = Table(title="qa-bot bench")
+    for col in ("measurement", "value", "floor (same run)", "ratio"):
+        table.add_column(col)
+    for row in summary_rows(results):
+        table.add_row(*row)
+    Console().print(table)
+    write_json(results, out)
+    click.echo(f"Results written to {out}")
 
 
 @cli.command("eval")

@@ -44,6 +44,10 @@ class Settings:
     llm_on_unverified: str = "fallback"
     llm_rewrite: bool = False
     llm_max_tokens: int = 256
+    #: Syndicated copies: an article whose text is at least this similar (MinHash estimate of the Jaccard
+    #: similarity of word 5-grams) to a stored one is not stored again; its source is added to that one.
+    #: 0 switches detection off.
+    dedupe_threshold: float = 0.85
     #: Input limits.
     max_question_chars: int = 2000
     max_file_bytes: int = 5_000_000
@@ -86,6 +90,8 @@ class Settings:
             raise InvalidInput("Setting llm_on_unverified must be 'fallback' or 'mark'")
         if self.llm and ":" not in self.llm:
             raise InvalidInput(f"Setting llm={self.llm!r} must look like 'openai:MODEL' or 'ollama:MODEL'")
+        if not 0.0 <= self.dedupe_threshold <= 1.0:
+            raise InvalidInput("Setting dedupe_threshold must be between 0 and 1 (0 = off)")
         if not 0.0 <= self.abstain_threshold <= 1.0:
             raise InvalidInput("Setting abstain_threshold must be between 0 and 1")
 

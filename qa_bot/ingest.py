@@ -22,6 +22,7 @@ __all__ = [
     "clean_text",
     "extract_html",
     "fetch_url",
+    "iso_date",
     "load_paths",
     "make_document",
     "read_text_file",
@@ -62,15 +63,32 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def make_document(raw_text: str, title: str | None = None, source: str = "") -> Document:
-    """Clean ``raw_text`` into a :class:`Document`; ``doc_id`` is a hash of the canonical text."""
+def make_document(
+    raw_text: str, title: str | None = None, source: str = "", published: str | None = None
+) -> Document:
+    """Clean ``raw_text`` into a :class:`Document`; ``doc_id`` is a hash of the canonical text.
+    ``published`` (any ISO 8601 date or timestamp) is kept as ``YYYY-MM-DD``; an unreadable date is dropped."""
     if not isinstance(raw_text, str):
         raise IngestError("Article text must be a string.")
     text = clean_text(raw_text)
     if not text:
         raise IngestError(f"{source or 'The article'} is empty: nothing to ingest.")
     title = clean_text(title or "").replace("\n", " ") or _guess_title(text, source)
-    return Document(doc_id=_hash(text)[:16], title=title, text=text, source=source)
+    return Document(
+        doc_id=_hash(text)[:16], title=title, text=text, source=source, published=iso_date(published)
+    )
+
+
+def iso_date(value: object) -> str:
+    """``YYYY-MM-DD`` from an ISO 8601 date or timestamp (``2024-03-05``, ``2024-03-05T10:00:00Z``), else ``""``."""
+    import datetime as dt
+
+    if not isinstance(value, str) or len(value.strip()) < 10:
+        return ""
+    try:
+        return dt.date.fromisoformat(value.strip()[:10]).isoformat()
+    except ValueError:
+        return ""
 
 
 def _guess_title(text: str, source: str) -> str:
@@ -141,16 +159,19 @@ def load_paths(
             out.extend(load_jsonl(f, max_bytes))
             continue
         text = read_text_file(f, max_bytes)
-        page_title = None
+        page_title = published = None
         if f.suffix.lower() in HTML_SUFFIXES:
-            text, page_title = extract_html(text, source=str(f))
-        out.append(make_document(text, title=title or page_title, source=str(f.resolve())))
+            text, page_title, published = extract_html(text, source=str(f))
+        out.append(
+            make_document(text, title=title or page_title, source=str(f.resolve()), published=published)
+        )
     return out
 
 
 def load_jsonl(path: Path, max_bytes: int) -> list[Document]:
-    """One article per line: ``{"text": ..., "title"?: ..., "id"? | "url"? | "source"?: ...}``. The id/url names
-    the article across re-ingests (a changed text replaces the old one); by default it is FILE#LINE."""
+    """One article per line: ``{"text": ..., "title"?: ..., "id"? | "url"? | "source"?: ..., "date"? | "published"?:
+    ...}``. The id/url names the article across re-ingests (a changed text replaces the old one); by default it
+    is FILE#LINE. The date is ISO 8601 (``2024-03-05`` or a timestamp)."""
     import json
 
     if not path.is_file():
@@ -171,7 +192,8 @@ def load_jsonl(path: Path, max_bytes: int) -> list[Document]:
                     raise IngestError(f"{path}:{n} is over the {max_bytes:,}-byte limit.")
                 key = row.get("id") or row.get("url") or row.get("source") or f"{path}#{n}"
                 title = row.get("title") if isinstance(row.get("title"), str) else None
-                docs.append(make_document(row["text"], title=title, source=str(key)))
+                date = row.get("date") or row.get("published") or row.get("published_at")
+                docs.append(make_document(row["text"], title=title, source=str(key), published=date))
         except UnicodeDecodeError as exc:
             raise IngestError(f"{path} is not valid UTF-8 text (byte {exc.start}).") from None
     if not docs:
@@ -179,15 +201,17 @@ def load_jsonl(path: Path, max_bytes: int) -> list[Document]:
     return docs
 
 
-def extract_html(html: str, source: str = "") -> tuple[str, str | None]:
-    """The main text of an HTML page (trafilatura: no navigation, ads or scripts) and its title."""
+def extract_html(html: str, source: str = "") -> tuple[str, str | None, str | None]:
+    """The main text of an HTML page (trafilatura: no navigation, ads or scripts), its title and its date."""
     import trafilatura
 
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=False)
     if not text or not text.strip():
         raise IngestError(f"{source or 'The page'} has no article text that could be extracted.")
     meta = trafilatura.extract_metadata(html)
-    return text, (meta.title if meta is not None and meta.title else None)
+    if meta is None:
+        return text, None, None
+    return text, meta.title or None, meta.date or None
 
 
 def fetch_url(url: str, *, timeout: float = 15.0, max_bytes: int = 5_000_000) -> Document:
@@ -222,10 +246,10 @@ def fetch_url(url: str, *, timeout: float = 15.0, max_bytes: int = 5_000_000) ->
     except LookupError:
         raw = body.decode("utf-8", errors="replace")
     if "html" in kind or raw.lstrip()[:1] == "<":
-        text, title = extract_html(raw, source=url)
+        text, title, published = extract_html(raw, source=url)
     else:
-        text, title = raw, None
-    return make_document(text, title=title, source=url)
+        text, title, published = raw, None, None
+    return make_document(text, title=title, source=url, published=published)
 
 
 def split_sentences(text: str, nlp: Any) -> list[tuple[int, int]]:

@@ -3,8 +3,11 @@
 Two Chroma collections live in the index directory:
 
 - ``qa_bot_chunks``: one record per chunk: embedding, chunk text, ``{doc_id, title, start, end}``;
-- ``qa_bot_documents``: one record per article: the full canonical text and ``{title, source, n_chunks}``.
-  Chroma needs a vector per record; these carry a constant 1-d placeholder and are never searched by vector.
+- ``qa_bot_documents``: one record per article: the full canonical text and ``{title, source, sources, sites,
+  published, published_day, n_chunks, n_chars, minhash}`` (``sources``: every place the story came from, its
+  syndicated copies' included; ``sites``: their host names; ``published_day``: the date as an int YYYYMMDD for
+  range filters; ``minhash``: its near-duplicate signature). Chroma needs a vector per record; these carry a
+  constant 1-d placeholder and are never searched by vector.
 
 A document record is written only after all its chunks, so a document that is listed is complete; chunks of
 an unlisted document (an interrupted ingest) are removed before the next write. Chunk ids are content hashes,
@@ -23,9 +26,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa_bot.errors import IndexUnavailable, QABotError
+from qa_bot.errors import IndexUnavailable, InvalidInput, QABotError
 from qa_bot.text import tokenize
-from qa_bot.types import Chunk, Document
+from qa_bot.types import ArticleFilter, Chunk, Document
 
 if TYPE_CHECKING:
     from qa_bot.models import Embedder
@@ -147,6 +150,7 @@ class Store:
         self._embedder = embedder
         self._lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
+        self._near: Any = None  # NearDuplicates over the stored documents, built on first use
         if self.chroma_url is None:
             self._check_dir()
         try:
@@ -238,17 +242,88 @@ class Store:
             title=str(meta.get("title", "")),
             text=got["documents"][0],
             source=str(meta.get("source", "")),
+            published=str(meta.get("published", "")),
         )
 
-    def documents(self) -> list[dict[str, Any]]:
-        """One summary per stored article: ``doc_id``, ``title``, ``source``, ``n_chunks``, ``n_chars``."""
-        got = self._documents.get(include=["metadatas"])
-        rows = [{"doc_id": i, **(m or {})} for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+    def documents(self, doc_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """One summary per stored article: ``doc_id``, ``title``, ``source``, ``sources``, ``published``,
+        ``n_chunks``, ``n_chars``; sorted by title."""
+        got = self._documents.get(ids=list(doc_ids) if doc_ids else None, include=["metadatas"])
+        rows = []
+        for i, m in zip(got["ids"], got["metadatas"], strict=True):
+            row = {k: v for k, v in (m or {}).items() if k not in {"minhash", "sites", "published_day"}}
+            row.setdefault("sources", [row["source"]] if row.get("source") else [])
+            row["sources"] = list(row["sources"])
+            rows.append({"doc_id": i, **row})
         return sorted(rows, key=lambda r: (str(r.get("title", "")), r["doc_id"]))
 
     def documents_from(self, source: str) -> list[str]:
-        """Ids of the stored articles that came from ``source`` (a file path, URL or JSONL id)."""
-        return list(self._documents.get(where={"source": source}, include=[])["ids"])
+        """Ids of the stored articles that came from ``source`` (a file path, URL or JSONL id), as their own
+        text or as a syndicated copy listed on them."""
+        where = {"$or": [{"source": source}, {"sources": {"$contains": source}}]}
+        return list(self._documents.get(where=where, include=[])["ids"])
+
+    def find_documents(self, where: ArticleFilter) -> list[str]:
+        """Ids of the stored articles matching the filter (a Chroma metadata filter on the article records)."""
+        clauses: list[dict[str, Any]] = []
+        if where.title:
+            clauses.append({"title": where.title})
+        if where.source:
+            site = where.source.strip().lower().removeprefix("www.")
+            clauses.append({"$or": [{"source": where.source}, {"sources": {"$contains": where.source}},
+                                    {"sites": {"$contains": site}}]})  # fmt: skip
+        if where.since:
+            clauses.append({"published_day": {"$gte": _day(where.since, first=True)}})
+        if where.until:
+            clauses.append({"published_day": {"$lte": _day(where.until, first=False)}})
+        if not clauses:
+            return list(self._documents.get(include=[])["ids"])
+        query = clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        return list(self._documents.get(where=query, include=[])["ids"])
+
+    # -- syndicated copies -------------------------------------------------------------------------------
+    def _near_duplicates(self, threshold: float) -> Any:
+        from qa_bot.dedupe import NearDuplicates, decode_signature, signature
+
+        with self._lock:
+            if self._near is None or self._near.threshold != threshold:
+                near = NearDuplicates(threshold)
+                got = self._documents.get(include=["metadatas"])
+                missing = []
+                for i, m in zip(got["ids"], got["metadatas"], strict=True):
+                    try:
+                        near.add(i, decode_signature(str((m or {})["minhash"])))
+                    except (KeyError, ValueError):
+                        missing.append(i)
+                for i in missing:  # records written before signatures were stored
+                    near.add(i, signature(self.document(i).text))
+                self._near = near
+            return self._near
+
+    def near_duplicate(
+        self, text: str, threshold: float, exclude: Sequence[str] = ()
+    ) -> tuple[str, float] | None:
+        """The stored article that ``text`` is a syndicated copy of (and the estimated Jaccard), if any."""
+        from qa_bot.dedupe import signature
+
+        return self._near_duplicates(threshold).find(signature(text), frozenset(exclude))
+
+    def sources(self, doc_id: str) -> list[str]:
+        got = self._documents.get(ids=[doc_id], include=["metadatas"])
+        if not got["ids"]:
+            return []
+        meta = got["metadatas"][0] or {}
+        listed = list(meta.get("sources") or [])
+        return listed or ([str(meta["source"])] if meta.get("source") else [])
+
+    def set_sources(self, doc_id: str, sources: Sequence[str]) -> None:
+        """Record every place an article came from (its own source first, then its syndicated copies)."""
+        unique = list(dict.fromkeys(s for s in sources if s))
+        meta: dict[str, Any] = {"sources": unique or [""]}
+        sites = sorted({h for h in map(_site, unique) if h})
+        meta["sites"] = sites or [""]
+        with self._lock:
+            self._documents.update(ids=[doc_id], metadatas=[meta])
 
     def all_chunks(self) -> list[Chunk]:
         out: list[Chunk] = []
@@ -367,17 +442,23 @@ class Store:
                     ],
                 )
             # Written last: a listed document is a complete document.
+            from qa_bot.dedupe import encode_signature, signature
+
             for j in range(0, len(new), step):
                 docs = new[j : j + step]
+                sigs = [signature(d.text) for d, _ in docs]
                 self._documents.upsert(
                     ids=[d.doc_id for d, _ in docs],
                     embeddings=[[1.0] for _ in docs],
                     documents=[d.text for d, _ in docs],
                     metadatas=[
-                        {"title": d.title, "source": d.source, "n_chunks": len(cs), "n_chars": len(d.text)}
-                        for d, cs in docs
+                        _document_meta(d, len(cs), encode_signature(m))
+                        for (d, cs), m in zip(docs, sigs, strict=True)
                     ],
                 )
+                if self._near is not None:
+                    for (d, _), m in zip(docs, sigs, strict=True):
+                        self._near.add(d.doc_id, m)
             self._lexical = None
             return len(chunks)
 
@@ -393,6 +474,8 @@ class Store:
             self._documents.delete(ids=[doc_id])
             self._chunks.delete(where={"doc_id": doc_id})
             self._lexical = None
+            if self._near is not None:
+                self._near.remove(doc_id)
             return existed
 
     def _remove_orphans_once(self) -> None:
@@ -429,6 +512,53 @@ def _http_client(url: str, settings: Any) -> Any:
     client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=ssl, settings=settings)
     client.heartbeat()  # fail now, with a clear message, if nothing answers there
     return client
+
+
+def _site(source: str) -> str:
+    """The host name of a URL source (``www.`` dropped), else ``""``."""
+    from urllib.parse import urlparse
+
+    if "://" not in source:
+        return ""
+    host = (urlparse(source).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def _document_meta(d: Document, n_chunks: int, minhash: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "title": d.title, "source": d.source, "n_chunks": n_chunks, "n_chars": len(d.text), "minhash": minhash,
+    }  # fmt: skip
+    if d.source:
+        meta["sources"] = [d.source]
+        if _site(d.source):
+            meta["sites"] = [_site(d.source)]
+    if d.published:
+        meta["published"] = d.published
+        meta["published_day"] = _day(d.published, first=True)
+    return meta
+
+
+def _day(value: str, *, first: bool) -> int:
+    """``YYYY[-MM[-DD]]`` as an int YYYYMMDD: the first (or last) day of a year or month given alone."""
+    import calendar
+    import datetime as dt
+
+    text = str(value).strip()[:10]
+    try:
+        parts = [int(p) for p in text.split("-")]
+        if len(parts) == 1:
+            y, m, d = parts[0], (1 if first else 12), (1 if first else 31)
+        elif len(parts) == 2:
+            y, m = parts
+            d = 1 if first else calendar.monthrange(y, m)[1]
+        elif len(parts) == 3:
+            y, m, d = parts
+        else:
+            raise ValueError(text)
+        day = dt.date(y, m, d)
+    except (ValueError, TypeError):
+        raise InvalidInput(f"{value!r} is not a date: use YYYY-MM-DD (or YYYY-MM, YYYY).") from None
+    return day.year * 10000 + day.month * 100 + day.day
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 __all__ = [
     "ABSTAIN_TEXT",
     "Answer",
+    "ArticleFilter",
     "Chunk",
     "Citation",
     "Document",
@@ -25,12 +26,34 @@ class _ToDict:
 
 @dataclass(frozen=True)
 class Document(_ToDict):
-    """One article in its canonical (cleaned) form. ``doc_id`` is a hash of ``text``."""
+    """One article in its canonical (cleaned) form. ``doc_id`` is a hash of ``text``; ``source`` is where it came
+    from (file path, URL or JSONL id), ``published`` its date as ``YYYY-MM-DD`` when known."""
 
     doc_id: str
     title: str
     text: str
     source: str = ""
+    published: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleFilter(_ToDict):
+    """Which articles a question may be answered from (every given field must match):
+
+    - ``title``: the article's exact title;
+    - ``source``: one of its sources (file path, URL or JSONL id), or a site's host name (``apnews.com``);
+    - ``since`` / ``until``: its publication date lies in this range (inclusive; ``YYYY``, ``YYYY-MM`` or
+      ``YYYY-MM-DD``). Articles without a known date never match a date range.
+    """
+
+    title: str | None = None
+    source: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.title or self.source or self.since or self.until)
 
 
 @dataclass(frozen=True)
@@ -110,16 +133,23 @@ class IngestReport(_ToDict):
     titles: tuple[str, ...] = ()
     seconds: float = 0.0
     replaced_documents: int = 0  # older versions of the same source that a changed text replaced
+    duplicate_documents: int = 0  # syndicated copies of a stored article: their source was added to it
 
     @property
     def unchanged(self) -> bool:
         return self.added_documents == 0
 
     def summary(self) -> str:
+        copies = (
+            f"; {self.duplicate_documents} syndicated cop{'y' if self.duplicate_documents == 1 else 'ies'}"
+            " of stored articles (source added to them)"
+            if self.duplicate_documents
+            else ""
+        )
         if self.unchanged:
-            return f"Nothing new: {self.skipped_documents} document(s) already indexed."
+            return f"Nothing new: {self.skipped_documents} document(s) already indexed{copies}."
         replaced = f", {self.replaced_documents} older version(s) replaced" if self.replaced_documents else ""
         return (
             f"Indexed {self.added_documents} document(s), {self.added_chunks} chunk(s)"
-            f" ({self.skipped_documents} already indexed{replaced}) in {self.seconds:.1f}s."
+            f" ({self.skipped_documents} already indexed{replaced}{copies}) in {self.seconds:.1f}s."
         )

