@@ -17,9 +17,11 @@ No text is generated: every answer is a span of a stored article, and its citati
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -378,6 +380,15 @@ class _Candidate:
     features: dict[str, float] = field(default_factory=dict)
 
 
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class ExtractiveAnswerer:
     """Scores candidate spans of the retrieved passages; see the module docstring."""
 
@@ -400,6 +411,13 @@ class ExtractiveAnswerer:
         self.top_sentences = top_sentences
         self._parsed: OrderedDict[str, Any] = OrderedDict()
         self._cache_size = cache_size
+        # vectors of stored text (sentences, candidate spans), which recurs across the turns of a chat
+        self._vectors: OrderedDict[str, Any] = OrderedDict()
+        self._vector_cache_size = 32 * cache_size
+        self._questions: OrderedDict[str, QuestionInfo] = OrderedDict()
+        # one question at a time: the caches above and the spaCy pipeline are shared by every caller
+        # (Gradio runs several events at once); on two cores nothing is lost by serialising this part
+        self._lock = threading.RLock()
 
     # -- parsing, cached per chunk ---------------------------------------------------------------------
     def _parse(self, key: str, text: str) -> Any:
@@ -412,6 +430,24 @@ class ExtractiveAnswerer:
         else:
             self._parsed.move_to_end(key)
         return doc
+
+    def _embed(self, fresh: Sequence[str], stored: Sequence[str]) -> tuple[list[Any], list[Any]]:
+        """Vectors of ``fresh`` texts (the question: always encoded) and of ``stored`` article text (cached),
+        in one model call for whatever is not cached."""
+        missing = [t for t in dict.fromkeys(stored) if t not in self._vectors]
+        if missing:
+            vectors = self.embedder.embed([*fresh, *missing])
+            for t, v in zip(missing, vectors[len(fresh) :], strict=True):
+                self._vectors[t] = v
+        else:  # the question was embedded by prepare(), before retrieval: embed_one remembers it
+            vectors = [self.embedder.embed_one(t) for t in fresh]
+        out = []
+        for t in stored:
+            self._vectors.move_to_end(t)
+            out.append(self._vectors[t])
+        while len(self._vectors) > self._vector_cache_size:
+            self._vectors.popitem(last=False)
+        return list(vectors[: len(fresh)]), out
 
     def _sentences(self, passages: Sequence[Passage]) -> list[_Sentence]:
         seen: set[tuple[str, int, int]] = set()
@@ -466,9 +502,9 @@ class ExtractiveAnswerer:
             s.unmatched = sum(idf[t] for t in set(q.terms) - mine - near) / idf_total
             s.missing_keys = len(q.key_terms - mine - near)
         if self.embedder is not None and sentences:
-            vectors = self.embedder.embed([q.text] + [s.span.text for s in sentences])
-            for s, v in zip(sentences, vectors[1:], strict=True):
-                s.similarity = float(v @ vectors[0])
+            (question,), vectors = self._embed([q.text], [s.span.text for s in sentences])
+            for s, v in zip(sentences, vectors, strict=True):
+                s.similarity = float(v @ question)
         for s in sentences:
             sim = min(1.0, max(0.0, (s.similarity - 0.1) / 0.6))
             s.score = 0.65 * s.coverage + 0.35 * sim - 0.02 * s.rank - (0.4 if s.conflict else 0.0)
@@ -478,7 +514,7 @@ class ExtractiveAnswerer:
         cands: list[_Candidate] = []
 
         def add(start: int, end: int, label: str, slot: bool = False) -> None:
-            start, end = _trim(span.doc.text, start, end)
+            start, end = _trim(_text_of(span.doc), start, end)
             if end > start:
                 cands.append(_Candidate(s, start, end, label, slot))
 
@@ -668,9 +704,25 @@ class ExtractiveAnswerer:
         }
 
     # -- the answer ------------------------------------------------------------------------------------
+    @_locked
+    def prepare(self, question: str) -> QuestionInfo:
+        """Parse the question (remembered for the next :meth:`analyze`) and embed it with its focus phrase in
+        one model call, before retrieval needs the question's vector."""
+        q = self._questions.get(question)
+        if q is None:
+            q = analyze_question(question, self.nlp)
+            self._questions[question] = q
+            while len(self._questions) > 8:
+                self._questions.popitem(last=False)
+        prime = getattr(self.embedder, "prime", None)
+        if prime is not None:
+            prime([q.text] + ([q.focus] if q.focus else []))
+        return q
+
+    @_locked
     def analyze(self, question: str, passages: Sequence[Passage]) -> Analysis:
         """Parse the question, rank the sentences, and list every candidate span with its features."""
-        q = analyze_question(question, self.nlp)
+        q = self._questions.get(question) or analyze_question(question, self.nlp)
         sentences = self._sentences(passages)
         self._score_sentences(q, sentences)
         ranked = sorted(sentences, key=lambda s: -s.score)
@@ -689,6 +741,7 @@ class ExtractiveAnswerer:
                 kept.append(c)
         return Analysis(q, ranked, kept, frozenset(q.key_terms - retrieved))
 
+    @_locked
     def answer(self, question: str, passages: Sequence[Passage], exclude: Sequence[str] = ()) -> Answer:
         """The best span for ``question`` in ``passages``, or an abstention. ``exclude``: answers already
         given ("what else did he say?"), which are not given again."""
@@ -705,12 +758,13 @@ class ExtractiveAnswerer:
                 c
                 for c in a.candidates
                 if not any(
-                    g in (t := c.sentence.span.doc.text[c.start : c.end].lower()) or t in g for g in given
+                    g in (t := _text_of(c.sentence.span.doc)[c.start : c.end].lower()) or t in g
+                    for g in given
                 )
             ]
         if not a.candidates:
             return _abstain(question, related, reason="no candidates")
-        texts = [c.sentence.span.doc.text[c.start : c.end] for c in a.candidates]
+        texts = [_text_of(c.sentence.span.doc)[c.start : c.end] for c in a.candidates]
         i, rival = choose(texts, [c.score for c in a.candidates], [c.slot for c in a.candidates])
         best = a.candidates[i]
         confidence = self.model.confidence(answer_features(best.features, best.score, rival))
@@ -722,7 +776,7 @@ class ExtractiveAnswerer:
         citation = _cite(s, s.span.start_char, s.span.end_char, score=confidence)
         return Answer(
             question=question,
-            text=s.span.doc.text[best.start : best.end],
+            text=_text_of(s.span.doc)[best.start : best.end],
             abstained=False,
             citations=(citation,),
             related=(),
@@ -736,9 +790,17 @@ class ExtractiveAnswerer:
     def _focus_similarity(self, q: QuestionInfo, cands: list[_Candidate]) -> list[float]:
         if self.embedder is None or q.focus is None:
             return [0.0] * len(cands)
-        texts = [c.sentence.span.doc.text[c.start : c.end] for c in cands]
-        vectors = self.embedder.embed([q.focus, *texts])
-        return [max(0.0, float(v @ vectors[0])) for v in vectors[1:]]
+        texts = [_text_of(c.sentence.span.doc)[c.start : c.end] for c in cands]
+        (focus,), vectors = self._embed([q.focus], texts)
+        return [max(0.0, float(v @ focus)) for v in vectors]
+
+
+def _text_of(doc: Any) -> str:
+    """``doc.text``, which spaCy joins from the tokens on every access, computed once per parsed passage."""
+    text = doc.user_data.get("qa_bot_text")
+    if text is None:
+        text = doc.user_data["qa_bot_text"] = doc.text
+    return text
 
 
 def answer_features(features: dict[str, float], score: float, rival: float | None) -> dict[str, float]:
@@ -1017,7 +1079,7 @@ def _cite(s: _Sentence, start: int, end: int, score: float | None = None) -> Cit
         title=s.title,
         start=s.chunk_start + start,
         end=s.chunk_start + end,
-        text=s.span.doc.text[start:end],
+        text=_text_of(s.span.doc)[start:end],
         score=round(s.score if score is None else score, 4),
     )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,22 +73,27 @@ SCROLL_JS = """() => { setTimeout(() => {
 
 
 # -- formatting -----------------------------------------------------------------------------------------
-def _quote(text: str) -> str:
-    """Article text as inert, quoted Markdown (HTML escaped, Markdown specials neutralised)."""
+def _inert(text: str) -> str:
+    """Text as inert Markdown: HTML escaped, Markdown specials (links, emphasis, code, headings) neutralised."""
     escaped = html.escape(text, quote=False)
-    for ch in "\\`*_[]#|~":
+    for ch in "\\`*_[]()#|~!":
         escaped = escaped.replace(ch, "\\" + ch)
-    return "\n".join("> " + line for line in escaped.splitlines())
+    return escaped
+
+
+def _quote(text: str) -> str:
+    """Article text as inert, quoted Markdown."""
+    return "\n".join("> " + line for line in _inert(text).splitlines())
 
 
 def _cited(c: Any) -> str:
-    return f"{_quote(c.text)}\n>\n> — *{html.escape(c.title)}*, characters {c.start}–{c.end}"
+    return f"{_quote(c.text)}\n>\n> — *{_inert(c.title)}*, characters {c.start}–{c.end}"
 
 
 def format_answer(answer: Answer) -> str:
     """The chat message for one answer: the short answer, then each cited passage with its offsets."""
     if answer.smalltalk:
-        return html.escape(answer.text)
+        return _inert(answer.text)
     parts: list[str] = []
     if answer.rewritten_question:
         parts.append(f"*Understood as:* {_quote(answer.rewritten_question)[2:]}")
@@ -97,11 +102,11 @@ def format_answer(answer: Answer) -> str:
         if answer.related:
             parts.append("Nearest passages:")
     elif not answer.verified:
-        parts.append(f"⚠️ *Unverified — no passage of the article supports this:* {html.escape(answer.text)}")
+        parts.append(f"⚠️ *Unverified — no passage of the article supports this:* {_inert(answer.text)}")
     else:
-        parts.append(f"**{html.escape(answer.text)}**")
+        parts.append(f"**{_inert(answer.text)}**")
     if answer.meta.get("llm_note"):
-        parts.append(f"*{html.escape(answer.meta['llm_note'])}*")
+        parts.append(f"*{_inert(answer.meta['llm_note'])}*")
     parts.extend(_cited(c) for c in (answer.related if answer.abstained else answer.citations))
     return "\n\n".join(parts)
 
@@ -210,6 +215,45 @@ def api_answer(bot: QABot, question: str, history: Any = None, doc_id: str | Non
 
 
 # -- articles -------------------------------------------------------------------------------------------
+def _warn(exc: QABotError) -> str:
+    return f"⚠️ {html.escape(exc.message)}"
+
+
+def ingest_text_status(bot: QABot, title: str | None, text: str | None) -> str:
+    """The Articles tab's "paste" action: the status line shown under it (HTML-escaped)."""
+    if not (text or "").strip():
+        return "⚠️ Paste the article text first."
+    try:
+        report = bot.ingest_text(text or "", title=(title or "").strip() or None)
+    except QABotError as exc:
+        return _warn(exc)
+    return html.escape(report.summary())
+
+
+def ingest_files_status(
+    bot: QABot, paths: Sequence[Path], iterate: Callable[[Sequence[Path]], Iterable[Path]] = lambda ps: ps
+) -> str:
+    """The "upload" action: one status line per file; a bad file does not stop the others."""
+    if not paths:
+        return "⚠️ Choose one or more .txt, .md or .html files."
+    messages = []
+    for path in iterate(paths):
+        try:
+            messages.append(f"{html.escape(path.name)}: {html.escape(bot.ingest(path).summary())}")
+        except QABotError as exc:
+            messages.append(f"{html.escape(path.name)}: {_warn(exc)}")
+    return "<br>".join(messages)
+
+
+def ingest_url_status(bot: QABot, url: str | None) -> str:
+    """The "fetch a URL" action."""
+    try:
+        report = bot.ingest_url((url or "").strip())
+    except QABotError as exc:
+        return _warn(exc)
+    return html.escape(report.summary())
+
+
 def _table(bot: QABot) -> list[list[Any]]:
     return [
         [
@@ -271,34 +315,16 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
         )
 
     def add_text(title: str, text: str, progress: gr.Progress = _PROGRESS) -> str:
-        if not (text or "").strip():
-            return "⚠️ Paste the article text first."
         progress(0.2, desc="Indexing…")
-        try:
-            report = get_bot().ingest_text(text, title=(title or "").strip() or None)
-        except QABotError as exc:
-            return error(exc)
-        return html.escape(report.summary())
+        return ingest_text_status(get_bot(), title, text)
 
     def add_files(files: list[Any] | None, progress: gr.Progress = _PROGRESS) -> str:
-        if not files:
-            return "⚠️ Choose one or more .txt, .md or .html files."
-        messages = []
-        paths = [Path(getattr(f, "name", f)) for f in files]
-        for path in progress.tqdm(paths, desc="Indexing files"):
-            try:
-                messages.append(f"{html.escape(path.name)}: {html.escape(get_bot().ingest(path).summary())}")
-            except QABotError as exc:
-                messages.append(f"{html.escape(path.name)}: {error(exc)}")
-        return "<br>".join(messages)
+        paths = [Path(getattr(f, "name", f)) for f in files or []]
+        return ingest_files_status(get_bot(), paths, lambda ps: progress.tqdm(ps, desc="Indexing files"))
 
     def add_url(url: str, progress: gr.Progress = _PROGRESS) -> str:
         progress(0.1, desc="Fetching…")
-        try:
-            report = get_bot().ingest_url((url or "").strip())
-        except QABotError as exc:
-            return error(exc)
-        return html.escape(report.summary())
+        return ingest_url_status(get_bot(), url)
 
     def remove(doc_id: str | None) -> str:
         if not doc_id:

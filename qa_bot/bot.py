@@ -155,6 +155,11 @@ class QABot:
 
         started = time.perf_counter()
         docs = list(documents)
+        if len(docs) > self.settings.max_articles_per_ingest:
+            raise InvalidInput(
+                f"{len(docs):,} articles in one ingest call; the limit is {self.settings.max_articles_per_ingest:,}"
+                " (setting max_articles_per_ingest): split the input."
+            )
         threshold = self.settings.dedupe_threshold
         added = skipped = chunks_added = replaced = copies = 0
         stored_as: dict[str, str] = {}  # a syndicated copy's id -> the article stored for it
@@ -263,11 +268,11 @@ class QABot:
 
     def _understand(self, question: str, history: Sequence[tuple[str, str]] | None) -> tuple[str, str | None]:
         """The validated question and, for a follow-up, its standalone rewrite."""
-        from qa_bot.conversation import rewrite_question, strip_greeting, validate_history
+        from qa_bot.conversation import rewrite_question, strip_greeting, strip_instructions, validate_history
 
         q = self._validate_question(question)
         turns = validate_history(history)
-        bare = strip_greeting(q)
+        bare = strip_instructions(strip_greeting(q))
         rewritten = None
         if turns and self.llm is not None and self.settings.llm_rewrite:
             rewritten = self.llm.rewrite(bare, turns)
@@ -308,7 +313,9 @@ class QABot:
         filter: ArticleFilter | Mapping[str, Any] | None = None,
     ) -> tuple[str, str | None, list[Any]]:
         q, rewritten = self._understand(question, history)
-        passages = self.retriever.retrieve(rewritten or q, doc_ids=self.scope(doc_ids, filter))
+        scope = self.scope(doc_ids, filter)
+        self.answerer.prepare(rewritten or q)  # parse + embed the question (and its focus) in one call
+        passages = self.retriever.retrieve(rewritten or q, doc_ids=scope)
         return q, rewritten, passages
 
     def analyze(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Any:

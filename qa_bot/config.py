@@ -51,6 +51,7 @@ class Settings:
     #: Input limits.
     max_question_chars: int = 2000
     max_file_bytes: int = 5_000_000
+    max_articles_per_ingest: int = 100_000  # one ingest call (files, a directory, a JSONL feed)
     fetch_timeout: float = 15.0  # seconds for fetching an article from a URL
     embed_batch_size: int = 64
 
@@ -78,6 +79,7 @@ class Settings:
     def validate(self) -> None:
         positive = (
             "chunk_max_chars", "k", "fetch_k", "rrf_k", "max_question_chars", "max_file_bytes", "llm_max_tokens",
+        "max_articles_per_ingest", "fetch_timeout",
         )  # fmt: skip
         for name in positive:
             if getattr(self, name) <= 0:

@@ -31,6 +31,7 @@ __all__ = [
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm", ".jsonl")
 HTML_SUFFIXES = (".html", ".htm")
+MIN_HTML_WORDS = 8  # less main text than this on a web page is navigation or boilerplate, not an article
 
 # Horizontal whitespace of every kind (U+00A0 runs from scraped pages included) collapses to one space.
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
@@ -206,7 +207,7 @@ def extract_html(html: str, source: str = "") -> tuple[str, str | None, str | No
     import trafilatura
 
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=False)
-    if not text or not text.strip():
+    if not text or len(text.split()) < MIN_HTML_WORDS:  # a navigation bar ("Home") is not an article
         raise IngestError(f"{source or 'The page'} has no article text that could be extracted.")
     meta = trafilatura.extract_metadata(html)
     if meta is None:

@@ -174,7 +174,23 @@ def verify(reply: str, passages: Sequence[Passage], question: str = "") -> Verdi
     if bad_keys or len(unsupported) > len(new) / 3:
         shown = ", ".join(dict.fromkeys(bad_keys or unsupported))
         return Verdict(False, text, cited, reason=f"the cited passages do not say: {shown}")
+    if question_stems and not _said_about_the_question(source, {stem(w) for w in new}, question_stems):
+        shown = ", ".join(dict.fromkeys(new))
+        return Verdict(
+            False, text, cited, reason=f"the cited passages mention {shown}, but not about the question"
+        )
     return Verdict(True, text, cited)
+
+
+def _said_about_the_question(source: str, answer_stems: set[str], question_stems: set[str]) -> bool:
+    """Whether a sentence that carries the answer is about the question too: an answer word found only in an
+    unrelated sentence (an instruction planted in the article, say) is no support. Strict on purpose: a
+    rejected reply falls back to the extractive answer, an accepted one is shown as cited."""
+    for piece in _SENTENCE_END.split(source):
+        stems = {stem(w) for w in _content(piece)}
+        if stems & answer_stems and stems & question_stems:
+            return True
+    return False
 
 
 def _best_sentence(passage: Passage, text: str) -> Citation:

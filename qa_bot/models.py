@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +30,14 @@ class Embedder:
     """Normalised sentence embeddings (cosine similarity == dot product)."""
 
     name = EMBEDDING_MODEL_NAME
+    RECENT = 4
 
     def __init__(self, model: Any, batch_size: int = 64) -> None:
         self._model = model
         self.batch_size = batch_size
         self.dimension = int(model.get_embedding_dimension())
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def embed(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         return self._model.encode(
@@ -45,7 +49,29 @@ class Embedder:
         )
 
     def embed_one(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """One text's vector. The last few are remembered (see :meth:`prime`): one request embeds its
+        question for retrieval and again for answering; the second time is free."""
+        with self._recent_lock:
+            if text in self._recent:
+                return self._recent[text]
+        self.prime([text])
+        with self._recent_lock:
+            return self._recent[text]
+
+    def prime(self, texts: list[str]) -> None:
+        """Embed ``texts`` in one model call and remember them for the next :meth:`embed_one` calls (a
+        request's question and its focus phrase together). Only the last :attr:`RECENT` are kept."""
+        with self._recent_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._recent]
+        if not missing:
+            return
+        vectors = self.embed(missing)
+        with self._recent_lock:
+            for t, v in zip(missing, vectors, strict=True):
+                self._recent[t] = v
+                self._recent.move_to_end(t)
+            while len(self._recent) > self.RECENT:
+                self._recent.popitem(last=False)
 
 
 @lru_cache(maxsize=1)

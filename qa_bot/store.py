@@ -367,9 +367,11 @@ class Store:
         ids = sorted(self._documents.get(include=[])["ids"])
         return f"{self.count()}:" + hashlib.sha1("\n".join(ids).encode()).hexdigest()
 
-    def _lexical_index(self) -> LexicalIndex:
+    def _lexical_index(self, check: bool = True) -> LexicalIndex:
+        """The BM25 index; ``check``: first make sure no other process changed the collection (one count,
+        done once per search; the per-word IDF lookups of the same question skip it)."""
         with self._lock:
-            if self._lexical is not None and len(self._lexical.chunks) != self.count():
+            if check and self._lexical is not None and len(self._lexical.chunks) != self.count():
                 self._lexical = None  # another process changed the collection
             if self._lexical is None:
                 stamp = self._stamp()
@@ -384,7 +386,7 @@ class Store:
 
     def idf(self, token: str) -> float:
         """IDF of a stem over the chunks of this index (see :meth:`LexicalIndex.idf`)."""
-        return self._lexical_index().idf(token)
+        return self._lexical_index(check=False).idf(token)
 
     def lexical_search(
         self, query: str, n: int, doc_ids: Sequence[str] | None = None

@@ -1,0 +1,66 @@
+"""The caches on the answer path (what makes warm latency close to its floor) and the bench's table (no models)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class CountingModel:
+    """A stand-in SentenceTransformer that records every batch it encodes."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def get_embedding_dimension(self) -> int:
+        return 3
+
+    def encode(self, texts, **_kwargs):
+        self.batches.append(list(texts))
+        return np.array([[len(t), t.count("a"), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_embedder_remembers_only_the_last_few_texts():
+    from qa_bot.models import Embedder
+
+    model = CountingModel()
+    e = Embedder(model)
+    e.prime(["who won?", "winner"])  # one model call for the question and its focus
+    assert model.batches == [["who won?", "winner"]]
+    assert e.embed_one("who won?")[0] == len("who won?") and len(model.batches) == 1  # remembered
+    for i in range(Embedder.RECENT):
+        e.embed_one(f"q{i}")
+    e.embed_one("who won?")  # pushed out by newer ones: embedded again
+    assert model.batches[-1] == ["who won?"]
+    assert len(e.embed(["x", "x"])) == 2 and model.batches[-1] == ["x", "x"]  # embed() is never cached
+
+
+def test_answerer_embeds_stored_text_once_and_the_question_every_time():
+    from qa_bot.answerer import ExtractiveAnswerer
+    from qa_bot.models import Embedder
+
+    model = CountingModel()
+    answerer = ExtractiveAnswerer(nlp=None, embedder=Embedder(model), model=object())
+    fresh, stored = answerer._embed(["question one"], ["a sentence", "another", "a sentence"])
+    assert model.batches == [["question one", "a sentence", "another"]]
+    assert [v[0] for v in stored] == [10, 7, 10] and fresh[0][0] == len("question one")
+    _, again = answerer._embed(["question two"], ["another"])
+    assert model.batches[-1] == ["question two"]  # only the new question went to the model
+    assert again[0][0] == 7
+
+
+def test_bench_table_puts_each_number_next_to_its_floor():
+    from qa_bot.bench import summary_rows
+
+    results = {
+        "latency": {"p50_ms": 30.0, "p95_ms": 40.0, "floor_p50_ms": 20.0, "floor_p95_ms": 25.0, "ratio_p50": 1.5},
+        "ingest": {"articles": 5, "chunks": 150, "ingest_s": 6.0, "encode_s": 5.0, "ratio": 1.2},
+        "scaling": [{"chunks": 100_010, "p50_ms": 50.0, "p95_ms": 80.0, "floor_p50_ms": 25.0,
+                     "floor_p95_ms": 30.0, "ratio_p50": 2.0, "insert_s": 90.0, "lexical_build_ms": 12_000.0,
+                     "peak_rss_mb": 2048.0}],
+        "cold_start": {"ask_s": 8.0, "floor_s": 5.0, "import_qa_bot_s": 0.05, "python_s": 0.02},
+    }  # fmt: skip
+    rows = {r[0]: r[1:] for r in summary_rows(results)}
+    assert rows["warm ask p50 / p95 (seed)"] == ("30.0 / 40.0 ms", "20.0 / 25.0 ms", "1.50x")
+    assert rows["100,010 chunks: ask p50 / p95"][2] == "2.00x"
+    assert rows["100,010 chunks: insert / BM25 build / peak RSS"][0] == "90.0 s / 12.0 s / 2048 MB"
+    assert rows["cold start: qa-bot ask"][2] == "1.60x"
