@@ -150,6 +150,7 @@ class Store:
         self._embedder = embedder
         self._lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
+        self._files_seen: list[Any] = []
         self._near: Any = None  # NearDuplicates over the stored documents, built on first use
         if self.chroma_url is None:
             self._check_dir()
@@ -343,13 +344,10 @@ class Store:
         self, query_embedding: Sequence[float], n: int, doc_ids: Sequence[str] | None = None
     ) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity (``1 - distance``), best first."""
-        total = self.count()
-        if total == 0:
-            return []
         where = _where(doc_ids)
-        res = self._chunks.query(
+        res = self._chunks.query(  # n may exceed the collection: Chroma returns what there is
             query_embeddings=[list(map(float, query_embedding))],
-            n_results=min(n, total),
+            n_results=n,
             where=where,
             include=["documents", "metadatas", "distances"],
         )
@@ -371,7 +369,12 @@ class Store:
         """The BM25 index; ``check``: first make sure no other process changed the collection (one count,
         done once per search; the per-word IDF lookups of the same question skip it)."""
         with self._lock:
-            if check and self._lexical is not None and len(self._lexical.chunks) != self.count():
+            if (
+                check
+                and self._lexical is not None
+                and self._files_changed()  # count is O(chunks): only when the files changed
+                and len(self._lexical.chunks) != self.count()
+            ):
                 self._lexical = None  # another process changed the collection
             if self._lexical is None:
                 stamp = self._stamp()
@@ -383,6 +386,22 @@ class Store:
                         lexical.save(saved, stamp)
                 self._lexical = lexical
             return self._lexical
+
+    def _files_changed(self) -> bool:
+        """Whether the index files changed since the last look (any process's write changes them); always
+        true for a Chroma server, which has no files here."""
+        if self.chroma_url is not None:
+            return True
+        seen = []
+        for name in ("chroma.sqlite3", "chroma.sqlite3-wal"):
+            try:
+                st = (self.index_dir / name).stat()
+                seen.append((st.st_mtime_ns, st.st_size))
+            except OSError:
+                seen.append(None)
+        changed = seen != self._files_seen
+        self._files_seen = seen
+        return changed
 
     def idf(self, token: str) -> float:
         """IDF of a stem over the chunks of this index (see :meth:`LexicalIndex.idf`)."""
