@@ -129,3 +129,74 @@ def live_server(tmp_path_factory):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# -- a local web site for URL ingest: one article and every way a fetch can fail ---------------------------
+ARTICLE_HTML = """<!doctype html><html><head><title>Harbour dredger deal</title></head><body>
+<nav><a href="/">Home</a> | <a href="/sport">Sport</a></nav>
+<article><h1>Harbour dredger deal</h1>
+<p>The port of Nordby agreed on Tuesday to buy a new dredger for 9 million euros, the harbour master said.</p>
+<p>The harbour master, Ivo Berg, called the deal a fair price for a busy port. Work starts in March.</p>
+<p>Cargo volumes at the port rose four percent last year, according to figures released by the port board.</p>
+</article><footer>Subscribe to our newsletter</footer></body></html>"""
+
+
+def _site_handler():
+    import http.server
+    import time
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):  # quiet
+            pass
+
+        def do_GET(self):
+            if self.path == "/article":
+                body = ARTICLE_HTML.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            elif self.path == "/loop":
+                self.send_response(302)
+                self.send_header("Location", "/loop")
+                self.end_headers()
+            elif self.path == "/slow":
+                time.sleep(3)
+                self.send_response(200)
+                self.end_headers()
+            elif self.path == "/boom":
+                self.send_response(500)
+                self.end_headers()
+            else:
+                self.send_response(404)
+                self.end_headers()
+
+    return Handler
+
+
+@pytest.fixture(scope="session")
+def site():
+    """http://127.0.0.1:PORT serving /article, and /loop (redirects forever), /slow (3 s), /boom (500), else 404."""
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _site_handler())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+def fast_bot(tmp_path, fake_embedder, blank_nlp):
+    """A real Chroma index on disk with the hashing embedder and the model-free spaCy pipeline."""
+    from qa_bot import QABot
+
+    return QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp, fetch_timeout=1.0)
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    import json
+
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
+    return path

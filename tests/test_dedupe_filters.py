@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from qa_bot.errors import InvalidInput
+from tests.conftest import write_jsonl
 
 STORY = (
     "The city council of Lakeside voted on Tuesday to build a new bridge over the Mill River. "
@@ -14,18 +13,6 @@ STORY = (
     "Opponents argued that the money should go to schools instead, but the motion passed seven to two. "
     "Construction is expected to start next spring after a final environmental review."
 )
-
-
-@pytest.fixture
-def fast_bot(tmp_path, fake_embedder, blank_nlp):
-    from qa_bot import QABot
-
-    return QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp)
-
-
-def _feed(path, rows):
-    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
-    return path
 
 
 def test_signature_round_trip_and_similarity():
@@ -49,7 +36,7 @@ def test_syndicated_copies_are_stored_once_with_every_source(fast_bot, tmp_path)
         {"url": "https://other.example/ferry", "title": "Ferry strike",
          "text": "Ferry workers in the north went on strike on Monday over pay. Crossings were cancelled."},
     ]  # fmt: skip
-    report = fast_bot.ingest(_feed(tmp_path / "feed.jsonl", rows))
+    report = fast_bot.ingest(write_jsonl(tmp_path / "feed.jsonl", rows))
     assert (report.added_documents, report.duplicate_documents) == (2, 2)
     assert "syndicated cop" in report.summary()
     docs = {d["title"]: d for d in fast_bot.documents()}
@@ -69,7 +56,7 @@ def test_syndicated_copies_are_stored_once_with_every_source(fast_bot, tmp_path)
 
     # a copy's source now carries another story: it leaves the original's source list
     rows[2]["text"] = "Paper example now reports on a marathon won by a local runner in record time."
-    changed = fast_bot.ingest(_feed(tmp_path / "feed.jsonl", rows))
+    changed = fast_bot.ingest(write_jsonl(tmp_path / "feed.jsonl", rows))
     assert changed.added_documents == 1
     docs = {d["title"]: d for d in fast_bot.documents()}
     assert "https://paper.example/b" not in docs["Bridge vote"]["sources"]
@@ -80,9 +67,9 @@ def test_an_edited_original_replaces_itself_and_keeps_its_copies(fast_bot, tmp_p
         {"id": "wire-1", "title": "Bridge vote", "text": STORY},
         {"id": "mirror-1", "text": "(AP) " + STORY},
     ]
-    fast_bot.ingest(_feed(tmp_path / "feed.jsonl", rows))
+    fast_bot.ingest(write_jsonl(tmp_path / "feed.jsonl", rows))
     rows[0]["text"] = STORY + " The mayor later thanked the voters."  # a correction at the same source
-    report = fast_bot.ingest(_feed(tmp_path / "feed.jsonl", rows))
+    report = fast_bot.ingest(write_jsonl(tmp_path / "feed.jsonl", rows))
     assert report.replaced_documents == 1
     (doc,) = fast_bot.documents()
     assert "thanked" in fast_bot.document(doc["doc_id"]).text
@@ -105,7 +92,7 @@ def test_questions_can_be_scoped_by_title_source_and_date(fast_bot, tmp_path):
          "text": "Ferry workers in the north went on strike on Monday over pay. Crossings were cancelled."},
         {"id": "undated", "title": "Marathon", "text": "A local runner won the city marathon in record time."},
     ]  # fmt: skip
-    fast_bot.ingest(_feed(tmp_path / "feed.jsonl", rows))
+    fast_bot.ingest(write_jsonl(tmp_path / "feed.jsonl", rows))
     ids = {d["title"]: d["doc_id"] for d in fast_bot.documents()}
     assert {d["title"]: d.get("published") for d in fast_bot.documents()} == {
         "Bridge vote": "2024-05-07", "Ferry strike": "2025-01-15", "Marathon": None,
@@ -153,7 +140,7 @@ def test_cli_filters_and_document_listing(tmp_path, fake_embedder, blank_nlp, mo
         cli, "_bot", lambda i, **kw: QABot(index_dir=index, embedder=fake_embedder, nlp=blank_nlp, **kw)
     )
     runner = CliRunner()
-    out = runner.invoke(cli.cli, ["ingest", str(_feed(tmp_path / "f.jsonl", rows))])
+    out = runner.invoke(cli.cli, ["ingest", str(write_jsonl(tmp_path / "f.jsonl", rows))])
     assert out.exit_code == 0 and "1 syndicated copy" in out.output
     listing = runner.invoke(cli.cli, ["documents"])
     assert "2024-05-07" in listing.output and "(+1 syndicated copy)" in listing.output

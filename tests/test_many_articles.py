@@ -7,18 +7,7 @@ import json
 import pytest
 
 from qa_bot.errors import IngestError
-
-
-@pytest.fixture
-def fast_bot(tmp_path, fake_embedder, blank_nlp):
-    from qa_bot import QABot
-
-    return QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp)
-
-
-def _jsonl(path, rows):
-    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
-    return path
+from tests.conftest import write_jsonl
 
 
 def _article(i: int, extra: str = "") -> dict:
@@ -27,7 +16,7 @@ def _article(i: int, extra: str = "") -> dict:
 
 
 def test_jsonl_ingest_in_batches_then_skip_then_replace(fast_bot, tmp_path):
-    feed = _jsonl(tmp_path / "feed.jsonl", [_article(i) for i in range(70)])  # > one 32-document batch
+    feed = write_jsonl(tmp_path / "feed.jsonl", [_article(i) for i in range(70)])  # > one 32-document batch
     report = fast_bot.ingest(feed)
     assert report.added_documents == 70 and report.skipped_documents == 0
     chunks = fast_bot.store.count()
@@ -39,7 +28,7 @@ def test_jsonl_ingest_in_batches_then_skip_then_replace(fast_bot, tmp_path):
 
     rows = [_article(i) for i in range(70)]
     rows[5] = _article(5, "A late amendment raised it.")  # the same story, edited
-    report = fast_bot.ingest(_jsonl(feed, rows))
+    report = fast_bot.ingest(write_jsonl(feed, rows))
     assert (report.added_documents, report.replaced_documents) == (1, 1)
     docs = fast_bot.documents()
     assert len(docs) == 70 and [d["source"] for d in docs].count("wire-5") == 1
@@ -86,7 +75,7 @@ def test_bad_jsonl_is_refused_before_anything_is_written(fast_bot, tmp_path, con
 def test_lexical_index_is_saved_reused_and_rebuilt_when_stale(fast_bot, tmp_path, fake_embedder):
     from qa_bot.store import LexicalIndex, Store
 
-    fast_bot.ingest(_jsonl(tmp_path / "feed.jsonl", [_article(i) for i in range(5)]))
+    fast_bot.ingest(write_jsonl(tmp_path / "feed.jsonl", [_article(i) for i in range(5)]))
     hits = fast_bot.store.lexical_search("council town 3 budget", 3)
     assert hits and hits[0][0].text.startswith("Story 3.")
     saved = fast_bot.store.index_dir / "lexical"

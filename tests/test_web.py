@@ -2,57 +2,13 @@
 
 from __future__ import annotations
 
-import http.server
 import threading
 import time
 
 import pytest
 
 from qa_bot.errors import IngestError
-
-ARTICLE_HTML = """<!doctype html><html><head><title>Harbour dredger deal</title></head><body>
-<nav><a href="/">Home</a> | <a href="/sport">Sport</a></nav>
-<article><h1>Harbour dredger deal</h1>
-<p>The port of Nordby agreed on Tuesday to buy a new dredger for 9 million euros, the harbour master said.</p>
-<p>The harbour master, Ivo Berg, called the deal a fair price for a busy port. Work starts in March.</p>
-<p>Cargo volumes at the port rose four percent last year, according to figures released by the port board.</p>
-</article><footer>Subscribe to our newsletter</footer></body></html>"""
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):  # quiet
-        pass
-
-    def do_GET(self):
-        if self.path == "/article":
-            body = ARTICLE_HTML.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        elif self.path == "/loop":
-            self.send_response(302)
-            self.send_header("Location", "/loop")
-            self.end_headers()
-        elif self.path == "/slow":
-            time.sleep(3)
-            self.send_response(200)
-            self.end_headers()
-        elif self.path == "/boom":
-            self.send_response(500)
-            self.end_headers()
-        else:
-            self.send_response(404)
-            self.end_headers()
-
-
-@pytest.fixture(scope="module")
-def site():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+from tests.conftest import ARTICLE_HTML
 
 
 def test_fetch_url_extracts_the_article(site):

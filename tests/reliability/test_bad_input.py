@@ -169,22 +169,22 @@ def test_bad_pasted_text_everywhere(fast_bot):
 
 # -- URLs --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("path", "message"), BAD_URLS)
-def test_bad_urls_everywhere(fast_bot, bad_site, path, message):
+def test_bad_urls_everywhere(fast_bot, site, path, message):
     from qa_bot.app import ingest_url_status
 
     before = index_fingerprint(fast_bot)
     with pytest.raises(IngestError, match=message):
-        fast_bot.ingest_url(bad_site + path)
-    status = ingest_url_status(fast_bot, bad_site + path)
+        fast_bot.ingest_url(site + path)
+    status = ingest_url_status(fast_bot, site + path)
     assert status.startswith("⚠️") and message in status
     assert index_fingerprint(fast_bot) == before
 
 
 @pytest.mark.parametrize(("path", "message"), [u for u in BAD_URLS if u[0] != "/slow"])
-def test_bad_urls_over_http(live_server, bad_site, path, message):
+def test_bad_urls_over_http(live_server, site, path, message):
     from gradio_client import Client
 
-    got = Client(live_server, verbose=False).predict("", "", bad_site + path, api_name="/ingest")
+    got = Client(live_server, verbose=False).predict("", "", site + path, api_name="/ingest")
     assert message in got["error"]
 
 
