@@ -10,6 +10,7 @@ from text.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from typing import Any
 
@@ -30,8 +31,10 @@ def _shingles(text: str) -> set[bytes]:
     return {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
+@functools.lru_cache(maxsize=256)
 def signature(text: str) -> Any:
-    """The MinHash (``datasketch.LeanMinHash``) of ``text``'s word 5-gram shingles, case-insensitive."""
+    """The MinHash (``datasketch.LeanMinHash``) of ``text``'s word 5-gram shingles, case-insensitive.
+    Remembered for the last texts: an ingest looks a new article up, then stores its signature."""
     from datasketch import LeanMinHash, MinHash
 
     m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
