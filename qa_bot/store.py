@@ -170,6 +170,13 @@ class Store:
         except QABotError:
             raise
         except Exception as exc:
+            if self.chroma_url is None and (
+                "readonly" in str(exc).replace("-", "") or not os.access(self.index_dir, os.W_OK)
+            ):
+                raise IndexUnavailable(
+                    f"The index at {self.index_dir} is read-only: Chroma needs write access even to read it."
+                    " Copy it to a writable place, or serve it from a Chroma server (--chroma-url)."
+                ) from exc
             where = (
                 f"the Chroma server at {self.chroma_url}"
                 if self.chroma_url

@@ -3,7 +3,9 @@ traceback, exit code 2 in the CLI, and the index unchanged afterwards (chunk/doc
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -239,24 +241,48 @@ def test_a_foreign_directory_is_not_used_as_an_index(tmp_path):
     assert (tmp_path / "thesis.docx").read_bytes() == b"precious"
 
 
-def test_a_read_only_index_answers_and_refuses_writes_clearly(fast_bot, fake_embedder, blank_nlp):
+@contextlib.contextmanager
+def _read_only(directory):
+    """``directory`` made read-only: a read-only bind mount as root (permissions do not bind root), else chmod."""
     if os.geteuid() == 0:
-        pytest.skip("running as root: file permissions do not bind root, so a read-only index cannot be made")
-    from qa_bot import QABot
-
-    fast_bot.ingest_text("The council met on Monday. It approved the budget.", title="Council")
-    directory = fast_bot.store.index_dir
-    modes = {p: p.stat().st_mode for p in [directory, *directory.rglob("*")]}
-    try:
+        view = directory.with_name(directory.name + "-ro")
+        view.mkdir()
+        ok = (
+            subprocess.run(["mount", "--bind", str(directory), str(view)], capture_output=True).returncode
+            == 0
+        )
+        if (
+            not ok
+            or subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], capture_output=True).returncode
+        ):
+            if ok:
+                subprocess.run(["umount", str(view)])
+            pytest.skip("running as root without permission to mount: a read-only index cannot be made here")
+        try:
+            yield view
+        finally:
+            subprocess.run(["umount", str(view)], check=True)
+    else:
+        modes = {p: p.stat().st_mode for p in [directory, *directory.rglob("*")]}
         for p in modes:
             p.chmod(0o555 if p.is_dir() else 0o444)
         try:
-            bot = QABot(index_dir=directory, embedder=fake_embedder, nlp=blank_nlp)
-        except IndexUnavailable as exc:  # a clear message is also acceptable
-            assert "index" in exc.message
-            return
-        with pytest.raises(QABotError):
-            bot.ingest_text("Another story entirely, about ferries.", title="Ferries")
-    finally:
-        for p, mode in modes.items():
-            p.chmod(mode)
+            yield directory
+        finally:
+            for p, mode in modes.items():
+                p.chmod(mode)
+
+
+def test_a_read_only_index_is_refused_clearly_and_left_as_it_was(fast_bot):
+    from qa_bot import QABot, cli
+
+    fast_bot.ingest_text("The council met on Monday. It approved the budget.", title="Council")
+    directory = fast_bot.store.index_dir
+    del fast_bot
+    before = _snapshot(directory)
+    with _read_only(directory) as view:
+        with pytest.raises(IndexUnavailable, match="is read-only"):
+            QABot(index_dir=view)
+        result = CliRunner().invoke(cli.cli, ["documents", "--index", str(view)])
+        assert result.exit_code == 2 and "is read-only" in _one_clear_line(result.output)
+    assert _snapshot(directory) == before
