@@ -118,11 +118,17 @@ def cli() -> None:
 def ingest(
     paths: tuple[str, ...], index: str | None, chroma_url: str | None, title: str | None, quiet: bool
 ) -> None:
-    """Add .txt/.md files (or directories of them) to the index. Unchanged articles are skipped."""
+    """Add articles to the index: .txt/.md/.html files, directories of them, .jsonl feeds, or http(s) URLs
+    (fetched, main text extracted). Unchanged articles are skipped."""
     bot = _bot(index, chroma_url=chroma_url)
-    report = bot.ingest(*paths, title=title, show_progress=not quiet and sys.stderr.isatty())
+    urls = [p for p in paths if p.startswith(("http://", "https://"))]
+    files = [p for p in paths if p not in urls]
+    reports = [bot.ingest_url(u) for u in urls]
+    if files:
+        reports.append(bot.ingest(*files, title=title, show_progress=not quiet and sys.stderr.isatty()))
     if not quiet:
-        click.echo(report.summary())
+        for report in reports:
+            click.echo(report.summary())
 
 
 @cli.command()

@@ -105,3 +105,16 @@ def test_mounted_app_under_uvicorn_answers_gradio_client(seed_bot):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_cli_ingests_a_url(site, tmp_path, fake_embedder, blank_nlp, monkeypatch):
+    from click.testing import CliRunner
+
+    from qa_bot import QABot, cli
+
+    bot = QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp)
+    monkeypatch.setattr(cli, "_bot", lambda index, **kw: bot)
+    result = CliRunner().invoke(cli.cli, ["ingest", site + "/article"])
+    assert result.exit_code == 0 and "Indexed 1 document" in result.output
+    (doc,) = bot.documents()
+    assert doc["title"] == "Harbour dredger deal" and doc["source"] == site + "/article"

@@ -171,7 +171,7 @@ def test_bad_pasted_text_everywhere(fast_bot):
 
 # -- URLs --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("path", "message"), BAD_URLS)
-def test_bad_urls_everywhere(fast_bot, site, path, message):
+def test_bad_urls_everywhere(fast_bot, site, path, message, monkeypatch):
     from qa_bot.app import ingest_url_status
 
     before = index_fingerprint(fast_bot)
@@ -179,6 +179,9 @@ def test_bad_urls_everywhere(fast_bot, site, path, message):
         fast_bot.ingest_url(site + path)
     status = ingest_url_status(fast_bot, site + path)
     assert status.startswith("⚠️") and message in status
+    runner, cli = _cli(fast_bot, monkeypatch)
+    result = runner.invoke(cli, ["ingest", site + path])
+    assert result.exit_code == 2 and message in _one_clear_line(result.output)
     assert index_fingerprint(fast_bot) == before
 
 
