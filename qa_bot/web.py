@@ -47,7 +47,9 @@ def create_app(
             return FileResponse(loader, media_type="text/javascript")
 
     demo = build_demo(bot)
-    demo.queue(default_concurrency_limit=4)
+    # Deliberate: 4 events at once (retrieval, models and LLM calls overlap; the extractive reader serialises
+    # itself), at most 64 waiting: beyond that a client is told the queue is full instead of waiting forever.
+    demo.queue(default_concurrency_limit=4, max_size=64)
     return gr.mount_gradio_app(app, demo, path=path, root_path=root_path, show_error=False, **launch_kwargs())
 
 
