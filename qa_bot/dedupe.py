@@ -84,12 +84,10 @@ class NearDuplicates:
         if self._sigs.pop(doc_id, None) is not None:
             self._lsh.remove(doc_id)
 
-    def find(self, sig: Any, exclude: frozenset[str] = frozenset()) -> tuple[str, float] | None:
+    def find(self, sig: Any) -> tuple[str, float] | None:
         """The most similar stored document at or above the threshold, with its estimated Jaccard."""
         best: tuple[str, float] | None = None
         for doc_id in self._lsh.query(sig):
-            if doc_id in exclude:
-                continue
             score = float(sig.jaccard(self._sigs[doc_id]))
             if score >= self.threshold and (best is None or (score, doc_id) > (best[1], best[0])):
                 best = (doc_id, score)

@@ -261,7 +261,9 @@ class Store:
         for i, m in zip(got["ids"], got["metadatas"], strict=True):
             row = {k: v for k, v in (m or {}).items() if k not in {"minhash", "sites", "published_day"}}
             row.setdefault("sources", [row["source"]] if row.get("source") else [])
-            row["sources"] = list(row["sources"])
+            row["sources"] = [
+                x for x in row["sources"] if x
+            ]  # "" marks an emptied list (Chroma keeps the key)
             rows.append({"doc_id": i, **row})
         return sorted(rows, key=lambda r: (str(r.get("title", "")), r["doc_id"]))
 
@@ -308,26 +310,25 @@ class Store:
                 self._near = near
             return self._near
 
-    def near_duplicate(
-        self, text: str, threshold: float, exclude: Sequence[str] = ()
-    ) -> tuple[str, float] | None:
+    def near_duplicate(self, text: str, threshold: float) -> tuple[str, float] | None:
         """The stored article that ``text`` is a syndicated copy of (and the estimated Jaccard), if any."""
         from qa_bot.dedupe import signature
 
-        return self._near_duplicates(threshold).find(signature(text), frozenset(exclude))
+        return self._near_duplicates(threshold).find(signature(text))
 
     def sources(self, doc_id: str) -> list[str]:
         got = self._documents.get(ids=[doc_id], include=["metadatas"])
         if not got["ids"]:
             return []
         meta = got["metadatas"][0] or {}
-        listed = list(meta.get("sources") or [])
-        return listed or ([str(meta["source"])] if meta.get("source") else [])
+        if "sources" in meta:
+            return [x for x in meta["sources"] if x]
+        return [str(meta["source"])] if meta.get("source") else []
 
     def set_sources(self, doc_id: str, sources: Sequence[str]) -> None:
         """Record every place an article came from (its own source first, then its syndicated copies)."""
         unique = list(dict.fromkeys(s for s in sources if s))
-        meta: dict[str, Any] = {"sources": unique or [""]}
+        meta: dict[str, Any] = {"sources": unique or [""]}  # Chroma takes no empty list
         sites = sorted({h for h in map(_site, unique) if h})
         meta["sites"] = sites or [""]
         with self._lock:

@@ -160,3 +160,16 @@ def test_filtered_answers_with_the_real_models(seed_bot):
         seed_bot.ask("who denied the allegations?", filter={"since": "1990", "until": "1991"})
     chat = seed_bot.chat(filter={"title": doc["title"]})
     assert chat.doc_ids == [doc["doc_id"]]
+
+
+def test_a_pasted_article_whose_only_copy_source_leaves_lists_no_sources(fast_bot, tmp_path):
+    fast_bot.ingest_text(STORY, title="Pasted")  # no source of its own
+    fast_bot.ingest(write_jsonl(tmp_path / "f.jsonl", [{"id": "mirror", "text": "(AP) " + STORY}]))
+    assert fast_bot.documents()[0]["sources"] == ["mirror"]
+    fast_bot.ingest(
+        write_jsonl(
+            tmp_path / "f.jsonl", [{"id": "mirror", "text": "A story about a marathon won in record time."}]
+        )
+    )
+    pasted = next(d for d in fast_bot.documents() if d["title"] == "Pasted")
+    assert pasted["sources"] == [] and fast_bot.store.sources(pasted["doc_id"]) == []
