@@ -54,20 +54,21 @@ class Embedder:
         with self._recent_lock:
             if text in self._recent:
                 return self._recent[text]
-        self.prime([text])
-        with self._recent_lock:
-            return self._recent[text]
+        vector = self.embed([text])[0]
+        self._remember([text], [vector])
+        return vector
 
     def prime(self, texts: list[str]) -> None:
         """Embed ``texts`` in one model call and remember them for the next :meth:`embed_one` calls (a
         request's question and its focus phrase together). Only the last :attr:`RECENT` are kept."""
         with self._recent_lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._recent]
-        if not missing:
-            return
-        vectors = self.embed(missing)
+        if missing:
+            self._remember(missing, list(self.embed(missing)))
+
+    def _remember(self, texts: list[str], vectors: list[np.ndarray]) -> None:
         with self._recent_lock:
-            for t, v in zip(missing, vectors, strict=True):
+            for t, v in zip(texts, vectors, strict=True):
                 self._recent[t] = v
                 self._recent.move_to_end(t)
             while len(self._recent) > self.RECENT:

@@ -64,3 +64,15 @@ def test_bench_table_puts_each_number_next_to_its_floor():
     assert rows["100,010 chunks: ask p50 / p95"][2] == "2.00x"
     assert rows["100,010 chunks: insert / BM25 build / peak RSS"][0] == "90.0 s / 12.0 s / 2048 MB"
     assert rows["cold start: qa-bot ask"][2] == "1.60x"
+
+
+def test_embed_one_is_safe_when_many_threads_push_each_other_out():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qa_bot.models import Embedder
+
+    e = Embedder(CountingModel())
+    texts = [f"question number {i} " + "a" * (i % 7) for i in range(400)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(e.embed_one, texts))
+    assert [(v[0], v[1]) for v in got] == [(len(t), t.count("a")) for t in texts]
