@@ -288,14 +288,11 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
                 holder["bot"] = bot  # type: ignore[assignment]
         return holder["bot"]
 
-    def error(exc: QABotError) -> str:
-        return f"⚠️ {html.escape(exc.message)}"
-
     def on_submit(message: str, chat: list, pairs: Pairs, scope: str | None, cites: Cites) -> Iterator[Any]:
         try:
             current = get_bot()
         except QABotError as exc:
-            yield "", [*chat, {"role": "assistant", "content": error(exc)}], pairs, cites, gr.skip()
+            yield "", [*chat, {"role": "assistant", "content": _warn(exc)}], pairs, cites, gr.skip()
             return
         doc_ids = [scope] if scope and scope != ALL_ARTICLES else None
         yield from respond_stream(current, message, chat, pairs, doc_ids, cites)
