@@ -111,14 +111,23 @@ class QABot:
     def ingest(
         self, *paths: str | Path, title: str | None = None, show_progress: bool = False
     ) -> IngestReport:
-        """Ingest ``.txt``/``.md`` files or directories of them. Unchanged articles are skipped.
+        """Ingest files (``.txt``/``.md``/``.html``, ``.jsonl`` feeds), directories of them, and ``http(s)://``
+        URLs (fetched, main text extracted). Everything is read, fetched and validated before anything is
+        written, so one bad input stops the whole call. Unchanged articles are skipped.
         ``title`` names the article when exactly one file is given."""
-        from qa_bot.ingest import load_paths
+        from qa_bot.ingest import fetch_url, load_paths
 
         flat: list[str | Path] = []
         for p in paths:
             flat.extend(p if isinstance(p, (list, tuple)) else [p])
-        documents = load_paths(flat, max_bytes=self.settings.max_file_bytes, title=title)
+        urls = [p for p in flat if isinstance(p, str) and p.startswith(("http://", "https://"))]
+        files = [p for p in flat if p not in urls]
+        documents = [
+            fetch_url(u, timeout=self.settings.fetch_timeout, max_bytes=self.settings.max_file_bytes)
+            for u in urls
+        ]
+        if files or not urls:
+            documents += load_paths(files, max_bytes=self.settings.max_file_bytes, title=title)
         return self._ingest_documents(documents, show_progress)
 
     def ingest_text(self, text: str, title: str | None = None, source: str = "") -> IngestReport:

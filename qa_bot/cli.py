@@ -121,14 +121,9 @@ def ingest(
     """Add articles to the index: .txt/.md/.html files, directories of them, .jsonl feeds, or http(s) URLs
     (fetched, main text extracted). Unchanged articles are skipped."""
     bot = _bot(index, chroma_url=chroma_url)
-    urls = [p for p in paths if p.startswith(("http://", "https://"))]
-    files = [p for p in paths if p not in urls]
-    reports = [bot.ingest_url(u) for u in urls]
-    if files:
-        reports.append(bot.ingest(*files, title=title, show_progress=not quiet and sys.stderr.isatty()))
+    report = bot.ingest(*paths, title=title, show_progress=not quiet and sys.stderr.isatty())
     if not quiet:
-        for report in reports:
-            click.echo(report.summary())
+        click.echo(report.summary())
 
 
 @cli.command()

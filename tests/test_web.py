@@ -118,3 +118,16 @@ def test_cli_ingests_a_url(site, tmp_path, fake_embedder, blank_nlp, monkeypatch
     assert result.exit_code == 0 and "Indexed 1 document" in result.output
     (doc,) = bot.documents()
     assert doc["title"] == "Harbour dredger deal" and doc["source"] == site + "/article"
+
+
+def test_a_bad_url_stops_a_mixed_ingest_before_anything_is_written(site, tmp_path, fake_embedder, blank_nlp):
+    from qa_bot import QABot
+
+    bot = QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp)
+    good = tmp_path / "good.txt"
+    good.write_text("The council met on Monday. It approved the budget.", "utf-8")
+    with pytest.raises(IngestError, match="HTTP 404"):
+        bot.ingest(good, site + "/missing")
+    assert bot.store.count() == 0
+    report = bot.ingest(good, site + "/article")
+    assert report.added_documents == 2
