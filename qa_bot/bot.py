@@ -25,8 +25,8 @@ class QABot:
     >>> bot.ask("who denied the allegations?").text
     'Amir Saeid Iravani'
 
-    ``embedder`` and ``nlp`` may be injected (tests use small fakes); by default the offline models load
-    on first use. Other keyword arguments override :class:`qa_bot.config.Settings`.
+    ``embedder``, ``nlp`` and ``reader`` (a :class:`qa_bot.reader.reader.Reader`) may be injected (tests use small
+    fakes); by default the offline models load on first use. Other keyword arguments override :class:`qa_bot.config.Settings`.
     """
 
     def __init__(
@@ -36,6 +36,7 @@ class QABot:
         settings: Settings | None = None,
         embedder: Any | None = None,
         nlp: Any | None = None,
+        reader: Any | None = None,
         llm: Any | None = None,
         **overrides: Any,
     ) -> None:
@@ -60,6 +61,8 @@ class QABot:
             store=self.store, k=self.settings.k, fetch_k=self.settings.fetch_k, rrf_k=self.settings.rrf_k
         )
         self._nlp = nlp
+        self._reader = reader
+        self._attributor: Any = None
         self._answerer: Any = None
         self._llm: Any = None
         self._lock = threading.Lock()
@@ -77,15 +80,27 @@ class QABot:
     @property
     def answerer(self) -> Any:
         if self._answerer is None:
-            from qa_bot.answerer import ExtractiveAnswerer
+            from qa_bot.answerer import Calibration, ExtractiveAnswerer
+            from qa_bot.reader.reader import TrainedReader
 
+            model_dir = self.settings.reader_dir or None
             self._answerer = ExtractiveAnswerer(
-                self.nlp,
-                self.store.embedder,
-                idf=self.store.idf,
+                self._reader or TrainedReader(model_dir),
+                self.attributor,
+                calibration=Calibration.load(model_dir),
                 abstain_threshold=self.settings.abstain_threshold,
             )
         return self._answerer
+
+    @property
+    def attributor(self) -> Any:
+        """Span -> cited sentence, shared by the extractive answer stage and the LLM backend."""
+        if self._attributor is None:
+            from qa_bot.attribution import Attributor
+            from qa_bot.ingest import split_sentences
+
+            self._attributor = Attributor(lambda text: split_sentences(text, self.nlp))
+        return self._attributor
 
     @property
     def llm(self) -> Any:
@@ -98,13 +113,15 @@ class QABot:
                 s.llm, base_url=s.llm_base_url or None, timeout=s.llm_timeout, max_tokens=s.llm_max_tokens
             )
             self._llm = LLMAnswerer(
-                model, name=s.llm, timeout=s.llm_timeout, on_unverified=s.llm_on_unverified
-            )
+                model, name=s.llm, timeout=s.llm_timeout, on_unverified=s.llm_on_unverified,
+                attributor=self.attributor,
+            )  # fmt: skip
         return self._llm
 
     def warm_up(self) -> QABot:
         """Load the models now rather than on the first question."""
-        _ = self.store.embedder, self.answerer
+        _ = self.store.embedder, self.nlp
+        self.answerer.warm_up()
         return self
 
     # -- ingest ------------------------------------------------------------------------------------------
@@ -323,15 +340,14 @@ class QABot:
     ) -> tuple[str, str | None, list[Any]]:
         q, rewritten = self._understand(question, history)
         scope = self.scope(doc_ids, filter)
-        self.answerer.prepare(rewritten or q)  # parse + embed the question (and its focus) in one call
         passages = self.retriever.retrieve(rewritten or q, doc_ids=scope)
         return q, rewritten, passages
 
     def analyze(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Any:
-        """The answerer's working for one question (ranked sentences, candidate spans and their features):
-        for diagnostics and for ``scripts/fit_answer_model.py``."""
+        """What the reader made of one question (:class:`qa_bot.answerer.Reading`: windows, scored spans,
+        margin): for diagnostics and for ``scripts/calibrate_reader.py``."""
         q, rewritten, passages = self._retrieve(question, history, None)
-        return self.answerer.analyze(rewritten or q, passages)
+        return self.answerer.read(rewritten or q, passages)
 
     def ask(
         self,

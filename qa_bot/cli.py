@@ -358,6 +358,94 @@ def eval_(
         click.echo(f"Report written to {report}: " + ", ".join(f.name for f in files))
 
 
+@cli.command("train-reader")
+@click.option(
+    "--data",
+    "data_dir",
+    default="../shared/data/train",
+    show_default=True,
+    help="Directory with squad_v1.1_train.json.gz and squad_v2.0_dev_for_training.json.gz.",
+)
+@click.option(
+    "--out", "out_dir", default=None, help="Where the weights go (default: the shipped model directory)."
+)
+@click.option(
+    "--work",
+    "work_dir",
+    default="out/train-reader",
+    show_default=True,
+    help="Checkpoints and the curve; a run resumes from here.",
+)
+@click.option(
+    "--dev",
+    "dev_file",
+    default="../shared/data/squad2_dev_2articles.json",
+    show_default=True,
+    help="Dev set for the printed curve (paragraph given).",
+)
+@click.option("--windows", default=100_000, show_default=True, type=int, help="Training windows to draw.")
+@click.option("--batch-size", default=32, show_default=True, type=int)
+@click.option("--lr", default=1e-4, show_default=True, type=float)
+@click.option(
+    "--stage2-windows",
+    default=30_000,
+    show_default=True,
+    type=int,
+    help="A second pass on fresh windows (every unanswerable drawn again), 0 = none.",
+)
+@click.option("--stage2-lr", default=3e-5, show_default=True, type=float)
+@click.option(
+    "--stage2-swap-rates",
+    default="0,0.25",
+    show_default=True,
+    help="Stage 2 runs once per rate (share of questions with a swapped name); the weights are averaged.",
+)
+@click.option("--seed", default=13, show_default=True, type=int)
+@click.option("--eval-every", default=250, show_default=True, type=int, help="Steps between curve points.")
+@click.option(
+    "--eval-questions", default=240, show_default=True, type=int, help="Dev questions per curve point."
+)
+def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
+    """Train the extractive reader (resumable; see qa_bot/reader/model/MODEL_CARD.md)."""
+    from qa_bot.reader.model_io import MODEL_DIR
+    from qa_bot.reader.train import TrainConfig, train_reader
+
+    for name in ("windows", "batch_size", "eval_every"):
+        if options[name] <= 0:
+            raise click.BadParameter(f"--{name.replace('_', '-')} must be positive")
+    try:
+        options["stage2_swap_rates"] = tuple(
+            float(x) for x in options["stage2_swap_rates"].split(",") if x.strip()
+        )
+    except ValueError:
+        raise click.BadParameter("--stage2-swap-rates takes numbers separated by commas") from None
+    if not options["stage2_swap_rates"] or not all(0 <= r <= 1 for r in options["stage2_swap_rates"]):
+        raise click.BadParameter("--stage2-swap-rates takes one or more rates between 0 and 1")
+    train_reader(TrainConfig(out_dir=out_dir or str(MODEL_DIR), **options), echo=click.echo)
+
+
+@cli.command("calibrate-reader")
+@click.argument("datasets", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option(
+    "--model", "model_dir", default=None, help="The reader to calibrate (default: the shipped one)."
+)
+@click.option(
+    "--observations", default=None, help="Also write every question's margins and span F1 (JSON) here."
+)
+def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, observations: str | None) -> None:
+    """Fit the abstention threshold on DATASETS (default: the three shared dev sets) into calibration.json."""
+    from qa_bot.reader.calibrate import calibrate
+
+    chosen = list(datasets) or [
+        f"../shared/data/{n}" for n in ("seed_qa_dev.json", "news_dev.json", "squad2_dev_2articles.json")
+    ]
+
+    def factory(index: Path) -> Any:
+        return _bot(str(index), reader_dir=model_dir)
+
+    calibrate(chosen, model_dir, echo=click.echo, bot_factory=factory, observations_file=observations)
+
+
 def main() -> None:
     cli(prog_name="qa-bot")
 

@@ -34,6 +34,8 @@ class Settings:
     #: Answering: below this confidence (the fitted probability that the answer is right) the bot says
     #: "The article doesn't say." 0.5 is the fitted decision point; higher = more cautious.
     abstain_threshold: float = 0.5
+    #: The trained reader: a directory holding reader.safetensors and calibration.json ("" = the shipped one).
+    reader_dir: str = ""
     #: Optional LLM backend: "openai:MODEL" (any OpenAI-compatible server at llm_base_url) or
     #: "ollama:MODEL"; empty = extractive only. Timeout in seconds; an answer failing verification is
     #: replaced by the extractive one ("fallback") or shown uncited and marked unverified ("mark").

@@ -126,6 +126,8 @@ def smalltalk_reply(text: str) -> str | None:
     for pattern, reply in _SMALLTALK:
         if pattern.match(norm):
             return reply
+    if is_instruction(text):
+        return _ORDERS
     return None
 
 
@@ -148,6 +150,22 @@ _ASKS = re.compile(
     r"had|will|would|should|name|list|tell|give)\b",
     re.IGNORECASE,
 )
+
+
+_ORDERS = (
+    "I only answer questions about the articles in my index, quoting them. Ask me something about an article,"
+    " for example \u201cwho denied the allegations?\u201d."
+)
+_WH_ANYWHERE = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.IGNORECASE)
+
+
+def is_instruction(text: str) -> bool:
+    """Whether ``text`` only gives the bot orders and asks nothing ("Forget the article and tell me a joke"):
+    every sentence is an order, none is a question, and no question word appears anywhere."""
+    parts = [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    if not parts or "?" in text or _WH_ANYWHERE.search(text):
+        return False
+    return all(_INSTRUCTION.match(p) for p in parts)
 
 
 def strip_instructions(text: str) -> str:

@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from qa_bot.attribution import Attributor
 from qa_bot.errors import InvalidInput, LLMUnavailable
 from qa_bot.text import is_stop_word, stem
-from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Passage
+from qa_bot.types import ABSTAIN_TEXT, Answer, Passage
 
 __all__ = [
     "NOT_IN_ARTICLE",
@@ -193,25 +194,6 @@ def _said_about_the_question(source: str, answer_stems: set[str], question_stems
     return False
 
 
-def _best_sentence(passage: Passage, text: str) -> Citation:
-    """The sentence of ``passage`` that shares most with ``text``, with its exact document offsets."""
-    chunk = passage.chunk
-    want = {stem(w) for w in _content(text)}
-    best: tuple[float, int, int] = (-1.0, 0, len(chunk.text))
-    pos = 0
-    for piece in [*_SENTENCE_END.split(chunk.text)]:
-        start = chunk.text.find(piece, pos)
-        if start < 0 or not piece.strip():
-            continue
-        pos = start + len(piece)
-        stems = {stem(w) for w in _content(piece)}
-        score = len(want & stems) / (1 + 0.01 * len(piece))
-        if score > best[0]:
-            best = (score, start, start + len(piece.rstrip()))
-    _, s, e = best
-    return Citation(chunk.doc_id, chunk.title, chunk.start + s, chunk.start + e, chunk.text[s:e])
-
-
 # -- the answerer ----------------------------------------------------------------------------------------
 class LLMAnswerer:
     """Answers from numbered passages with a chat model, verifies the reply, falls back when it must.
@@ -226,6 +208,7 @@ class LLMAnswerer:
         name: str = "llm",
         timeout: float = 30.0,
         on_unverified: str = "fallback",
+        attributor: Attributor | None = None,
     ) -> None:
         if on_unverified not in ON_UNVERIFIED:
             raise InvalidInput(f"on_unverified must be one of {', '.join(ON_UNVERIFIED)}")
@@ -235,6 +218,7 @@ class LLMAnswerer:
         self.name = name
         self.timeout = timeout
         self.on_unverified = on_unverified
+        self.attributor = attributor or Attributor()
 
     # -- prompts -------------------------------------------------------------------------------------
     @staticmethod
@@ -341,13 +325,15 @@ class LLMAnswerer:
     ) -> Answer:
         verdict = verify(reply, passages, question)
         if verdict.ok and verdict.abstained:
-            related = tuple(_best_sentence(p, question) for p in passages[:2])
+            related = tuple(self.attributor.best_sentence(p.chunk, question) for p in passages[:2])
             return Answer(
                 question=question, text=ABSTAIN_TEXT, abstained=True, related=related, backend=self.name,
                 meta={"llm_reply": reply},
             )  # fmt: skip
         if verdict.ok:
-            citations = tuple(_best_sentence(passages[n - 1], verdict.text) for n in verdict.cited)
+            citations = tuple(
+                self.attributor.best_sentence(passages[n - 1].chunk, verdict.text) for n in verdict.cited
+            )
             first = citations[0]
             span = verdict.text.rstrip(".")
             at = first.text.find(span) if span else -1

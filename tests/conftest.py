@@ -59,6 +59,20 @@ def seed_text() -> str:
 
 
 @pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The read-only shared data beside the repository (dev sets, training data)."""
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def trained_reader():
+    """The shipped reader, loaded once per test session."""
+    from qa_bot.reader.reader import TrainedReader
+
+    return TrainedReader().warm_up()
+
+
+@pytest.fixture(scope="session")
 def seed_bot(tmp_path_factory):
     """A real bot (real models, real Chroma on disk) with the seed article ingested. Shared: do not mutate."""
     from qa_bot import QABot

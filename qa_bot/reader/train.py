@@ -1,0 +1,610 @@
+"""Train the extractive reader: MiniLM (the installed embedding model's BERT encoder) with a span head.
+
+``qa-bot train-reader`` (or ``make train-reader``) reproduces the committed model from
+``../shared/data/train`` alone, with a fixed seed. What the reader is shown is what it sees at question time:
+
+* **positive windows** — the answer's sentence grown by whole neighbouring sentences to a random length (about
+  one to five sentences, like the windows :mod:`qa_bot.reader.windows` cuts from retrieved passages), the gold span
+  labelled;
+* **negative windows from the same article** — sentences that share the most words with the question but do not
+  hold its answer (what retrieval hands the reader when the answer is elsewhere), labelled "no answer" ([CLS]);
+* **real unanswerable questions** (the 30 SQuAD v2.0 dev articles kept for training) — a window around the
+  sentence most like the question, labelled "no answer".
+
+Speed on 2 CPU cores: word embeddings frozen (they stay the installed base model's, so only the rest ships),
+length-bucketed batches, dynamic padding. The run checkpoints every ``checkpoint_every`` steps and resumes from
+there, and prints a loss / dev-F1 curve. Dev numbers come from the dev sets (never the training data).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["TrainConfig", "Window", "build_windows", "question_names", "swap", "train_reader"]
+
+KINDS = ("pos", "neg", "unans", "swap")
+TRAIN_FILES = ("squad_v1.1_train.json.gz", "squad_v2.0_dev_for_training.json.gz")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data_dir: str = "../shared/data/train"
+    out_dir: str = "qa_bot/reader/model"
+    work_dir: str = "out/train-reader"  # checkpoints (resumable), curve; not committed
+    dev_file: str = "../shared/data/squad2_dev_2articles.json"
+    windows: int = 60_000  # training windows drawn (about 2/3 positive)
+    batch_size: int = 32
+    lr: float = 1e-4
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    negative_rate: float = 0.35  # a same-article negative window for this share of answerable questions
+    max_question_tokens: int = 48
+    max_tokens: int = 192
+    seed: int = 13
+    checkpoint_every: int = 100
+    eval_every: int = 250
+    eval_questions: int = 240
+    threads: int = 0  # 0 = torch's default
+    bf16: bool = False
+    # stage 2 (0 = none): continue from stage 1 on fresh windows -- every SQuAD v2.0 training article drawn again
+    # (other window extents and negatives) and SQuAD v1.1 paragraphs stage 1 did not use -- at a lower rate. It runs
+    # once per swap rate (the share of answerable questions that also yield a "swap" window: a name or number
+    # swapped for one the window lacks), each from stage 1's weights; the shipped weights are their average
+    stage2_windows: int = 30_000
+    stage2_lr: float = 3e-5
+    stage2_swap_rates: tuple[float, ...] = (0.0, 0.25)
+
+
+# the fields that decide each stage's windows and run: its checkpoint is reused only while these are unchanged
+STAGE2_FILES = ("features2-*.pt", "checkpoint2-*.pt")
+STAGE2_KEYS = ("stage2_windows", "stage2_lr", "stage2_swap_rates")
+STAGE1_KEYS = ("data_dir", "windows", "batch_size", "lr", "warmup", "weight_decay", "negative_rate",
+               "max_question_tokens", "max_tokens", "seed")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Window:
+    """One training example: a question and a piece of its article; ``answer`` is (start, end) in ``text``
+    or ``None`` for "no answer here"."""
+
+    question: str
+    text: str
+    answer: tuple[int, int] | None
+    source: str  # "pos", "neg" (same article, answer elsewhere), "unans" (unanswerable question), "swap" (see swap())
+
+
+# -- data --------------------------------------------------------------------------------------------------
+def _load(path: Path) -> list[dict[str, Any]]:
+    with (
+        gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8") as f
+    ):
+        return json.load(f)["data"]
+
+
+def _words(text: str) -> set[str]:
+    from qa_bot.text import is_stop_word, stem
+
+    return {stem(w) for w in _WORD.findall(text.lower()) if not is_stop_word(w)}
+
+
+def _grow(
+    sents: Sequence[tuple[int, int]], i: int, j: int, budget: int, rng: random.Random
+) -> tuple[int, int]:
+    """Grow the sentence range [i, j] by whole neighbours, a random side at a time, while it fits ``budget``
+    characters."""
+    while True:
+        sides = [s for s in ("l", "r") if (s == "l" and i > 0) or (s == "r" and j < len(sents) - 1)]
+        if not sides:
+            return i, j
+        side = rng.choice(sides)
+        ni, nj = (i - 1, j) if side == "l" else (i, j + 1)
+        if sents[nj][1] - sents[ni][0] > budget:
+            return i, j
+        i, j = ni, nj
+
+
+def _budget(rng: random.Random) -> int:
+    return rng.choice((150, 250, 350, 450, 550, 650))
+
+
+def build_windows(
+    articles: Sequence[dict[str, Any]],
+    split: Callable[[list[str]], list[list[tuple[int, int]]]],
+    rng: random.Random,
+    negative_rate: float,
+    swap_rate: float = 0.0,
+    names: Sequence[str] = (),
+) -> list[Window]:
+    """Training windows from SQuAD-layout ``articles``; ``split`` returns sentence spans for each text.
+    ``swap_rate``: the share of answerable questions that also yield an unanswerable one (see :func:`swap`),
+    replacement names drawn from ``names``."""
+    out: list[Window] = []
+    for art in articles:
+        paras = [p["context"] for p in art["paragraphs"]]
+        spans = split(paras)
+        # every sentence of the article, for negatives: (paragraph, sentence index, word set)
+        pool = [
+            (pi, si, _words(paras[pi][s:e])) for pi, sp in enumerate(spans) for si, (s, e) in enumerate(sp)
+        ]
+        for pi, para in enumerate(art["paragraphs"]):
+            ctx, sents = para["context"], spans[pi]
+            if not sents:
+                continue
+            for qa in para["qas"]:
+                q = qa["question"].strip()
+                if not q:
+                    continue
+                answers = [] if qa.get("is_impossible") else qa.get("answers", [])
+                if answers:
+                    a = answers[0]
+                    a_s = int(a["answer_start"])
+                    a_e = a_s + len(a["text"])
+                    if ctx[a_s:a_e] != a["text"] or not a["text"].strip():
+                        continue
+                    i = next((k for k, (s, e) in enumerate(sents) if s <= a_s < e), None)
+                    j = next((k for k, (s, e) in enumerate(sents) if s < a_e <= e), None)
+                    if i is None or j is None or j < i:
+                        continue
+                    i, j = _grow(sents, i, j, _budget(rng), rng)
+                    ws, we = sents[i][0], sents[j][1]
+                    out.append(Window(q, ctx[ws:we], (a_s - ws, a_e - ws), "pos"))
+                    if swap_rate and rng.random() < swap_rate:
+                        other = swap(q, ctx[ws:we], names, rng)
+                        if other is not None:
+                            out.append(Window(other, ctx[ws:we], None, "swap"))
+                    if rng.random() < negative_rate:
+                        neg = _negative(q, [x["text"] for x in answers], pool, paras, spans, rng)
+                        if neg is not None:
+                            out.append(neg)
+                else:
+                    qw = _words(q)
+                    best = max(
+                        range(len(sents)), key=lambda k: len(qw & _words(ctx[sents[k][0] : sents[k][1]]))
+                    )
+                    i, j = _grow(sents, best, best, _budget(rng), rng)
+                    out.append(Window(q, ctx[sents[i][0] : sents[j][1]], None, "unans"))
+    return out
+
+
+_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+|de\s+|von\s+|van\s+)?[A-Z][\w'’-]*)*")
+_NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
+
+
+def question_names(questions: Sequence[str]) -> list[str]:
+    """Capitalised names inside questions (not their first word): the pool :func:`swap` draws from."""
+    return sorted({m.group() for q in questions for m in _NAME.finditer(q) if m.start() > 0})
+
+
+def swap(question: str, window: str, names: Sequence[str], rng: random.Random) -> str | None:
+    """The question made unanswerable from ``window``, the way SQuAD 2.0's crowdworkers often did it: a name or
+    number of the question that the window states is replaced by one the window never mentions ("Who is the mayor
+    of Riverside?" -> "Who is the mayor of Tehran?"). ``None`` when the question names nothing the window has."""
+    low = window.lower()
+    spots = [m for m in _NAME.finditer(question) if m.start() > 0 and m.group().lower() in low]
+    spots += [m for m in _NUMBER.finditer(question) if m.group() in window]
+    if not spots or not names:
+        return None
+    m = rng.choice(spots)
+    if m.group()[0].isdigit():
+        digits = m.group().replace(",", "")
+        value = float(digits) if "." in digits else int(digits)
+        new = str(value + rng.choice([-1, 1]) * rng.randint(2, 40))
+    else:
+        new = rng.choice(names)
+        for _ in range(10):
+            if new.lower() not in low and new != m.group():
+                break
+            new = rng.choice(names)
+        else:
+            return None
+    if new.lower() in low:
+        return None
+    return question[: m.start()] + new + question[m.end() :]
+
+
+def _negative(
+    q: str,
+    answer_texts: Sequence[str],
+    pool: Sequence[tuple[int, int, set[str]]],
+    paras: Sequence[str],
+    spans: Sequence[Sequence[tuple[int, int]]],
+    rng: random.Random,
+) -> Window | None:
+    """A window of the same article that does not hold any gold answer: usually the one sharing most words with
+    the question (a hard negative, as retrieval would hand it over), sometimes a random one."""
+    lowered = [a.lower() for a in answer_texts if a.strip()]
+    qw = _words(q)
+    order = (
+        sorted(pool, key=lambda t: -len(qw & t[2]))
+        if rng.random() < 0.7
+        else rng.sample(list(pool), len(pool))
+    )
+    for pi, si, _ in order[:12]:
+        sents = spans[pi]
+        i, j = _grow(sents, si, si, _budget(rng), rng)
+        text = paras[pi][sents[i][0] : sents[j][1]]
+        low = text.lower()
+        if not any(a in low for a in lowered):
+            return Window(q, text, None, "neg")
+    return None
+
+
+def _splitter() -> Callable[[list[str]], list[list[tuple[int, int]]]]:
+    from qa_bot.ingest import split_sentences
+    from qa_bot.models import get_nlp
+
+    nlp = get_nlp()
+    return lambda texts: [split_sentences(t, nlp) for t in texts]
+
+
+def draw_windows(
+    cfg: TrainConfig,
+    split: Callable[[list[str]], list[list[tuple[int, int]]]] | None = None,
+    stage: int = 1,
+    swap_rate: float = 0.0,
+) -> list[Window]:
+    """Training windows for ``cfg``, shuffled with ``cfg.seed``. Stage 1: every window of the SQuAD v2.0 training
+    articles (the only real unanswerables) and as many SQuAD v1.1 windows as make up ``cfg.windows``. Stage 2: the
+    v2.0 articles drawn again with another seed, and v1.1 paragraphs after those stage 1 took, up to
+    ``cfg.stage2_windows``, with "swap" windows for ``swap_rate`` of the answerable questions."""
+    split = split or _splitter()
+    rng = random.Random(cfg.seed)
+    data = Path(cfg.data_dir)
+    missing = [f for f in TRAIN_FILES if not (data / f).exists()]
+    if missing:
+        from qa_bot.errors import InvalidInput
+
+        raise InvalidInput(f"Training data not found in {data}: {', '.join(missing)}")
+    v1 = _load(data / TRAIN_FILES[0])
+    v2 = _load(data / TRAIN_FILES[1])
+    windows = build_windows(v2, split, rng, cfg.negative_rate)
+    # v1.1: whole paragraphs, in a seeded order, until the budget is filled
+    paras = [(a["title"], p) for a in v1 for p in a["paragraphs"]]
+    rng.shuffle(paras)
+    per_q = 1 + cfg.negative_rate
+    cut = _fill(paras, 0, max(0, cfg.windows - len(windows)) / per_q)
+    names: list[str] = []
+    if stage == 2:
+        rng = random.Random(cfg.seed + 1)
+        names = question_names([qa["question"] for a in v1 for p in a["paragraphs"] for qa in p["qas"]])
+        windows = build_windows(v2, split, rng, cfg.negative_rate, swap_rate, names)
+        taken = paras[cut : _fill(paras, cut, max(0, cfg.stage2_windows - len(windows)) / per_q)]
+        budget = cfg.stage2_windows
+    else:
+        taken, budget, swap_rate = paras[:cut], cfg.windows, 0.0
+    by_title: dict[str, list[dict[str, Any]]] = {}
+    for title, p in taken:
+        by_title.setdefault(title, []).append(p)
+    # negatives come from the whole article, not only the taken paragraphs
+    full = {a["title"]: a["paragraphs"] for a in v1}
+    for title, ps in by_title.items():
+        keep = {id(p) for p in ps}
+        sub = [p if id(p) in keep else {**p, "qas": []} for p in full[title]]
+        windows += build_windows(
+            [{"title": title, "paragraphs": sub}], split, rng, cfg.negative_rate, swap_rate, names
+        )
+    rng.shuffle(windows)
+    return windows[:budget]
+
+
+def _fill(paras: Sequence[tuple[str, dict[str, Any]]], start: int, questions: float) -> int:
+    """The index after the paragraphs from ``start`` that hold at least ``questions`` questions."""
+    count, i = 0.0, start
+    while i < len(paras) and count < questions:
+        count += len(paras[i][1]["qas"])
+        i += 1
+    return i
+
+
+# -- features ----------------------------------------------------------------------------------------------
+def encode(
+    tokenizer: Any, windows: Sequence[Window], max_question_tokens: int, max_tokens: int
+) -> list[dict[str, Any]]:
+    """Token ids and start/end labels ([CLS] = 0 for "no answer"); a window whose answer does not fit is dropped."""
+    questions = [" ".join(tokenizer.tokenize(w.question)[:max_question_tokens]) for w in windows]
+    enc = tokenizer(
+        [tokenizer.convert_tokens_to_string(q.split()) for q in questions],
+        [w.text for w in windows],
+        truncation="only_second",
+        max_length=max_tokens,
+        return_offsets_mapping=True,
+    )
+    out = []
+    for n, w in enumerate(windows):
+        ids = enc["input_ids"][n]
+        seq = enc.sequence_ids(n)
+        offsets = enc["offset_mapping"][n]
+        if w.answer is None:
+            s_tok = e_tok = 0
+        else:
+            a_s, a_e = w.answer
+            ctx = [k for k, sid in enumerate(seq) if sid == 1]
+            s_tok = next((k for k in ctx if offsets[k][0] <= a_s < offsets[k][1]), None)
+            if s_tok is None:
+                s_tok = next((k for k in ctx if offsets[k][0] >= a_s), None)
+            e_tok = next((k for k in reversed(ctx) if offsets[k][0] < a_e <= offsets[k][1]), None)
+            if e_tok is None:
+                e_tok = next((k for k in reversed(ctx) if offsets[k][1] <= a_e), None)
+            if s_tok is None or e_tok is None or e_tok < s_tok or offsets[ctx[-1]][1] < a_e:
+                continue  # the answer was cut off by truncation
+        out.append(
+            {"ids": ids, "types": enc["token_type_ids"][n], "start": s_tok, "end": e_tok, "src": w.source}
+        )
+    return out
+
+
+def batches(features: Sequence[dict[str, Any]], batch_size: int, seed: int) -> list[list[int]]:
+    """Length-bucketed batches in a seeded order: shuffle, sort 50 batches' worth by length, cut, shuffle."""
+    rng = random.Random(seed)
+    order = list(range(len(features)))
+    rng.shuffle(order)
+    out: list[list[int]] = []
+    span = batch_size * 50
+    for i in range(0, len(order), span):
+        block = sorted(order[i : i + span], key=lambda k: len(features[k]["ids"]))
+        out += [block[j : j + batch_size] for j in range(0, len(block), batch_size)]
+    rng.shuffle(out)
+    return out
+
+
+def collate(features: Sequence[dict[str, Any]], idx: Sequence[int]) -> dict[str, Any]:
+    import torch
+
+    width = max(len(features[k]["ids"]) for k in idx)
+    ids = torch.zeros((len(idx), width), dtype=torch.long)
+    types = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    for r, k in enumerate(idx):
+        f = features[k]
+        n = len(f["ids"])
+        ids[r, :n] = torch.tensor(f["ids"])
+        types[r, :n] = torch.tensor(f["types"])
+        mask[r, :n] = 1
+    return {
+        "input_ids": ids,
+        "token_type_ids": types,
+        "attention_mask": mask,
+        "start_positions": torch.tensor([features[k]["start"] for k in idx]),
+        "end_positions": torch.tensor([features[k]["end"] for k in idx]),
+    }
+
+
+# -- training ----------------------------------------------------------------------------------------------
+def _log(work: Path, line: dict[str, Any], echo: Callable[[str], None]) -> None:
+    with open(work / "curve.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
+    echo(" ".join(f"{k}={v}" for k, v in line.items()))
+
+
+def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
+    """Train (or resume) and export the reader to ``cfg.out_dir``. Returns that directory."""
+    import numpy as np
+    import torch
+
+    from qa_bot.reader.model_io import load_base, load_tokenizer, save_reader
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    work = Path(cfg.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    tokenizer = load_tokenizer()
+    _forget_changed_stages(cfg, work)
+    features = _features(cfg, tokenizer, work, 1, echo)
+    model = load_base()
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    dev = _dev_windows(cfg, tokenizer)
+    elapsed = _fit(model, features, cfg, cfg.lr, work / "checkpoint.pt", dev, work, echo)
+    if cfg.stage2_windows > 0:
+        start, rng = {k: v.clone() for k, v in model.state_dict().items()}, torch.get_rng_state()
+        ends = []
+        for i, rate in enumerate(cfg.stage2_swap_rates):
+            model.load_state_dict(start)  # every variant starts from stage 1's weights
+            torch.set_rng_state(rng)
+            more = _features(cfg, tokenizer, work, 2, echo, variant=i)
+            elapsed += _fit(model, more, cfg, cfg.stage2_lr, work / f"checkpoint2-{i}.pt", dev, work, echo,
+                            stage=2, label=f"2{'abcdefgh'[i]} (swap {rate:g})")  # fmt: skip
+            ends.append({k: v.clone() for k, v in model.state_dict().items()})
+            features = features + more
+        model.load_state_dict({k: sum(e[k] for e in ends) / len(ends) for k in start})
+        _log(work, {"stage": "average of stage 2", **_dev_scores(model, dev)}, echo)
+    kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
+    curve = [json.loads(x) for x in (work / "curve.jsonl").read_text().splitlines() if x.strip()]
+    out = save_reader(model, cfg.out_dir, meta={"config": asdict(cfg), "train_minutes": round(elapsed / 60, 1),
+                      "windows": len(features), "kinds": kinds, "curve": curve})  # fmt: skip
+    echo(f"saved {out} ({elapsed / 60:.1f} min of training; {time.time() - started:.0f} s this run)")
+    return out
+
+
+def _forget_changed_stages(cfg: TrainConfig, work: Path) -> None:
+    """Drop what a changed configuration makes stale: everything when stage 1 changed, stage 2's files when only
+    stage 2 did (stage 1's finished checkpoint is kept)."""
+    now = json.loads(json.dumps(asdict(cfg)))  # as saved: tuples become lists
+    path = work / "config.json"
+    saved = json.loads(path.read_text()) if path.exists() else {}
+    stale: list[str] = []
+    if any(saved.get(k) != now[k] for k in STAGE1_KEYS):
+        stale = ["features.pt", "checkpoint.pt", "curve.jsonl", *STAGE2_FILES]
+    elif any(saved.get(k) != now[k] for k in STAGE2_KEYS):
+        stale = list(STAGE2_FILES)
+        curve = work / "curve.jsonl"
+        if curve.exists():  # keep stage 1's points
+            lines = [
+                x
+                for x in curve.read_text().splitlines()
+                if x.strip() and str(json.loads(x).get("stage", 1)) == "1"
+            ]
+            curve.write_text("".join(x + "\n" for x in lines))
+    for name in stale:
+        for f in work.glob(name):
+            f.unlink()
+    path.write_text(json.dumps({k: now[k] for k in (*STAGE1_KEYS, *STAGE2_KEYS)}, indent=1))
+
+
+def _features(
+    cfg: TrainConfig, tokenizer: Any, work: Path, stage: int, echo: Callable[[str], None], variant: int = 0
+) -> list[dict[str, Any]]:
+    """Stage ``stage``'s encoded windows (for stage 2, its ``variant``-th swap rate), drawn once and kept in
+    ``work`` for resumed runs."""
+    import numpy as np
+    import torch
+
+    path = work / ("features.pt" if stage == 1 else f"features2-{variant}.pt")
+    if path.exists():
+        features = torch.load(path, weights_only=False)
+    else:
+        budget = cfg.windows if stage == 1 else cfg.stage2_windows
+        echo(f"stage {stage}: drawing {budget:,} training windows from {cfg.data_dir} ...")
+        rate = cfg.stage2_swap_rates[variant] if stage == 2 else 0.0
+        windows = draw_windows(cfg, stage=stage, swap_rate=rate)
+        features = encode(tokenizer, windows, cfg.max_question_tokens, cfg.max_tokens)
+        torch.save(features, path)
+    kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
+    mean = np.mean([len(f["ids"]) for f in features])
+    echo(f"stage {stage}: {len(features):,} windows: {kinds}; mean length {mean:.0f} tokens")
+    return features
+
+
+def _fit(
+    model: Any,
+    features: Sequence[dict[str, Any]],
+    cfg: TrainConfig,
+    lr: float,
+    ckpt: Path,
+    dev: Sequence[dict[str, Any]],
+    work: Path,
+    echo: Callable[[str], None],
+    stage: int = 1,
+    label: str = "1",
+) -> float:
+    """One pass over ``features`` (linear warm-up and decay of ``lr``), checkpointed to ``ckpt`` and resumed from
+    it; returns the training seconds of the whole pass, earlier runs included."""
+    import numpy as np
+    import torch
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=lr,
+    )
+    plan = batches(features, cfg.batch_size, cfg.seed + stage - 1)
+    total = len(plan)
+    warm = max(1, int(total * cfg.warmup))
+
+    def lr_at(step: int) -> float:
+        return lr * (step / warm if step < warm else max(0.0, (total - step) / max(1, total - warm)))
+
+    step, elapsed_before = 0, 0.0
+    if ckpt.exists():
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step, elapsed_before = state["step"], state["elapsed"]
+        torch.set_rng_state(state["torch_rng"])
+        echo(f"stage {label}: resumed at step {step}/{total}")
+    model.train()
+    run_started = time.time()
+    losses: list[float] = []
+    while step < total:
+        batch = collate(features, plan[step])
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        losses.append(float(loss.detach()))
+        step += 1
+        elapsed = elapsed_before + time.time() - run_started
+        if step % cfg.checkpoint_every == 0 or step == total:
+            tmp = ckpt.with_suffix(".tmp")
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed,
+                        "torch_rng": torch.get_rng_state()}, tmp)  # fmt: skip
+            os.replace(tmp, ckpt)
+        if step % cfg.eval_every == 0 or step == total:
+            line = {"stage": label, "step": step, "windows": min(step * cfg.batch_size, len(features)),
+                    "loss": round(float(np.mean(losses[-cfg.eval_every :])), 4), "lr": f"{lr_at(step):.2e}",
+                    "minutes": round(elapsed / 60, 1)}  # fmt: skip
+            line.update(_dev_scores(model, dev))
+            model.train()
+            _log(work, line, echo)
+    model.eval()
+    return elapsed_before + time.time() - run_started
+
+
+# -- a quick dev curve (paragraph given) -------------------------------------------------------------------
+def _dev_windows(cfg: TrainConfig, tokenizer: Any) -> list[dict[str, Any]]:
+    """A fixed sample of dev questions, each with its own paragraph cut into reader windows."""
+    path = Path(cfg.dev_file)
+    if not path.exists() or cfg.eval_questions <= 0:
+        return []
+    from qa_bot.reader.windows import encode_windows
+
+    items = [(qa, p["context"]) for a in _load(path) for p in a["paragraphs"] for qa in p["qas"]]
+    random.Random(0).shuffle(items)
+    out = []
+    for qa, ctx in items[: cfg.eval_questions]:
+        golds = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
+        enc = encode_windows(tokenizer, qa["question"], [ctx], cfg.max_tokens)
+        out.append({"golds": golds, "enc": enc, "text": ctx})
+    return out
+
+
+def _dev_scores(model: Any, dev: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """HasAns F1 (best span, no abstention) and the no-answer margin's AUC on the dev sample."""
+    if not dev:
+        return {}
+    import torch
+
+    from qa_bot.evaluate import compute_f1
+    from qa_bot.reader.windows import best_spans
+
+    model.eval()
+    f1s, pos, neg = [], [], []
+    with torch.inference_mode():
+        for item in dev:
+            enc = item["enc"]
+            out = model(**{k: torch.tensor(v) for k, v in enc.tensors().items()})
+            spans, null = best_spans(enc, out.start_logits.numpy(), out.end_logits.numpy(), top=1)
+            text = item["text"][spans[0].start : spans[0].end] if spans else ""
+            margin = (spans[0].score if spans else -1e9) - null
+            if item["golds"]:
+                f1s.append(compute_f1(item["golds"], text))
+                pos.append(margin)
+            else:
+                neg.append(margin)
+    auc = _auc(pos, neg)
+    return {
+        "dev_hasans_f1": round(100 * float(sum(f1s) / max(1, len(f1s))), 1),
+        "dev_noans_auc": round(auc, 3),
+    }
+
+
+def _auc(pos: Sequence[float], neg: Sequence[float]) -> float:
+    if not pos or not neg:
+        return math.nan
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def iter_curve(path: str | Path) -> Iterator[dict[str, Any]]:
+    for line in Path(path).read_text().splitlines():
+        if line.strip():
+            yield json.loads(line)

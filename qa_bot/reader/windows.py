@@ -1,0 +1,139 @@
+"""What the reader reads and how its scores become spans.
+
+* :func:`encode_windows` tokenises ``[CLS] question [SEP] piece [SEP]`` for each piece of text (a piece longer than
+  the model's window is cut into overlapping windows) and keeps each token's char offsets into its piece, so every
+  span maps straight back to the stored article.
+* :func:`best_spans` scores every span on its own (start logit + end logit) and ranks spans by their margin over
+  the "no answer" score ([CLS] start + end) of the window they were read in: a window sure that it holds no answer
+  discounts its spans, so spans compare across windows and articles. The same span found in overlapping windows
+  is kept once, at its best margin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["EncodedWindows", "SpanScore", "best_spans", "encode_windows"]
+
+
+@dataclass
+class EncodedWindows:
+    """Padded model inputs for ``n`` windows; per window the piece it was cut from and, per token, its
+    ``(start, end)`` char offsets in that piece (``None`` for question and special tokens)."""
+
+    input_ids: np.ndarray
+    token_type_ids: np.ndarray
+    attention_mask: np.ndarray
+    offsets: list[list[tuple[int, int] | None]]
+    pieces: list[int]
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        return {
+            "input_ids": self.input_ids,
+            "token_type_ids": self.token_type_ids,
+            "attention_mask": self.attention_mask,
+        }
+
+    @property
+    def tokens(self) -> int:
+        return int(self.attention_mask.sum())
+
+
+@dataclass(frozen=True)
+class SpanScore:
+    """A candidate answer: ``pieces[piece][start:end]``, its span score, and the "no answer" score of the window it
+    was read in (the same scale: logits of [CLS])."""
+
+    piece: int
+    start: int
+    end: int
+    score: float
+    null: float
+    window: int
+
+    @property
+    def margin(self) -> float:
+        return self.score - self.null
+
+
+def encode_windows(
+    tokenizer: Any,
+    question: str,
+    pieces: Sequence[str],
+    max_tokens: int = 192,
+    stride: int = 48,
+    max_question_tokens: int = 48,
+) -> EncodedWindows:
+    """Encode ``question`` against each of ``pieces``."""
+    q_tokens = tokenizer.tokenize(question)[:max_question_tokens]
+    q = tokenizer.convert_tokens_to_string(q_tokens)
+    enc = tokenizer(
+        [q] * len(pieces),
+        list(pieces),
+        truncation="only_second",
+        max_length=max_tokens,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding="longest",
+        return_tensors="np",
+    )
+    owner = enc["overflow_to_sample_mapping"]
+    offsets: list[list[tuple[int, int] | None]] = []
+    for n in range(len(owner)):
+        seq = enc.sequence_ids(n)
+        offsets.append(
+            [
+                (int(a), int(b)) if sid == 1 and b > a else None
+                for sid, (a, b) in zip(seq, enc["offset_mapping"][n], strict=True)
+            ]
+        )
+    return EncodedWindows(
+        input_ids=enc["input_ids"].astype(np.int64),
+        token_type_ids=enc["token_type_ids"].astype(np.int64),
+        attention_mask=enc["attention_mask"].astype(np.int64),
+        offsets=offsets,
+        pieces=[int(o) for o in owner],
+    )
+
+
+def best_spans(
+    enc: EncodedWindows,
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    *,
+    top: int = 5,
+    max_answer_tokens: int = 30,
+    per_window: int = 20,
+) -> tuple[list[SpanScore], float]:
+    """The ``top`` spans over all windows, best margin (score minus its window's "no answer" score) first, the
+    same span from two windows counted once; and the lowest "no answer" score of any window."""
+    found: dict[tuple[int, int, int], SpanScore] = {}
+    nulls = []
+    for w, offs in enumerate(enc.offsets):
+        st, en = start_logits[w], end_logits[w]
+        null = float(st[0] + en[0])
+        nulls.append(null)
+        ctx = np.array([k for k, o in enumerate(offs) if o is not None], dtype=np.int64)
+        if ctx.size == 0:
+            continue
+        starts = ctx[np.argsort(-st[ctx])[:per_window]]
+        ends = ctx[np.argsort(-en[ctx])[:per_window]]
+        for s in starts:
+            for e in ends:
+                if e < s or e - s + 1 > max_answer_tokens:
+                    continue
+                key = (enc.pieces[w], offs[s][0], offs[e][1])  # type: ignore[index]
+                score = float(st[s] + en[e])
+                old = found.get(key)
+                if old is None or score - null > old.margin:
+                    found[key] = SpanScore(*key, score=score, null=null, window=w)
+    spans = sorted(found.values(), key=lambda x: -x.margin)[:top]
+    return spans, (min(nulls) if nulls else 0.0)

@@ -1,0 +1,104 @@
+"""Which runtime runs the reader fastest here? Times one warm forward pass over the windows a real question reads
+(the seed article's top-4 chunks), for PyTorch fp32, PyTorch with int8 dynamic quantisation, and ONNX Runtime fp32
+and int8 (needs `pip install onnx` for the export). Prints p50/p95 per backend and the ratio to PyTorch fp32, and
+how far each backend's logits drift from fp32.
+
+    .venv/bin/python scripts/bench_reader_backends.py [--repeats 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from qa_bot.config import SEED_ARTICLE
+
+QUESTIONS = ("Who denied the allegations?", "How many hostages were captured?", "Who is the mayor of Tehran?")
+
+
+def windows(k: int = 4) -> list:
+    from qa_bot.bot import QABot
+    from qa_bot.reader.model_io import load_tokenizer
+    from qa_bot.reader.windows import encode_windows
+
+    tok = load_tokenizer()
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = QABot(index_dir=Path(tmp) / "i", k=k)
+        bot.ingest(SEED_ARTICLE)
+        return [encode_windows(tok, q, [p.chunk.text for p in bot.retriever.invoke(q)]) for q in QUESTIONS]
+
+
+def timed(fn, encs, repeats: int) -> tuple[float, float, list]:
+    outs = [fn(e) for e in encs]  # warm
+    times = []
+    for _ in range(repeats):
+        for e in encs:
+            t = time.perf_counter()
+            fn(e)
+            times.append((time.perf_counter() - t) * 1000)
+    return float(np.percentile(times, 50)), float(np.percentile(times, 95)), outs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=30)
+    args = ap.parse_args()
+    import torch
+
+    from qa_bot.reader.model_io import load_reader
+
+    torch.set_num_threads(2)
+    encs = windows()
+    print(f"windows per question: {[len(e) for e in encs]}, tokens: {[e.tokens for e in encs]}")
+    model = load_reader()
+    qmodel = torch.ao.quantization.quantize_dynamic(load_reader(), {torch.nn.Linear}, dtype=torch.qint8)
+
+    def run_torch(m):
+        def f(e):
+            with torch.inference_mode():
+                o = m(**{k: torch.from_numpy(v) for k, v in e.tensors().items()})
+            return o.start_logits.numpy(), o.end_logits.numpy()
+
+        return f
+
+    backends = {"torch fp32": run_torch(model), "torch int8 (dynamic)": run_torch(qmodel)}
+    try:
+        import onnx  # noqa: F401  (the exporter needs it)
+        import onnxruntime as ort
+
+        tmp = Path(tempfile.mkdtemp())
+        names = ["input_ids", "token_type_ids", "attention_mask"]
+        e0 = encs[0]
+        torch.onnx.export(
+            model, tuple(torch.from_numpy(e0.tensors()[n]) for n in ("input_ids", "attention_mask", "token_type_ids")),
+            str(tmp / "r.onnx"), input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["start_logits", "end_logits"], opset_version=17, dynamo=False,
+            dynamic_axes={n: {0: "b", 1: "t"} for n in [*names, "start_logits", "end_logits"]},
+        )  # fmt: skip
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(tmp / "r.onnx"), str(tmp / "r8.onnx"), weight_type=QuantType.QInt8)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 2
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        for label, f in (("onnxruntime fp32", "r.onnx"), ("onnxruntime int8 (dynamic)", "r8.onnx")):
+            sess = ort.InferenceSession(str(tmp / f), opts, providers=["CPUExecutionProvider"])
+            backends[label] = lambda e, s=sess: tuple(s.run(None, e.tensors()))
+    except ImportError as exc:
+        print(f"(ONNX Runtime not measured: {exc})")
+    base = None
+    print(f"{'backend':30} {'p50 ms':>8} {'p95 ms':>8} {'vs torch fp32':>14} {'max |logit drift|':>18}")
+    for label, fn in backends.items():
+        p50, p95, outs = timed(fn, encs, args.repeats)
+        if base is None:
+            base = (p50, outs)
+        drift = max(float(np.abs(a[0] - b[0]).max()) for a, b in zip(outs, base[1], strict=True))
+        print(f"{label:30} {p50:8.1f} {p95:8.1f} {base[0] / p50:13.2f}x {drift:18.3f}")
+
+
+if __name__ == "__main__":
+    main()

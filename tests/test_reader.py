@@ -1,0 +1,321 @@
+"""The answer stage in small pieces: windows and span scoring, the abstention decision, attribution and the
+calibration fit, with hand-made logits and a fake reader (no model), then the trained reader itself on a tiny
+made-up article (slow: loads the real weights once per session)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from qa_bot import ABSTAIN_TEXT
+from qa_bot.answerer import Calibration, ExtractiveAnswerer
+from qa_bot.attribution import Attributor, regex_sentences
+from qa_bot.reader.reader import ReadResult
+from qa_bot.reader.windows import SpanScore, best_spans, encode_windows
+from qa_bot.types import Chunk, Passage
+
+ARTICLE = (
+    "Riverside plant stays open\n\n"
+    "The Riverside steel plant will keep running through next year, its owner said on Monday. "
+    "Mayor Lena Ortiz rejected reports that the plant would close, calling them premature. "
+    "About 1,200 people work at the site, which opened in 1974. "
+    "The owner, Halvard Metals, plans to invest 40 million dollars in a new furnace."
+)
+
+
+def chunk_of(text: str, start: int = 0, doc_id: str = "doc1") -> Chunk:
+    return Chunk(f"c{start}", doc_id, "Riverside", start, start + len(text), text)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from qa_bot.reader.model_io import load_tokenizer
+
+    return load_tokenizer()
+
+
+# -- windows and span scores -------------------------------------------------------------------------------
+def test_every_token_offset_points_into_its_piece(tokenizer):
+    pieces = [ARTICLE, "Short piece about Lena Ortiz."]
+    enc = encode_windows(tokenizer, "Who rejected the reports?", pieces, max_tokens=192)
+    assert len(enc) == 2 and enc.pieces == [0, 1]
+    for w, offs in enumerate(enc.offsets):
+        ids = enc.input_ids[w]
+        for k, o in enumerate(offs):
+            if o is None:
+                continue
+            token = tokenizer.convert_ids_to_tokens(int(ids[k])).removeprefix("##")
+            assert pieces[enc.pieces[w]][o[0] : o[1]].lower() == token
+
+
+def test_a_long_piece_is_cut_into_overlapping_windows(tokenizer):
+    long = " ".join(f"Sentence number {i} names person{i}." for i in range(80))
+    enc = encode_windows(tokenizer, "Who?", [long], max_tokens=64, stride=16)
+    assert len(enc) > 3 and set(enc.pieces) == {0}
+    assert enc.input_ids.shape[1] <= 64
+    firsts = [next(o for o in offs if o is not None)[0] for offs in enc.offsets]
+    lasts = [max(o[1] for o in offs if o is not None) for offs in enc.offsets]
+    assert firsts == sorted(firsts) and lasts[-1] == len(long)
+    assert all(firsts[i + 1] < lasts[i] for i in range(len(firsts) - 1))  # windows overlap
+
+
+def test_best_spans_maps_logits_to_exact_char_offsets_and_merges_windows(tokenizer):
+    pieces = [ARTICLE, ARTICLE]  # the same text read twice: the same span must be reported once
+    enc = encode_windows(tokenizer, "Who rejected the reports?", pieces, max_tokens=192)
+    start = np.full(enc.input_ids.shape, -5.0)
+    end = np.full(enc.input_ids.shape, -5.0)
+    target = ARTICLE.index("Lena Ortiz")
+    for w in range(len(enc)):
+        offs = enc.offsets[w]
+        s = next(k for k, o in enumerate(offs) if o and o[0] == target)
+        e = next(k for k, o in enumerate(offs) if o and o[1] == target + len("Lena Ortiz"))
+        start[w, s], end[w, e] = 4.0 + w, 3.0
+        start[w, 0], end[w, 0] = 1.0 - 0.5 * w, 0.5  # the second window is surer there is an answer
+    spans, null = best_spans(enc, start, end, top=3)
+    best = spans[0]
+    assert pieces[best.piece][best.start : best.end] == "Lena Ortiz"
+    assert best.score == pytest.approx(8.0) and best.window == 1 and best.null == pytest.approx(1.0)
+    assert best.margin == pytest.approx(7.0)
+    assert null == pytest.approx(1.0)  # the lowest [CLS] score of the two windows
+    assert len({(s.start, s.end) for s in spans if s.piece == 1}) == len([s for s in spans if s.piece == 1])
+    assert all(s.score <= best.score for s in spans)
+
+
+def test_a_window_sure_it_holds_no_answer_discounts_its_spans(tokenizer):
+    pieces = ["Lena Ortiz is the mayor.", "Halvard Metals owns the plant."]
+    enc = encode_windows(tokenizer, "Who?", pieces, max_tokens=64)
+    start = np.full(enc.input_ids.shape, -5.0)
+    end = np.full(enc.input_ids.shape, -5.0)
+    names = ("Lena Ortiz", "Halvard Metals")
+    for w, (score, null) in enumerate(((6.0, 5.0), (4.0, -1.0))):  # window 0: higher score, but "no answer"
+        first = next(k for k, o in enumerate(enc.offsets[w]) if o)
+        last = next(k for k, o in enumerate(enc.offsets[w]) if o and o[1] == len(names[w]))
+        start[w, first], end[w, last] = score / 2, score / 2
+        start[w, 0], end[w, 0] = null / 2, null / 2
+    spans, null = best_spans(enc, start, end, top=2)
+    assert [pieces[s.piece][s.start : s.end] for s in spans] == ["Halvard Metals", "Lena Ortiz"]
+    assert null == pytest.approx(-1.0)
+
+
+def test_spans_longer_than_the_limit_are_not_offered(tokenizer):
+    enc = encode_windows(tokenizer, "What?", [ARTICLE], max_tokens=192)
+    start = np.zeros(enc.input_ids.shape)
+    end = np.zeros(enc.input_ids.shape)
+    ctx = [k for k, o in enumerate(enc.offsets[0]) if o is not None]
+    start[0, ctx[0]], end[0, ctx[-1]] = 10.0, 10.0  # the whole article as one span: too long
+    spans, _ = best_spans(enc, start, end, top=5, max_answer_tokens=8)
+    assert spans and all(s.end - s.start < len(ARTICLE) // 2 for s in spans)
+
+
+# -- the decision and attribution, with a fake reader ------------------------------------------------------
+class FakeReader:
+    """Returns the spans it was built with (given as text found in the first piece) and a fixed null score."""
+
+    def __init__(self, answers: list[tuple[str, float]], null: float = 0.0) -> None:
+        self.answers, self.null, self.calls = answers, null, []
+
+    def read(self, question, pieces):
+        self.calls.append((question, list(pieces)))
+        spans = []
+        for text, score in self.answers:
+            i = next(i for i, p in enumerate(pieces) if text in p)
+            s = pieces[i].index(text)
+            spans.append(SpanScore(i, s, s + len(text), score, self.null, 0))
+        return ReadResult(tuple(spans), self.null, windows=len(pieces))
+
+
+def passages_of(text: str, offset: int = 500) -> list[Passage]:
+    return [Passage(chunk_of(text, start=offset), score=1.0)]
+
+
+def answerer(reader, threshold=0.0, **kw) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(
+        reader, Attributor(regex_sentences), calibration=Calibration(threshold, 1.0), **kw
+    )
+
+
+def test_the_best_span_is_answered_with_its_sentence_cited_at_document_offsets():
+    doc = "x" * 500 + ARTICLE  # the chunk starts at 500 in its document
+    a = answerer(FakeReader([("Lena Ortiz", 6.0), ("Halvard Metals", 2.0)])).answer("q", passages_of(ARTICLE))
+    assert not a.abstained and a.text == "Lena Ortiz"
+    assert doc[a.answer_start : a.answer_end] == "Lena Ortiz"
+    c = a.citations[0]
+    assert c.text == "Mayor Lena Ortiz rejected reports that the plant would close, calling them premature."
+    assert doc[c.start : c.end] == c.text and c.start <= a.answer_start < a.answer_end <= c.end
+    assert a.confidence == pytest.approx(1 / (1 + math.exp(-6.0)), abs=1e-4)
+
+
+def test_a_margin_below_the_threshold_abstains_and_shows_the_nearest_sentences():
+    reader = FakeReader([("Lena Ortiz", 1.0), ("1974", 0.5)], null=0.0)
+    a = answerer(reader, threshold=2.0).answer("Who is the mayor of Tehran?", passages_of(ARTICLE))
+    assert a.abstained and a.text == ABSTAIN_TEXT and not a.citations
+    assert [r.text.split()[0] for r in a.related] == ["Mayor", "About"]
+    assert a.meta["margin"] == pytest.approx(1.0) and a.confidence < 0.5
+    # the same reading with a lower threshold answers
+    assert answerer(reader, threshold=0.5).answer("q", passages_of(ARTICLE)).text == "Lena Ortiz"
+
+
+def test_abstain_threshold_setting_moves_the_decision():
+    reader = FakeReader([("Lena Ortiz", 1.0)])
+    assert answerer(reader).answer("q", passages_of(ARTICLE)).confidence == pytest.approx(0.7311, abs=1e-3)
+    assert not answerer(reader, abstain_threshold=0.7).answer("q", passages_of(ARTICLE)).abstained
+    assert answerer(reader, abstain_threshold=0.8).answer("q", passages_of(ARTICLE)).abstained
+
+
+def test_what_else_skips_answers_already_given():
+    reader = FakeReader([("Lena Ortiz", 5.0), ("Halvard Metals", 3.0)])
+    a = answerer(reader).answer("q", passages_of(ARTICLE), exclude=["Mayor Lena Ortiz"])
+    assert a.text == "Halvard Metals"
+
+
+def test_no_passages_or_no_span_abstains():
+    assert answerer(FakeReader([])).answer("q", []).abstained
+    a = answerer(FakeReader([])).answer("q", passages_of(ARTICLE))
+    assert a.abstained and a.meta["reason"] == "no span"
+
+
+def test_each_chunk_is_read_once_best_ranked_first():
+    reader = FakeReader([("Lena Ortiz", 5.0)])
+    p1 = Passage(chunk_of(ARTICLE, 0), 0.9)
+    p2 = Passage(chunk_of("Another chunk entirely.", 900), 0.5)
+    answerer(reader).answer("q", [p1, p2, p1])
+    assert reader.calls[0][1] == [ARTICLE, "Another chunk entirely."]
+
+
+def test_calibration_loads_from_the_model_directory(tmp_path):
+    (tmp_path / "calibration.json").write_text(json.dumps({"threshold": 1.5, "scale": 2.0, "null": "own"}))
+    cal = Calibration.load(tmp_path)
+    assert (cal.threshold, cal.scale, cal.null) == (1.5, 2.0, "own")
+    assert cal.confidence(1.5) == pytest.approx(0.5)
+    assert cal.confidence(2.5) == pytest.approx(1 / (1 + math.exp(-2.0)))
+    read = ReadResult((SpanScore(0, 0, 1, 5.0, 3.0, 0),), null=1.0)
+    assert cal.margin(read) == pytest.approx(2.0)  # against its own window
+    assert Calibration(null="min").margin(read) == pytest.approx(4.0)  # against the lowest of all windows
+    assert Calibration.load(tmp_path / "missing") == Calibration()
+
+
+def test_attribution_cites_every_sentence_a_span_crosses():
+    att = Attributor(regex_sentences)
+    c = chunk_of(ARTICLE, 100)
+    s = ARTICLE.index("premature")
+    e = ARTICLE.index("1,200") + len("1,200")
+    cite = att.cite_span(c, s, e)
+    assert cite.text.startswith("Mayor Lena Ortiz") and cite.text.endswith("opened in 1974.")
+    assert cite.start == 100 + ARTICLE.index("Mayor")
+    best = att.best_sentence(c, "Halvard Metals will invest in a furnace")
+    assert best.text.startswith("The owner, Halvard Metals")
+
+
+# -- the calibration fit -----------------------------------------------------------------------------------
+def test_fit_picks_the_threshold_that_best_separates_right_answers_from_unanswerables():
+    from qa_bot.reader.calibrate import Observation, fit
+
+    obs = []
+    for i in range(20):  # answerable: right spans with high margins
+        obs.append(Observation("a.json", f"a{i}", False, 1.0, {"min": 3.0 + i / 10, "own": 1.0}))
+    for i in range(20):  # unanswerable: low margins
+        obs.append(Observation("a.json", f"n{i}", True, 0.0, {"min": -2.0 + i / 10, "own": 1.0}))
+    obs.append(Observation("b.json", "b0", False, 1.0, {"min": 2.5, "own": 1.0}))
+    result = fit(obs)
+    assert result["null"] == "min"
+    assert -0.1 < result["threshold"] < 2.5
+    assert result["f1_by_set"] == {"a.json": 100.0, "b.json": 100.0}
+    assert result["scale"] > 0
+
+
+# -- the trained reader on a made-up article (real weights) ------------------------------------------------
+@pytest.fixture(scope="module")
+def made_up_bot(tmp_path_factory, trained_reader, blank_nlp):
+    from qa_bot import QABot
+
+    from .conftest import FakeEmbedder
+
+    bot = QABot(index_dir=tmp_path_factory.mktemp("riverside"), embedder=FakeEmbedder(), nlp=blank_nlp,
+                reader=trained_reader)  # fmt: skip
+    bot.ingest_text(ARTICLE, title="Riverside")
+    return bot
+
+
+def assert_grounded(bot, a):
+    for c in (*a.citations, *a.related):
+        assert bot.document(c.doc_id).text[c.start : c.end] == c.text
+    if not a.abstained:
+        assert bot.document(a.doc_id).text[a.answer_start : a.answer_end] == a.text
+        assert a.citations[0].start <= a.answer_start < a.answer_end <= a.citations[0].end
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which official dismissed the claims that the plant would shut?",
+            "Lena Ortiz",
+        ),  # paraphrased attribution
+        ("How many workers does the site employ?", "1,200"),
+        ("When did the site open?", "1974"),
+        ("Which company owns the plant?", "Halvard Metals"),
+    ],
+)
+def test_the_trained_reader_answers_paraphrased_questions(made_up_bot, question, expected):
+    a = made_up_bot.ask(question)
+    assert not a.abstained, a.meta
+    assert expected in a.text and len(a.text) <= len(expected) + 20
+    assert_grounded(made_up_bot, a)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param(
+            "Who is the mayor of Tehran?",
+            marks=pytest.mark.xfail(
+                strict=True, reason="known miss: 'Mayor Lena Ortiz' outweighs the absent place"
+            ),
+        ),
+        "How much did the furnace cost the city in 1950?",
+        "What is the name of the plant's chief engineer?",
+        "Who won the 2022 World Cup?",
+    ],
+)
+def test_the_trained_reader_abstains_on_absent_facts(made_up_bot, question):
+    a = made_up_bot.ask(question)
+    assert a.abstained, (a.text, a.meta)
+    assert_grounded(made_up_bot, a)
+
+
+def test_an_instruction_gets_the_smalltalk_reply_without_reading(tmp_path, blank_nlp):
+    from qa_bot import QABot
+
+    from .conftest import FakeEmbedder
+
+    reader = FakeReader([("Lena Ortiz", 5.0)])
+    bot = QABot(index_dir=tmp_path / "i", embedder=FakeEmbedder(), nlp=blank_nlp, reader=reader)
+    bot.ingest_text(ARTICLE, title="Riverside")
+    a = bot.ask("Forget the article and tell me a joke")
+    assert a.smalltalk and not a.citations and not a.related and a.doc_id is None
+    assert "articles" in a.text and reader.calls == []
+    assert bot.ask("Which official dismissed the claims?").text == "Lena Ortiz" and len(reader.calls) == 1
+
+
+# -- training windows: the swapped unanswerables -----------------------------------------------------------
+def test_swap_replaces_a_name_or_number_the_window_states_with_one_it_lacks():
+    import random
+
+    from qa_bot.reader.train import question_names, swap
+
+    names = question_names(["What did the Normans do in Sicily?", "Who founded the University of Chicago?"])
+    assert names == ["Normans", "Sicily", "University of Chicago"]
+    window = "Mayor Lena Ortiz of Riverside said the plant opened in 1974."
+    for seed in range(20):
+        q = swap("Who is the mayor of Riverside?", window, names, random.Random(seed))
+        assert q is not None and q.startswith("Who is the mayor of ") and "Riverside" not in q
+        assert q.removeprefix("Who is the mayor of ").removesuffix("?").lower() not in window.lower()
+        n = swap("What opened in 1974?", window, names, random.Random(seed))
+        assert n is not None and "1974" not in n and n.startswith("What opened in ")
+    assert swap("Who rejected the reports?", window, names, random.Random(0)) is None  # nothing to swap
+    assert swap("Who is the mayor of Riverside?", window, [], random.Random(0)) is None

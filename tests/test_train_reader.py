@@ -1,0 +1,94 @@
+"""`qa-bot train-reader` and `qa-bot calibrate-reader` end to end on a tiny slice, so the training code cannot rot:
+draw windows from the real training data, train a few steps, checkpoint, resume, export, load, read, calibrate."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from click.testing import CliRunner
+
+from qa_bot.cli import cli
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def train_dir(shared_data):
+    path = shared_data / "train"
+    if not (path / "squad_v1.1_train.json.gz").exists():
+        pytest.skip(f"training data not found in {path}")
+    return path
+
+
+def test_windows_hold_their_answers_and_negatives_do_not(blank_nlp):
+    from qa_bot.ingest import split_sentences
+    from qa_bot.reader.train import build_windows
+
+    article = {
+        "title": "t",
+        "paragraphs": [
+            {"context": "Ada Lovelace wrote the first program. She worked with Charles Babbage. The engine was "
+                        "never built.",
+             "qas": [{"question": "Who wrote the first program?", "answers": [{"text": "Ada Lovelace",
+                      "answer_start": 0}]}]},
+            {"context": "Babbage designed the Analytical Engine in 1837. It used punched cards.",
+             "qas": [{"question": "What did the engine use?", "is_impossible": True, "answers": []}]},
+        ],
+    }  # fmt: skip
+    split = lambda texts: [split_sentences(t, blank_nlp) for t in texts]  # noqa: E731
+    windows = build_windows([article], split, random.Random(0), negative_rate=1.0)
+    kinds = {w.source for w in windows}
+    assert kinds == {"pos", "neg", "unans"}
+    for w in windows:
+        if w.source == "pos":
+            assert w.text[w.answer[0] : w.answer[1]] == "Ada Lovelace"
+        else:
+            assert w.answer is None
+            if w.source == "neg":
+                assert "ada lovelace" not in w.text.lower()
+
+
+def test_train_resume_export_load_and_calibrate(train_dir, shared_data, tmp_path):
+    out, work = tmp_path / "model", tmp_path / "work"
+    args = ["train-reader", "--data", str(train_dir), "--out", str(out), "--work", str(work),
+            "--windows", "48", "--stage2-windows", "40", "--stage2-swap-rates", "0,0.5", "--batch-size", "16",
+            "--eval-every", "2", "--eval-questions", "6",
+            "--dev", str(shared_data / "squad2_dev_2articles.json")]  # fmt: skip
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    curve = [json.loads(line) for line in (work / "curve.jsonl").read_text().splitlines()]
+    assert [(p["stage"], p.get("step")) for p in curve] == [
+        ("1", 2), ("1", 3), ("2a (swap 0)", 2), ("2a (swap 0)", 3), ("2b (swap 0.5)", 2), ("2b (swap 0.5)", 3),
+        ("average of stage 2", None),
+    ]  # fmt: skip
+    assert all(p["loss"] > 0 for p in curve if "loss" in p)
+    assert all(0 <= p["dev_hasans_f1"] <= 100 for p in curve)
+    meta = json.loads((out / "reader.json").read_text())
+    assert meta["windows"] >= 40 and meta["curve"] == curve
+    weights = (out / "reader.safetensors").stat().st_size
+    assert 15e6 < weights < 50e6  # only the layers that differ from the base, in fp16
+
+    again = CliRunner().invoke(cli, args)  # the checkpoint is complete: resumes at the end, trains nothing
+    assert again.exit_code == 0 and "stage 1: resumed at step 3/3" in again.output
+    assert "stage 2b (swap 0.5): resumed at step 3/3" in again.output
+
+    from qa_bot.reader.reader import TrainedReader
+
+    read = TrainedReader(out).read("Who wrote the first program?", ["Ada Lovelace wrote the first program."])
+    assert read.windows == 1 and read.spans
+    for s in read.spans:
+        assert 0 <= s.start < s.end <= len("Ada Lovelace wrote the first program.")
+
+    tiny = tmp_path / "tiny.json"
+    tiny.write_text(json.dumps({"data": [{"title": "Ada", "paragraphs": [{
+        "context": "Ada Lovelace wrote the first program. She worked with Charles Babbage.",
+        "qas": [{"id": "q1", "question": "Who wrote the first program?", "is_impossible": False,
+                 "answers": [{"text": "Ada Lovelace", "answer_start": 0}]},
+                {"id": "q2", "question": "When was Babbage born?", "is_impossible": True, "answers": []}]}]}]}))  # fmt: skip
+    cal = CliRunner().invoke(cli, ["calibrate-reader", str(tiny), "--model", str(out)])
+    assert cal.exit_code == 0, cal.output
+    fitted = json.loads((out / "calibration.json").read_text())
+    assert fitted["questions_by_set"] == {"tiny.json": 2} and fitted["null"] in {"min", "own"}
+    assert fitted["fitted_on"] == ["tiny.json"]
