@@ -85,7 +85,7 @@ class QABot:
 
             model_dir = self.settings.reader_dir or None
             self._answerer = ExtractiveAnswerer(
-                self._reader or TrainedReader(model_dir),
+                self._reader or TrainedReader(model_dir, precision=self.settings.reader_precision),
                 self.attributor,
                 calibration=Calibration.load(model_dir),
                 abstain_threshold=self.settings.abstain_threshold,

@@ -1,5 +1,5 @@
 """Which runtime runs the reader fastest here? Times one warm forward pass over the windows a real question reads
-(the seed article's top-4 chunks), for PyTorch fp32, PyTorch with int8 dynamic quantisation, and ONNX Runtime fp32
+(the seed article's top-4 chunks), for PyTorch fp32, bf16 autocast and int8 dynamic quantisation, and ONNX Runtime fp32
 and int8 (needs `pip install onnx` for the export). Prints p50/p95 per backend and the ratio to PyTorch fp32, and
 how far each backend's logits drift from fp32.
 
@@ -29,7 +29,7 @@ def windows(k: int = 4) -> list:
     with tempfile.TemporaryDirectory() as tmp:
         bot = QABot(index_dir=Path(tmp) / "i", k=k)
         bot.ingest(SEED_ARTICLE)
-        return [encode_windows(tok, q, [p.chunk.text for p in bot.retriever.invoke(q)]) for q in QUESTIONS]
+        return [encode_windows(tok, q, [p.chunk.text for p in bot.analyze(q).passages]) for q in QUESTIONS]
 
 
 def timed(fn, encs, repeats: int) -> tuple[float, float, list]:
@@ -57,15 +57,19 @@ def main() -> None:
     model = load_reader()
     qmodel = torch.ao.quantization.quantize_dynamic(load_reader(), {torch.nn.Linear}, dtype=torch.qint8)
 
-    def run_torch(m):
+    def run_torch(m, bf16=False):
         def f(e):
-            with torch.inference_mode():
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 o = m(**{k: torch.from_numpy(v) for k, v in e.tensors().items()})
-            return o.start_logits.numpy(), o.end_logits.numpy()
+            return o.start_logits.float().numpy(), o.end_logits.float().numpy()
 
         return f
 
-    backends = {"torch fp32": run_torch(model), "torch int8 (dynamic)": run_torch(qmodel)}
+    backends = {
+        "torch fp32": run_torch(model),
+        "torch bf16 (autocast)": run_torch(model, bf16=True),
+        "torch int8 (dynamic)": run_torch(qmodel),
+    }
     try:
         import onnx  # noqa: F401  (the exporter needs it)
         import onnxruntime as ort

@@ -46,7 +46,7 @@ def test_the_extractive_path_cannot_be_steered(bot, question):
     a = bot.ask(question)
     _grounded(bot, a)
     assert "Hamas" not in a.text
-    assert a.text == "Ella Stone" or "Brindle" in a.text or a.abstained
+    assert "Ella Stone" in a.text or "Brindle" in a.text or a.abstained
 
 
 @pytest.mark.slow
