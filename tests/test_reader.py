@@ -319,3 +319,29 @@ def test_swap_replaces_a_name_or_number_the_window_states_with_one_it_lacks():
         assert n is not None and "1974" not in n and n.startswith("What opened in ")
     assert swap("Who rejected the reports?", window, names, random.Random(0)) is None  # nothing to swap
     assert swap("Who is the mayor of Riverside?", window, [], random.Random(0)) is None
+
+
+def test_reader_precision_is_validated():
+    from qa_bot import InvalidInput, Settings
+    from qa_bot.reader.reader import TrainedReader
+
+    with pytest.raises(InvalidInput, match="reader_precision"):
+        Settings.load(reader_precision="fp8")
+    with pytest.raises(ValueError, match="precision"):
+        TrainedReader(precision="fp8")
+    assert Settings.load(reader_precision="int8").reader_precision == "int8"
+
+
+@pytest.mark.slow
+def test_every_precision_finds_the_same_answer(trained_reader):
+    from qa_bot.reader.reader import TrainedReader
+
+    question, pieces = "Which official dismissed the claims that the plant would shut?", [ARTICLE]
+    best = {}
+    for precision in ("fp32", "bf16", "int8"):
+        r = TrainedReader(precision=precision).read(question, pieces)
+        s = r.spans[0]
+        best[precision] = (ARTICLE[s.start : s.end], s.margin)
+    texts = {text for text, _ in best.values()}
+    assert len(texts) == 1 and "Lena Ortiz" in texts.pop()
+    assert abs(best["bf16"][1] - best["fp32"][1]) < 0.5  # bf16 stays close to fp32
