@@ -80,10 +80,12 @@ def fit(observations: Sequence[Observation]) -> dict[str, Any]:
         values = sorted({o.margins[null] for o in observations if math.isfinite(o.margins[null])}) or [0.0]
         # candidate thresholds: midpoints between observed margins (and beyond both ends)
         cands = [values[0] - 1.0] + [(a + b) / 2 for a, b in itertools.pairwise(values)] + [values[-1] + 1.0]
-        for t in cands:
-            mean = sum(_f1_at(by_set[s], null, t) for s in sets) / len(sets)
-            if best is None or mean > best[0] + 1e-9:
-                best = (mean, null, t)
+        means = [sum(_f1_at(by_set[s], null, t) for s in sets) / len(sets) for t in cands]
+        top = max(means)
+        # several thresholds tie at the best score: take the middle one, as far from both edges as they allow
+        tied = [t for t, m in zip(cands, means, strict=True) if m >= top - 1e-9]
+        if best is None or top > best[0] + 1e-9:
+            best = (top, null, tied[len(tied) // 2])
     assert best is not None
     mean, null, threshold = best
     scale = _logistic_scale([o.margins[null] - threshold for o in observations],
