@@ -43,7 +43,7 @@ class TrainConfig:
     out_dir: str = "qa_bot/reader/model"
     work_dir: str = "out/train-reader"  # checkpoints (resumable), curve; not committed
     dev_file: str = "../shared/data/squad2_dev_2articles.json"
-    windows: int = 60_000  # training windows drawn (about 2/3 positive)
+    windows: int = 100_000  # stage-1 training windows drawn (about 2/3 positive)
     batch_size: int = 32
     lr: float = 1e-4
     warmup: float = 0.06
@@ -68,7 +68,10 @@ class TrainConfig:
 
 # the fields that decide each stage's windows and run: its checkpoint is reused only while these are unchanged
 STAGE2_FILES = ("features2-*.pt", "checkpoint2-*.pt")
-STAGE2_KEYS = ("stage2_windows", "stage2_lr", "stage2_swap_rates")
+STAGE2_KEYS = (
+    "stage2_windows",
+    "stage2_lr",
+)  # each swap rate has files of its own: adding one keeps the others
 STAGE1_KEYS = ("data_dir", "windows", "batch_size", "lr", "warmup", "weight_decay", "negative_rate",
                "max_question_tokens", "max_tokens", "seed")  # fmt: skip
 
@@ -414,12 +417,19 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
         for i, rate in enumerate(cfg.stage2_swap_rates):
             model.load_state_dict(start)  # every variant starts from stage 1's weights
             torch.set_rng_state(rng)
-            more = _features(cfg, tokenizer, work, 2, echo, variant=i)
-            elapsed += _fit(model, more, cfg, cfg.stage2_lr, work / f"checkpoint2-{i}.pt", dev, work, echo,
+            more = _features(cfg, tokenizer, work, 2, echo, swap_rate=rate)
+            elapsed += _fit(model, more, cfg, cfg.stage2_lr, work / f"checkpoint2-swap{rate:g}.pt", dev, work, echo,
                             stage=2, label=f"2{'abcdefgh'[i]} (swap {rate:g})")  # fmt: skip
             ends.append({k: v.clone() for k, v in model.state_dict().items()})
             features = features + more
         model.load_state_dict({k: sum(e[k] for e in ends) / len(ends) for k in start})
+        curve = work / "curve.jsonl"  # one average point: the one of this run's variants
+        kept = [
+            x
+            for x in curve.read_text().splitlines()
+            if x.strip() and not json.loads(x)["stage"].startswith("average")
+        ]
+        curve.write_text("".join(x + "\n" for x in kept))
         _log(work, {"stage": "average of stage 2", **_dev_scores(model, dev)}, echo)
     kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
     curve = [json.loads(x) for x in (work / "curve.jsonl").read_text().splitlines() if x.strip()]
@@ -455,21 +465,25 @@ def _forget_changed_stages(cfg: TrainConfig, work: Path) -> None:
 
 
 def _features(
-    cfg: TrainConfig, tokenizer: Any, work: Path, stage: int, echo: Callable[[str], None], variant: int = 0
+    cfg: TrainConfig,
+    tokenizer: Any,
+    work: Path,
+    stage: int,
+    echo: Callable[[str], None],
+    swap_rate: float = 0.0,
 ) -> list[dict[str, Any]]:
-    """Stage ``stage``'s encoded windows (for stage 2, its ``variant``-th swap rate), drawn once and kept in
-    ``work`` for resumed runs."""
+    """Stage ``stage``'s encoded windows (for stage 2, with ``swap_rate``), drawn once and kept in ``work`` for
+    resumed runs."""
     import numpy as np
     import torch
 
-    path = work / ("features.pt" if stage == 1 else f"features2-{variant}.pt")
+    path = work / ("features.pt" if stage == 1 else f"features2-swap{swap_rate:g}.pt")
     if path.exists():
         features = torch.load(path, weights_only=False)
     else:
         budget = cfg.windows if stage == 1 else cfg.stage2_windows
         echo(f"stage {stage}: drawing {budget:,} training windows from {cfg.data_dir} ...")
-        rate = cfg.stage2_swap_rates[variant] if stage == 2 else 0.0
-        windows = draw_windows(cfg, stage=stage, swap_rate=rate)
+        windows = draw_windows(cfg, stage=stage, swap_rate=swap_rate)
         features = encode(tokenizer, windows, cfg.max_question_tokens, cfg.max_tokens)
         torch.save(features, path)
     kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
