@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test browser run test lint format clean train-reader
+.PHONY: install install-test browser run test test-fast lint format clean train-reader
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ run: install
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The unit tests alone (small fakes, no real models, servers or browser): under a minute.
+test-fast: install-test
+	$(BIN)/python -m pytest -m "not slow and not integration and not browser and not llm" $(PYTEST_ARGS)
+
 # Reproduce the shipped reader: train (resumable from out/train-reader), then fit the abstention threshold on the dev
 # sets. About an hour on 2 CPU cores; see qa_bot/reader/model/MODEL_CARD.md.
 train-reader: install
@@ -62,8 +66,8 @@ lint: install-test
 	$(BIN)/ruff format --check qa_bot tests scripts
 
 format: install-test
-	$(BIN)/ruff format qa_bot tests
-	$(BIN)/ruff check --fix qa_bot tests
+	$(BIN)/ruff format qa_bot tests scripts
+	$(BIN)/ruff check --fix qa_bot tests scripts
 
 clean:
 	rm -rf $(VENV) indexes/*/ .pytest_cache

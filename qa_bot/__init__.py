@@ -15,7 +15,19 @@ from qa_bot.errors import (
     ModelUnavailable,
     QABotError,
 )
-from qa_bot.types import ABSTAIN_TEXT, Answer, ArticleFilter, Citation, Document, IngestReport
+from qa_bot.types import (
+    ABSTAIN_TEXT,
+    Answer,
+    ArticleFilter,
+    Citation,
+    Document,
+    DocumentSummary,
+    Final,
+    IngestReport,
+    Retrieval,
+    StreamEvent,
+    Token,
+)
 
 if TYPE_CHECKING:
     from qa_bot.bot import QABot, answer
@@ -29,6 +41,8 @@ __all__ = [
     "ArticleFilter",
     "Citation",
     "Document",
+    "DocumentSummary",
+    "Final",
     "IndexUnavailable",
     "IngestError",
     "IngestReport",
@@ -37,7 +51,10 @@ __all__ = [
     "ModelUnavailable",
     "QABot",
     "QABotError",
+    "Retrieval",
     "Settings",
+    "StreamEvent",
+    "Token",
     "__version__",
     "answer",
 ]

@@ -16,7 +16,6 @@ Everything that comes from an article or a user is HTML-escaped before it is sho
 from __future__ import annotations
 
 import html
-import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -27,7 +26,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from qa_bot.errors import QABotError
-from qa_bot.types import Answer
+from qa_bot.render import CSS, SCROLL_JS, Span, answer_spans, format_answer, render_article
+from qa_bot.types import Final, Token
 
 if TYPE_CHECKING:
     from qa_bot.bot import QABot
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXAMPLES",
     "api_answer",
+    "article_panel",
     "build_demo",
     "demo",
     "format_answer",
@@ -54,101 +55,22 @@ ALL_ARTICLES = "__all__"
 _PROGRESS = gr.Progress()  # Gradio injects a live tracker where a handler declares one
 
 Pairs = list[tuple[str, str]]
-Cites = dict[str, list[dict[str, Any]]]  # chat message index (as text) -> that answer's spans
-
-CSS = """
-#qa-article .qa-scroll { position: relative; max-height: 70vh; overflow-y: auto; padding: 0.75rem 1rem; border-radius: 8px;
-  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
-#qa-article .qa-text { white-space: pre-wrap; line-height: 1.55; }
-#qa-article mark { background: #ffe066; color: #000; padding: 0 1px; border-radius: 2px; }
-#qa-article mark.qa-answer { background: #ffb703; font-weight: 600; }
-#qa-article .qa-hint { color: var(--body-text-color-subdued); }
-@media (max-width: 700px) { #qa-article .qa-scroll { max-height: 45vh; } }
-"""
-SCROLL_JS = """() => { setTimeout(() => {
-  const box = document.querySelector('#qa-article .qa-scroll');
-  const m = box && box.querySelector('mark');
-  if (m) box.scrollTop += m.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
-}, 150); }"""
+Cites = dict[str, list[Span]]  # chat message index (as text) -> that answer's spans
 
 
-# -- formatting -----------------------------------------------------------------------------------------
-def _inert(text: str) -> str:
-    """Text as inert Markdown: HTML escaped, Markdown specials (links, emphasis, code, headings) neutralised."""
-    escaped = html.escape(text, quote=False)
-    for ch in "\\`*_[]()#|~!":
-        escaped = escaped.replace(ch, "\\" + ch)
-    return escaped
-
-
-def _quote(text: str) -> str:
-    """Article text as inert, quoted Markdown."""
-    return "\n".join("> " + line for line in _inert(text).splitlines())
-
-
-def _cited(c: Any) -> str:
-    return f"{_quote(c.text)}\n>\n> — *{_inert(c.title)}*, characters {c.start}–{c.end}"
-
-
-def format_answer(answer: Answer) -> str:
-    """The chat message for one answer: the short answer, then each cited passage with its offsets."""
-    if answer.smalltalk:
-        return _inert(answer.text)
-    parts: list[str] = []
-    if answer.rewritten_question:
-        parts.append(f"*Understood as:* {_quote(answer.rewritten_question)[2:]}")
-    if answer.abstained:
-        parts.append(f"🤷 *{answer.text}*")
-        if answer.related:
-            parts.append("Nearest passages:")
-    elif not answer.verified:
-        parts.append(f"⚠️ *Unverified — no passage of the article supports this:* {_inert(answer.text)}")
-    else:
-        parts.append(f"**{_inert(answer.text)}**")
-    if answer.meta.get("llm_note"):
-        parts.append(f"*{_inert(answer.meta['llm_note'])}*")
-    parts.extend(_cited(c) for c in (answer.related if answer.abstained else answer.citations))
-    return "\n\n".join(parts)
-
-
-def _spans(answer: Answer) -> list[dict[str, Any]]:
-    """What the article panel highlights for one answer (citations; for an abstention, nearest passages)."""
-    cites = answer.related if answer.abstained else answer.citations
-    out = [{"doc_id": c.doc_id, "start": c.start, "end": c.end, "kind": "cite"} for c in cites]
-    if not answer.abstained and answer.answer_start is not None and answer.doc_id:
-        out.append({"doc_id": answer.doc_id, "start": answer.answer_start, "end": answer.answer_end,
-                    "kind": "answer"})  # fmt: skip
-    return out
-
-
-def render_article(title: str, text: str, spans: list[tuple[int, int, str]] = ()) -> str:  # type: ignore[assignment]
-    """The article as escaped HTML, ``spans`` (start, end, "cite"|"answer") wrapped in ``<mark>``."""
-    marks = sorted((max(0, s), min(len(text), e), k) for s, e, k in spans if 0 <= s < e)
-    bounds = sorted({0, len(text), *(s for s, _, _ in marks), *(e for _, e, _ in marks)})
-    pieces: list[str] = []
-    for a, b in itertools.pairwise(bounds):
-        kinds = {k for s, e, k in marks if s <= a and b <= e}
-        chunk = html.escape(text[a:b])
-        if "answer" in kinds:
-            chunk = f'<mark class="qa-answer">{chunk}</mark>'
-        elif "cite" in kinds:
-            chunk = f'<mark class="qa-cite">{chunk}</mark>'
-        pieces.append(chunk)
-    return f"<div class='qa-scroll'><h3>{html.escape(title)}</h3><div class='qa-text'>{''.join(pieces)}</div></div>"
-
-
-def _article_panel(bot: QABot, spans: list[dict[str, Any]]) -> str:
+def article_panel(bot: QABot, spans: list[Span]) -> str:
+    """The article panel: the first cited article with every span of it marked (a hint when nothing is cited)."""
     if not spans:
         return (
             "<div class='qa-scroll'><p class='qa-hint'>The cited article appears here, with the cited passages"
             " highlighted.</p></div>"
         )
-    doc_id = spans[0]["doc_id"]
+    doc_id = str(spans[0]["doc_id"])
     try:
         doc = bot.document(doc_id)
     except QABotError as exc:
         return f"<div class='qa-scroll'><p class='qa-hint'>{html.escape(exc.message)}</p></div>"
-    mine = [(s["start"], s["end"], s["kind"]) for s in spans if s["doc_id"] == doc_id]
+    mine = [(int(s["start"]), int(s["end"]), str(s["kind"])) for s in spans if s["doc_id"] == doc_id]
     return render_article(doc.title, doc.text, mine)
 
 
@@ -174,18 +96,19 @@ def respond_stream(
     streamed = ""
     panel: Any = gr.skip()
     try:
-        for item in bot.stream(message, history=pairs, doc_ids=doc_ids):
-            if isinstance(item, str):
-                streamed += item
+        for event in bot.stream(message, history=pairs, doc_ids=doc_ids):
+            if isinstance(event, Token):
+                streamed += event.text
                 chat[-1] = {"role": "assistant", "content": html.escape(streamed) + " …"}
                 yield "", chat, pairs, cites, gr.skip()
-            else:
+            elif isinstance(event, Final):
+                item = event.answer
                 chat[-1] = {"role": "assistant", "content": format_answer(item)}
                 if not item.smalltalk:
                     pairs.append((message, "" if item.abstained else item.text))
-                    spans = _spans(item)
+                    spans = answer_spans(item)
                     cites[str(len(chat) - 1)] = spans
-                    panel = _article_panel(bot, spans)
+                    panel = article_panel(bot, spans)
     except QABotError as exc:
         chat[-1] = {"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"}
     yield "", chat, pairs, cites, panel
@@ -254,21 +177,12 @@ def ingest_url_status(bot: QABot, url: str | None) -> str:
     return html.escape(report.summary())
 
 
-def _table(bot: QABot) -> list[list[Any]]:
-    return [
-        [
-            d.get("title", ""),
-            d.get("published", ""),
-            d.get("n_chunks", 0),
-            len(d.get("sources", [])),
-            d["doc_id"],
-        ]
-        for d in bot.documents()
-    ]
+def _table(bot: QABot) -> list[list[str | int]]:
+    return [[d.title, d.published, d.n_chunks, len(d.sources), d.doc_id] for d in bot.documents()]
 
 
 def _choices(bot: QABot) -> list[tuple[str, str]]:
-    return [(f"{d.get('title', '')[:60]} ({d['doc_id'][:8]})", d["doc_id"]) for d in bot.documents()]
+    return [(f"{d.title[:60]} ({d.doc_id[:8]})", d.doc_id) for d in bot.documents()]
 
 
 def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
@@ -300,7 +214,7 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
     def on_select(cites: Cites, evt: gr.SelectData) -> Any:
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         spans = cites.get(str(index))
-        return _article_panel(get_bot(), spans) if spans else gr.skip()
+        return article_panel(get_bot(), spans) if spans else gr.skip()
 
     def refresh() -> tuple[Any, Any, Any]:
         current = get_bot()
@@ -370,7 +284,7 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
                     gr.Examples(EXAMPLES, inputs=box, label="Examples")
                     clear = gr.Button("New conversation", variant="secondary", elem_id="qa-clear")
                 with gr.Column(scale=2, min_width=300):
-                    article = gr.HTML(_article_panel(None, []), elem_id="qa-article")  # type: ignore[arg-type]
+                    article = gr.HTML(article_panel(None, []), elem_id="qa-article")  # type: ignore[arg-type]
             with gr.Tab("Articles", id="articles"):
                 with gr.Row(equal_height=False):
                     with gr.Column(min_width=300):
@@ -407,7 +321,7 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
             None, None, None, js=SCROLL_JS, api_visibility="undocumented"
         )
         clear.click(
-            lambda: ([], [], {}, _article_panel(None, [])),  # type: ignore[arg-type]
+            lambda: ([], [], {}, article_panel(None, [])),  # type: ignore[arg-type]
             None, [chatbot, pairs, cites, article], api_visibility="undocumented",
         )  # fmt: skip
         lists = [table, scope, to_remove]

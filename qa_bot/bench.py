@@ -21,11 +21,19 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa_bot.config import SEED_ARTICLE
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from qa_bot.bot import QABot
+    from qa_bot.models import Embedder
+    from qa_bot.store import Store
+    from qa_bot.types import Chunk
 
 __all__ = ["QUESTIONS", "run_bench"]
 
@@ -57,7 +65,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _latency(bot: Any, repeats: int) -> dict[str, float]:
+def _latency(bot: QABot, repeats: int) -> dict[str, float]:
     """Warm answer latency and its floor (embed the question + one Chroma query + the reader's forward pass over
     the windows that question's ask reads), interleaved. Warm: models loaded, the lexical index built; every
     question is embedded and read anew each time (the bot remembers only the last few, and 10 rotate)."""
@@ -66,11 +74,11 @@ def _latency(bot: Any, repeats: int) -> dict[str, float]:
     for q in QUESTIONS:  # warm: models, lexical index, caches; the windows each question reads
         bot.ask(q)
         windows[q] = reader.encode(q, [p.chunk.text for p in bot.analyze(q).passages])
-    store, k = bot.store, bot.settings.k
+    store, embedder, k = bot.store, bot.embedder, bot.settings.k
 
     def floor(q: str) -> None:
         # the models themselves (embed, not embed_one: that one remembers recent questions)
-        store.dense_search(store.embedder.embed([q])[0], k)
+        store.dense_search(embedder.embed([q])[0], k)
         reader.forward(windows[q])
 
     asks, floors = [], []
@@ -106,22 +114,24 @@ def load_corpus(path: Path | None) -> list[tuple[str, str]]:
     return [(a.title, a.text) for a in load_dataset(path)]
 
 
-def _ingest(nlp: Any, embedder: Any, corpus: list[tuple[str, str]], workdir: Path) -> tuple[dict, list]:
+def _ingest(
+    nlp: Language, embedder: Embedder, corpus: list[tuple[str, str]], workdir: Path
+) -> tuple[dict, list]:
     """Ingest the corpus into a fresh index vs raw encode of the same chunks."""
     from qa_bot.bot import QABot
-    from qa_bot.ingest import chunk_document, make_document, split_sentences
+    from qa_bot.ingest import chunk_document, make_document
 
     bot = QABot(index_dir=workdir / "ingest", embedder=embedder, nlp=nlp)
     docs = [make_document(text, title=title) for title, text in corpus]
     started = time.perf_counter()
-    report = bot._ingest_documents(docs)
+    report = bot.ingest_documents(docs)
     ingest_s = time.perf_counter() - started
     chunks = [
         c
         for d in docs
         for c in chunk_document(
             d,
-            split_sentences(d.text, nlp),
+            bot.split_sentences(d.text),
             max_chars=bot.settings.chunk_max_chars,
             overlap=bot.settings.chunk_overlap_sentences,
         )
@@ -138,12 +148,13 @@ def _ingest(nlp: Any, embedder: Any, corpus: list[tuple[str, str]], workdir: Pat
     }, list(zip(chunks, vectors, strict=True))
 
 
-def _scaled_index(store: Any, base: list[tuple[Any, np.ndarray]], size: int, seed: int = 0) -> float:
+def _scaled_index(store: Store, base: list[tuple[Chunk, np.ndarray]], size: int, seed: int = 0) -> float:
     """Fill ``store`` with ``size`` chunks: variations of the base chunks, 10 per document; seconds taken."""
+    from qa_bot.store import StoredArticle
     from qa_bot.types import Chunk, Document
 
     rng = np.random.default_rng(seed)
-    items, vectors = [], []
+    items = []
     started = time.perf_counter()
     for d in range((size + 9) // 10):
         parts, vecs = [], []
@@ -158,13 +169,12 @@ def _scaled_index(store: Any, base: list[tuple[Any, np.ndarray]], size: int, see
         for j, part in enumerate(parts):
             chunks.append(Chunk(f"{doc_id}-{j}", doc_id, f"Wire copy {d}", pos, pos + len(part), part))
             pos += len(part) + 1
-        items.append((Document(doc_id, f"Wire copy {d}", text, f"bench:{d}"), chunks))
-        vectors.extend(vecs)
+        items.append(StoredArticle(Document(doc_id, f"Wire copy {d}", text, f"bench:{d}"), chunks, vecs))
         if len(items) >= 500:
-            store.add_documents(items, embeddings=vectors)
-            items, vectors = [], []
+            store.upsert_many(items)
+            items = []
     if items:
-        store.add_documents(items, embeddings=vectors)
+        store.upsert_many(items)
     return time.perf_counter() - started
 
 
@@ -221,7 +231,7 @@ def run_bench(
             bot = QABot(index_dir=work / f"scale-{size}", embedder=embedder, nlp=nlp)
             bot.ingest(SEED_ARTICLE)  # the questions' article, among the copies
             insert_s = _scaled_index(bot.store, base, size)
-            build_ms = _timed(bot.store._lexical_index)
+            build_ms = _timed(bot.store.lexical_index)
             row = {"chunks": bot.store.count(), "insert_s": insert_s, "lexical_build_ms": build_ms}
             row.update(_latency(bot, max(1, repeats // 2)))
             row["peak_rss_mb"] = _peak_rss_mb()

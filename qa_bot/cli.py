@@ -1,19 +1,25 @@
-"""The ``qa-bot`` command line: ``ingest``, ``ask``, ``chat``, ``documents``, ``serve``, ``eval``.
+"""The ``qa-bot`` command line: ``ingest``, ``ask``, ``chat``, ``documents``, ``serve`` (here) and
+the developer commands ``eval``, ``bench``, ``train-reader``, ``calibrate-reader`` (:mod:`qa_bot.cli_dev`).
 
-Every expected failure prints one line ``Error: ...`` to stderr and exits with code 2.
+Every expected failure prints one line ``Error: ...`` to stderr and exits with code 2. Commands use only the
+public :class:`qa_bot.QABot` surface; ``rich`` progress bars live here, not in the core.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from qa_bot.errors import QABotError
-from qa_bot.evaluate import SYSTEMS  # plain data; the module imports no heavy library
+from qa_bot.types import Answer, Final, Token
+
+if TYPE_CHECKING:
+    from qa_bot.bot import QABot
 
 __all__ = ["cli", "main"]
 
@@ -30,10 +36,25 @@ class _Group(click.Group):
             ctx.exit(2)
 
 
-def _bot(index: str | None, **settings: Any) -> Any:
+def _bot(index: str | None, **settings: Any) -> QABot:
     from qa_bot.bot import QABot
 
     return QABot(index_dir=index, **settings)
+
+
+@contextmanager
+def progress_bar(label: str, show: bool) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback drawing a rich bar on stderr (only when ``show``)."""
+    if not show:
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(label, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True,
+                  console=Console(stderr=True)) as bar:  # fmt: skip
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _llm_options(f: Any) -> Any:
@@ -77,7 +98,7 @@ def _pop_filter(options: dict[str, Any]) -> dict[str, Any]:
     return {k[2:]: options.pop(k) for k in ("f_title", "f_source", "f_since", "f_until")}
 
 
-def _require_articles(bot: Any) -> None:
+def _require_articles(bot: QABot) -> None:
     if not bot.documents():
         from qa_bot.errors import IndexUnavailable
 
@@ -86,7 +107,7 @@ def _require_articles(bot: Any) -> None:
         )
 
 
-def _print_answer(answer: Any, *, text: bool = True) -> None:
+def _print_answer(answer: Answer, *, text: bool = True) -> None:
     if text:
         click.echo(answer.text)
     if answer.rewritten_question:
@@ -121,7 +142,8 @@ def ingest(
     """Add articles to the index: .txt/.md/.html files, directories of them, .jsonl feeds, or http(s) URLs
     (fetched, main text extracted). Unchanged articles are skipped."""
     bot = _bot(index, chroma_url=chroma_url)
-    report = bot.ingest(*paths, title=title, show_progress=not quiet and sys.stderr.isatty())
+    with progress_bar("Ingesting", not quiet and sys.stderr.isatty()) as progress:
+        report = bot.ingest(*paths, title=title, progress=progress)
     if not quiet:
         click.echo(report.summary())
 
@@ -178,11 +200,11 @@ def chat(index: str | None, **options: Any) -> None:
         click.echo("bot> ", nl=False)
         try:
             final = None
-            for item in session.stream(line):
-                if isinstance(item, str):
-                    click.echo(item, nl=False)
-                else:
-                    final = item
+            for event in session.stream(line):
+                if isinstance(event, Token):
+                    click.echo(event.text, nl=False)
+                elif isinstance(event, Final):
+                    final = event.answer
             click.echo()
         except QABotError as exc:
             click.echo(f"\nError: {exc.message}")
@@ -201,15 +223,15 @@ def documents(index: str | None, chroma_url: str | None, as_json: bool) -> None:
     """List the indexed articles."""
     rows = _bot(index, chroma_url=chroma_url).documents()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo("No articles indexed.")
     for r in rows:
-        date = r.get("published") or "          "
-        copies = len(r.get("sources", [])) - 1
+        date = r.published or "          "
+        copies = len(r.sources) - 1
         more = f"  (+{copies} syndicated cop{'y' if copies == 1 else 'ies'})" if copies > 0 else ""
-        click.echo(f"{r['doc_id']}  {date}  {r.get('n_chunks', 0):>4} chunks  {r.get('title', '')}{more}")
+        click.echo(f"{r.doc_id}  {date}  {r.n_chunks:>4} chunks  {r.title}{more}")
 
 
 @cli.command()
@@ -233,217 +255,14 @@ def serve(index: str | None, host: str, port: int, root_path: str | None, **opti
     uvicorn.run(create_app(bot, root_path=root_path), host=host, port=port, log_level="warning")
 
 
-@cli.command()
-@click.option(
-    "--sizes", default="1000,10000,100000", show_default=True, help="Index sizes (chunks) to scale to."
-)
-@click.option("--repeats", default=5, show_default=True, type=int, help="Rounds over the questions.")
-@click.option("--corpus", default=None, type=click.Path(path_type=Path, exists=True),
-              help="SQuAD-format JSON or a directory of .txt/.md (default: the shared dev sets).")  # fmt: skip
-@click.option("--out", "out", default="bench.json", show_default=True, type=click.Path(path_type=Path))
-def bench(sizes: str, repeats: int, corpus: Path | None, out: Path) -> None:
-    """Latency next to its floor, ingest vs raw encode, scaling to many chunks, cold start, memory."""
-    from rich.console import Console
-    from rich.table import Table
+def _register_developer_commands() -> None:
+    from qa_bot.cli_dev import COMMANDS
 
-    from qa_bot.bench import run_bench, summary_rows, write_json
-
-    try:
-        wanted = [int(x) for x in sizes.split(",") if x.strip()]
-    except ValueError:
-        raise click.BadParameter("--sizes takes numbers separated by commas") from None
-    err = Console(stderr=True)
-    results = run_bench(wanted, repeats, corpus, log=lambda s: err.print(f"[dim]bench: {s}…[/dim]"))
-    table = Table(title="qa-bot bench")
-    for col in ("measurement", "value", "floor (same run)", "ratio"):
-        table.add_column(col)
-    for row in summary_rows(results):
-        table.add_row(*row)
-    Console().print(table)
-    write_json(results, out)
-    click.echo(f"Results written to {out}")
+    for command in COMMANDS:
+        cli.add_command(command)
 
 
-@cli.command("eval")
-@click.argument("dataset_and_systems", nargs=-1, required=True, metavar="DATASET")
-@click.option(
-    "--system",
-    "systems",
-    multiple=True,
-    type=click.Choice(SYSTEMS),
-    help="System(s) to score: `--system qa-bot abstain` or `--system qa-bot --system abstain` "
-    "(default: all four). The first one's predictions go to --out.",
-)
-@click.option(
-    "--out", "out", default=None, type=click.Path(path_type=str), help="Write predictions JSON here."
-)
-@click.option(
-    "--report",
-    "report",
-    default=None,
-    type=click.Path(path_type=str),
-    help="Write metrics.json, every system's predictions and PNG plots into this directory.",
-)
-@click.option("--limit", default=None, type=int, help="Only the first N questions.")
-def eval_(
-    dataset_and_systems: tuple[str, ...],
-    systems: tuple[str, ...],
-    out: str | None,
-    report: str | None,
-    limit: int | None,
-) -> None:
-    """Score systems on DATASET (SQuAD v2.0 JSON), article by article, in a fresh temporary index.
-
-    Prints EM/F1 (overall, HasAns, NoAns), abstention precision/recall, supported@1, latency and ingest time.
-    """
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
-
-    from qa_bot.evaluate import TABLE_COLUMNS, load_dataset, run_eval, table_rows, write_report
-
-    # `--system a b c`: click takes `a` as the option's value and leaves `b c` as arguments
-    extra = [a for a in dataset_and_systems if a in SYSTEMS]
-    paths = [a for a in dataset_and_systems if a not in SYSTEMS]
-    if len(paths) != 1:
-        raise click.UsageError(f"Give exactly one DATASET (got {len(paths)}: {' '.join(paths) or 'none'}).")
-    dataset = paths[0]
-    if extra and not systems:
-        raise click.UsageError(f"{extra[0]!r} looks like a system name: put it after --system.")
-    chosen = list(dict.fromkeys([*systems, *extra])) or list(SYSTEMS)
-    err = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description:>14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-
-        def progress(items: Any, total: int, label: str) -> Any:
-            task = bar.add_task(label, total=total)
-            for item in items:
-                yield item
-                bar.advance(task)
-
-        articles = load_dataset(dataset)  # a bad file fails here, before anything is built
-        err.print(f"Indexing {len(articles)} article(s) of {dataset} ...", highlight=False)
-        run = run_eval(dataset, chosen, limit=limit, progress=progress)
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    table = Table(
-        title=f"{dataset}: {len(run.questions)} questions, "
-        f"{run.metrics[chosen[0]]['HasAns_total']} answerable, {run.metrics[chosen[0]]['NoAns_total']} not"
-    )
-    table.add_column("system")
-    for header, _ in TABLE_COLUMNS:
-        table.add_column(header, justify="right")
-    for row in table_rows(run):
-        table.add_row(*row)
-    console.print(table)
-    if out:
-        path = Path(out)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(
-                json.dumps(run.predictions_json(chosen[0]), ensure_ascii=False, indent=1), "utf-8"
-            )
-        except OSError as exc:
-            from qa_bot.errors import InvalidInput
-
-            raise InvalidInput(f"Cannot write predictions to {path}: {exc.strerror}") from None
-        click.echo(f"Predictions of {chosen[0]} written to {path}")
-    if report:
-        files = write_report(run, report)
-        click.echo(f"Report written to {report}: " + ", ".join(f.name for f in files))
-
-
-@cli.command("train-reader")
-@click.option(
-    "--data",
-    "data_dir",
-    default="../shared/data/train",
-    show_default=True,
-    help="Directory with squad_v1.1_train.json.gz and squad_v2.0_dev_for_training.json.gz.",
-)
-@click.option(
-    "--out", "out_dir", default=None, help="Where the weights go (default: the shipped model directory)."
-)
-@click.option(
-    "--work",
-    "work_dir",
-    default="out/train-reader",
-    show_default=True,
-    help="Checkpoints and the curve; a run resumes from here.",
-)
-@click.option(
-    "--dev",
-    "dev_file",
-    default="../shared/data/squad2_dev_2articles.json",
-    show_default=True,
-    help="Dev set for the printed curve (paragraph given).",
-)
-@click.option("--windows", default=100_000, show_default=True, type=int, help="Training windows to draw.")
-@click.option("--batch-size", default=32, show_default=True, type=int)
-@click.option("--lr", default=1e-4, show_default=True, type=float)
-@click.option(
-    "--stage2-windows",
-    default=30_000,
-    show_default=True,
-    type=int,
-    help="A second pass on fresh windows (every unanswerable drawn again), 0 = none.",
-)
-@click.option("--stage2-lr", default=3e-5, show_default=True, type=float)
-@click.option(
-    "--stage2-swap-rates",
-    default="0,0.25",
-    show_default=True,
-    help="Stage 2 runs once per rate (share of questions with a swapped name); the weights are averaged.",
-)
-@click.option("--seed", default=13, show_default=True, type=int)
-@click.option("--eval-every", default=250, show_default=True, type=int, help="Steps between curve points.")
-@click.option(
-    "--eval-questions", default=240, show_default=True, type=int, help="Dev questions per curve point."
-)
-def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
-    """Train the extractive reader (resumable; see qa_bot/reader/model/MODEL_CARD.md)."""
-    from qa_bot.reader.model_io import MODEL_DIR
-    from qa_bot.reader.train import TrainConfig, train_reader
-
-    for name in ("windows", "batch_size", "eval_every"):
-        if options[name] <= 0:
-            raise click.BadParameter(f"--{name.replace('_', '-')} must be positive")
-    try:
-        options["stage2_swap_rates"] = tuple(
-            float(x) for x in options["stage2_swap_rates"].split(",") if x.strip()
-        )
-    except ValueError:
-        raise click.BadParameter("--stage2-swap-rates takes numbers separated by commas") from None
-    if not options["stage2_swap_rates"] or not all(0 <= r <= 1 for r in options["stage2_swap_rates"]):
-        raise click.BadParameter("--stage2-swap-rates takes one or more rates between 0 and 1")
-    train_reader(TrainConfig(out_dir=out_dir or str(MODEL_DIR), **options), echo=click.echo)
-
-
-@cli.command("calibrate-reader")
-@click.argument("datasets", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=str))
-@click.option(
-    "--model", "model_dir", default=None, help="The reader to calibrate (default: the shipped one)."
-)
-@click.option(
-    "--observations", default=None, help="Also write every question's margins and span F1 (JSON) here."
-)
-def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, observations: str | None) -> None:
-    """Fit the abstention threshold on DATASETS (default: the three shared dev sets) into calibration.json."""
-    from qa_bot.reader.calibrate import calibrate
-
-    chosen = list(datasets) or [
-        f"../shared/data/{n}" for n in ("seed_qa_dev.json", "news_dev.json", "squad2_dev_2articles.json")
-    ]
-
-    def factory(index: Path) -> Any:
-        return _bot(str(index), reader_dir=model_dir)
-
-    calibrate(chosen, model_dir, echo=click.echo, bot_factory=factory, observations_file=observations)
+_register_developer_commands()
 
 
 def main() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa_bot.errors import InvalidInput
 
@@ -15,11 +17,18 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INDEX_DIR = "indexes/default"
 SEED_ARTICLE = PACKAGE_ROOT / "seeds" / "000_63f53ac7bfb7b5fd.txt"
 ENV_PREFIX = "QA_BOT_"
+_POSITIVE = ("chunk_max_chars", "k", "fetch_k", "rrf_k", "max_question_chars", "max_file_bytes", "llm_max_tokens",
+             "max_articles_per_ingest", "fetch_timeout", "llm_timeout", "embed_batch_size")  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Runtime settings. Build with :meth:`Settings.load` to honour ``QA_BOT_<FIELD>`` env vars."""
+class Settings(BaseSettings):
+    """Runtime settings: keyword arguments, then ``QA_BOT_<FIELD>`` environment variables, then these defaults
+    (``pydantic-settings``). Immutable; :meth:`with_` makes a changed copy. A bad value is an
+    :class:`InvalidInput` naming the setting (or the environment variable) and what it takes."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="forbid"
+    )
 
     index_dir: str = DEFAULT_INDEX_DIR
     #: A Chroma server (``chroma run --path DIR --port P``) instead of the embedded index in index_dir.
@@ -60,57 +69,53 @@ class Settings:
     fetch_timeout: float = 15.0  # seconds for fetching an article from a URL
     embed_batch_size: int = 64
 
+    def __init__(self, **values: Any) -> None:
+        unknown = set(values) - set(type(self).model_fields)
+        if unknown:
+            raise InvalidInput(f"Unknown setting(s): {', '.join(sorted(unknown))}")
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise InvalidInput(_message(exc, values)) from None
+
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         """Defaults, then env vars, then the non-``None`` keyword arguments."""
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = os.environ.get(ENV_PREFIX + f.name.upper())
-            if raw is not None and raw.strip() != "":
-                values[f.name] = _parse(f.name, raw, type(getattr(cls, f.name)))
-        unknown = set(overrides) - {f.name for f in fields(cls)}
-        if unknown:
-            raise InvalidInput(f"Unknown setting(s): {', '.join(sorted(unknown))}")
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)
-        settings.validate()
-        return settings
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
 
     def with_(self, **changes: Any) -> Settings:
-        settings = replace(self, **changes)
-        settings.validate()
-        return settings
+        """A copy with ``changes`` applied (and checked)."""
+        return type(self)(**{**self.model_dump(), **changes})
 
-    def validate(self) -> None:
-        positive = (
-            "chunk_max_chars", "k", "fetch_k", "rrf_k", "max_question_chars", "max_file_bytes", "llm_max_tokens",
-        "max_articles_per_ingest", "fetch_timeout",
-        )  # fmt: skip
-        for name in positive:
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        for name in _POSITIVE:
             if getattr(self, name) <= 0:
-                raise InvalidInput(f"Setting {name} must be positive, got {getattr(self, name)!r}")
+                raise ValueError(f"Setting {name} must be positive, got {getattr(self, name)!r}")
         if self.chunk_overlap_sentences < 0:
-            raise InvalidInput("Setting chunk_overlap_sentences must be >= 0")
-        if self.llm_timeout <= 0:
-            raise InvalidInput("Setting llm_timeout must be positive")
+            raise ValueError("Setting chunk_overlap_sentences must be >= 0")
         if self.llm_on_unverified not in {"fallback", "mark"}:
-            raise InvalidInput("Setting llm_on_unverified must be 'fallback' or 'mark'")
+            raise ValueError("Setting llm_on_unverified must be 'fallback' or 'mark'")
         if self.llm and ":" not in self.llm:
-            raise InvalidInput(f"Setting llm={self.llm!r} must look like 'openai:MODEL' or 'ollama:MODEL'")
+            raise ValueError(f"Setting llm={self.llm!r} must look like 'openai:MODEL' or 'ollama:MODEL'")
         if not 0.0 <= self.dedupe_threshold <= 1.0:
-            raise InvalidInput("Setting dedupe_threshold must be between 0 and 1 (0 = off)")
+            raise ValueError("Setting dedupe_threshold must be between 0 and 1 (0 = off)")
         if self.reader_precision not in {"auto", "fp32", "bf16", "int8"}:
-            raise InvalidInput("Setting reader_precision must be 'auto', 'fp32', 'bf16' or 'int8'")
+            raise ValueError("Setting reader_precision must be 'auto', 'fp32', 'bf16' or 'int8'")
         if not 0.0 <= self.abstain_threshold <= 1.0:
-            raise InvalidInput("Setting abstain_threshold must be between 0 and 1")
+            raise ValueError("Setting abstain_threshold must be between 0 and 1")
+        return self
 
 
-def _parse(name: str, raw: str, kind: type) -> Any:
-    try:
-        if kind is bool:
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        return kind(raw)
-    except ValueError:
-        raise InvalidInput(
-            f"Environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}"
-        ) from None
+def _message(exc: ValidationError, given: dict[str, Any]) -> str:
+    """One line for the first problem: the check's own words, or which value could not be read as what."""
+    err = exc.errors()[0]
+    if err["type"] == "value_error":
+        return str(err["ctx"]["error"])
+    name = str(err["loc"][0]) if err["loc"] else "?"
+    kind = Settings.model_fields[name].annotation if name in Settings.model_fields else None
+    kind_name = getattr(kind, "__name__", str(kind))
+    env = ENV_PREFIX + name.upper()
+    if name not in given and env in os.environ:
+        return f"Environment variable {env}={os.environ[env]!r} is not a valid {kind_name}"
+    return f"Setting {name}={err.get('input')!r} is not a valid {kind_name}"

@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["NUM_PERM", "NearDuplicates", "decode_signature", "encode_signature", "signature"]
+__all__ = ["NUM_PERM", "CopyFinder", "NearDuplicates", "decode_signature", "encode_signature", "signature"]
 
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch 2's 32-bit hash values: stored as 4 bytes each
@@ -92,3 +94,66 @@ class NearDuplicates:
             if score >= self.threshold and (best is None or (score, doc_id) > (best[1], best[0])):
                 best = (doc_id, score)
         return best
+
+
+class CopyFinder:
+    """Which article a new text is a syndicated copy of: the LSH index over the stored articles' signatures
+    (built on first use from ``signatures()``, ``(doc_id, encoded minhash)`` pairs; a record without one is
+    signed from ``text_of(doc_id)``), kept in step with the store by :meth:`added` and :meth:`removed`."""
+
+    def __init__(
+        self,
+        threshold: float,
+        signatures: Callable[[], Iterable[tuple[str, str]]],
+        text_of: Callable[[str], str],
+    ) -> None:
+        self.threshold = threshold
+        self._signatures = signatures
+        self._text_of = text_of
+        self._near: NearDuplicates | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.threshold > 0
+
+    def _index(self) -> NearDuplicates:
+        with self._lock:
+            if self._near is None:
+                near = NearDuplicates(self.threshold)
+                for doc_id, encoded in self._signatures():
+                    try:
+                        near.add(doc_id, decode_signature(encoded))
+                    except ValueError:  # a record written before signatures were stored
+                        near.add(doc_id, signature(self._text_of(doc_id)))
+                self._near = near
+            return self._near
+
+    def stored_copy(self, text: str) -> str | None:
+        """The stored article ``text`` is a copy of, if any."""
+        if not self.enabled:
+            return None
+        found = self._index().find(signature(text))
+        return found[0] if found is not None else None
+
+    def copy_of(self, text: str, pending: Iterable[tuple[str, str]] = ()) -> str | None:
+        """The stored article, or else the first of ``pending`` ``(doc_id, text)`` about to be stored, that
+        ``text`` is a syndicated copy of."""
+        if not self.enabled:
+            return None
+        found = self.stored_copy(text)
+        if found is not None:
+            return found
+        sig = signature(text)
+        for doc_id, other in pending:
+            if sig.jaccard(signature(other)) >= self.threshold:
+                return doc_id
+        return None
+
+    def added(self, doc_id: str, text: str) -> None:
+        if self._near is not None:
+            self._near.add(doc_id, signature(text))
+
+    def removed(self, doc_id: str) -> None:
+        if self._near is not None:
+            self._near.remove(doc_id)

@@ -17,43 +17,35 @@ string = "no answer"), plus:
 
 from __future__ import annotations
 
-import collections
 import json
 import math
-import re
-import string
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qa_bot.errors import InvalidInput
+from qa_bot.metrics import score
+from qa_bot.types import Chunk
+
+if TYPE_CHECKING:
+    from qa_bot.bot import QABot
 
 __all__ = [
-    "QUESTION_TYPES",
     "SYSTEMS",
     "TABLE_COLUMNS",
     "EvalArticle",
     "EvalQuestion",
     "EvalRun",
     "Prediction",
-    "compute_exact",
-    "compute_f1",
     "load_dataset",
-    "normalize_answer",
-    "question_type",
     "run_eval",
-    "score",
-    "supports",
     "table_rows",
-    "write_report",
 ]
 
 SYSTEMS = ("qa-bot", "abstain", "top-chunk", "bm25-sentence")
-QUESTION_TYPES = ("who", "when", "where", "how many", "what", "which", "why", "how", "other")
 
 
 # -- dataset ---------------------------------------------------------------------------------------------
@@ -108,82 +100,6 @@ def load_dataset(path: str | Path) -> list[EvalArticle]:
     return articles
 
 
-# -- official SQuAD v2.0 metrics ---------------------------------------------------------------------------
-_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
-_PUNCT = set(string.punctuation)
-
-
-def normalize_answer(s: str) -> str:
-    """Lower case, drop punctuation and articles (a/an/the), collapse whitespace (the official recipe)."""
-    s = "".join(ch for ch in s.lower() if ch not in _PUNCT)
-    return " ".join(_ARTICLES.sub(" ", s).split())
-
-
-def _tokens(s: str) -> list[str]:
-    return normalize_answer(s).split() if s else []
-
-
-def _golds(answers: Sequence[str]) -> list[str]:
-    golds = [a for a in answers if normalize_answer(a)]
-    return golds or [""]
-
-
-def compute_exact(answers: Sequence[str], prediction: str) -> int:
-    """1 when the normalised prediction equals a normalised gold answer ("" for unanswerable)."""
-    return max(int(normalize_answer(g) == normalize_answer(prediction)) for g in _golds(answers))
-
-
-def compute_f1(answers: Sequence[str], prediction: str) -> float:
-    """Token-overlap F1 against the best gold answer; both empty = 1, one empty = 0."""
-
-    def f1(gold: str) -> float:
-        g, p = _tokens(gold), _tokens(prediction)
-        if not g or not p:
-            return float(g == p)
-        common = collections.Counter(g) & collections.Counter(p)
-        same = sum(common.values())
-        if same == 0:
-            return 0.0
-        precision, recall = same / len(p), same / len(g)
-        return 2 * precision * recall / (precision + recall)
-
-    return max(f1(g) for g in _golds(answers))
-
-
-def _loose(s: str) -> str:
-    """Like :func:`normalize_answer`, but any Unicode punctuation ("“”/’") becomes a word break."""
-    s = "".join(" " if unicodedata.category(ch).startswith("P") or ch in _PUNCT else ch for ch in s.lower())
-    return " ".join(_ARTICLES.sub(" ", s).split())
-
-
-def supports(citation_text: str, answers: Sequence[str]) -> bool:
-    """Whether a cited passage contains one of the gold answers as whole words (punctuation ignored)."""
-    text = f" {_loose(citation_text)} "
-    return any(f" {g} " in text for g in (_loose(a) for a in answers) if g)
-
-
-def question_type(question: str) -> str:
-    """who / when / where / how many / what / which / why / how / other, by the first wh-word."""
-    words = re.findall(r"[a-z]+", question.lower())
-    for i, w in enumerate(words):
-        if w in {"who", "whom", "whose"}:
-            return "who"
-        if w == "how":
-            return "how many" if i + 1 < len(words) and words[i + 1] in {"many", "much"} else "how"
-        if w in {"when", "where", "what", "which", "why"}:
-            return w
-    return "other"
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q
-    lo, hi = math.floor(rank), math.ceil(rank)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
-
-
 # -- predictions ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Prediction:
@@ -202,69 +118,17 @@ class Prediction:
         }
 
 
-def score(questions: Sequence[EvalQuestion], predictions: dict[str, Prediction]) -> dict[str, Any]:
-    """Every metric of one system over ``questions`` (each must have a prediction)."""
-    rows = []
-    for q in questions:
-        p = predictions[q.qid]
-        rows.append((q, p, compute_exact(q.answers, p.answer), compute_f1(q.answers, p.answer)))
-    has = [r for r in rows if not r[0].is_impossible]
-    no = [r for r in rows if r[0].is_impossible]
-    abstained = [r for r in rows if not r[1].answer]
-    answered_has = [r for r in has if r[1].answer]
-    supported = [
-        r for r in answered_has if r[1].citations and supports(r[1].citations[0]["text"], r[0].answers)
-    ]
-
-    def pct(part: float, whole: int) -> float | None:
-        return round(100.0 * part / whole, 2) if whole else None
-
-    by_type: dict[str, dict[str, Any]] = {}
-    for t in QUESTION_TYPES:
-        sel = [r for r in rows if question_type(r[0].question) == t]
-        if sel:
-            by_type[t] = {"n": len(sel), "f1": pct(sum(r[3] for r in sel), len(sel))}
-    latencies = [r[1].latency_ms for r in rows]
-    follow = [r for r in rows if r[0].history]
-    alone = [r for r in rows if not r[0].history]
-    return {
-        "total": len(rows),
-        "exact": pct(sum(r[2] for r in rows), len(rows)),
-        "f1": pct(sum(r[3] for r in rows), len(rows)),
-        "HasAns_total": len(has),
-        "HasAns_exact": pct(sum(r[2] for r in has), len(has)),
-        "HasAns_f1": pct(sum(r[3] for r in has), len(has)),
-        "NoAns_total": len(no),
-        "NoAns_exact": pct(sum(r[2] for r in no), len(no)),
-        "NoAns_f1": pct(sum(r[3] for r in no), len(no)),
-        "abstained": len(abstained),
-        "abstention_precision": pct(sum(r[0].is_impossible for r in abstained), len(abstained)),
-        "abstention_recall": pct(sum(not r[1].answer for r in no), len(no)),
-        "answered_HasAns": len(answered_has),
-        "supported_at_1": pct(len(supported), len(answered_has)),
-        "supported_at_1_all": pct(len(supported), len(has)),
-        "latency_ms_p50": round(_percentile(latencies, 0.5), 2),
-        "latency_ms_p95": round(_percentile(latencies, 0.95), 2),
-        "by_type": by_type,
-        # follow-ups (questions with a ``history``) against standalone questions
-        "followup_total": len(follow),
-        "followup_f1": pct(sum(r[3] for r in follow), len(follow)),
-        "standalone_total": len(alone),
-        "standalone_f1": pct(sum(r[3] for r in alone), len(alone)),
-    }
-
-
 # -- systems -------------------------------------------------------------------------------------------------
 class System(Protocol):
     name: str
 
-    def prepare(self, bot: Any) -> float:
+    def prepare(self, bot: QABot) -> float:
         """Build what the system needs beyond the shared index; returns seconds spent."""
 
     def predict(self, q: EvalQuestion) -> Prediction: ...
 
 
-def _cite_chunk(c: Any) -> dict[str, Any]:
+def _cite_chunk(c: Chunk) -> dict[str, Any]:
     return {"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end, "text": c.text}
 
 
@@ -273,7 +137,7 @@ class QABotSystem:
 
     name = "qa-bot"
 
-    def prepare(self, bot: Any) -> float:
+    def prepare(self, bot: QABot) -> float:
         self.bot = bot.warm_up()  # model loading, not indexing
         return 0.0
 
@@ -290,7 +154,7 @@ class AbstainSystem:
 
     name = "abstain"
 
-    def prepare(self, bot: Any) -> float:
+    def prepare(self, bot: QABot) -> float:
         return 0.0
 
     def predict(self, q: EvalQuestion) -> Prediction:
@@ -302,13 +166,13 @@ class TopChunkSystem:
 
     name = "top-chunk"
 
-    def prepare(self, bot: Any) -> float:
-        self.store = bot.store
+    def prepare(self, bot: QABot) -> float:
+        self.bot = bot
         return 0.0
 
     def predict(self, q: EvalQuestion) -> Prediction:
         started = time.perf_counter()
-        hits = self.store.dense_search(self.store.embedder.embed_one(q.question), 1)
+        hits = self.bot.store.dense_search(self.bot.embedder.embed_one(q.question), 1)
         ms = (time.perf_counter() - started) * 1000
         if not hits:
             return Prediction("", (), ms, 0.0)
@@ -322,16 +186,15 @@ class BM25SentenceSystem:
 
     name = "bm25-sentence"
 
-    def prepare(self, bot: Any) -> float:
-        from qa_bot.ingest import split_sentences
+    def prepare(self, bot: QABot) -> float:
         from qa_bot.store import LexicalIndex
         from qa_bot.types import Chunk
 
         started = time.perf_counter()
         sentences: list[Chunk] = []
         for row in bot.documents():
-            doc = bot.document(row["doc_id"])
-            for s, e in split_sentences(doc.text, bot.nlp):
+            doc = bot.document(row.doc_id)
+            for s, e in bot.split_sentences(doc.text):
                 sentences.append(Chunk(f"{doc.doc_id}:{s}", doc.doc_id, doc.title, s, e, doc.text[s:e]))
         self.index = LexicalIndex(sentences)
         return time.perf_counter() - started
@@ -374,7 +237,7 @@ def run_eval(
     *,
     limit: int | None = None,
     progress: Callable[[Iterable[Any], int, str], Iterable[Any]] | None = None,
-    bot_factory: Callable[[Path], Any] | None = None,
+    bot_factory: Callable[[Path], QABot] | None = None,
 ) -> EvalRun:
     """Ingest every article into a fresh temporary index, then run each system on every question.
 
@@ -447,85 +310,3 @@ def table_rows(run: EvalRun) -> list[list[str]]:
         return str(v)
 
     return [[name] + [fmt(run.metrics[name].get(key)) for _, key in TABLE_COLUMNS] for name in run.systems]
-
-
-def write_report(run: EvalRun, out_dir: str | Path) -> list[Path]:
-    """``metrics.json``, every system's predictions, and three PNG plots; returns the files written."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidInput(f"Cannot create the report directory {out}: {exc.strerror}") from None
-    written: list[Path] = []
-    counts = collections.Counter(question_type(q.question) for q in run.questions)
-    payload = {
-        "dataset": run.dataset,
-        "questions": len(run.questions),
-        "question_types": dict(counts),
-        "index_seconds": round(run.index_seconds, 3),
-        "systems": run.metrics,
-    }
-    (out / "metrics.json").write_text(json.dumps(payload, indent=2), "utf-8")
-    written.append(out / "metrics.json")
-    for name in run.systems:
-        path = out / f"predictions-{name}.json"
-        path.write_text(json.dumps(run.predictions_json(name), ensure_ascii=False, indent=1), "utf-8")
-        written.append(path)
-
-    # F1 by question type, one bar group per type
-    types = [t for t in QUESTION_TYPES if counts.get(t)]
-    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(types) + 2), 4))
-    width = 0.8 / max(1, len(run.systems))
-    for i, name in enumerate(run.systems):
-        vals = [run.metrics[name]["by_type"].get(t, {}).get("f1") or 0.0 for t in types]
-        ax.bar([x + i * width for x in range(len(types))], vals, width, label=name)
-    ax.set_xticks([x + width * (len(run.systems) - 1) / 2 for x in range(len(types))])
-    ax.set_xticklabels([f"{t}\n(n={counts[t]})" for t in types])
-    ax.set_ylabel("F1")
-    ax.set_ylim(0, 100)
-    ax.set_title(f"F1 by question type — {Path(run.dataset).name}")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, never over them
-    fig.tight_layout()
-    written.append(_save(fig, out / "f1_by_type.png"))
-
-    # confidence of the product (or the first system) for answerable vs unanswerable questions
-    name = "qa-bot" if "qa-bot" in run.systems else run.systems[0]
-    preds = run.predictions[name]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for impossible, label in ((False, "answerable"), (True, "unanswerable")):
-        vals = [preds[q.qid].confidence or 0.0 for q in run.questions if q.is_impossible == impossible]
-        if vals:
-            ax.hist(vals, bins=20, range=(0, 1) if name == "qa-bot" else None, alpha=0.6, label=label)
-    ax.set_xlabel(f"{name} confidence")
-    ax.set_ylabel("questions")
-    ax.set_title("Confidence: answerable vs unanswerable")
-    ax.legend()
-    fig.tight_layout()
-    written.append(_save(fig, out / "confidence.png"))
-
-    # latency per question
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name in run.systems:
-        vals = [p.latency_ms for p in run.predictions[name].values()]
-        if any(vals):
-            ax.hist(vals, bins=30, alpha=0.6, label=name)
-    ax.set_xlabel("latency per question (ms)")
-    ax.set_ylabel("questions")
-    ax.set_title("Latency")
-    ax.legend()
-    fig.tight_layout()
-    written.append(_save(fig, out / "latency.png"))
-    return written
-
-
-def _save(fig: Any, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path

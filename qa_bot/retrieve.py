@@ -6,7 +6,8 @@ Fusion: ``score(chunk) = sum over lists of 1 / (rrf_k + rank)``. No answering ha
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -15,11 +16,16 @@ from pydantic import ConfigDict, Field
 
 from qa_bot.types import Chunk, Passage
 
-__all__ = ["HybridRetriever", "passage_from_document", "passage_to_document"]
+__all__ = ["HybridRetriever", "QueryEmbedder", "passage_from_document", "passage_to_document"]
+
+
+class QueryEmbedder(Protocol):
+    def embed_one(self, text: str) -> Sequence[float]: ...
 
 
 class HybridRetriever(BaseRetriever):
-    """Dense + BM25 retrieval over a :class:`qa_bot.store.Store`, fused with RRF.
+    """Dense + BM25 retrieval over a :class:`qa_bot.store.Store`, fused with RRF; ``embedder`` turns the query
+    into a vector (any object with ``embed_one``, e.g. :class:`qa_bot.models.Embedder`).
 
     ``k`` (constructor or per call: ``retriever.invoke(q, k=3)``) is how many chunks come back;
     ``doc_ids`` restricts the search to some articles.
@@ -28,6 +34,7 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Any
+    embedder: Any
     k: int = Field(default=4, gt=0)
     fetch_k: int = Field(default=20, gt=0)
     rrf_k: int = Field(default=60, gt=0)
@@ -50,7 +57,7 @@ class HybridRetriever(BaseRetriever):
         k = k or self.k
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
         fetch = max(self.fetch_k, k)
-        dense = self.store.dense_search(self.store.embedder.embed_one(query), fetch, doc_ids)
+        dense = self.store.dense_search(self.embedder.embed_one(query), fetch, doc_ids)
         lexical = self.store.lexical_search(query, fetch, doc_ids)
         fused: dict[str, float] = {}
         chunks: dict[str, Chunk] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -12,8 +13,13 @@ __all__ = [
     "Chunk",
     "Citation",
     "Document",
+    "DocumentSummary",
+    "Final",
     "IngestReport",
     "Passage",
+    "Retrieval",
+    "StreamEvent",
+    "Token",
 ]
 
 ABSTAIN_TEXT = "The article doesn't say."
@@ -37,6 +43,20 @@ class Document(_ToDict):
 
 
 @dataclass(frozen=True)
+class DocumentSummary(_ToDict):
+    """One stored article as listed: ``sources`` holds every place the story came from (its own ``source``
+    first, then its syndicated copies'), ``n_chunks``/``n_chars`` its size in the index."""
+
+    doc_id: str
+    title: str
+    source: str = ""
+    sources: tuple[str, ...] = ()
+    published: str = ""
+    n_chunks: int = 0
+    n_chars: int = 0
+
+
+@dataclass(frozen=True)
 class ArticleFilter(_ToDict):
     """Which articles a question may be answered from (every given field must match):
 
@@ -54,6 +74,18 @@ class ArticleFilter(_ToDict):
     @property
     def empty(self) -> bool:
         return not (self.title or self.source or self.since or self.until)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> ArticleFilter:
+        """A filter from a dict (``{"source": "apnews.com", "since": "2024-05"}``); empty values are dropped."""
+        from qa_bot.errors import InvalidInput
+
+        try:
+            return cls(**{k: (str(v) if v else None) for k, v in values.items()})
+        except TypeError:
+            raise InvalidInput(
+                f"A filter has the fields title, source, since and until; got {sorted(values)}."
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -153,3 +185,31 @@ class IngestReport(_ToDict):
             f"Indexed {self.added_documents} document(s), {self.added_chunks} chunk(s)"
             f" ({self.skipped_documents} already indexed{replaced}{copies}) in {self.seconds:.1f}s."
         )
+
+
+@dataclass(frozen=True)
+class Retrieval(_ToDict):
+    """What a question retrieves: the question as asked, the standalone question searched for (a follow-up's
+    rewrite, else the question itself), and the passages found, best first."""
+
+    question: str
+    standalone: str
+    passages: tuple[Passage, ...]
+    rewritten: bool = False
+
+
+@dataclass(frozen=True)
+class Token(_ToDict):
+    """A piece of an answer's text as it is produced (an LLM token, or the extractive answer in one piece)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final(_ToDict):
+    """The last event of a stream: the finished :class:`Answer` with its verified citations."""
+
+    answer: Answer
+
+
+StreamEvent = Token | Final

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_63f53ac7bfb7b5fd.txt"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("QA_BOT_SHARED_DATA") or ROOT.parent / "shared" / "data")
 
 
 class FakeEmbedder:
@@ -25,7 +26,7 @@ class FakeEmbedder:
     dimension = 64
     batch_size = 16
 
-    def embed(self, texts, *, show_progress=False):
+    def embed(self, texts, *, batch_size=None, show_progress=False):
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
@@ -60,7 +61,9 @@ def seed_text() -> str:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The read-only shared data beside the repository (dev sets, training data)."""
+    """The read-only shared data (dev sets, training data): ``$QA_BOT_SHARED_DATA``, else ``../shared/data``
+    beside the repository. Tests that need it fail with this message when it is missing."""
+    assert SHARED_DATA.is_dir(), f"the shared data is not at {SHARED_DATA} (set QA_BOT_SHARED_DATA)"
     return SHARED_DATA
 
 
@@ -95,6 +98,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
+    """Terminate a server process, killing it when it does not exit in time."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def wait_for_http(url: str, proc, timeout: float = 120.0) -> None:
@@ -138,11 +150,7 @@ def live_server(tmp_path_factory):
         wait_for_http(url, proc)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 # -- a local web site for URL ingest: one article and every way a fetch can fail ---------------------------
@@ -214,3 +222,25 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
     return path
+
+
+# Fixtures that load the real models or start real servers: a test using one must carry the matching marks, so
+# that `make test-fast` (-m "not slow and not integration and not browser and not llm") never pays for them.
+REAL_FIXTURES = {
+    "seed_bot": {"slow"},
+    "trained_reader": {"slow"},
+    "live_server": {"slow", "integration"},
+    "chroma_server": {"slow", "integration"},
+    "llm_bot": {"slow", "integration", "llm"},
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    wrong = []
+    for item in items:
+        marks = {m.name for m in item.iter_markers()}
+        for fixture, needed in REAL_FIXTURES.items():
+            if fixture in item.fixturenames and not needed <= marks:
+                wrong.append(f"{item.nodeid} uses {fixture} but lacks the mark(s) {sorted(needed - marks)}")
+    if wrong:
+        raise pytest.UsageError("Wrong test marks:\n  " + "\n  ".join(wrong))

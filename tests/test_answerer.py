@@ -8,8 +8,6 @@ import pytest
 
 from qa_bot import ABSTAIN_TEXT
 
-from .conftest import SHARED_DATA
-
 pytestmark = pytest.mark.slow
 
 
@@ -77,10 +75,8 @@ def test_follow_up_is_rewritten_and_answered(seed_bot):
     assert_grounded(seed_bot, follow)
 
 
-def test_every_dev_question_keeps_the_citation_invariant(seed_bot):
-    path = SHARED_DATA / "seed_qa_dev.json"
-    if not path.exists():
-        pytest.skip(f"shared dev data not found at {path}")
+def test_every_dev_question_keeps_the_citation_invariant(seed_bot, shared_data):
+    path = shared_data / "seed_qa_dev.json"
     data = json.loads(path.read_text())
     questions = [q for a in data["data"] for p in a["paragraphs"] for q in p["qas"]]
     answered = 0

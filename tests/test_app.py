@@ -31,7 +31,12 @@ def test_build_demo_returns_blocks_with_module_level_demo():
     from qa_bot import app
 
     assert isinstance(app.demo, gr.Blocks)
-    assert isinstance(app.build_demo(lambda: None), gr.Blocks)
+    built = app.build_demo(lambda: None)
+    assert isinstance(built, gr.Blocks)
+    apis = {str(f.api_name) for f in built.fns.values()}
+    assert {"ask", "ingest"} <= apis  # the named JSON endpoints other sites call
+    ids = {getattr(c, "elem_id", None) for c in built.blocks.values()}
+    assert {"qa-chat", "qa-question", "qa-article", "qa-scope", "qa-articles", "qa-remove"} <= ids
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from .conftest import SEED, SHARED_DATA, free_port, wait_for_http
+from .conftest import SEED, free_port, stop, wait_for_http
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -35,25 +35,21 @@ def chroma_server(tmp_path_factory):
         wait_for_http(url + "/api/v2/heartbeat", proc, timeout=60)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 
-def test_server_mode_answers_like_the_embedded_index(chroma_server, seed_bot, tmp_path):
+def test_server_mode_answers_like_the_embedded_index(chroma_server, seed_bot, tmp_path, shared_data):
     from qa_bot import QABot
 
     bot = QABot(index_dir=tmp_path / "unused", chroma_url=chroma_server,
-                embedder=seed_bot.store.embedder, nlp=seed_bot.nlp)  # fmt: skip
+                embedder=seed_bot.embedder, nlp=seed_bot.nlp)  # fmt: skip
     report = bot.ingest(SEED)
     assert report.added_documents == 1 and bot.store.count() == seed_bot.store.count()
     assert not (tmp_path / "unused").exists()  # nothing local: the server holds the index
     questions = [
         q["question"]
-        for a in json.loads((SHARED_DATA / "seed_qa_dev.json").read_text("utf-8"))["data"]
+        for a in json.loads((shared_data / "seed_qa_dev.json").read_text("utf-8"))["data"]
         for p in a["paragraphs"]
         for q in p["qas"]
         if not q.get("history")

@@ -101,10 +101,11 @@ def test_greeting_before_a_question_still_answers(seed_bot):
 
 @pytest.mark.slow
 def test_stream_yields_text_then_the_answer(seed_bot):
-    from qa_bot.types import Answer
+    from qa_bot.types import Final, Token
 
-    items = list(seed_bot.stream("who denied the allegations?"))
-    assert items[0] == "Amir Saeid Iravani" and isinstance(items[-1], Answer)
+    events = list(seed_bot.stream("who denied the allegations?"))
+    assert events[0] == Token("Amir Saeid Iravani") and len(events) == 2
+    assert isinstance(events[-1], Final) and events[-1].answer.text == "Amir Saeid Iravani"
 
 
 @pytest.mark.parametrize(

@@ -39,27 +39,25 @@ def test_syndicated_copies_are_stored_once_with_every_source(fast_bot, tmp_path)
     report = fast_bot.ingest(write_jsonl(tmp_path / "feed.jsonl", rows))
     assert (report.added_documents, report.duplicate_documents) == (2, 2)
     assert "syndicated cop" in report.summary()
-    docs = {d["title"]: d for d in fast_bot.documents()}
+    docs = {d.title: d for d in fast_bot.documents()}
     assert set(docs) == {"Bridge vote", "Ferry strike"}
     bridge = docs["Bridge vote"]
-    assert bridge["sources"] == [
+    assert bridge.sources == (
         "https://www.apnews.com/bridge", "https://local.example/news/1", "https://paper.example/b",
-    ]  # fmt: skip
-    assert (
-        len(set(report.doc_ids[:3])) == 1 == len({bridge["doc_id"], report.doc_ids[1]})
-    )  # copies -> original
+    )  # fmt: skip
+    assert len(set(report.doc_ids[:3])) == 1 == len({bridge.doc_id, report.doc_ids[1]})  # copies -> original
     chunks = fast_bot.store.count()
 
     again = fast_bot.ingest(tmp_path / "feed.jsonl")  # a re-run: nothing new, nothing duplicated
     assert again.added_documents == 0 and fast_bot.store.count() == chunks
-    assert fast_bot.documents()[0]["sources"] == bridge["sources"]
+    assert fast_bot.documents()[0].sources == bridge.sources
 
     # a copy's source now carries another story: it leaves the original's source list
     rows[2]["text"] = "Paper example now reports on a marathon won by a local runner in record time."
     changed = fast_bot.ingest(write_jsonl(tmp_path / "feed.jsonl", rows))
     assert changed.added_documents == 1
-    docs = {d["title"]: d for d in fast_bot.documents()}
-    assert "https://paper.example/b" not in docs["Bridge vote"]["sources"]
+    docs = {d.title: d for d in fast_bot.documents()}
+    assert "https://paper.example/b" not in docs["Bridge vote"].sources
 
 
 def test_an_edited_original_replaces_itself_and_keeps_its_copies(fast_bot, tmp_path):
@@ -72,8 +70,8 @@ def test_an_edited_original_replaces_itself_and_keeps_its_copies(fast_bot, tmp_p
     report = fast_bot.ingest(write_jsonl(tmp_path / "feed.jsonl", rows))
     assert report.replaced_documents == 1
     (doc,) = fast_bot.documents()
-    assert "thanked" in fast_bot.document(doc["doc_id"]).text
-    assert doc["sources"] == ["wire-1", "mirror-1"]
+    assert "thanked" in fast_bot.document(doc.doc_id).text
+    assert doc.sources == ("wire-1", "mirror-1")
 
 
 def test_dedupe_can_be_switched_off(tmp_path, fake_embedder, blank_nlp):
@@ -93,9 +91,9 @@ def test_questions_can_be_scoped_by_title_source_and_date(fast_bot, tmp_path):
         {"id": "undated", "title": "Marathon", "text": "A local runner won the city marathon in record time."},
     ]  # fmt: skip
     fast_bot.ingest(write_jsonl(tmp_path / "feed.jsonl", rows))
-    ids = {d["title"]: d["doc_id"] for d in fast_bot.documents()}
-    assert {d["title"]: d.get("published") for d in fast_bot.documents()} == {
-        "Bridge vote": "2024-05-07", "Ferry strike": "2025-01-15", "Marathon": None,
+    ids = {d.title: d.doc_id for d in fast_bot.documents()}
+    assert {d.title: d.published for d in fast_bot.documents()} == {
+        "Bridge vote": "2024-05-07", "Ferry strike": "2025-01-15", "Marathon": "",
     }  # fmt: skip
 
     def scoped(**f):
@@ -153,23 +151,23 @@ def test_cli_filters_and_document_listing(tmp_path, fake_embedder, blank_nlp, mo
 @pytest.mark.slow
 def test_filtered_answers_with_the_real_models(seed_bot):
     (doc,) = seed_bot.documents()
-    a = seed_bot.ask("who denied the allegations?", filter={"title": doc["title"]})
+    a = seed_bot.ask("who denied the allegations?", filter={"title": doc.title})
     assert a.text == seed_bot.ask("who denied the allegations?").text and a.citations
-    assert {c.doc_id for c in a.citations} == {doc["doc_id"]}
+    assert {c.doc_id for c in a.citations} == {doc.doc_id}
     with pytest.raises(InvalidInput, match="No article"):
         seed_bot.ask("who denied the allegations?", filter={"since": "1990", "until": "1991"})
-    chat = seed_bot.chat(filter={"title": doc["title"]})
-    assert chat.doc_ids == [doc["doc_id"]]
+    chat = seed_bot.chat(filter={"title": doc.title})
+    assert chat.doc_ids == [doc.doc_id]
 
 
 def test_a_pasted_article_whose_only_copy_source_leaves_lists_no_sources(fast_bot, tmp_path):
     fast_bot.ingest_text(STORY, title="Pasted")  # no source of its own
     fast_bot.ingest(write_jsonl(tmp_path / "f.jsonl", [{"id": "mirror", "text": "(AP) " + STORY}]))
-    assert fast_bot.documents()[0]["sources"] == ["mirror"]
+    assert fast_bot.documents()[0].sources == ("mirror",)
     fast_bot.ingest(
         write_jsonl(
             tmp_path / "f.jsonl", [{"id": "mirror", "text": "A story about a marathon won in record time."}]
         )
     )
-    pasted = next(d for d in fast_bot.documents() if d["title"] == "Pasted")
-    assert pasted["sources"] == [] and fast_bot.store.sources(pasted["doc_id"]) == []
+    pasted = next(d for d in fast_bot.documents() if d.title == "Pasted")
+    assert pasted.sources == () and fast_bot.store.sources(pasted.doc_id) == []

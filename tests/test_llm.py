@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage
 
 from qa_bot.errors import InvalidInput
 from qa_bot.llm import LLMAnswerer, make_chat_model, verify
-from qa_bot.types import ABSTAIN_TEXT, Answer, Chunk, Passage
+from qa_bot.types import ABSTAIN_TEXT, Answer, Chunk, Final, Passage, Token
 
 ARTICLE = (
     "Harbour report. The port agreed to buy a dredger for 9 million euros. "
@@ -180,11 +180,12 @@ def test_bot_with_an_llm_backend_verifies_against_the_stored_article(seed_bot):
     from qa_bot import QABot
 
     reply = "Amir Saeid Iravani denied the allegations, calling them “baseless.” [1]"
-    bot = QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.store.embedder, nlp=seed_bot.nlp,
+    bot = QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.embedder, nlp=seed_bot.nlp,
                 llm=_fake(reply))  # fmt: skip
-    items = list(bot.stream("Who denied the allegations?"))
-    final = items[-1]
-    assert isinstance(final, Answer) and "".join(items[:-1]) == reply
+    events = list(bot.stream("Who denied the allegations?"))
+    assert isinstance(events[-1], Final) and all(isinstance(e, Token) for e in events[:-1])
+    final = events[-1].answer
+    assert "".join(e.text for e in events[:-1]) == reply
     if final.backend == "extractive":  # passage [1] was not the one with the quote
         pytest.fail(f"expected the quote to verify: {final.meta}")
     text = bot.document(final.citations[0].doc_id).text

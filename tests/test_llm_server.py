@@ -18,6 +18,8 @@ import pytest
 
 from qa_bot.types import ABSTAIN_TEXT, Answer
 
+from .conftest import stop
+
 pytestmark = [pytest.mark.llm, pytest.mark.integration, pytest.mark.slow]
 
 
@@ -54,18 +56,14 @@ def llm_server(tmp_path_factory):
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, timeout=10)
 
 
 @pytest.fixture(scope="module")
 def llm_bot(seed_bot, llm_server):
     from qa_bot import QABot
 
-    return QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.store.embedder, nlp=seed_bot.nlp,
+    return QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.embedder, nlp=seed_bot.nlp,
                  llm="openai:smollm2", llm_base_url=llm_server, llm_timeout=60, llm_max_tokens=96)  # fmt: skip
 
 
@@ -80,10 +78,12 @@ def _grounded(bot, a: Answer) -> None:
 
 
 def test_streams_tokens_then_a_verified_or_fallback_answer(llm_bot):
-    items = list(llm_bot.stream("Who denied the allegations?"))
-    tokens, final = items[:-1], items[-1]
-    assert len(tokens) > 3 and all(isinstance(t, str) for t in tokens)  # it really streamed
-    assert isinstance(final, Answer)
+    from qa_bot.types import Final, Token
+
+    events = list(llm_bot.stream("Who denied the allegations?"))
+    assert isinstance(events[-1], Final) and all(isinstance(e, Token) for e in events[:-1])
+    tokens, final = [e.text for e in events[:-1]], events[-1].answer
+    assert len(tokens) > 3  # it really streamed
     assert "".join(tokens) == final.meta["llm_reply"]  # the reply that was judged is the one streamed
     if final.backend == "extractive":  # rejected: the extractive answer stands in, with the reason
         assert "rejected" in final.meta["llm_note"] and final.text == "Amir Saeid Iravani"
@@ -105,7 +105,7 @@ def test_verification_rejects_an_unsupported_claim_from_the_real_model(llm_serve
 def test_a_too_slow_server_times_out_to_the_extractive_answer(seed_bot, llm_server):
     from qa_bot import QABot
 
-    bot = QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.store.embedder, nlp=seed_bot.nlp,
+    bot = QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.embedder, nlp=seed_bot.nlp,
                 llm="openai:smollm2", llm_base_url=llm_server, llm_timeout=0.05)  # fmt: skip
     started = time.perf_counter()
     a = bot.ask("Who denied the allegations?")
@@ -117,7 +117,7 @@ def test_a_too_slow_server_times_out_to_the_extractive_answer(seed_bot, llm_serv
 def test_a_dead_endpoint_falls_back_quickly(seed_bot):
     from qa_bot import QABot
 
-    bot = QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.store.embedder, nlp=seed_bot.nlp,
+    bot = QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.embedder, nlp=seed_bot.nlp,
                 llm="openai:smollm2", llm_base_url=f"http://127.0.0.1:{_free_port()}/v1", llm_timeout=5)  # fmt: skip
     started = time.perf_counter()
     a = bot.ask("Who denied the allegations?")
@@ -128,7 +128,7 @@ def test_a_dead_endpoint_falls_back_quickly(seed_bot):
 def test_llm_rewrite_of_a_follow_up(seed_bot, llm_server):
     from qa_bot import QABot
 
-    bot = QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.store.embedder, nlp=seed_bot.nlp,
+    bot = QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.embedder, nlp=seed_bot.nlp,
                 llm="openai:smollm2", llm_base_url=llm_server, llm_timeout=60, llm_max_tokens=48,
                 llm_rewrite=True)  # fmt: skip
     a = bot.ask("What did he call them?", [("Who denied the allegations?", "Amir Saeid Iravani")])

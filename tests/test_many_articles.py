@@ -31,12 +31,12 @@ def test_jsonl_ingest_in_batches_then_skip_then_replace(fast_bot, tmp_path):
     report = fast_bot.ingest(write_jsonl(feed, rows))
     assert (report.added_documents, report.replaced_documents) == (1, 1)
     docs = fast_bot.documents()
-    assert len(docs) == 70 and [d["source"] for d in docs].count("wire-5") == 1
-    (doc5,) = [d for d in docs if d["source"] == "wire-5"]
-    assert "amendment" in fast_bot.document(doc5["doc_id"]).text
+    assert len(docs) == 70 and [d.source for d in docs].count("wire-5") == 1
+    (doc5,) = [d for d in docs if d.source == "wire-5"]
+    assert "amendment" in fast_bot.document(doc5.doc_id).text
     stored = fast_bot.store.all_chunks()
-    assert {c.doc_id for c in stored} == {d["doc_id"] for d in docs}  # no stale chunks of the old version
-    assert len(stored) == len({c.chunk_id for c in stored}) == sum(d["n_chunks"] for d in docs)
+    assert {c.doc_id for c in stored} == {d.doc_id for d in docs}  # no stale chunks of the old version
+    assert len(stored) == len({c.chunk_id for c in stored}) == sum(d.n_chunks for d in docs)
 
 
 def test_an_edited_file_replaces_its_old_version(fast_bot, tmp_path):
@@ -46,7 +46,7 @@ def test_an_edited_file_replaces_its_old_version(fast_bot, tmp_path):
     f.write_text("Harbour story\n\nThe port bought two dredgers.", "utf-8")
     report = fast_bot.ingest(f)
     assert report.replaced_documents == 1
-    assert [d["doc_id"] for d in fast_bot.documents()] == [report.doc_ids[0]] != [first]
+    assert [d.doc_id for d in fast_bot.documents()] == [report.doc_ids[0]] != [first]
 
 
 def test_pasted_articles_do_not_replace_each_other(fast_bot):
@@ -79,19 +79,20 @@ def test_lexical_index_is_saved_reused_and_rebuilt_when_stale(fast_bot, tmp_path
     hits = fast_bot.store.lexical_search("council town 3 budget", 3)
     assert hits and hits[0][0].text.startswith("Story 3.")
     saved = fast_bot.store.index_dir / "lexical"
-    stamp = fast_bot.store._stamp()
+    stamp = fast_bot.store.stamp()
     assert LexicalIndex.load(saved, stamp) is not None  # on disk, for the collection as it is
 
-    reopened = Store(fast_bot.store.index_dir, embedder=fake_embedder)
+    reopened = Store(fast_bot.store.index_dir)
     assert [c.chunk_id for c, _ in reopened.lexical_search("council town 3 budget", 3)] == [
         c.chunk_id for c, _ in hits
     ]
     # another process adds an article: this one notices (chunk count) and rebuilds, no stale results
-    other = Store(fast_bot.store.index_dir, embedder=fake_embedder)
+    other = Store(fast_bot.store.index_dir)
     from qa_bot.ingest import chunk_document, make_document
 
     doc = make_document("Ferry news. The ferry to Skarv island was cancelled.", title="Ferry")
-    other.add_document(doc, chunk_document(doc, [(0, len(doc.text))], max_chars=600, overlap=0))
+    chunks = chunk_document(doc, [(0, len(doc.text))], max_chars=600, overlap=0)
+    other.upsert(doc, chunks, fake_embedder.embed([c.text for c in chunks]))
     assert reopened.lexical_search("ferry Skarv cancelled", 1)[0][0].doc_id == doc.doc_id
     assert LexicalIndex.load(saved, stamp) is None  # the old save no longer matches: it was replaced
-    assert LexicalIndex.load(saved, reopened._stamp()) is not None
+    assert LexicalIndex.load(saved, reopened.stamp()) is not None

@@ -12,9 +12,10 @@ import pytest
 
 from qa_bot import ABSTAIN_TEXT
 from qa_bot.answerer import Calibration, ExtractiveAnswerer
-from qa_bot.attribution import Attributor, regex_sentences
+from qa_bot.attribution import Attributor
 from qa_bot.reader.reader import ReadResult
 from qa_bot.reader.windows import SpanScore, best_spans, encode_windows
+from qa_bot.text import rule_sentences
 from qa_bot.types import Chunk, Passage
 
 ARTICLE = (
@@ -133,7 +134,7 @@ def passages_of(text: str, offset: int = 500) -> list[Passage]:
 
 def answerer(reader, threshold=0.0, **kw) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(
-        reader, Attributor(regex_sentences), calibration=Calibration(threshold, 1.0), **kw
+        reader, Attributor(rule_sentences), calibration=Calibration(threshold, 1.0), **kw
     )
 
 
@@ -198,7 +199,7 @@ def test_calibration_loads_from_the_model_directory(tmp_path):
 
 
 def test_attribution_cites_every_sentence_a_span_crosses():
-    att = Attributor(regex_sentences)
+    att = Attributor(rule_sentences)
     c = chunk_of(ARTICLE, 100)
     s = ARTICLE.index("premature")
     e = ARTICLE.index("1,200") + len("1,200")
@@ -306,7 +307,7 @@ def test_an_instruction_gets_the_smalltalk_reply_without_reading(tmp_path, blank
 def test_swap_replaces_a_name_or_number_the_window_states_with_one_it_lacks():
     import random
 
-    from qa_bot.reader.train import question_names, swap
+    from qa_bot.reader.train_data import question_names, swap
 
     names = question_names(["What did the Normans do in Sicily?", "Who founded the University of Chicago?"])
     assert names == ["Normans", "Sicily", "University of Chicago"]

@@ -22,8 +22,9 @@ def _fake_store() -> Store:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     doc = make_document(SEED.read_text("utf-8"), title="Seed")
-    store = Store(tempfile.mkdtemp(prefix="qa-bot-retriever-"), embedder=FakeEmbedder())
-    store.add_document(doc, chunk_document(doc, split_sentences(doc.text, nlp), max_chars=300))
+    store = Store(tempfile.mkdtemp(prefix="qa-bot-retriever-"))
+    chunks = chunk_document(doc, split_sentences(doc.text, nlp), max_chars=300)
+    store.upsert(doc, chunks, FakeEmbedder().embed([c.text for c in chunks]))
     return store
 
 
@@ -36,7 +37,7 @@ class TestHybridRetrieverStandard(RetrieversIntegrationTests):
 
     @property
     def retriever_constructor_params(self) -> dict:
-        return {"store": _fake_store(), "k": 2}
+        return {"store": _fake_store(), "embedder": FakeEmbedder(), "k": 2}
 
     @property
     def retriever_query_example(self) -> str:
@@ -44,7 +45,7 @@ class TestHybridRetrieverStandard(RetrieversIntegrationTests):
 
 
 def test_rrf_fuses_both_lists_and_documents_round_trip():
-    retriever = HybridRetriever(store=_fake_store(), k=3)
+    retriever = HybridRetriever(store=_fake_store(), embedder=FakeEmbedder(), k=3)
     passages = retriever.retrieve("Iravani categorically denied the allegations")
     assert len(passages) == 3
     assert "categorically denied" in passages[0].chunk.text
@@ -58,10 +59,10 @@ def test_rrf_fuses_both_lists_and_documents_round_trip():
 
 def test_doc_ids_filter_and_k_validation():
     store = _fake_store()
-    retriever = HybridRetriever(store=store, k=2)
+    retriever = HybridRetriever(store=store, embedder=FakeEmbedder(), k=2)
     assert retriever.invoke("Iran", doc_ids=["no-such-doc"]) == []
     with pytest.raises(ValueError):
-        HybridRetriever(store=store, k=0)
+        HybridRetriever(store=store, embedder=FakeEmbedder(), k=0)
 
 
 @pytest.mark.slow

@@ -23,11 +23,11 @@ def test_embedder_remembers_only_the_last_few_texts():
     from qa_bot.models import Embedder
 
     model = CountingModel()
-    e = Embedder(model)
+    e = Embedder(model, cache_size=4)
     assert e.embed_one("who won?")[0] == len("who won?")
     assert model.batches == [["who won?"]]
     assert e.embed_one("who won?")[0] == len("who won?") and len(model.batches) == 1  # remembered
-    for i in range(Embedder.RECENT):
+    for i in range(4):
         e.embed_one(f"q{i}")
     e.embed_one("who won?")  # pushed out by newer ones: embedded again
     assert model.batches[-1] == ["who won?"]

@@ -7,6 +7,10 @@ from qa_bot.ingest import chunk_document, make_document, split_sentences
 from qa_bot.store import INDEX_MARKER, Store
 
 
+def put(store, embedder, doc, chunks):
+    return store.upsert(doc, chunks, embedder.embed([c.text for c in chunks]))
+
+
 @pytest.fixture
 def doc_and_chunks(blank_nlp, seed_text):
     doc = make_document(seed_text, title="Seed")
@@ -15,21 +19,21 @@ def doc_and_chunks(blank_nlp, seed_text):
 
 def test_add_is_idempotent_and_persistent(tmp_path, fake_embedder, doc_and_chunks):
     doc, chunks = doc_and_chunks
-    store = Store(tmp_path / "ix", embedder=fake_embedder)
-    assert store.add_document(doc, chunks) == len(chunks)
-    assert store.add_document(doc, chunks) == 0
+    store = Store(tmp_path / "ix")
+    assert put(store, fake_embedder, doc, chunks) == len(chunks)
+    assert put(store, fake_embedder, doc, chunks) == len(chunks)  # content-hash ids: written over, not added
     assert store.count() == len(chunks)
-    reopened = Store(tmp_path / "ix", embedder=fake_embedder)
+    reopened = Store(tmp_path / "ix")
     assert reopened.count() == len(chunks)
     assert reopened.document(doc.doc_id) == doc
-    assert reopened.documents()[0]["n_chunks"] == len(chunks)
+    assert reopened.documents()[0].n_chunks == len(chunks)
     assert (tmp_path / "ix" / INDEX_MARKER).is_file()
 
 
 def test_dense_and_lexical_search_find_the_denial(tmp_path, fake_embedder, doc_and_chunks):
     doc, chunks = doc_and_chunks
-    store = Store(tmp_path / "ix", embedder=fake_embedder)
-    store.add_document(doc, chunks)
+    store = Store(tmp_path / "ix")
+    put(store, fake_embedder, doc, chunks)
     lexical = store.lexical_search("categorically denied allegations", 3)
     assert "categorically denied" in lexical[0][0].text
     dense = store.dense_search(fake_embedder.embed_one("categorically denied the allegations baseless"), 3)
@@ -40,20 +44,20 @@ def test_dense_and_lexical_search_find_the_denial(tmp_path, fake_embedder, doc_a
 
 def test_delete_document_removes_its_chunks(tmp_path, fake_embedder, doc_and_chunks):
     doc, chunks = doc_and_chunks
-    store = Store(tmp_path / "ix", embedder=fake_embedder)
-    store.add_document(doc, chunks)
+    store = Store(tmp_path / "ix")
+    put(store, fake_embedder, doc, chunks)
     other = make_document("A different article about weather. It rained.", title="Weather")
-    store.add_document(other, chunk_document(other, [(0, 35), (36, 45)]))
-    assert store.delete_document(doc.doc_id) is True
+    put(store, fake_embedder, other, chunk_document(other, [(0, 35), (36, 45)]))
+    assert store.delete(doc.doc_id) is True
     assert store.count() == 1
-    assert [d["doc_id"] for d in store.documents()] == [other.doc_id]
+    assert [d.doc_id for d in store.documents()] == [other.doc_id]
     assert all(c.doc_id == other.doc_id for c, _ in store.lexical_search("rained weather", 5))
-    assert store.delete_document(doc.doc_id) is False
+    assert store.delete(doc.doc_id) is False
 
 
 def test_interrupted_ingest_leaves_no_orphans(tmp_path, fake_embedder, doc_and_chunks):
     doc, chunks = doc_and_chunks
-    store = Store(tmp_path / "ix", embedder=fake_embedder)
+    store = Store(tmp_path / "ix")
     # simulate a crash between writing chunks and the document record
     store._chunks.upsert(
         ids=[c.chunk_id for c in chunks],
@@ -63,16 +67,16 @@ def test_interrupted_ingest_leaves_no_orphans(tmp_path, fake_embedder, doc_and_c
     )
     assert not store.has_document(doc.doc_id)
     other = make_document("Another story. Short.", title="Other")
-    store.add_document(other, chunk_document(other, [(0, 14), (15, 21)]))
+    put(store, fake_embedder, other, chunk_document(other, [(0, 14), (15, 21)]))
     assert store.count() == 1  # the orphans were removed
-    assert store.add_document(doc, chunks) == len(chunks)
+    assert put(store, fake_embedder, doc, chunks) == len(chunks)
     assert store.count() == len(chunks) + 1
 
 
 def test_directory_that_is_not_an_index_is_refused_untouched(tmp_path, fake_embedder):
     (tmp_path / "notes.txt").write_text("my notes")
     with pytest.raises(IndexUnavailable, match="not a qa-bot index"):
-        Store(tmp_path, embedder=fake_embedder)
+        Store(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
@@ -80,9 +84,32 @@ def test_file_path_and_bad_marker_are_refused(tmp_path, fake_embedder):
     f = tmp_path / "file"
     f.write_text("x")
     with pytest.raises(IndexUnavailable, match="is a file"):
-        Store(f, embedder=fake_embedder)
+        Store(f)
     d = tmp_path / "ix"
     d.mkdir()
     (d / INDEX_MARKER).write_text("{not json")
     with pytest.raises(IndexUnavailable, match="unreadable"):
-        Store(d, embedder=fake_embedder)
+        Store(d)
+
+
+def test_upsert_refuses_a_vector_count_that_does_not_match(tmp_path, fake_embedder, doc_and_chunks):
+    doc, chunks = doc_and_chunks
+    store = Store(tmp_path / "ix")
+    with pytest.raises(ValueError, match="vectors"):
+        store.upsert(doc, chunks, fake_embedder.embed([chunks[0].text]))
+    assert store.count() == 0 and store.documents() == []
+
+
+def test_sources_round_trip_and_an_emptied_list_reads_back_empty(tmp_path, fake_embedder, doc_and_chunks):
+    from dataclasses import replace
+
+    doc, chunks = doc_and_chunks
+    store = Store(tmp_path / "ix")
+    put(store, fake_embedder, replace(doc, source="https://www.example.org/a"), chunks)
+    assert store.sources(doc.doc_id) == ["https://www.example.org/a"]
+    assert store.documents_from("https://www.example.org/a") == [doc.doc_id]
+    store.set_sources(doc.doc_id, ["https://www.example.org/a", "wire-7", "wire-7"])
+    assert store.sources(doc.doc_id) == ["https://www.example.org/a", "wire-7"]
+    assert store.documents_from("wire-7") == [doc.doc_id]
+    store.set_sources(doc.doc_id, [])
+    assert store.sources(doc.doc_id) == [] and store.documents()[0].sources == ()

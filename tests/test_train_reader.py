@@ -24,7 +24,7 @@ def train_dir(shared_data):
 
 def test_windows_hold_their_answers_and_negatives_do_not(blank_nlp):
     from qa_bot.ingest import split_sentences
-    from qa_bot.reader.train import build_windows
+    from qa_bot.reader.train_data import build_windows
 
     article = {
         "title": "t",

@@ -55,7 +55,7 @@ def test_html_file_is_ingested_as_its_main_text(tmp_path, blank_nlp, fake_embedd
 def test_bot_ingests_a_url_and_answers_from_it(site, seed_bot, tmp_path):
     from qa_bot import QABot
 
-    bot = QABot(index_dir=tmp_path / "ix", embedder=seed_bot.store.embedder, nlp=seed_bot.nlp)
+    bot = QABot(index_dir=tmp_path / "ix", embedder=seed_bot.embedder, nlp=seed_bot.nlp)
     report = bot.ingest_url(site + "/article")
     assert report.added_documents == 1
     a = bot.ask("Who is the harbour master?")
@@ -117,7 +117,7 @@ def test_cli_ingests_a_url(site, tmp_path, fake_embedder, blank_nlp, monkeypatch
     result = CliRunner().invoke(cli.cli, ["ingest", site + "/article"])
     assert result.exit_code == 0 and "Indexed 1 document" in result.output
     (doc,) = bot.documents()
-    assert doc["title"] == "Harbour dredger deal" and doc["source"] == site + "/article"
+    assert doc.title == "Harbour dredger deal" and doc.source == site + "/article"
 
 
 def test_a_bad_url_stops_a_mixed_ingest_before_anything_is_written(site, tmp_path, fake_embedder, blank_nlp):

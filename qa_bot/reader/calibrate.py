@@ -35,7 +35,8 @@ class Observation:
 
 
 def collect(dataset: str | Path, bot_factory: Callable[[Path], Any] | None = None) -> list[Observation]:
-    from qa_bot.evaluate import compute_f1, load_dataset
+    from qa_bot.evaluate import load_dataset
+    from qa_bot.metrics import compute_f1
 
     articles = load_dataset(dataset)
     out: list[Observation] = []

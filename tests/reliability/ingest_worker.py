@@ -1,6 +1,11 @@
 """A separate process that ingests a JSONL feed with the test fakes, so the crash tests can SIGKILL it.
 
-python -m tests.reliability.ingest_worker INDEX_DIR FEED.jsonl
+python -m tests.reliability.ingest_worker INDEX_DIR FEED.jsonl [--pause-after chunks|documents:N]
+
+With ``--pause-after chunks:N`` the worker stops right after the N-th write of chunk records to Chroma (that
+batch's article records are not written yet); with ``documents:N`` right after the N-th write of article
+records. It then prints ``paused`` and waits to be killed, so a test kills it at a point it chose, not at a
+moment it guessed.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ import sys
 import time
 
 
-def main(index_dir: str, feed: str) -> None:
+def main(index_dir: str, feed: str, pause_after: str | None = None) -> None:
     import spacy
 
     from qa_bot import QABot
@@ -18,11 +23,25 @@ def main(index_dir: str, feed: str) -> None:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     bot = QABot(index_dir=index_dir, embedder=FakeEmbedder(), nlp=nlp)
+    if pause_after:
+        kind, n = pause_after.split(":")
+        collection = {"chunks": bot.store._chunks, "documents": bot.store._documents}[kind]
+        write, calls = collection.upsert, [0]
+
+        def upsert(*args, **kwargs):
+            write(*args, **kwargs)
+            calls[0] += 1
+            if calls[0] == int(n):
+                print("paused", flush=True)
+                time.sleep(3600)
+
+        collection.upsert = upsert
     print("ready", flush=True)
-    started = time.perf_counter()
     report = bot.ingest(feed)
-    print("done", report.added_documents, f"{time.perf_counter() - started:.3f}", flush=True)
+    print("done", report.added_documents, flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    args = sys.argv[1:]
+    pause = args[args.index("--pause-after") + 1] if "--pause-after" in args else None
+    main(args[0], args[1], pause)

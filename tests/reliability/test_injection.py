@@ -26,7 +26,7 @@ STEERING = [
 def bot(tmp_path_factory, seed_bot):
     from qa_bot import QABot
 
-    b = QABot(index_dir=tmp_path_factory.mktemp("inject"), embedder=seed_bot.store.embedder, nlp=seed_bot.nlp)
+    b = QABot(index_dir=tmp_path_factory.mktemp("inject"), embedder=seed_bot.embedder, nlp=seed_bot.nlp)
     b.ingest_text(ARTICLE, title="Library opens in Brindle")
     return b
 
@@ -62,25 +62,26 @@ def test_an_llm_that_obeys_the_injection_is_rejected_by_verification(bot):
     from qa_bot import QABot
 
     obeying = GenericFakeChatModel(messages=iter([AIMessage(content="Hamas [1].")]))
-    llm_bot = QABot(index_dir=bot.settings.index_dir, embedder=bot.store.embedder, nlp=bot.nlp, llm=obeying)
+    llm_bot = QABot(index_dir=bot.settings.index_dir, embedder=bot.embedder, nlp=bot.nlp, llm=obeying)
     a = llm_bot.ask(STEERING[0])
     assert a.backend == "extractive" and "Hamas" not in a.text and "llm_note" in a.meta
     _grounded(llm_bot, a)
     marking = GenericFakeChatModel(messages=iter([AIMessage(content="Hamas [1].")]))
-    marked = QABot(index_dir=bot.settings.index_dir, embedder=bot.store.embedder, nlp=bot.nlp, llm=marking,
+    marked = QABot(index_dir=bot.settings.index_dir, embedder=bot.embedder, nlp=bot.nlp, llm=marking,
                    llm_on_unverified="mark").ask(STEERING[0])  # fmt: skip
     assert not marked.verified and marked.citations == ()  # shown, if so configured, never as cited
 
 
 @pytest.mark.slow
 def test_html_and_script_in_articles_and_questions_render_inert(bot):
-    from qa_bot.app import _article_panel, _spans, format_answer, respond
+    from qa_bot.app import article_panel, format_answer, respond
+    from qa_bot.render import answer_spans
 
     a = bot.ask("What does the library hold?")
-    doc_id = bot.documents()[0]["doc_id"]
+    doc_id = bot.documents()[0].doc_id
     whole = [{"doc_id": doc_id, "start": 0, "end": len(bot.document(doc_id).text), "kind": "cite"}]
     cited = format_answer(a)  # chat markdown
-    panel = _article_panel(bot, _spans(a) or whole) + _article_panel(bot, whole)  # HTML
+    panel = article_panel(bot, answer_spans(a) or whole) + article_panel(bot, whole)  # HTML
     for raw in ("<script>", "<img src=x", 'onerror="'):
         assert raw not in cited and raw not in panel
     assert "&lt;script&gt;" in panel

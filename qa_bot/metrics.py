@@ -1,0 +1,133 @@
+"""The scores of ``qa-bot eval``: the official SQuAD v2.0 metrics (answer normalisation, EM, token F1, max over gold
+answers, empty string = "no answer") and the ones added here (abstention precision/recall, supported@1, latency
+percentiles, follow-up vs standalone F1, F1 by question type)."""
+
+from __future__ import annotations
+
+import collections
+import math
+import re
+import string
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from qa_bot.text import QUESTION_TYPES, question_type
+
+if TYPE_CHECKING:
+    from qa_bot.evaluate import EvalQuestion, Prediction
+
+__all__ = ["compute_exact", "compute_f1", "normalize_answer", "percentile", "score", "supports"]
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+_PUNCT = set(string.punctuation)
+
+
+def normalize_answer(s: str) -> str:
+    """Lower case, drop punctuation and articles (a/an/the), collapse whitespace (the official recipe)."""
+    s = "".join(ch for ch in s.lower() if ch not in _PUNCT)
+    return " ".join(_ARTICLES.sub(" ", s).split())
+
+
+def _tokens(s: str) -> list[str]:
+    return normalize_answer(s).split() if s else []
+
+
+def _golds(answers: Sequence[str]) -> list[str]:
+    golds = [a for a in answers if normalize_answer(a)]
+    return golds or [""]
+
+
+def compute_exact(answers: Sequence[str], prediction: str) -> int:
+    """1 when the normalised prediction equals a normalised gold answer ("" for unanswerable)."""
+    return max(int(normalize_answer(g) == normalize_answer(prediction)) for g in _golds(answers))
+
+
+def compute_f1(answers: Sequence[str], prediction: str) -> float:
+    """Token-overlap F1 against the best gold answer; both empty = 1, one empty = 0."""
+
+    def f1(gold: str) -> float:
+        g, p = _tokens(gold), _tokens(prediction)
+        if not g or not p:
+            return float(g == p)
+        common = collections.Counter(g) & collections.Counter(p)
+        same = sum(common.values())
+        if same == 0:
+            return 0.0
+        precision, recall = same / len(p), same / len(g)
+        return 2 * precision * recall / (precision + recall)
+
+    return max(f1(g) for g in _golds(answers))
+
+
+def _loose(s: str) -> str:
+    """Like :func:`normalize_answer`, but any Unicode punctuation ("“”/’") becomes a word break."""
+    s = "".join(" " if unicodedata.category(ch).startswith("P") or ch in _PUNCT else ch for ch in s.lower())
+    return " ".join(_ARTICLES.sub(" ", s).split())
+
+
+def supports(citation_text: str, answers: Sequence[str]) -> bool:
+    """Whether a cited passage contains one of the gold answers as whole words (punctuation ignored)."""
+    text = f" {_loose(citation_text)} "
+    return any(f" {g} " in text for g in (_loose(a) for a in answers) if g)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q
+    lo, hi = math.floor(rank), math.ceil(rank)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
+
+
+def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Prediction]) -> dict[str, Any]:
+    """Every metric of one system over ``questions`` (each must have a prediction)."""
+    rows = []
+    for q in questions:
+        p = predictions[q.qid]
+        rows.append((q, p, compute_exact(q.answers, p.answer), compute_f1(q.answers, p.answer)))
+    has = [r for r in rows if not r[0].is_impossible]
+    no = [r for r in rows if r[0].is_impossible]
+    abstained = [r for r in rows if not r[1].answer]
+    answered_has = [r for r in has if r[1].answer]
+    supported = [
+        r for r in answered_has if r[1].citations and supports(r[1].citations[0]["text"], r[0].answers)
+    ]
+
+    def pct(part: float, whole: int) -> float | None:
+        return round(100.0 * part / whole, 2) if whole else None
+
+    by_type: dict[str, dict[str, Any]] = {}
+    for t in QUESTION_TYPES:
+        sel = [r for r in rows if question_type(r[0].question) == t]
+        if sel:
+            by_type[t] = {"n": len(sel), "f1": pct(sum(r[3] for r in sel), len(sel))}
+    latencies = [r[1].latency_ms for r in rows]
+    follow = [r for r in rows if r[0].history]
+    alone = [r for r in rows if not r[0].history]
+    return {
+        "total": len(rows),
+        "exact": pct(sum(r[2] for r in rows), len(rows)),
+        "f1": pct(sum(r[3] for r in rows), len(rows)),
+        "HasAns_total": len(has),
+        "HasAns_exact": pct(sum(r[2] for r in has), len(has)),
+        "HasAns_f1": pct(sum(r[3] for r in has), len(has)),
+        "NoAns_total": len(no),
+        "NoAns_exact": pct(sum(r[2] for r in no), len(no)),
+        "NoAns_f1": pct(sum(r[3] for r in no), len(no)),
+        "abstained": len(abstained),
+        "abstention_precision": pct(sum(r[0].is_impossible for r in abstained), len(abstained)),
+        "abstention_recall": pct(sum(not r[1].answer for r in no), len(no)),
+        "answered_HasAns": len(answered_has),
+        "supported_at_1": pct(len(supported), len(answered_has)),
+        "supported_at_1_all": pct(len(supported), len(has)),
+        "latency_ms_p50": round(percentile(latencies, 0.5), 2),
+        "latency_ms_p95": round(percentile(latencies, 0.95), 2),
+        "by_type": by_type,
+        # follow-ups (questions with a ``history``) against standalone questions
+        "followup_total": len(follow),
+        "followup_f1": pct(sum(r[3] for r in follow), len(follow)),
+        "standalone_total": len(alone),
+        "standalone_f1": pct(sum(r[3] for r in alone), len(alone)),
+    }

@@ -1,0 +1,344 @@
+"""The Chroma store: pure storage of articles and their embedded chunks (embedded ``PersistentClient`` in
+``index_dir``, or a Chroma server at ``chroma_url``), with dense and BM25 search over the chunks.
+
+Two collections (record layout: :mod:`qa_bot.store.records`):
+
+- ``qa_bot_chunks``: one record per chunk: its vector, text and ``{doc_id, title, start, end}``;
+- ``qa_bot_documents``: one record per article: the canonical text and ``{title, source, sources, sites,
+  published, published_day, n_chunks, n_chars, minhash}``. Chroma needs a vector per record; these carry a
+  constant 1-d placeholder and are never searched by vector.
+
+A document record is written only after all its chunks, so a document that is listed is complete; chunks of
+an unlisted document (an interrupted ingest) are removed before the next write. Chunk ids are content hashes,
+so writing the same article twice changes nothing. What to store (skip, replace, copy) is the
+:class:`qa_bot.indexer.Indexer`'s decision, not the store's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qa_bot.errors import IndexUnavailable, QABotError
+from qa_bot.store.lexical import LexicalCache, LexicalIndex
+from qa_bot.store.records import (
+    article_where,
+    chunk_from_record,
+    chunk_metadata,
+    document_metadata,
+    sources_metadata,
+    summary_from_record,
+    where_doc_ids,
+)
+from qa_bot.types import ArticleFilter, Chunk, Document, DocumentSummary
+
+__all__ = ["INDEX_MARKER", "Store", "StoredArticle"]
+
+log = logging.getLogger(__name__)
+
+INDEX_MARKER = "qa_bot_index.json"
+INDEX_FORMAT = 1
+CHUNKS = "qa_bot_chunks"
+DOCUMENTS = "qa_bot_documents"
+_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """One article to write: the document, its chunks, one vector per chunk, and its MinHash signature."""
+
+    document: Document
+    chunks: Sequence[Chunk]
+    vectors: Sequence[Sequence[float]]
+    minhash: str = ""
+
+
+class Store:
+    """A persistent qa-bot index in ``index_dir`` (created when missing or empty), or on a Chroma server."""
+
+    def __init__(self, index_dir: str | os.PathLike[str], chroma_url: str | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.chroma_url = chroma_url or None
+        self._lock = threading.RLock()
+        self._orphans_checked = False
+        if self.chroma_url is None:
+            self._check_dir()
+        try:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            settings = ChromaSettings(anonymized_telemetry=False)
+            if self.chroma_url is None:
+                self._client = chromadb.PersistentClient(path=str(self.index_dir), settings=settings)
+            else:
+                self._client = _http_client(self.chroma_url, settings)
+            self._chunks = self._client.get_or_create_collection(
+                CHUNKS, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+            self._documents = self._client.get_or_create_collection(DOCUMENTS, embedding_function=None)
+        except QABotError:
+            raise
+        except Exception as exc:
+            if self.chroma_url is None and (
+                "readonly" in str(exc).replace("-", "") or not os.access(self.index_dir, os.W_OK)
+            ):
+                raise IndexUnavailable(
+                    f"The index at {self.index_dir} is read-only: Chroma needs write access even to read it."
+                    " Copy it to a writable place, or serve it from a Chroma server (--chroma-url)."
+                ) from exc
+            where = (
+                f"the Chroma server at {self.chroma_url}"
+                if self.chroma_url
+                else f"the index at {self.index_dir}"
+            )
+            raise IndexUnavailable(f"Cannot open {where}: {_first_line(exc)}") from exc
+        if self.chroma_url is None:
+            self._write_marker()
+        local = self.chroma_url is None
+        self._lexical = LexicalCache(
+            self.all_chunks, self.count, self.stamp,
+            directory=self.index_dir if local else None,
+            files=[self.index_dir / "chroma.sqlite3", self.index_dir / "chroma.sqlite3-wal"] if local else (),
+        )  # fmt: skip
+
+    # -- opening -----------------------------------------------------------------------------------------
+    def _check_dir(self) -> None:
+        d = self.index_dir
+        if d.exists() and not d.is_dir():
+            raise IndexUnavailable(f"{d} is a file, not an index directory.")
+        marker = d / INDEX_MARKER
+        if d.is_dir() and any(d.iterdir()):
+            if not marker.is_file():
+                raise IndexUnavailable(
+                    f"{d} is not a qa-bot index (it has files but no {INDEX_MARKER}); use a new or empty directory."
+                )
+            try:
+                info = json.loads(marker.read_text("utf-8"))
+            except (OSError, ValueError) as exc:
+                raise IndexUnavailable(f"{marker} is unreadable: {exc}") from exc
+            if info.get("format") != INDEX_FORMAT:
+                raise IndexUnavailable(
+                    f"{d} has index format {info.get('format')!r}; this qa-bot reads {INDEX_FORMAT}."
+                )
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IndexUnavailable(f"Cannot create the index directory {d}: {exc.strerror or exc}") from exc
+
+    def _write_marker(self) -> None:
+        from qa_bot.models import EMBEDDING_MODEL_NAME
+
+        marker = self.index_dir / INDEX_MARKER
+        if not marker.exists():
+            try:
+                marker.write_text(
+                    json.dumps({"format": INDEX_FORMAT, "embedding_model": EMBEDDING_MODEL_NAME}) + "\n"
+                )
+            except OSError as exc:
+                raise IndexUnavailable(
+                    f"Cannot write to the index directory {self.index_dir}: {exc}"
+                ) from exc
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def count(self) -> int:
+        """Number of stored chunks."""
+        return self._chunks.count()
+
+    def has_document(self, doc_id: str) -> bool:
+        return bool(self._documents.get(ids=[doc_id], include=[])["ids"])
+
+    def document(self, doc_id: str) -> Document:
+        """One stored article (``KeyError`` when it is not there)."""
+        got = self._documents.get(ids=[doc_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            raise KeyError(doc_id)
+        meta = got["metadatas"][0] or {}
+        return Document(
+            doc_id=doc_id,
+            title=str(meta.get("title", "")),
+            text=got["documents"][0],
+            source=str(meta.get("source", "")),
+            published=str(meta.get("published", "")),
+        )
+
+    def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentSummary]:
+        """One summary per stored article, sorted by title."""
+        got = self._documents.get(ids=list(doc_ids) if doc_ids else None, include=["metadatas"])
+        rows = [summary_from_record(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+        return sorted(rows, key=lambda r: (r.title, r.doc_id))
+
+    def documents_from(self, source: str) -> list[str]:
+        """Ids of the stored articles that came from ``source`` (a file path, URL or JSONL id), as their own
+        text or as a syndicated copy listed on them."""
+        where = {"$or": [{"source": source}, {"sources": {"$contains": source}}]}
+        return list(self._documents.get(where=where, include=[])["ids"])
+
+    def find_documents(self, where: ArticleFilter) -> list[str]:
+        """Ids of the stored articles matching the filter (a Chroma metadata filter on the article records)."""
+        return list(self._documents.get(where=article_where(where), include=[])["ids"])
+
+    def signatures(self) -> list[tuple[str, str]]:
+        """``(doc_id, minhash)`` of every stored article (``""`` for records written before signatures)."""
+        got = self._documents.get(include=["metadatas"])
+        return [
+            (i, str((m or {}).get("minhash", ""))) for i, m in zip(got["ids"], got["metadatas"], strict=True)
+        ]
+
+    def sources(self, doc_id: str) -> list[str]:
+        """Every place an article came from: its own source first, then its syndicated copies'."""
+        summary = self.documents([doc_id])
+        return list(summary[0].sources) if summary else []
+
+    def all_chunks(self) -> list[Chunk]:
+        out: list[Chunk] = []
+        offset = 0
+        while True:
+            got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            out.extend(
+                chunk_from_record(i, t, m)
+                for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            )
+            if len(got["ids"]) < _PAGE:
+                return out
+            offset += _PAGE
+
+    # -- searching ---------------------------------------------------------------------------------------
+    def dense_search(
+        self, query_embedding: Sequence[float], n: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Nearest chunks by cosine similarity (``1 - distance``), best first."""
+        res = self._chunks.query(  # n may exceed the collection: Chroma returns what there is
+            query_embeddings=[list(map(float, query_embedding))],
+            n_results=n,
+            where=where_doc_ids(doc_ids),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (chunk_from_record(i, t, m), 1.0 - float(d))
+            for i, t, m, d in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+            )
+        ]
+
+    def lexical_search(
+        self, query: str, n: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Best chunks by BM25, best first."""
+        allowed = None if not doc_ids else (lambda c, ids=frozenset(doc_ids): c.doc_id in ids)
+        return self._lexical.get().search(query, n, allowed)
+
+    def lexical_index(self) -> LexicalIndex:
+        """The BM25 index over every chunk (built or loaded now if needed)."""
+        return self._lexical.get()
+
+    def stamp(self) -> str:
+        """What the chunk collection holds, in a few bytes: chunk count and the (sorted) document ids."""
+        ids = sorted(self._documents.get(include=[])["ids"])
+        return f"{self.count()}:" + hashlib.sha1("\n".join(ids).encode()).hexdigest()
+
+    # -- writing -----------------------------------------------------------------------------------------
+    def upsert(
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
+        minhash: str = "",
+    ) -> int:
+        """Store one article, its chunks and their vectors; returns the number of chunks written."""
+        return self.upsert_many([StoredArticle(document, chunks, vectors, minhash)])
+
+    def upsert_many(self, articles: Sequence[StoredArticle]) -> int:
+        """Store several articles in batches: every chunk first, then the article records."""
+        for a in articles:
+            if len(a.vectors) != len(a.chunks):
+                raise ValueError(f"{a.document.doc_id}: {len(a.chunks)} chunks but {len(a.vectors)} vectors")
+        with self._lock:
+            self._remove_orphans_once()
+            chunks = [(c, v) for a in articles for c, v in zip(a.chunks, a.vectors, strict=True)]
+            step = self._batch_size()
+            for i in range(0, len(chunks), step):
+                part = chunks[i : i + step]
+                self._chunks.upsert(
+                    ids=[c.chunk_id for c, _ in part],
+                    embeddings=[list(map(float, v)) for _, v in part],
+                    documents=[c.text for c, _ in part],
+                    metadatas=[chunk_metadata(c) for c, _ in part],
+                )
+            for j in range(0, len(articles), step):  # written last: a listed document is a complete one
+                docs = articles[j : j + step]
+                self._documents.upsert(
+                    ids=[a.document.doc_id for a in docs],
+                    embeddings=[[1.0] for _ in docs],
+                    documents=[a.document.text for a in docs],
+                    metadatas=[document_metadata(a.document, len(a.chunks), a.minhash) for a in docs],
+                )
+            if articles:
+                self._lexical.invalidate()
+            return len(chunks)
+
+    def set_sources(self, doc_id: str, sources: Sequence[str]) -> None:
+        """Record every place an article came from (its own source first, then its syndicated copies)."""
+        with self._lock:
+            self._documents.update(ids=[doc_id], metadatas=[sources_metadata(sources)])
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove one article and its chunks; ``False`` when it was not there."""
+        with self._lock:
+            existed = self.has_document(doc_id)
+            self._documents.delete(ids=[doc_id])
+            self._chunks.delete(where={"doc_id": doc_id})
+            self._lexical.invalidate()
+            return existed
+
+    def _batch_size(self) -> int:
+        try:
+            return max(1, min(5000, int(self._client.get_max_batch_size())))
+        except Exception:
+            return 1000
+
+    def _remove_orphans_once(self) -> None:
+        """Orphans can only come from an ingest interrupted before this process opened the index."""
+        if not self._orphans_checked:
+            self._remove_orphans()
+            self._orphans_checked = True
+
+    def _remove_orphans(self) -> None:
+        """Drop chunks whose document record is missing (left by an interrupted ingest)."""
+        known = set(self._documents.get(include=[])["ids"])
+        got = self._chunks.get(include=["metadatas"])
+        orphans = [
+            i
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+            if (m or {}).get("doc_id") not in known
+        ]
+        if orphans:
+            log.warning("Removing %d chunk(s) left by an interrupted ingest", len(orphans))
+            self._chunks.delete(ids=orphans)
+
+
+def _http_client(url: str, settings: Any) -> Any:
+    """``chromadb.HttpClient`` for ``http(s)://host:port``."""
+    from urllib.parse import urlparse
+
+    import chromadb
+
+    parsed = urlparse(url if "://" in url else "http://" + url)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise IndexUnavailable(f"chroma_url must look like http://HOST:PORT, got {url!r}")
+    ssl = parsed.scheme == "https"
+    port = parsed.port or (443 if ssl else 8000)
+    client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=ssl, settings=settings)
+    client.heartbeat()  # fail now, with a clear message, if nothing answers there
+    return client
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]

@@ -1,0 +1,114 @@
+"""How qa-bot's records look in Chroma: chunk and article metadata, and the filters over them.
+
+Chroma metadata holds scalars and non-empty lists only, so an emptied list is stored as ``[""]`` and read back
+as ``[]``; every such conversion lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+from qa_bot.dates import day_number
+from qa_bot.types import ArticleFilter, Chunk, Document, DocumentSummary
+
+__all__ = [
+    "article_where",
+    "chunk_from_record",
+    "chunk_metadata",
+    "document_metadata",
+    "listed",
+    "site",
+    "sources_metadata",
+    "summary_from_record",
+    "where_doc_ids",
+]
+
+
+def site(source: str) -> str:
+    """The host name of a URL source (``www.`` dropped), else ``""``."""
+    if "://" not in source:
+        return ""
+    return (urlparse(source).hostname or "").lower().removeprefix("www.")
+
+
+def listed(values: Any) -> list[str]:
+    """A stored list field without its ``""`` placeholder."""
+    return [str(x) for x in (values or []) if x]
+
+
+def chunk_metadata(c: Chunk) -> dict[str, Any]:
+    return {"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end}
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any] | None) -> Chunk:
+    meta = meta or {}
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta.get("doc_id", "")),
+        title=str(meta.get("title", "")),
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        text=text,
+    )
+
+
+def sources_metadata(sources: Sequence[str]) -> dict[str, Any]:
+    """``sources`` (unique, in order) and their ``sites``, with the ``[""]`` placeholder for an empty list."""
+    unique = list(dict.fromkeys(s for s in sources if s))
+    sites = sorted({h for h in map(site, unique) if h})
+    return {"sources": unique or [""], "sites": sites or [""]}
+
+
+def document_metadata(d: Document, n_chunks: int, minhash: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "title": d.title, "source": d.source, "n_chunks": n_chunks, "n_chars": len(d.text), "minhash": minhash,
+    }  # fmt: skip
+    if d.source:
+        meta.update(sources_metadata([d.source]))
+    if d.published:
+        meta["published"] = d.published
+        meta["published_day"] = day_number(d.published, first=True)
+    return meta
+
+
+def summary_from_record(doc_id: str, meta: Mapping[str, Any] | None) -> DocumentSummary:
+    meta = meta or {}
+    source = str(meta.get("source", ""))
+    sources = listed(meta["sources"]) if "sources" in meta else ([source] if source else [])
+    return DocumentSummary(
+        doc_id=doc_id,
+        title=str(meta.get("title", "")),
+        source=source,
+        sources=tuple(sources),
+        published=str(meta.get("published", "")),
+        n_chunks=int(meta.get("n_chunks", 0)),
+        n_chars=int(meta.get("n_chars", 0)),
+    )
+
+
+def article_where(f: ArticleFilter) -> dict[str, Any] | None:
+    """The Chroma ``where`` clause over article records for a filter (``None``: every article)."""
+    clauses: list[dict[str, Any]] = []
+    if f.title:
+        clauses.append({"title": f.title})
+    if f.source:
+        host = f.source.strip().lower().removeprefix("www.")
+        clauses.append({"$or": [{"source": f.source}, {"sources": {"$contains": f.source}},
+                                {"sites": {"$contains": host}}]})  # fmt: skip
+    if f.since:
+        clauses.append({"published_day": {"$gte": day_number(f.since, first=True)}})
+    if f.until:
+        clauses.append({"published_day": {"$lte": day_number(f.until, first=False)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def where_doc_ids(doc_ids: Sequence[str] | None) -> dict[str, Any] | None:
+    """The Chroma ``where`` clause over chunk records of some articles (``None``: all)."""
+    if not doc_ids:
+        return None
+    ids = list(doc_ids)
+    return {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}

@@ -1,0 +1,97 @@
+"""The LCEL chain and the typed stream, fast: a real Chroma index, the hashing embedder, a scripted reader."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+
+from qa_bot import QABot
+from qa_bot.answerer import Calibration
+from qa_bot.reader.reader import ReadResult
+from qa_bot.reader.windows import SpanScore
+from qa_bot.types import Answer, Final, Retrieval, Token
+
+ARTICLE = (
+    "Halvard Metals will close its Oslo smelter next spring, the company said on Monday.\n\n"
+    "Chief executive Lena Ortiz said the plant had lost money for six years. "
+    "About 400 workers will be offered jobs at the Bergen site."
+)
+
+
+class ScriptedReader:
+    """Answers with the first of its phrases found in the passages read (score 5 over a null of 0)."""
+
+    def __init__(self, phrases: list[str]) -> None:
+        self.phrases, self.questions = phrases, []
+
+    def read(self, question, pieces):
+        self.questions.append(question)
+        for phrase in self.phrases:
+            for i, piece in enumerate(pieces):
+                if phrase in piece:
+                    s = piece.index(phrase)
+                    return ReadResult(
+                        (SpanScore(i, s, s + len(phrase), 5.0, 0.0, i),), 0.0, windows=len(pieces)
+                    )
+        return ReadResult((), 0.0, windows=len(pieces))
+
+
+class Recorder(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.retrievals: list[tuple[str, str]] = []
+        self.found: list[int] = []
+        self.chains: list[str] = []
+
+    def on_retriever_start(self, serialized, query, **kwargs):
+        self.retrievals.append((kwargs.get("name") or "", query))
+
+    def on_retriever_end(self, documents, **kwargs):
+        self.found.append(len(documents))
+
+    def on_chain_start(self, serialized, inputs, **kwargs):
+        self.chains.append(kwargs.get("name") or "")
+
+
+@pytest.fixture
+def bot(tmp_path, fake_embedder, blank_nlp):
+    b = QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp,
+              reader=ScriptedReader(["Lena Ortiz", "400"]))  # fmt: skip
+    b.answerer.calibration = Calibration(0.0, 1.0, "own")
+    b.ingest_text(ARTICLE, title="Smelter")
+    return b
+
+
+def test_chain_fires_the_retriever_callbacks_with_the_rewritten_question(bot):
+    seen = Recorder()
+    history = [("Who is the chief executive?", "Lena Ortiz")]
+    answer = bot.chain.invoke({"question": "What did she say?", "history": history}, {"callbacks": [seen]})
+    assert isinstance(answer, Answer) and answer.text == "Lena Ortiz"
+    assert seen.retrievals == [("HybridRetriever", "What did Lena Ortiz say?")]
+    assert seen.found == [len(bot.retrieve("What did Lena Ortiz say?").passages)] and seen.found[0] > 0
+    assert {"qa_bot", "rewrite", "retrieve", "read"} <= set(seen.chains)
+    assert answer.rewritten_question == "What did Lena Ortiz say?"
+    doc = bot.document(answer.doc_id)
+    assert doc.text[answer.answer_start : answer.answer_end] == answer.text
+
+
+def test_chain_answers_small_talk_without_retrieving(bot):
+    seen = Recorder()
+    answer = bot.chain.invoke("hello!", {"callbacks": [seen]})
+    assert answer.smalltalk and seen.retrievals == []
+
+
+def test_stream_yields_tokens_then_one_final_and_ask_returns_the_final(bot):
+    events = list(bot.stream("Who runs Halvard Metals?"))
+    assert [type(e) for e in events] == [Token, Final]
+    assert events[0].text == events[1].answer.text == "Lena Ortiz"
+    assert bot.ask("Who runs Halvard Metals?").text == "Lena Ortiz"
+
+
+def test_retrieve_is_typed_and_scoped(bot):
+    found = bot.retrieve("How many workers?")
+    assert isinstance(found, Retrieval) and found.standalone == "How many workers?" and not found.rewritten
+    assert found.passages and all(p.chunk.doc_id == bot.documents()[0].doc_id for p in found.passages)
+    bot.ingest_text("The ferry to Skarv was cancelled on Friday because of the storm.", title="Ferry")
+    ferry = next(d.doc_id for d in bot.documents() if d.title == "Ferry")
+    scoped = bot.retrieve("How many workers?", doc_ids=[ferry])
+    assert {p.chunk.doc_id for p in scoped.passages} == {ferry}
