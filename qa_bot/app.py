@@ -71,7 +71,7 @@ def article_panel(bot: QABot, spans: list[Span]) -> str:
     except QABotError as exc:
         return f"<div class='qa-scroll'><p class='qa-hint'>{html.escape(exc.message)}</p></div>"
     mine = [(int(s["start"]), int(s["end"]), str(s["kind"])) for s in spans if s["doc_id"] == doc_id]
-    return render_article(doc.title, doc.text, mine)
+    return render_article(doc.title, doc.text, mine, doc.published, doc.published_source)
 
 
 # -- chat -----------------------------------------------------------------------------------------------
@@ -142,12 +142,14 @@ def _warn(exc: QABotError) -> str:
     return f"⚠️ {html.escape(exc.message)}"
 
 
-def ingest_text_status(bot: QABot, title: str | None, text: str | None) -> str:
+def ingest_text_status(bot: QABot, title: str | None, text: str | None, date: str | None = None) -> str:
     """The Articles tab's "paste" action: the status line shown under it (HTML-escaped)."""
     if not (text or "").strip():
         return "⚠️ Paste the article text first."
     try:
-        report = bot.ingest_text(text or "", title=(title or "").strip() or None)
+        report = bot.ingest_text(
+            text or "", title=(title or "").strip() or None, date=(date or "").strip() or None
+        )
     except QABotError as exc:
         return _warn(exc)
     return html.escape(report.summary())
@@ -178,7 +180,10 @@ def ingest_url_status(bot: QABot, url: str | None) -> str:
 
 
 def _table(bot: QABot) -> list[list[str | int]]:
-    return [[d.title, d.published, d.n_chunks, len(d.sources), d.doc_id] for d in bot.documents()]
+    return [
+        [d.title, d.published, d.published_source, d.n_chunks, len(d.sources), d.doc_id]
+        for d in bot.documents()
+    ]
 
 
 def _choices(bot: QABot) -> list[tuple[str, str]]:
@@ -225,9 +230,9 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
             gr.update(choices=choices, value=None),
         )
 
-    def add_text(title: str, text: str, progress: gr.Progress = _PROGRESS) -> str:
+    def add_text(title: str, text: str, date: str, progress: gr.Progress = _PROGRESS) -> str:
         progress(0.2, desc="Indexing…")
-        return ingest_text_status(get_bot(), title, text)
+        return ingest_text_status(get_bot(), title, text, date)
 
     def add_files(files: list[Any] | None, progress: gr.Progress = _PROGRESS) -> str:
         paths = [Path(getattr(f, "name", f)) for f in files or []]
@@ -290,6 +295,7 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
                     with gr.Column(min_width=300):
                         gr.Markdown("### Paste an article")
                         new_title = gr.Textbox(label="Title", elem_id="qa-new-title")
+                        new_date = gr.Textbox(label="Published (YYYY-MM-DD, optional)", elem_id="qa-new-date")
                         new_text = gr.Textbox(label="Text", lines=8, elem_id="qa-new-text")
                         add_btn = gr.Button("Add article", variant="primary", elem_id="qa-add")
                     with gr.Column(min_width=300):
@@ -303,7 +309,7 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
                 status = gr.HTML(elem_id="qa-status")
                 gr.Markdown("### Indexed articles")
                 table = gr.Dataframe(
-                    headers=["Title", "Published", "Chunks", "Sources", "ID"],
+                    headers=["Title", "Published", "Date from", "Chunks", "Sources", "ID"],
                     interactive=False,
                     wrap=True,
                     elem_id="qa-articles",
@@ -326,7 +332,7 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
         )  # fmt: skip
         lists = [table, scope, to_remove]
         for button, fn, inputs in (
-            (add_btn, add_text, [new_title, new_text]),
+            (add_btn, add_text, [new_title, new_text, new_date]),
             (upload_btn, add_files, [files]),
             (url_btn, add_url, [url]),
             (remove_btn, remove, [to_remove]),

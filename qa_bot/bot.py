@@ -23,6 +23,7 @@ from qa_bot.errors import InvalidInput
 from qa_bot.types import (
     Answer,
     ArticleFilter,
+    DateMention,
     Document,
     DocumentSummary,
     Final,
@@ -188,13 +189,18 @@ class QABot:
         self,
         *paths: str | Path | Sequence[str | Path],
         title: str | None = None,
+        date: str | None = None,
         progress: Progress | None = None,
     ) -> IngestReport:
         """Ingest files (``.txt``/``.md``/``.html``, ``.jsonl`` feeds), directories of them, and ``http(s)://``
         URLs (fetched, main text extracted). Everything is read, fetched and validated before anything is
         written, so one bad input stops the whole call. Unchanged articles are skipped.
-        ``title`` names the article when exactly one file is given; ``progress(done, total)`` is called per batch."""
+        ``title`` names the article when exactly one file is given; ``date`` (``YYYY-MM-DD``) is the publication
+        date of every article given (over any date they carry); ``progress(done, total)`` is called per batch."""
+        from qa_bot.dates import given_date
         from qa_bot.ingest import fetch_url, load_paths
+
+        day = given_date(date)
 
         flat: list[str | Path] = []
         for p in paths:
@@ -207,10 +213,15 @@ class QABot:
         ]
         if files or not urls:
             documents += load_paths(files, max_bytes=self.settings.max_file_bytes, title=title)
+        if day:
+            documents = [replace(d, published=day, published_source="argument") for d in documents]
         return self.ingest_documents(documents, progress)
 
-    def ingest_text(self, text: str, title: str | None = None, source: str = "") -> IngestReport:
-        """Ingest one article given as a string."""
+    def ingest_text(
+        self, text: str, title: str | None = None, source: str = "", date: str | None = None
+    ) -> IngestReport:
+        """Ingest one article given as a string; ``date`` (``YYYY-MM-DD``) is its publication date."""
+        from qa_bot.dates import given_date
         from qa_bot.ingest import make_document
 
         if (
@@ -218,7 +229,14 @@ class QABot:
             and len(text.encode("utf-8", "surrogatepass")) > self.settings.max_file_bytes
         ):
             raise InvalidInput(f"The article is over the {self.settings.max_file_bytes:,}-byte limit.")
-        return self.ingest_documents([make_document(text, title=title, source=source)])
+        day = given_date(date)
+        return self.ingest_documents(
+            [
+                make_document(
+                    text, title=title, source=source, published=day or None, published_source="argument"
+                )
+            ]
+        )
 
     def ingest_url(self, url: str, timeout: float | None = None) -> IngestReport:
         """Fetch a web page and ingest its main text (extracted with trafilatura)."""
@@ -370,7 +388,8 @@ class QABot:
 
         def done(result: Answer) -> Final:
             rewritten = found.standalone if found.rewritten else None
-            return Final(replace(result, question=found.question, rewritten_question=rewritten))
+            return Final(replace(result, question=found.question, rewritten_question=rewritten,
+                                 dates=self.dates_of(result)))  # fmt: skip
 
         if self.llm is None:
             result = extractive()
@@ -379,6 +398,24 @@ class QABot:
             return
         for item in self.llm.stream(found.standalone, found.passages, extractive):
             yield done(item) if isinstance(item, Answer) else Token(item)
+
+    def dates_of(self, answer: Answer) -> tuple[DateMention, ...]:
+        """The dates the answer's cited passages name ("on Tuesday" -> 2023-10-24), resolved against each cited
+        article's publication date (:func:`qa_bot.dates.find_dates`)."""
+        from qa_bot.dates import find_dates
+
+        found: list[DateMention] = []
+        published: dict[str, str] = {}
+        for c in answer.citations:
+            if c.doc_id not in published:
+                try:
+                    published[c.doc_id] = self.store.document(c.doc_id).published
+                except KeyError:
+                    published[c.doc_id] = ""
+            for m in find_dates(c.text, published[c.doc_id] or None, offset=c.start):
+                if m not in found:
+                    found.append(m)
+        return tuple(found)
 
     def chat(self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None) -> Chat:
         """A conversation that keeps its own history: ``chat = bot.chat(); chat.ask("who ...")``."""

@@ -108,8 +108,13 @@ def _require_articles(bot: QABot) -> None:
 
 
 def _print_answer(answer: Answer, *, text: bool = True) -> None:
+    from qa_bot.dates import annotate, in_answer
+
     if text:
-        click.echo(answer.text)
+        click.echo(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))
+    others = [m for m in answer.dates if m not in in_answer(answer)]
+    if others:
+        click.echo("(dates in the passage: " + "; ".join(m.label for m in others) + ")")
     if answer.rewritten_question:
         click.echo(f"(understood as: {answer.rewritten_question})")
     if answer.meta.get("llm_note"):
@@ -135,15 +140,23 @@ def cli() -> None:
 @click.option("--index", "index", default=None, help=INDEX_HELP)
 @click.option("--chroma-url", default=None, help=CHROMA_HELP)
 @click.option("--title", default=None, help="Title for a single file (default: its first line or file name).")
+@click.option(
+    "--date", default=None, help="Publication date (YYYY-MM-DD) of the articles given, over any they carry."
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 def ingest(
-    paths: tuple[str, ...], index: str | None, chroma_url: str | None, title: str | None, quiet: bool
+    paths: tuple[str, ...],
+    index: str | None,
+    chroma_url: str | None,
+    title: str | None,
+    date: str | None,
+    quiet: bool,
 ) -> None:
     """Add articles to the index: .txt/.md/.html files, directories of them, .jsonl feeds, or http(s) URLs
     (fetched, main text extracted). Unchanged articles are skipped."""
     bot = _bot(index, chroma_url=chroma_url)
     with progress_bar("Ingesting", not quiet and sys.stderr.isatty()) as progress:
-        report = bot.ingest(*paths, title=title, progress=progress)
+        report = bot.ingest(*paths, title=title, date=date, progress=progress)
     if not quiet:
         click.echo(report.summary())
 
@@ -220,7 +233,8 @@ def chat(index: str | None, **options: Any) -> None:
 @click.option("--chroma-url", default=None, help=CHROMA_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def documents(index: str | None, chroma_url: str | None, as_json: bool) -> None:
-    """List the indexed articles."""
+    """List the indexed articles: id, publication date and where it came from (feed, argument, html, text),
+    chunks, title."""
     rows = _bot(index, chroma_url=chroma_url).documents()
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
@@ -228,10 +242,10 @@ def documents(index: str | None, chroma_url: str | None, as_json: bool) -> None:
     if not rows:
         click.echo("No articles indexed.")
     for r in rows:
-        date = r.published or "          "
+        date = f"{r.published} ({r.published_source})" if r.published else ""
         copies = len(r.sources) - 1
         more = f"  (+{copies} syndicated cop{'y' if copies == 1 else 'ies'})" if copies > 0 else ""
-        click.echo(f"{r.doc_id}  {date}  {r.n_chunks:>4} chunks  {r.title}{more}")
+        click.echo(f"{r.doc_id}  {date:<22}  {r.n_chunks:>4} chunks  {r.title}{more}")
 
 
 @cli.command()

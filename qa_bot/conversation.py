@@ -36,8 +36,6 @@ __all__ = [
 
 History = Sequence[tuple[str, str]]
 
-_PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
-_THING_PRONOUNS = {"they", "them", "it", "this", "that", "these", "those"}
 _WH = ("how many", "how much", "how long", "how old", *WH_WORDS)  # longest first where it matters
 _WORD = re.compile(r"[A-Za-z]+")
 _LEAD = re.compile(r"^\s*(?:and|so|but|also|then|ok(?:ay)?|well)\b[\s,]*", re.IGNORECASE)
@@ -232,29 +230,87 @@ def _usable(answer: str) -> bool:
     return bool(answer.strip()) and answer.strip() != ABSTAIN_TEXT and len(answer.split()) <= 12
 
 
-def _person_referent(history: list[tuple[str, str]], nlp: Any) -> str | None:
-    for question, answer in reversed(history):
-        q_doc = nlp(question)
-        if q_doc and q_doc[0].lower_ in {"who", "whom"} and _usable(answer) and len(answer.split()) <= 6:
-            return answer.strip()
-        people = [e.text for e in nlp(answer).ents if e.label_ == "PERSON"] if _usable(answer) else []
-        people += [e.text for e in q_doc.ents if e.label_ == "PERSON"]
-        if people:
-            return people[-1]
+# What a pronoun may stand for, by its type: he/she -> a person; it/its -> an organisation, work, place or thing;
+# they/them/their -> a group (or several things).
+_PRONOUN_KIND = {
+    "he": "person", "him": "person", "his": "person", "she": "person", "her": "person", "hers": "person",
+    "it": "thing", "its": "thing", "they": "group", "them": "group", "their": "group",
+}  # fmt: skip
+_PERSON_PRONOUNS = {w for w, k in _PRONOUN_KIND.items() if k == "person"}
+_THING_PRONOUNS = {w for w, k in _PRONOUN_KIND.items() if k != "person"}
+_THING_LABELS = {"ORG", "GPE", "LOC", "FAC", "WORK_OF_ART", "PRODUCT", "LAW", "EVENT"}
+_NOT_REFERENTS = {"CARDINAL", "PERCENT", "MONEY", "QUANTITY", "DATE", "TIME", "ORDINAL"}
+
+
+def _answer_kind(question: Any, answer: str, nlp: Any) -> str | None:
+    """What the previous answer is, as something a pronoun can point at: "person", "thing", "group" or ``None``
+    (a number, a date, an adjective, an abstention). spaCy's entity label first, then the question's wh-word."""
+    if not _usable(answer):
+        return None
+    doc = nlp(answer)
+    labels = {e.label_ for e in doc.ents}
+    tagged = any(t.pos_ for t in doc)  # a pipeline without a tagger (tests' blank one) says nothing of POS
+    if (tagged and not any(t.pos_ in {"NOUN", "PROPN"} for t in doc)) or (
+        labels & _NOT_REFERENTS and not labels - _NOT_REFERENTS
+    ):
+        return None
+    if answer.strip()[:1].isdigit() or answer.strip()[:1] in "$€£":
+        return None
+    if "PERSON" in labels:
+        return "person"
+    if " and " in answer or "NORP" in labels:
+        return "group"
+    if labels & _THING_LABELS:
+        return "thing"
+    wh = question[0].lower_ if len(question) else ""
+    if wh in {"who", "whom"}:
+        return "person"
+    if wh in {"where", "which", "what", "whose"}:
+        return "thing"
     return None
 
 
-def _thing_referent(history: list[tuple[str, str]], nlp: Any) -> str | None:
-    """The last thing a previous question was about: its object noun phrase ("the allegations")."""
-    for question, _ in reversed(history):
-        doc = nlp(question)
-        objects = [
-            nc
-            for nc in doc.noun_chunks
-            if nc.root.dep_ in {"dobj", "pobj", "attr", "nsubjpass"} and nc.root.pos_ in {"NOUN", "PROPN"}
-        ]
-        if objects:
-            return objects[0].text
+def _question_referents(question: Any) -> dict[str, str]:
+    """What a previous question was about, by kind: the people it names; the organisation, place or work it
+    names, else its subject or object noun phrase; a plural noun phrase for "they"."""
+    found: dict[str, str] = {}
+    people = [e.text for e in question.ents if e.label_ == "PERSON"]
+    if people:
+        found["person"] = people[-1]
+    things = [e.text for e in question.ents if e.label_ in _THING_LABELS]
+    phrases = [
+        nc
+        for nc in question.noun_chunks
+        if nc.root.dep_ in {"nsubj", "nsubjpass", "dobj", "pobj", "attr"}
+        and nc.root.pos_ in {"NOUN", "PROPN"}
+        and nc[0].lower_ not in WH_WORDS
+        and not any(e.label_ == "PERSON" for e in nc.ents)
+    ]
+    singular = [nc.text for nc in phrases if nc.root.tag_ not in {"NNS", "NNPS"}]
+    plural = [nc.text for nc in phrases if nc.root.tag_ in {"NNS", "NNPS"}]
+    if things or singular:
+        found["thing"] = (things or singular)[0]
+    if plural:
+        found["group"] = plural[0]
+    return found
+
+
+def _referent(kind: str, history: list[tuple[str, str]], nlp: Any) -> str | None:
+    """The latest thing of ``kind`` in the conversation: each turn's answer first, then what its question was
+    about, the most recent turn first."""
+    for question, answer in reversed(history):
+        q_doc = nlp(question)
+        a_kind = _answer_kind(q_doc, answer, nlp)
+        if a_kind == kind or (kind == "group" and a_kind == "thing"):
+            if a_kind == "person" and len(answer.split()) > 6:  # a long answer: just the person it names
+                people = [e.text for e in nlp(answer).ents if e.label_ == "PERSON"]
+                return people[0] if people else answer.strip()
+            return answer.strip()
+        about = _question_referents(q_doc)
+        if kind in about:
+            return about[kind]
+        if kind == "group" and "thing" in about:
+            return about["thing"]
     return None
 
 
@@ -329,21 +385,24 @@ def rewrite_question(question: str, history: History, nlp: Any) -> str | None:
     if not words & (_PERSON_PRONOUNS | _THING_PRONOUNS):
         return _capitalize(stripped) if stripped != question and stripped.strip() else None
     doc = nlp(stripped)
-    person = _person_referent(turns, nlp) if words & _PERSON_PRONOUNS else None
-    thing = _thing_referent(turns, nlp) if words & _THING_PRONOUNS else None
+    found: dict[str, str | None] = {}
+
+    def referent(kind: str) -> str | None:
+        if kind not in found:
+            found[kind] = _referent(kind, turns, nlp)
+        return found[kind]
+
     pieces: list[str] = []
     changed = stripped != question
     for t in doc:
         low = t.lower_
+        kind = _PRONOUN_KIND.get(low)
         repl = None
-        if person and low in {"he", "she", "him"}:
-            repl = person
-        elif (person and low in {"his", "hers"}) or (person and low == "her" and t.dep_ == "poss"):
-            repl = person + "'s"
-        elif person and low == "her":
-            repl = person
-        elif thing and low in {"they", "them", "it"} and t.pos_ == "PRON":
-            repl = thing
+        if kind is not None and (t.pos_ in {"PRON", ""} or low in {"his", "its", "their", "her"}):
+            who = referent(kind)
+            possessive = low in {"his", "its", "their", "hers"} or (low == "her" and t.dep_ == "poss")
+            if who is not None:
+                repl = who + "'s" if possessive else who
         if repl is not None:
             changed = True
             pieces.append(repl + t.whitespace_)

@@ -7,7 +7,8 @@ For each incoming :class:`Document` (already loaded and cleaned by :mod:`qa_bot.
   written first, then the old one deleted, so an interruption never loses the article);
 - a syndicated copy of a stored article, or of one earlier in the same call (near-duplicate text, see
   :mod:`qa_bot.dedupe`), is not stored again: its source is added to that article's sources;
-- everything else is split into sentences, chunked, embedded (``embed_batch_size`` chunks per model call) and
+- everything else is split into sentences (a dateline, the line that only states the publication date, is left
+  out: it is the article's date, not something the article says), chunked, embedded (``embed_batch_size`` chunks per model call) and
   written through :meth:`qa_bot.store.Store.upsert_many`.
 
 Progress goes to an optional callback ``progress(done, total)``: the CLI draws a bar with it, the web app a
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from qa_bot.dates import dateline, days_named
 from qa_bot.dedupe import CopyFinder, encode_signature, signature
 from qa_bot.errors import InvalidInput
 from qa_bot.ingest import chunk_document
@@ -148,9 +150,22 @@ class Indexer:
                 if doc.source:
                     batch.extra.setdefault(original, []).append(doc.source)
                 return
-        chunks = chunk_document(
-            doc, self.split(doc.text), max_chars=self.chunk_max_chars, overlap=self.chunk_overlap_sentences
-        )
+        sentences = self.split(doc.text)
+        line = dateline(doc.text) if doc.published_source == "text" else None
+        parts = [sentences]
+        if line is not None:  # the dateline is the article's date, not something it says: not read as content
+            parts = [
+                [(a, b) for a, b in sentences if b <= line[1]],
+                [(a, b) for a, b in sentences if a >= line[2]],
+            ]
+        chunks = [
+            c
+            for part in parts
+            if part
+            for c in chunk_document(
+                doc, part, max_chars=self.chunk_max_chars, overlap=self.chunk_overlap_sentences
+            )
+        ]
         batch.new.append((doc, chunks))
         if own:
             batch.replaces[doc.doc_id] = own
@@ -163,7 +178,10 @@ class Indexer:
             articles, at = [], 0
             for doc, cs in batch.new:
                 sig = signature(doc.text)
-                articles.append(StoredArticle(doc, cs, vectors[at : at + len(cs)], encode_signature(sig)))
+                days = [days_named(c.text, doc.published or None) for c in cs]
+                articles.append(
+                    StoredArticle(doc, cs, vectors[at : at + len(cs)], encode_signature(sig), days)
+                )
                 at += len(cs)
             counts["chunks"] += store.upsert_many(articles)
             counts["added"] += len(articles)

@@ -9,7 +9,11 @@ import html
 import itertools
 from collections.abc import Sequence
 
+from qa_bot.dates import annotate, in_answer, show_date
 from qa_bot.types import Answer, Citation
+
+_DATE_FROM = {"feed": "from the feed", "argument": "as given at ingest", "html": "from the page's metadata",
+              "text": "from the article's dateline"}  # fmt: skip
 
 __all__ = ["CSS", "SCROLL_JS", "Span", "answer_spans", "format_answer", "render_article"]
 
@@ -21,7 +25,7 @@ CSS = """
 #qa-article .qa-text { white-space: pre-wrap; line-height: 1.55; }
 #qa-article mark { background: #ffe066; color: #000; padding: 0 1px; border-radius: 2px; }
 #qa-article mark.qa-answer { background: #ffb703; font-weight: 600; }
-#qa-article .qa-hint { color: var(--body-text-color-subdued); }
+#qa-article .qa-hint, #qa-article .qa-date { color: var(--body-text-color-subdued); }
 @media (max-width: 700px) { #qa-article .qa-scroll { max-height: 45vh; } }
 """
 SCROLL_JS = """() => { setTimeout(() => {
@@ -62,7 +66,10 @@ def format_answer(answer: Answer) -> str:
     elif not answer.verified:
         parts.append(f"⚠️ *Unverified — no passage of the article supports this:* {_inert(answer.text)}")
     else:
-        parts.append(f"**{_inert(answer.text)}**")
+        parts.append(f"**{_inert(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))}**")
+    others = [m for m in answer.dates if m not in in_answer(answer)]
+    if others:
+        parts.append("*Dates in the passage:* " + "; ".join(_inert(m.label) for m in others))
     if answer.meta.get("llm_note"):
         parts.append(f"*{_inert(answer.meta['llm_note'])}*")
     parts.extend(_cited(c) for c in (answer.related if answer.abstained else answer.citations))
@@ -84,8 +91,15 @@ def answer_spans(answer: Answer) -> list[Span]:
     return out
 
 
-def render_article(title: str, text: str, spans: Sequence[tuple[int, int, str]] = ()) -> str:
-    """The article as escaped HTML, ``spans`` (start, end, "cite"|"answer") wrapped in ``<mark>``."""
+def render_article(
+    title: str,
+    text: str,
+    spans: Sequence[tuple[int, int, str]] = (),
+    published: str = "",
+    published_source: str = "",
+) -> str:
+    """The article as escaped HTML, ``spans`` (start, end, "cite"|"answer") wrapped in ``<mark>``; under the title,
+    its publication date and where that came from, when known."""
     marks = sorted((max(0, s), min(len(text), e), k) for s, e, k in spans if 0 <= s < e)
     bounds = sorted({0, len(text), *(s for s, _, _ in marks), *(e for _, e, _ in marks)})
     pieces: list[str] = []
@@ -97,4 +111,10 @@ def render_article(title: str, text: str, spans: Sequence[tuple[int, int, str]] 
         elif "cite" in kinds:
             chunk = f'<mark class="qa-cite">{chunk}</mark>'
         pieces.append(chunk)
-    return f"<div class='qa-scroll'><h3>{html.escape(title)}</h3><div class='qa-text'>{''.join(pieces)}</div></div>"
+    dated = (
+        f"<p class='qa-date'>Published {html.escape(show_date(published, 'day'))}"
+        f" ({html.escape(_DATE_FROM.get(published_source, published_source))})</p>"
+        if published
+        else ""
+    )
+    return f"<div class='qa-scroll'><h3>{html.escape(title)}</h3>{dated}<div class='qa-text'>{''.join(pieces)}</div></div>"

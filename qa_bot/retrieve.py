@@ -1,7 +1,10 @@
 """Retrieve stage: hybrid search as a LangChain ``BaseRetriever``.
 
 Dense (Chroma, cosine over all-MiniLM-L6-v2) and lexical (BM25) candidates are fused by Reciprocal Rank
-Fusion: ``score(chunk) = sum over lists of 1 / (rrf_k + rank)``. No answering happens here.
+Fusion: ``score(chunk) = sum over lists of 1 / (rrf_k + rank)``. A question that names a date ("What happened on
+Oct. 24?", "What did she say last Tuesday?") adds a third list: the chunks of the candidate articles whose
+sentences name that day, the question's date resolved against each article's publication date. No answering
+happens here.
 """
 
 from __future__ import annotations
@@ -65,11 +68,32 @@ class HybridRetriever(BaseRetriever):
             for rank, (chunk, _) in enumerate(ranked, start=1):
                 fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
                 chunks[chunk.chunk_id] = chunk
+        for ranked in self._dated(query, [c for c, _ in dense + lexical]):
+            for rank, chunk in enumerate(ranked, start=1):
+                fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
+                chunks[chunk.chunk_id] = chunk
         similarity = {c.chunk_id: s for c, s in dense}
         best = sorted(fused, key=lambda cid: (-fused[cid], chunks[cid].doc_id, chunks[cid].start))[:k]
         return [
             Passage(chunk=chunks[cid], score=fused[cid], similarity=similarity.get(cid, 0.0)) for cid in best
         ]
+
+    def _dated(self, query: str, candidates: list[Chunk], articles: int = 3) -> list[list[Chunk]]:
+        """Per candidate article (the first few), its chunks that name a day the query names."""
+        from qa_bot.dates import could_name_a_date, days_named
+
+        if not could_name_a_date(query):
+            return []
+        out = []
+        for doc_id in list(dict.fromkeys(c.doc_id for c in candidates))[:articles]:
+            try:
+                published = self.store.document(doc_id).published
+            except KeyError:
+                continue
+            days = days_named(query, published or None)
+            if days:
+                out.append(self.store.chunks_naming(doc_id, days))
+        return [ranked for ranked in out if ranked]
 
 
 def passage_to_document(passage: Passage) -> LCDocument:

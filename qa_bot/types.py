@@ -12,6 +12,7 @@ __all__ = [
     "ArticleFilter",
     "Chunk",
     "Citation",
+    "DateMention",
     "Document",
     "DocumentSummary",
     "Final",
@@ -33,13 +34,16 @@ class _ToDict:
 @dataclass(frozen=True)
 class Document(_ToDict):
     """One article in its canonical (cleaned) form. ``doc_id`` is a hash of ``text``; ``source`` is where it came
-    from (file path, URL or JSONL id), ``published`` its date as ``YYYY-MM-DD`` when known."""
+    from (file path, URL or JSONL id), ``published`` its date as ``YYYY-MM-DD`` when known, and
+    ``published_source`` where that date came from: ``"feed"`` (a JSONL field), ``"argument"`` (``--date`` /
+    ``date=``), ``"html"`` (the page's metadata) or ``"text"`` (a dateline in the article itself)."""
 
     doc_id: str
     title: str
     text: str
     source: str = ""
     published: str = ""
+    published_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class DocumentSummary(_ToDict):
     source: str = ""
     sources: tuple[str, ...] = ()
     published: str = ""
+    published_source: str = ""
     n_chunks: int = 0
     n_chars: int = 0
 
@@ -122,6 +127,26 @@ class Citation(_ToDict):
 
 
 @dataclass(frozen=True)
+class DateMention(_ToDict):
+    """A date expression in a document (``text == document.text[start:end]``) and the calendar date it names,
+    resolved against the article's publication date: ``date`` (ISO; the first day of a week, month or year) and
+    ``precision`` ("day", "week", "month" or "year")."""
+
+    text: str
+    start: int
+    end: int
+    date: str
+    precision: str
+
+    @property
+    def label(self) -> str:
+        """``Tuesday (Tue 24 Oct 2023)``: the words, then the date they name."""
+        from qa_bot.dates import show_date
+
+        return f"{self.text} ({show_date(self.date, self.precision)})"
+
+
+@dataclass(frozen=True)
 class Answer(_ToDict):
     """The reply to one question.
 
@@ -134,7 +159,9 @@ class Answer(_ToDict):
     answer that failed verification is either replaced by the extractive one (``meta["llm_note"]`` says why)
     or, when configured so, returned with ``verified=False`` and no citations at all.
     ``smalltalk`` marks a reply to a greeting, thanks or "what can you do?": no retrieval, no citation.
-    ``rewritten_question`` is the standalone question a follow-up was understood as.
+    ``rewritten_question`` is the standalone question a follow-up was understood as. ``dates``: the date
+    expressions of the cited passage ("on Tuesday", "last week") resolved against the article's publication date,
+    with offsets into the stored document (none when the article has no known date and says no full date).
     """
 
     question: str
@@ -151,6 +178,7 @@ class Answer(_ToDict):
     smalltalk: bool = False
     backend: str = "extractive"
     verified: bool = True
+    dates: tuple[DateMention, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 

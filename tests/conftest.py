@@ -39,6 +39,27 @@ class FakeEmbedder:
         return self.embed([text])[0]
 
 
+class ScriptedReader:
+    """Answers with the first of its phrases found in the passages read (score 5 over a null of 0)."""
+
+    def __init__(self, phrases: list[str]) -> None:
+        self.phrases, self.questions = phrases, []
+
+    def read(self, question, pieces):
+        from qa_bot.reader.reader import ReadResult
+        from qa_bot.reader.windows import SpanScore
+
+        self.questions.append(question)
+        for phrase in self.phrases:
+            for i, piece in enumerate(pieces):
+                if phrase in piece:
+                    s = piece.index(phrase)
+                    return ReadResult(
+                        (SpanScore(i, s, s + len(phrase), 5.0, 0.0, i),), 0.0, windows=len(pieces)
+                    )
+        return ReadResult((), 0.0, windows=len(pieces))
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()

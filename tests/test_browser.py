@@ -108,6 +108,30 @@ def test_paste_an_article_and_ask_about_it(page):
     assert "Tove Lund" in answer
 
 
+def test_a_dated_article_shows_its_dates(page, tmp_path):
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#qa-new-title textarea, #qa-new-title input").first.fill("Dredger deal")
+    page.locator("#qa-new-date textarea, #qa-new-date input").first.fill("2023-10-25")
+    page.locator("#qa-new-text textarea").fill(
+        "Dredger deal\n\nThe harbour board of Skarv approved the purchase of a new dredger on Tuesday, "
+        "chairwoman Mira Holm said. The deal was first proposed last week by the port's engineers."
+    )
+    page.locator("#qa-add").click()
+    page.locator("#qa-status").get_by_text("Indexed 1 document").wait_for()
+    page.wait_for_function(  # the list shows the date and where it came from
+        "() => /2023-10-25\\s+argument/.test(document.querySelector('#qa-articles').innerText)"
+    )
+    page.get_by_role("tab", name="Chat").click()
+    answer = _ask(page, "When did the Skarv harbour board approve the dredger?")
+    assert "Tuesday (Tue 24 Oct 2023)" in answer
+    page.locator("#qa-article mark").first.wait_for()
+    assert "Published Wed 25 Oct 2023" in page.locator("#qa-article").inner_text()
+    page.screenshot(path=str(tmp_path / "dated.png"), full_page=True)
+    shots = os.environ.get("QA_BOT_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=os.path.join(shots, "dated-answer.png"), full_page=True)
+
+
 def test_injected_html_and_script_stay_inert(page, tmp_path):
     hostile = (
         "Harbour notice\n\nThe harbour notice <script>alert(1)</script> was signed by Ada Quill. "

@@ -7,33 +7,15 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from qa_bot import QABot
 from qa_bot.answerer import Calibration
-from qa_bot.reader.reader import ReadResult
-from qa_bot.reader.windows import SpanScore
 from qa_bot.types import Answer, Final, Retrieval, Token
+
+from .conftest import ScriptedReader
 
 ARTICLE = (
     "Halvard Metals will close its Oslo smelter next spring, the company said on Monday.\n\n"
     "Chief executive Lena Ortiz said the plant had lost money for six years. "
     "About 400 workers will be offered jobs at the Bergen site."
 )
-
-
-class ScriptedReader:
-    """Answers with the first of its phrases found in the passages read (score 5 over a null of 0)."""
-
-    def __init__(self, phrases: list[str]) -> None:
-        self.phrases, self.questions = phrases, []
-
-    def read(self, question, pieces):
-        self.questions.append(question)
-        for phrase in self.phrases:
-            for i, piece in enumerate(pieces):
-                if phrase in piece:
-                    s = piece.index(phrase)
-                    return ReadResult(
-                        (SpanScore(i, s, s + len(phrase), 5.0, 0.0, i),), 0.0, windows=len(pieces)
-                    )
-        return ReadResult((), 0.0, windows=len(pieces))
 
 
 class Recorder(BaseCallbackHandler):

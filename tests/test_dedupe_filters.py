@@ -109,7 +109,9 @@ def test_questions_can_be_scoped_by_title_source_and_date(fast_bot, tmp_path):
     with pytest.raises(InvalidInput, match="No article"):
         fast_bot.scope(filter={"source": "nowhere.example"})
     with pytest.raises(InvalidInput, match="not a date"):
-        fast_bot.scope(filter={"since": "last week"})
+        fast_bot.scope(filter={"since": "soonish"})
+    with pytest.raises(InvalidInput, match="No article in this index matches since='last week'"):
+        fast_bot.scope(filter={"since": "last week"})  # relative to today: these articles are older
     with pytest.raises(InvalidInput, match="fields"):
         fast_bot.scope(filter={"author": "x"})
 
@@ -144,7 +146,7 @@ def test_cli_filters_and_document_listing(tmp_path, fake_embedder, blank_nlp, mo
     assert "2024-05-07" in listing.output and "(+1 syndicated copy)" in listing.output
     bad = runner.invoke(cli.cli, ["ask", "Who voted?", "--source", "nowhere.example"])
     assert bad.exit_code == 2 and "No article in this index matches source='nowhere.example'" in bad.output
-    bad_date = runner.invoke(cli.cli, ["chat", "--since", "yesterday"], input="/quit\n")
+    bad_date = runner.invoke(cli.cli, ["chat", "--since", "whenever"], input="/quit\n")
     assert bad_date.exit_code == 2 and "not a date" in bad_date.output
 
 

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from qa_bot.dates import iso_date
+from qa_bot.dates import dateline_date, iso_date
 from qa_bot.errors import IngestError
 from qa_bot.types import Document
 
@@ -47,19 +47,28 @@ def content_hash(*parts: str) -> str:
 
 
 def make_document(
-    raw_text: str, title: str | None = None, source: str = "", published: str | None = None
+    raw_text: str,
+    title: str | None = None,
+    source: str = "",
+    published: str | None = None,
+    published_source: str = "feed",
 ) -> Document:
     """Clean ``raw_text`` into a :class:`Document`; ``doc_id`` is a hash of the canonical text.
-    ``published`` (any ISO 8601 date or timestamp) is kept as ``YYYY-MM-DD``; an unreadable date is dropped."""
+    ``published`` (any ISO 8601 date or timestamp, from ``published_source``) is kept as ``YYYY-MM-DD``; without
+    a readable one, a dateline in the text's first lines is taken (source ``"text"``); else there is none."""
     if not isinstance(raw_text, str):
         raise IngestError("Article text must be a string.")
     text = clean_text(raw_text)
     if not text:
         raise IngestError(f"{source or 'The article'} is empty: nothing to ingest.")
     title = clean_text(title or "").replace("\n", " ") or _guess_title(text, source)
+    date, origin = iso_date(published), published_source
+    if not date:
+        date, origin = dateline_date(text), "text"
     return Document(
-        doc_id=content_hash(text)[:16], title=title, text=text, source=source, published=iso_date(published)
-    )
+        doc_id=content_hash(text)[:16], title=title, text=text, source=source, published=date,
+        published_source=origin if date else "",
+    )  # fmt: skip
 
 
 def _guess_title(text: str, source: str) -> str:

@@ -76,7 +76,13 @@ def load_paths(
         if f.suffix.lower() in HTML_SUFFIXES:
             text, page_title, published = extract_html(text, source=str(f))
         out.append(
-            make_document(text, title=title or page_title, source=str(f.resolve()), published=published)
+            make_document(
+                text,
+                title=title or page_title,
+                source=str(f.resolve()),
+                published=published,
+                published_source="html",
+            )
         )
     return out
 
@@ -162,4 +168,4 @@ def fetch_url(url: str, *, timeout: float = 15.0, max_bytes: int = 5_000_000) ->
         text, title, published = extract_html(raw, source=url)
     else:
         text, title, published = raw, None, None
-    return make_document(text, title=title, source=url, published=published)
+    return make_document(text, title=title, source=url, published=published, published_source="html")

@@ -52,12 +52,14 @@ _PAGE = 5000
 
 @dataclass(frozen=True)
 class StoredArticle:
-    """One article to write: the document, its chunks, one vector per chunk, and its MinHash signature."""
+    """One article to write: the document, its chunks, one vector per chunk, its MinHash signature, and per chunk
+    the days (``YYYYMMDD``) it names (empty: none, or not computed)."""
 
     document: Document
     chunks: Sequence[Chunk]
     vectors: Sequence[Sequence[float]]
     minhash: str = ""
+    days: Sequence[Sequence[int]] = ()
 
 
 class Store:
@@ -166,6 +168,7 @@ class Store:
             text=got["documents"][0],
             source=str(meta.get("source", "")),
             published=str(meta.get("published", "")),
+            published_source=str(meta.get("published_source", "")),
         )
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentSummary]:
@@ -234,6 +237,19 @@ class Store:
         allowed = None if not doc_ids else (lambda c, ids=frozenset(doc_ids): c.doc_id in ids)
         return self._lexical.get().search(query, n, allowed)
 
+    def chunks_naming(self, doc_id: str, days: Sequence[int], n: int = 20) -> list[Chunk]:
+        """Chunks of one article whose sentences name one of ``days`` (``YYYYMMDD``), in text order."""
+        if not days:
+            return []
+        named = [{"days": {"$contains": int(d)}} for d in days]
+        where = {"$and": [{"doc_id": doc_id}, named[0] if len(named) == 1 else {"$or": named}]}
+        got = self._chunks.get(where=where, include=["documents", "metadatas"], limit=n)
+        found = [
+            chunk_from_record(i, t, m)
+            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+        return sorted(found, key=lambda c: c.start)
+
     def lexical_index(self) -> LexicalIndex:
         """The BM25 index over every chunk (built or loaded now if needed)."""
         return self._lexical.get()
@@ -261,15 +277,19 @@ class Store:
                 raise ValueError(f"{a.document.doc_id}: {len(a.chunks)} chunks but {len(a.vectors)} vectors")
         with self._lock:
             self._remove_orphans_once()
-            chunks = [(c, v) for a in articles for c, v in zip(a.chunks, a.vectors, strict=True)]
+            chunks = [
+                (c, v, a.days[i] if a.days else ())
+                for a in articles
+                for i, (c, v) in enumerate(zip(a.chunks, a.vectors, strict=True))
+            ]
             step = self._batch_size()
             for i in range(0, len(chunks), step):
                 part = chunks[i : i + step]
                 self._chunks.upsert(
-                    ids=[c.chunk_id for c, _ in part],
-                    embeddings=[list(map(float, v)) for _, v in part],
-                    documents=[c.text for c, _ in part],
-                    metadatas=[chunk_metadata(c) for c, _ in part],
+                    ids=[c.chunk_id for c, _, _ in part],
+                    embeddings=[list(map(float, v)) for _, v, _ in part],
+                    documents=[c.text for c, _, _ in part],
+                    metadatas=[chunk_metadata(c, days) for c, _, days in part],
                 )
             for j in range(0, len(articles), step):  # written last: a listed document is a complete one
                 docs = articles[j : j + step]

@@ -38,8 +38,12 @@ def listed(values: Any) -> list[str]:
     return [str(x) for x in (values or []) if x]
 
 
-def chunk_metadata(c: Chunk) -> dict[str, Any]:
-    return {"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end}
+def chunk_metadata(c: Chunk, days: Sequence[int] = ()) -> dict[str, Any]:
+    """A chunk record's metadata; ``days``: the days (``YYYYMMDD``) its sentences name, for date questions."""
+    meta: dict[str, Any] = {"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end}
+    if days:
+        meta["days"] = [int(d) for d in days]
+    return meta
 
 
 def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any] | None) -> Chunk:
@@ -70,6 +74,7 @@ def document_metadata(d: Document, n_chunks: int, minhash: str) -> dict[str, Any
     if d.published:
         meta["published"] = d.published
         meta["published_day"] = day_number(d.published, first=True)
+        meta["published_source"] = d.published_source
     return meta
 
 
@@ -83,6 +88,7 @@ def summary_from_record(doc_id: str, meta: Mapping[str, Any] | None) -> Document
         source=source,
         sources=tuple(sources),
         published=str(meta.get("published", "")),
+        published_source=str(meta.get("published_source", "")),
         n_chunks=int(meta.get("n_chunks", 0)),
         n_chars=int(meta.get("n_chars", 0)),
     )
