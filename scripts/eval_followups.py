@@ -56,7 +56,11 @@ def run(bot: QABot, data: dict, verbose: bool = False) -> dict[str, float]:
                           f"({'right' if ok_answer else 'wrong'})")  # fmt: skip
             gold_history.append((turn["q"], turn["answers"][0]))
             own_history.append((turn["q"], a.text))
-    return {"follow-ups": turns, "rewrite right %": 100 * rewrites / turns, "answer right %": 100 * answers / turns}
+    return {
+        "follow-ups": turns,
+        "rewrite right %": 100 * rewrites / turns,
+        "answer right %": 100 * answers / turns,
+    }
 
 
 def main() -> None:
