@@ -31,8 +31,9 @@ from qa_bot.types import (
 )
 
 if TYPE_CHECKING:
-    from qa_bot.bot import QABot, answer
+    from qa_bot.bot import QABot
     from qa_bot.config import Settings
+    from qa_bot.default import answer
 
 __version__ = "0.1.0"
 
@@ -61,7 +62,7 @@ __all__ = [
     "answer",
 ]
 
-_LAZY = {"QABot": "qa_bot.bot", "answer": "qa_bot.bot", "Settings": "qa_bot.config"}
+_LAZY = {"QABot": "qa_bot.bot", "answer": "qa_bot.default", "Settings": "qa_bot.config"}
 
 
 def __getattr__(name: str) -> Any:

@@ -198,7 +198,7 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
     def get_bot() -> QABot:
         if "bot" not in holder:
             if bot is None:
-                from qa_bot.bot import default_bot
+                from qa_bot.default import default_bot
 
                 holder["bot"] = default_bot()
             elif callable(bot) and not hasattr(bot, "ask"):

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-from qa_bot.config import SEED_ARTICLE, Settings
+from qa_bot.config import Settings
 from qa_bot.errors import InvalidInput
 from qa_bot.types import (
     Answer,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from qa_bot.models import Embedder
     from qa_bot.reader.reader import Reader
 
-__all__ = ["ChainInput", "FilterLike", "History", "QABot", "answer", "default_bot"]
+__all__ = ["ChainInput", "FilterLike", "History", "QABot"]
 
 History = Sequence[tuple[str, str]]
 FilterLike = Union[ArticleFilter, Mapping[str, str], None]  # noqa: UP007 (a runtime alias on Python 3.10)
@@ -198,21 +198,13 @@ class QABot:
         ``title`` names the article when exactly one file is given; ``date`` (``YYYY-MM-DD``) is the publication
         date of every article given (over any date they carry); ``progress(done, total)`` is called per batch."""
         from qa_bot.dates import given_date
-        from qa_bot.ingest import fetch_url, load_paths
+        from qa_bot.ingest import load_inputs
 
         day = given_date(date)
-
-        flat: list[str | Path] = []
-        for p in paths:
-            flat.extend(p if isinstance(p, (list, tuple)) else [p])  # type: ignore[arg-type]
-        urls = [p for p in flat if isinstance(p, str) and p.startswith(("http://", "https://"))]
-        files = [p for p in flat if p not in urls]
-        documents = [
-            fetch_url(str(u), timeout=self.settings.fetch_timeout, max_bytes=self.settings.max_file_bytes)
-            for u in urls
-        ]
-        if files or not urls:
-            documents += load_paths(files, max_bytes=self.settings.max_file_bytes, title=title)
+        st = self.settings
+        documents = load_inputs(
+            paths, max_bytes=st.max_file_bytes, fetch_timeout=st.fetch_timeout, title=title
+        )
         if day:
             documents = [replace(d, published=day, published_source="argument") for d in documents]
         return self.ingest_documents(documents, progress)
@@ -356,7 +348,7 @@ class QABot:
     ) -> Iterator[StreamEvent]:
         """Like :meth:`ask`, but yields :class:`Token` pieces of the answer as they are produced (LLM tokens, or
         the extractive answer in one piece), then one :class:`Final` with the answer and its citations."""
-        from qa_bot.conversation import smalltalk_reply
+        from qa_bot.smalltalk import smalltalk_reply
 
         started = time.perf_counter()
         q = self.validate_question(question)
@@ -400,22 +392,10 @@ class QABot:
             yield done(item) if isinstance(item, Answer) else Token(item)
 
     def dates_of(self, answer: Answer) -> tuple[DateMention, ...]:
-        """The dates the answer's cited passages name ("on Tuesday" -> 2023-10-24), resolved against each cited
-        article's publication date (:func:`qa_bot.dates.find_dates`)."""
-        from qa_bot.dates import find_dates
+        """The dates the answer's cited passages name, resolved against each article's publication date."""
+        from qa_bot.dates import answer_dates
 
-        found: list[DateMention] = []
-        published: dict[str, str] = {}
-        for c in answer.citations:
-            if c.doc_id not in published:
-                try:
-                    published[c.doc_id] = self.store.document(c.doc_id).published
-                except KeyError:
-                    published[c.doc_id] = ""
-            for m in find_dates(c.text, published[c.doc_id] or None, offset=c.start):
-                if m not in found:
-                    found.append(m)
-        return tuple(found)
+        return answer_dates(answer, lambda doc_id: self.store.document(doc_id).published)
 
     def chat(self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None) -> Chat:
         """A conversation that keeps its own history: ``chat = bot.chat(); chat.ask("who ...")``."""
@@ -432,25 +412,3 @@ class QABot:
 
             self._chain = build_chain(self)
         return self._chain
-
-
-_default_bot: QABot | None = None
-_default_lock = threading.Lock()
-
-
-def default_bot() -> QABot:
-    """The bot on the default index (``QA_BOT_INDEX_DIR`` or ``indexes/default``), created once per process;
-    the seed article is ingested when that index is empty."""
-    global _default_bot
-    with _default_lock:
-        if _default_bot is None:
-            bot = QABot()
-            if not bot.documents() and SEED_ARTICLE.exists():
-                bot.ingest(SEED_ARTICLE)
-            _default_bot = bot
-        return _default_bot
-
-
-def answer(question: str, history: History | None = None) -> Answer:
-    """Ask the default index (seed article ingested on demand)."""
-    return default_bot().ask(question, history)

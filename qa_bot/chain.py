@@ -31,8 +31,8 @@ __all__ = ["build_chain"]
 def build_chain(bot: QABot) -> Runnable[ChainInput, Answer]:
     from langchain_core.runnables import RunnableLambda
 
-    from qa_bot.conversation import smalltalk_reply
     from qa_bot.retrieve import passage_from_document
+    from qa_bot.smalltalk import smalltalk_reply
 
     def prepare(inputs: ChainInput) -> dict[str, Any]:
         if isinstance(inputs, str):

@@ -10,7 +10,7 @@ import calendar
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from qa_bot.errors import InvalidInput
@@ -19,6 +19,7 @@ from qa_bot.types import Answer, DateMention
 __all__ = [
     "DateMention",
     "annotate",
+    "answer_dates",
     "could_name_a_date",
     "dateline",
     "dateline_date",
@@ -267,3 +268,20 @@ def in_answer(answer: Answer) -> list[DateMention]:
     if answer.answer_start is None or answer.answer_end is None:
         return []
     return [m for m in answer.dates if answer.answer_start <= m.start and m.end <= answer.answer_end]
+
+
+def answer_dates(answer: Answer, published: Callable[[str], str]) -> tuple[DateMention, ...]:
+    """The date expressions of an answer's cited passages ("on Tuesday" -> 2023-10-24), each resolved against the
+    publication date of its article (``published(doc_id)``; a missing article has none), offsets into it."""
+    found: list[DateMention] = []
+    dates: dict[str, str] = {}
+    for c in answer.citations:
+        if c.doc_id not in dates:
+            try:
+                dates[c.doc_id] = published(c.doc_id)
+            except KeyError:
+                dates[c.doc_id] = ""
+        for m in find_dates(c.text, dates[c.doc_id] or None, offset=c.start):
+            if m not in found:
+                found.append(m)
+    return tuple(found)

@@ -142,7 +142,7 @@ def test_bad_files_leave_index_unchanged(seed_bot, tmp_path):
 
 @pytest.mark.slow
 def test_answer_convenience_ingests_the_seed_on_demand(tmp_path, monkeypatch):
-    import qa_bot.bot as bot_module
+    import qa_bot.default as bot_module
 
     monkeypatch.setenv("QA_BOT_INDEX_DIR", str(tmp_path / "default"))
     monkeypatch.setattr(bot_module, "_default_bot", None)

@@ -93,15 +93,21 @@ def test_clicking_an_answer_shows_its_spans(page):
     )
 
 
-def test_paste_an_article_and_ask_about_it(page):
+def _paste(page, title: str, text: str, date: str | None = None) -> None:
+    """Add an article on the Articles tab and wait until it is indexed."""
     page.get_by_role("tab", name="Articles").click()
-    page.locator("#qa-new-title textarea, #qa-new-title input").first.fill("Lighthouse repairs")
-    page.locator("#qa-new-text textarea").fill(
-        "Lighthouse repairs\n\nThe keeper of the Skarv lighthouse, Tove Lund, said the lamp was repaired in June. "
-        "The repairs cost 40,000 crowns."
-    )
+    page.locator("#qa-new-title textarea, #qa-new-title input").first.fill(title)
+    if date is not None:
+        page.locator("#qa-new-date textarea, #qa-new-date input").first.fill(date)
+    page.locator("#qa-new-text textarea").fill(text)
     page.locator("#qa-add").click()
     page.locator("#qa-status").get_by_text("Indexed 1 document").wait_for()
+
+
+def test_paste_an_article_and_ask_about_it(page):
+    _paste(page, "Lighthouse repairs",
+           "Lighthouse repairs\n\nThe keeper of the Skarv lighthouse, Tove Lund, said the lamp was repaired in June. "
+           "The repairs cost 40,000 crowns.")  # fmt: skip
     page.locator("#qa-articles").get_by_text("Lighthouse repairs").first.wait_for()
     page.get_by_role("tab", name="Chat").click()
     answer = _ask(page, "Who is the keeper of the Skarv lighthouse?")
@@ -109,15 +115,10 @@ def test_paste_an_article_and_ask_about_it(page):
 
 
 def test_a_dated_article_shows_its_dates(page, tmp_path):
-    page.get_by_role("tab", name="Articles").click()
-    page.locator("#qa-new-title textarea, #qa-new-title input").first.fill("Dredger deal")
-    page.locator("#qa-new-date textarea, #qa-new-date input").first.fill("2023-10-25")
-    page.locator("#qa-new-text textarea").fill(
-        "Dredger deal\n\nThe harbour board of Skarv approved the purchase of a new dredger on Tuesday, "
-        "chairwoman Mira Holm said. The deal was first proposed last week by the port's engineers."
-    )
-    page.locator("#qa-add").click()
-    page.locator("#qa-status").get_by_text("Indexed 1 document").wait_for()
+    _paste(page, "Dredger deal",
+           "Dredger deal\n\nThe harbour board of Skarv approved the purchase of a new dredger on Tuesday, "
+           "chairwoman Mira Holm said. The deal was first proposed last week by the port's engineers.",
+           date="2023-10-25")  # fmt: skip
     page.wait_for_function(  # the list shows the date and where it came from
         "() => /2023-10-25\\s+argument/.test(document.querySelector('#qa-articles').innerText)"
     )
@@ -137,11 +138,7 @@ def test_injected_html_and_script_stay_inert(page, tmp_path):
         "Harbour notice\n\nThe harbour notice <script>alert(1)</script> was signed by Ada Quill. "
         '<img src=x onerror="alert(2)"> **Bold claim** [click](javascript:alert(3)) <b id="injected">bold</b>.'
     )
-    page.get_by_role("tab", name="Articles").click()
-    page.locator("#qa-new-title textarea, #qa-new-title input").first.fill("<i id='t-injected'>Notice</i>")
-    page.locator("#qa-new-text textarea").fill(hostile)
-    page.locator("#qa-add").click()
-    page.locator("#qa-status").get_by_text("Indexed 1 document").wait_for()
+    _paste(page, "<i id='t-injected'>Notice</i>", hostile)
     page.get_by_role("tab", name="Chat").click()
     answer = _ask(page, "Who signed the harbour notice?")
     assert "Ada Quill" in answer

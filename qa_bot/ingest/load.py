@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from qa_bot.errors import IngestError
 from qa_bot.ingest.clean import make_document
 from qa_bot.types import Document
 
-__all__ = ["SUPPORTED_SUFFIXES", "extract_html", "fetch_url", "load_jsonl", "load_paths", "read_text_file"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "extract_html",
+    "fetch_url",
+    "load_inputs",
+    "load_jsonl",
+    "load_paths",
+    "read_text_file",
+]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm", ".jsonl")
 HTML_SUFFIXES = (".html", ".htm")
@@ -169,3 +177,23 @@ def fetch_url(url: str, *, timeout: float = 15.0, max_bytes: int = 5_000_000) ->
     else:
         text, title, published = raw, None, None
     return make_document(text, title=title, source=url, published=published, published_source="html")
+
+
+def load_inputs(
+    paths: Sequence[str | Path | Sequence[str | Path]],
+    *,
+    max_bytes: int = 5_000_000,
+    fetch_timeout: float = 15.0,
+    title: str | None = None,
+) -> list[Document]:
+    """Files, directories, ``.jsonl`` feeds and ``http(s)://`` URLs (fetched, main text extracted), all read and
+    validated before anything is returned; ``title`` names the article when exactly one file is given."""
+    flat: list[str | Path] = []
+    for p in paths:
+        flat.extend(p if isinstance(p, (list, tuple)) else [p])  # type: ignore[list-item]
+    urls = [p for p in flat if isinstance(p, str) and p.startswith(("http://", "https://"))]
+    files = [p for p in flat if p not in urls]
+    documents = [fetch_url(str(u), timeout=fetch_timeout, max_bytes=max_bytes) for u in urls]
+    if files or not urls:
+        documents += load_paths(files, max_bytes=max_bytes, title=title)
+    return documents
