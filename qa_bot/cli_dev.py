@@ -184,7 +184,7 @@ def eval_(
 @click.option("--stage2-lr", default=3e-5, show_default=True, type=float)
 @click.option(
     "--stage2-swap-rates",
-    default="0,0.25",
+    default="0,0.25,0.5",
     show_default=True,
     help="Stage 2 runs once per rate (share of questions with a swapped name); the weights are averaged.",
 )

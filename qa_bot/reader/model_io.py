@@ -134,7 +134,7 @@ def write_card(model_dir: str | Path | None = None) -> Path:
         + (
             f"; then stage 2, once per swap rate {cfg.get('stage2_swap_rates')} from stage 1's weights: {cfg['stage2_windows']:,}"
             f" fresh windows (every unanswerable drawn again) at lr {cfg.get('stage2_lr')}; the shipped weights are the"
-            " average of the stage-2 runs (measured better than either on the dev sets)"
+            " average of the stage-2 runs (measured better than any one of them on the dev sets)"
             if cfg.get("stage2_windows")
             else ""
         )

@@ -59,7 +59,7 @@ class TrainConfig:
     # swapped for one the window lacks), each from stage 1's weights; the shipped weights are their average
     stage2_windows: int = 30_000
     stage2_lr: float = 3e-5
-    stage2_swap_rates: tuple[float, ...] = (0.0, 0.25)
+    stage2_swap_rates: tuple[float, ...] = (0.0, 0.25, 0.5)
 
 
 # the fields that decide each stage's windows and run: its checkpoint is reused only while these are unchanged
