@@ -36,7 +36,7 @@ from qa_bot.types import (
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-    from langchain_core.runnables import Runnable
+    from langchain_core.runnables import Runnable, RunnableConfig
     from spacy.language import Language
 
     from qa_bot.answerer import ExtractiveAnswerer, Reading
@@ -294,12 +294,17 @@ class QABot:
             raise InvalidInput(f"No article in this index matches {said}.")
         return found
 
-    def search(self, query: str, doc_ids: Sequence[str] | None = None, k: int | None = None) -> list[Passage]:
-        """The retriever's passages for a standalone query (through ``retriever.invoke``, so LangChain callbacks
-        see it)."""
+    def search(
+        self,
+        query: str,
+        doc_ids: Sequence[str] | None = None,
+        k: int | None = None,
+        config: RunnableConfig | None = None,
+    ) -> list[Passage]:
+        """The retriever's passages for a standalone query, through ``retriever.invoke`` so that LangChain callbacks
+        (``config``'s, inside a chain run) see the retrieval."""
         from qa_bot.retrieve import passage_from_document
 
-        config = {"run_name": "qa_bot.retrieve"}
         options = {"doc_ids": list(doc_ids) if doc_ids else None, "k": k}
         return [passage_from_document(d) for d in self.retriever.invoke(query, config, **options)]
 

@@ -31,7 +31,6 @@ __all__ = ["build_chain"]
 def build_chain(bot: QABot) -> Runnable[ChainInput, Answer]:
     from langchain_core.runnables import RunnableLambda
 
-    from qa_bot.retrieve import passage_from_document
     from qa_bot.smalltalk import smalltalk_reply
 
     def prepare(inputs: ChainInput) -> dict[str, Any]:
@@ -52,8 +51,7 @@ def build_chain(bot: QABot) -> Runnable[ChainInput, Answer]:
     def retrieve(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         if state.get("smalltalk"):
             return {**state, "passages": ()}
-        docs = bot.retriever.invoke(state["standalone"], config)
-        return {**state, "passages": tuple(passage_from_document(d) for d in docs)}
+        return {**state, "passages": tuple(bot.search(state["standalone"], config=config))}
 
     def read(state: dict[str, Any]) -> Answer:
         if state.get("smalltalk"):
