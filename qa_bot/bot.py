@@ -400,7 +400,7 @@ class QABot:
         """The dates the answer's cited passages name, resolved against each article's publication date."""
         from qa_bot.dates import answer_dates
 
-        return answer_dates(answer, lambda doc_id: self.store.document(doc_id).published)
+        return answer_dates(answer, self.store.published)
 
     def chat(self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None) -> Chat:
         """A conversation that keeps its own history: ``chat = bot.chat(); chat.ask("who ...")``."""

@@ -87,7 +87,7 @@ class HybridRetriever(BaseRetriever):
         out = []
         for doc_id in list(dict.fromkeys(c.doc_id for c in candidates))[:articles]:
             try:
-                published = self.store.document(doc_id).published
+                published = self.store.published(doc_id)
             except KeyError:
                 continue
             days = days_named(query, published or None)

@@ -113,3 +113,15 @@ def test_sources_round_trip_and_an_emptied_list_reads_back_empty(tmp_path, fake_
     assert store.documents_from("wire-7") == [doc.doc_id]
     store.set_sources(doc.doc_id, [])
     assert store.sources(doc.doc_id) == [] and store.documents()[0].sources == ()
+
+
+def test_published_reads_the_date_without_the_text(tmp_path, fake_embedder, doc_and_chunks):
+    from dataclasses import replace
+
+    doc, chunks = doc_and_chunks
+    store = Store(tmp_path / "ix")
+    put(store, fake_embedder, replace(doc, published="2023-10-25", published_source="argument"), chunks)
+    assert store.published(doc.doc_id) == "2023-10-25"
+    assert store.documents()[0].published_source == "argument"
+    with pytest.raises(KeyError):
+        store.published("no-such-article")

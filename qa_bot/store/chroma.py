@@ -171,6 +171,14 @@ class Store:
             published_source=str(meta.get("published_source", "")),
         )
 
+    def published(self, doc_id: str) -> str:
+        """An article's publication date (``YYYY-MM-DD``, ``""`` when unknown), without fetching its text
+        (``KeyError`` when the article is not there)."""
+        got = self._documents.get(ids=[doc_id], include=["metadatas"])
+        if not got["ids"]:
+            raise KeyError(doc_id)
+        return str((got["metadatas"][0] or {}).get("published", ""))
+
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentSummary]:
         """One summary per stored article, sorted by title."""
         got = self._documents.get(ids=list(doc_ids) if doc_ids else None, include=["metadatas"])
