@@ -164,15 +164,16 @@ def test_a_dateline_is_not_read_as_content(bot):
     assert chunks and all("Oct 25, 2023" not in c.text for c in chunks)
 
 
-def test_a_question_naming_a_date_finds_the_sentences_that_name_that_day(bot):
+@pytest.mark.parametrize("question", ["What happened on Oct. 24?", "What happened on Tuesday?"])
+def test_a_question_naming_a_date_finds_the_sentences_that_name_that_day(bot, question):
     filler = " ".join(
         f"The harbour handled {i} ships of cargo and grain in the autumn season." for i in range(30)
     )
     bot.ingest_text(filler + " The board met again yesterday to sign the contract. " + filler, title="Port",
                     date="2023-10-25")  # fmt: skip
-    found = bot.retrieve("What happened on Oct. 24?").passages
-    assert any("yesterday" in p.chunk.text for p in found)  # "yesterday" names Oct. 24: no word in common
-    plain = bot.store.lexical_search("What happened on Oct. 24?", 50)
+    found = bot.retrieve(question).passages  # both name Tue 24 Oct, resolved against the article's date
+    assert any("yesterday" in p.chunk.text for p in found)  # "yesterday" names that day: no word in common
+    plain = bot.store.lexical_search(question, 50)
     assert not any("yesterday" in c.text for c, _ in plain)  # words alone would not find it
 
 
