@@ -85,6 +85,23 @@ def test_best_spans_maps_logits_to_exact_char_offsets_and_merges_windows(tokeniz
     assert all(s.score <= best.score for s in spans)
 
 
+def test_a_span_never_runs_across_a_line_break(tokenizer):
+    piece = "chairwoman Mira Holm said.\nThe deal was proposed by the port's engineers."
+    enc = encode_windows(tokenizer, "Who proposed the deal?", [piece], max_tokens=64)
+    start = np.full(enc.input_ids.shape, -5.0)
+    end = np.full(enc.input_ids.shape, -5.0)
+    offs = enc.offsets[0]
+    first = next(k for k, o in enumerate(offs) if o)  # "chairwoman"
+    the = next(k for k, o in enumerate(offs) if o and piece[o[0] : o[1]] == "the")
+    last = max(k for k, o in enumerate(offs) if o and piece[o[0] : o[1]] == "engineers")
+    start[0, first], start[0, the], end[0, last] = 6.0, 4.0, 5.0  # the best-scored span crosses the line
+    spans, _ = best_spans(enc, start, end, top=3)
+    assert "\n" in piece[spans[0].start : spans[0].end]  # without the text, nothing stops it
+    spans, _ = best_spans(enc, start, end, top=3, pieces=[piece])
+    assert piece[spans[0].start : spans[0].end] == "the port's engineers"
+    assert all("\n" not in piece[s.start : s.end] for s in spans)
+
+
 def test_a_window_sure_it_holds_no_answer_discounts_its_spans(tokenizer):
     pieces = ["Lena Ortiz is the mayor.", "Halvard Metals owns the plant."]
     enc = encode_windows(tokenizer, "Who?", pieces, max_tokens=64)

@@ -122,7 +122,9 @@ class TrainedReader:
             return ReadResult((), 0.0)
         enc = self.encode(question, pieces)
         start, end = self.forward(enc)
-        spans, null = best_spans(enc, start, end, top=self.top, max_answer_tokens=self.max_answer_tokens)
+        spans, null = best_spans(
+            enc, start, end, top=self.top, max_answer_tokens=self.max_answer_tokens, pieces=pieces
+        )
         return ReadResult(
             tuple(spans), null, len(enc), enc.tokens, round((time.perf_counter() - started) * 1000, 2)
         )

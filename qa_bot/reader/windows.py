@@ -112,9 +112,11 @@ def best_spans(
     top: int = 5,
     max_answer_tokens: int = 30,
     per_window: int = 20,
+    pieces: Sequence[str] | None = None,
 ) -> tuple[list[SpanScore], float]:
     """The ``top`` spans over all windows, best margin (score minus its window's "no answer" score) first, the
-    same span from two windows counted once; and the lowest "no answer" score of any window."""
+    same span from two windows counted once; and the lowest "no answer" score of any window. Given the
+    ``pieces`` read, a span never runs across a line break: an answer lies within one line of the article."""
     found: dict[tuple[int, int, int], SpanScore] = {}
     nulls = []
     for w, offs in enumerate(enc.offsets):
@@ -131,6 +133,8 @@ def best_spans(
                 if e < s or e - s + 1 > max_answer_tokens:
                     continue
                 key = (enc.pieces[w], offs[s][0], offs[e][1])  # type: ignore[index]
+                if pieces is not None and "\n" in pieces[key[0]][key[1] : key[2]]:
+                    continue
                 score = float(st[s] + en[e])
                 old = found.get(key)
                 if old is None or score - null > old.margin:
