@@ -23,7 +23,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -305,9 +305,3 @@ def _auc(pos: Sequence[float], neg: Sequence[float]) -> float:
         return math.nan
     wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
     return wins / (len(pos) * len(neg))
-
-
-def iter_curve(path: str | Path) -> Iterator[dict[str, Any]]:
-    for line in Path(path).read_text().splitlines():
-        if line.strip():
-            yield json.loads(line)
