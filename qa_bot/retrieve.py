@@ -9,8 +9,7 @@ happens here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -19,11 +18,7 @@ from pydantic import ConfigDict, Field
 
 from qa_bot.types import Chunk, Passage
 
-__all__ = ["HybridRetriever", "QueryEmbedder", "passage_from_document", "passage_to_document"]
-
-
-class QueryEmbedder(Protocol):
-    def embed_one(self, text: str) -> Sequence[float]: ...
+__all__ = ["HybridRetriever", "passage_from_document", "passage_to_document"]
 
 
 class HybridRetriever(BaseRetriever):
@@ -62,13 +57,11 @@ class HybridRetriever(BaseRetriever):
         fetch = max(self.fetch_k, k)
         dense = self.store.dense_search(self.embedder.embed_one(query), fetch, doc_ids)
         lexical = self.store.lexical_search(query, fetch, doc_ids)
+        lists = [[c for c, _ in dense], [c for c, _ in lexical]]
+        lists += self._dated(query, lists[0] + lists[1])
         fused: dict[str, float] = {}
         chunks: dict[str, Chunk] = {}
-        for ranked in (dense, lexical):
-            for rank, (chunk, _) in enumerate(ranked, start=1):
-                fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
-                chunks[chunk.chunk_id] = chunk
-        for ranked in self._dated(query, [c for c, _ in dense + lexical]):
+        for ranked in lists:
             for rank, chunk in enumerate(ranked, start=1):
                 fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
                 chunks[chunk.chunk_id] = chunk
