@@ -273,15 +273,21 @@ def rewrite_question(question: str, history: History, nlp: Any) -> str | None:
 
     pieces: list[str] = []
     changed = stripped != question
+    named: set[str] = set()  # a referent is named once; a later pronoun of its kind refers back to the name
     for t in doc:
         low = t.lower_
         kind = _PRONOUN_KIND.get(low)
         repl = None
-        if kind is not None and (t.pos_ in {"PRON", ""} or low in {"his", "its", "their", "her"}):
+        if (
+            kind is not None
+            and kind not in named
+            and (t.pos_ in {"PRON", ""} or low in {"his", "its", "their", "her"})
+        ):
             who = referent(kind)
             possessive = low in {"his", "its", "their", "hers"} or (low == "her" and t.dep_ == "poss")
             if who is not None:
                 repl = who + "'s" if possessive else who
+                named.add(kind)
         if repl is not None:
             changed = True
             pieces.append(repl + t.whitespace_)

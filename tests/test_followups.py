@@ -66,6 +66,9 @@ def test_at_least_nine_in_ten_follow_ups_name_the_right_referent(nlp):
         # a number is no referent at all
         ([("How many workers did Nordic Steel Corporation hire?", "400")], "Where is it based?",
          "Where is Nordic Steel Corporation based?"),
+        # named once: a second pronoun of the same kind refers back to the name, as in plain English
+        ([("Who is the bank's chairman?", "Jon Vik")], "How did he say he felt about his bonus?",
+         "How did Jon Vik say he felt about his bonus?"),
     ],
 )  # fmt: skip
 def test_pronouns_resolve_by_type(nlp, history, question, expected):
