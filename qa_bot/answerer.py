@@ -7,6 +7,7 @@
    by the calibration fitted on the dev sets (``scripts/calibrate_reader.py``, stored beside the weights):
    ``confidence = sigmoid(scale * (margin - threshold))``. Below ``abstain_threshold`` (0.5 = the fitted point) the
    bot says "The article doesn't say."
+   A span that runs across two sentences of its chunk is not an answer (the next best is taken).
 3. **Attribute.** The cited passage is the sentence holding the span (:class:`qa_bot.attribution.Attributor`);
    the answer is always ``document.text[answer_start:answer_end]``, inside ``citations[0]``.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,7 @@ class ExtractiveAnswerer:
             first.setdefault(p.chunk.chunk_id, p)
         unique = tuple(first.values())
         read = self.reader.read(question, [p.chunk.text for p in unique])
+        read = self._within_sentences(read, unique)
         margin = self.calibration.margin(read) if read.spans else None
         return Reading(unique, read, margin)
 
@@ -142,6 +144,16 @@ class ExtractiveAnswerer:
             answer_end=chunk.start + span.end,
             meta=meta,
         )
+
+    def _within_sentences(self, read: ReadResult, passages: Sequence[Passage]) -> ReadResult:
+        """Only the spans that lie inside one sentence of their chunk (the attributor's sentences: an answer is
+        cited by the sentence holding it, so it never runs across two)."""
+        kept = []
+        for s in read.spans:
+            sentences = self.attributor.sentences(passages[s.piece].chunk)
+            if any(a <= s.start and s.end <= b for a, b in sentences):
+                kept.append(s)
+        return read if len(kept) == len(read.spans) else replace(read, spans=tuple(kept))
 
     def _related(self, reading: Reading) -> tuple[Citation, ...]:
         """The sentences of the best few spans (shown beside an abstention as the nearest passages)."""

@@ -189,6 +189,17 @@ def test_what_else_skips_answers_already_given():
     assert a.text == "Halvard Metals"
 
 
+def test_a_span_across_two_sentences_is_passed_over_for_the_next_best():
+    crossing = "premature. About 1,200"
+    reader = FakeReader([(crossing, 6.0), ("1,200", 4.0)])
+    a = answerer(reader).answer("How many people work there?", passages_of(ARTICLE))
+    assert a.text == "1,200" and a.meta["margin"] == pytest.approx(4.0)
+    reading = answerer(reader).read("q", passages_of(ARTICLE))
+    assert [reading.span_text(i) for i in range(len(reading.read.spans))] == ["1,200"]
+    # alone, it leaves no span: an abstention
+    assert answerer(FakeReader([(crossing, 6.0)])).answer("q", passages_of(ARTICLE)).abstained
+
+
 def test_no_passages_or_no_span_abstains():
     assert answerer(FakeReader([])).answer("q", []).abstained
     a = answerer(FakeReader([])).answer("q", passages_of(ARTICLE))
