@@ -5,7 +5,7 @@
    lies inside some window) and scores every span on its own, so spans compare across windows and articles.
    A span that runs across two sentences of its chunk is not an answer (the next best is taken).
 2. **Decide.** The margin between the best span and the reader's "no answer" score is turned into a confidence
-   by the calibration fitted on the dev sets (``scripts/calibrate_reader.py``, stored beside the weights):
+   by the calibration fitted on the dev sets (``qa-bot calibrate-reader``, stored beside the weights):
    ``confidence = sigmoid(scale * (margin - threshold))``. Below ``abstain_threshold`` (0.5 = the fitted point) the
    bot says "The article doesn't say."
 3. **Attribute.** The cited passage is the sentence holding the span (:class:`qa_bot.attribution.Attributor`);
