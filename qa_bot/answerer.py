@@ -4,12 +4,14 @@
    whole sentences, at most ``chunk_max_chars`` long, and overlap by a sentence, so a one-sentence answer always
    lies inside some window) and scores every span on its own, so spans compare across windows and articles.
    A span that runs across two sentences of its chunk is not an answer (the next best is taken).
+   In a conversation the reader sees the question with its last turns (``history``).
 2. **Decide.** The margin between the best span and the reader's "no answer" score is turned into a confidence
    by the calibration fitted on the dev sets (``qa-bot calibrate-reader``, stored beside the weights):
    ``confidence = sigmoid(scale * (margin - threshold))``. Below ``abstain_threshold`` (0.5 = the fitted point) the
-   bot says "The article doesn't say."
+   bot says "The article doesn't say." Otherwise the reader's answer-kind head, in the window the span was read
+   in, says whether the answer is the span or a "yes" / "no" that the span says.
 3. **Attribute.** The cited passage is the sentence holding the span (:class:`qa_bot.attribution.Attributor`);
-   the answer is always ``document.text[answer_start:answer_end]``, inside ``citations[0]``.
+   the span is always ``document.text[answer_start:answer_end]`` (``Answer.quote``), inside ``citations[0]``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from qa_bot.reader.reader import Reader, ReadResult
 from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Passage
 
 __all__ = ["CALIBRATION_FILE", "Calibration", "ExtractiveAnswerer", "Reading"]
+
+History = Sequence[tuple[str, str]]
 
 CALIBRATION_FILE = "calibration.json"  # beside the reader's weights
 
@@ -72,6 +76,17 @@ class Reading:
         s = self.read.spans[i]
         return self.passages[s.piece].chunk.text[s.start : s.end]
 
+    def kind(self, i: int) -> str:
+        """What span ``i`` answers with, by the answer-kind head of the window it was read in: ``"span"`` (itself),
+        or ``"yes"`` / ``"no"`` (the span is the words that say so) when those two together are more likely."""
+        p_span, p_yes, p_no = self.read.kind_of(self.read.spans[i])
+        return "span" if p_span >= p_yes + p_no else ("yes" if p_yes >= p_no else "no")
+
+    def answer_text(self, i: int) -> str:
+        """The answer span ``i`` gives: its text, or "Yes" / "No"."""
+        kind = self.kind(i)
+        return self.span_text(i) if kind == "span" else kind.capitalize()
+
 
 class ExtractiveAnswerer:
     """Reader + decision + attribution (see the module docstring). ``reader`` is any :class:`Reader`."""
@@ -93,29 +108,43 @@ class ExtractiveAnswerer:
         self.abstain_threshold = abstain_threshold
         self.related = related
 
+    @property
+    def reads_history(self) -> bool:
+        """Whether the reader learned to read a question in its conversation (a reader without that skill is
+        given follow-ups as standalone rewrites)."""
+        return bool(getattr(self.reader, "reads_history", True))
+
     def warm_up(self) -> ExtractiveAnswerer:
         warm = getattr(self.reader, "warm_up", None)
         if warm is not None:
             warm()
         return self
 
-    def read(self, question: str, passages: Sequence[Passage]) -> Reading:
-        """Read every passage (each once, best-ranked first) with the reader."""
+    def read(self, question: str, passages: Sequence[Passage], history: History = ()) -> Reading:
+        """Read every passage (each once, best-ranked first) with the reader, the question asked after the
+        ``history`` turns."""
         first: dict[str, Passage] = {}
         for p in passages:
             first.setdefault(p.chunk.chunk_id, p)
         unique = tuple(first.values())
-        read = self.reader.read(question, [p.chunk.text for p in unique])
+        read = self.reader.read(question, [p.chunk.text for p in unique], history=tuple(history))
         read = self._within_sentences(read, unique)
         margin = self.calibration.margin(read) if read.spans else None
         return Reading(unique, read, margin)
 
-    def answer(self, question: str, passages: Sequence[Passage], exclude: Sequence[str] = ()) -> Answer:
-        """The best span for ``question`` in ``passages``, or an abstention. ``exclude``: answers already given
-        ("what else did he say?"), which are not given again."""
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        exclude: Sequence[str] = (),
+        history: History = (),
+    ) -> Answer:
+        """The best span for ``question`` in ``passages`` (or the yes / no it says), or an abstention. ``exclude``:
+        answers already given ("what else did he say?"), which are not given again; ``history``: the conversation
+        so far, ``(question, answer)`` turns, oldest first."""
         if not passages:
             return _abstain(question, (), reason="empty index")
-        reading = self.read(question, passages)
+        reading = self.read(question, passages, history)
         spans = reading.read.spans
         given = [g.lower().strip() for g in exclude if g.strip()]
         pick = next((i for i in range(len(spans)) if not _repeats(reading.span_text(i), given)), None)
@@ -133,15 +162,20 @@ class ExtractiveAnswerer:
         span = spans[pick]
         chunk = reading.passages[span.piece].chunk
         citation = self.attributor.cite_span(chunk, span.start, span.end, score=confidence)
+        kind = reading.kind(pick)
+        if kind != "span":
+            meta["kind_probability"] = round(max(reading.read.kind_of(span)[1:]), 4)
         return Answer(
             question=question,
-            text=chunk.text[span.start : span.end],
+            text=reading.answer_text(pick),
             abstained=False,
             citations=(citation,),
             confidence=round(confidence, 4),
             doc_id=chunk.doc_id,
             answer_start=chunk.start + span.start,
             answer_end=chunk.start + span.end,
+            kind=kind,
+            quote=chunk.text[span.start : span.end],
             meta=meta,
         )
 
@@ -184,6 +218,7 @@ def _abstain(
         question=question,
         text=ABSTAIN_TEXT,
         abstained=True,
+        kind="abstain",
         related=related,
         confidence=round(confidence, 4),
         meta={**(meta or {}), "reason": reason},

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from qa_bot.store import Store
     from qa_bot.types import Chunk
 
-__all__ = ["QUESTIONS", "run_bench"]
+__all__ = ["FOLLOW_UPS", "QUESTIONS", "run_bench"]
 
 QUESTIONS = (
     "Who denied the allegations?",
@@ -48,6 +48,15 @@ QUESTIONS = (
     "Who is the leader of the Quds Force?",
     "Who won the 2022 World Cup?",
     "When was the attack on Israel?",
+)
+# follow-up turns: (earlier question, follow-up), each asked with the bot's own answer to the first as history
+FOLLOW_UPS = (
+    ("Who denied the allegations?", "What did he call them?"),
+    ("Who conducted the training?", "Where?"),
+    ("Who was present during the training sessions?", "Which force does he lead?"),
+    ("How many terrorists traveled to Iran?", "Weeks before what?"),
+    ("Who held talks with Emmanuel Macron?", "How did he describe the situation?"),
+    ("Which newspaper reported the training?", "Did Iran admit to planning the attack?"),
 )
 
 
@@ -94,6 +103,19 @@ def _latency(bot: QABot, repeats: int) -> dict[str, float]:
         "ratio_p50": _pct(asks, 0.5) / _pct(floors, 0.5),
         "n": len(asks),
     }
+
+
+def _followup_latency(bot: QABot, repeats: int) -> dict[str, float]:
+    """Warm latency of a follow-up turn (rewrite, retrieval of the question and of the last answer's passage, the
+    reader over the question with its history) next to the same bot's warm first-turn asks."""
+    histories = {f: [(q, bot.ask(q).text)] for q, f in FOLLOW_UPS}
+    for f, h in histories.items():  # warm
+        bot.ask(f, h)
+    turns = []
+    for _ in range(repeats):
+        for f, h in histories.items():
+            turns.append(_timed(lambda f=f, h=h: bot.ask(f, h)))
+    return {"p50_ms": _pct(turns, 0.5), "p95_ms": _pct(turns, 0.95), "n": len(turns)}
 
 
 def load_corpus(path: Path | None) -> list[tuple[str, str]]:
@@ -221,6 +243,7 @@ def run_bench(
         seed = QABot(index_dir=work / "seed", embedder=embedder, nlp=nlp)
         seed.ingest(SEED_ARTICLE)
         results["latency"] = _latency(seed, repeats)
+        results["followup_latency"] = _followup_latency(seed, repeats)
 
         log("ingest vs raw encode")
         results["ingest"], base = _ingest(nlp, embedder, load_corpus(corpus), work)
@@ -245,10 +268,12 @@ def run_bench(
 
 def summary_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(measurement, value, floor, ratio) rows for the printed table."""
-    lat, ing, cold = r["latency"], r["ingest"], r["cold_start"]
+    lat, fol, ing, cold = r["latency"], r["followup_latency"], r["ingest"], r["cold_start"]
     rows = [
         ("warm ask p50 / p95 (seed)", f"{lat['p50_ms']:.1f} / {lat['p95_ms']:.1f} ms",
          f"{lat['floor_p50_ms']:.1f} / {lat['floor_p95_ms']:.1f} ms", f"{lat['ratio_p50']:.2f}x"),
+        ("warm follow-up turn p50 / p95 (seed)", f"{fol['p50_ms']:.1f} / {fol['p95_ms']:.1f} ms",
+         f"{lat['p50_ms']:.1f} / {lat['p95_ms']:.1f} ms first turn", f"{fol['p50_ms'] / lat['p50_ms']:.2f}x"),
         (f"ingest {ing['articles']} articles, {ing['chunks']} chunks", f"{ing['ingest_s']:.2f} s",
          f"{ing['encode_s']:.2f} s encode", f"{ing['ratio']:.2f}x"),
     ]  # fmt: skip

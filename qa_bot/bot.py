@@ -317,16 +317,39 @@ class QABot:
         filter: FilterLike = None,
     ) -> Retrieval:
         """Rewrite a follow-up into a standalone question and retrieve its passages."""
+        from qa_bot.conversation import validate_history
+
         q, rewritten = self.rewrite(question, history)
-        passages = self.search(rewritten or q, self.scope(doc_ids, filter))
-        return Retrieval(question=q, standalone=rewritten or q, passages=tuple(passages),
-                         rewritten=rewritten is not None)  # fmt: skip
+        scope = self.scope(doc_ids, filter)
+        turns = tuple(validate_history(history))
+        passages = self.converse(rewritten or q, turns, scope)
+        return Retrieval(question=q, standalone=rewritten or q, passages=passages,
+                         rewritten=rewritten is not None, history=turns)  # fmt: skip
+
+    def converse(
+        self,
+        query: str,
+        history: History,
+        doc_ids: Sequence[str] | None = None,
+        config: RunnableConfig | None = None,
+    ) -> tuple[Passage, ...]:
+        """The passages for a standalone ``query`` asked in a conversation: the retriever's, and the passage the
+        conversation's last answer came from (after the others, when not among them)."""
+        scope = list(doc_ids) if doc_ids else None
+        passages = self.search(query, scope, config=config)
+        before = self.retriever.previous_passage(history, doc_ids=scope) if history else None
+        if before is None or any(p.chunk.chunk_id == before.chunk.chunk_id for p in passages):
+            return tuple(passages)
+        return (*passages, before)
 
     def analyze(self, question: str, history: History | None = None) -> Reading:
         """What the reader made of one question (windows, scored spans, margin): for diagnostics and for
         ``qa-bot calibrate-reader``."""
+        from qa_bot.conversation import reader_input
+
         found = self.retrieve(question, history)
-        return self.answerer.read(found.standalone, found.passages)
+        question, turns = reader_input(found, self.answerer.reads_history)
+        return self.answerer.read(question, found.passages, turns)
 
     def ask(
         self,
@@ -360,7 +383,7 @@ class QABot:
         reply = smalltalk_reply(q)
         if reply is not None:
             yield Token(reply)
-            yield Final(Answer(question=q, text=reply, abstained=False, smalltalk=True, backend="smalltalk",
+            yield Final(Answer(question=q, text=reply, abstained=False, smalltalk=True, backend="smalltalk", kind="smalltalk",
                                latency_ms=round((time.perf_counter() - started) * 1000, 2)))  # fmt: skip
             return
         found = self.retrieve(q, history, doc_ids=doc_ids, filter=filter)
@@ -376,12 +399,13 @@ class QABot:
         return next(e.answer for e in self._read(found, history) if isinstance(e, Final))
 
     def _read(self, found: Retrieval, history: History | None) -> Iterator[StreamEvent]:
-        from qa_bot.conversation import asks_for_another, validate_history
+        from qa_bot.conversation import asks_for_another, reader_input, validate_history
 
         given = [a for _, a in validate_history(history)] if asks_for_another(found.standalone) else []
 
         def extractive() -> Answer:
-            return self.answerer.answer(found.standalone, found.passages, exclude=given)
+            question, turns = reader_input(found, self.answerer.reads_history)
+            return self.answerer.answer(question, found.passages, exclude=given, history=turns)
 
         def done(result: Answer) -> Final:
             rewritten = found.standalone if found.rewritten else None

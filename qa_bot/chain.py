@@ -4,7 +4,8 @@
 - ``rewrite``: adds ``standalone`` (a follow-up's rewrite, see :meth:`QABot.rewrite`) and ``asked`` (the
   validated question);
 - ``retrieve``: adds ``passages``, from ``HybridRetriever.invoke`` inside this run, so a callback handler on the
-  chain sees the retriever run (its ``on_retriever_start``/``on_retriever_end``);
+  chain sees the retriever run (its ``on_retriever_start``/``on_retriever_end``), and in a conversation the passage
+  of its last answer;
 - ``read``: the :class:`Answer` (extractive, or the LLM backend's), with the rewrite and latency filled in.
 
 Small talk ("hi", "thanks") is answered at the read step without retrieval, as in :meth:`QABot.stream`.
@@ -31,6 +32,7 @@ __all__ = ["build_chain"]
 def build_chain(bot: QABot) -> Runnable[ChainInput, Answer]:
     from langchain_core.runnables import RunnableLambda
 
+    from qa_bot.conversation import validate_history
     from qa_bot.smalltalk import smalltalk_reply
 
     def prepare(inputs: ChainInput) -> dict[str, Any]:
@@ -46,19 +48,20 @@ def build_chain(bot: QABot) -> Runnable[ChainInput, Answer]:
         if smalltalk_reply(asked) is not None:
             return {**state, "asked": asked, "smalltalk": True}
         asked, rewritten = bot.rewrite(asked, state["history"])
-        return {**state, "asked": asked, "standalone": rewritten or asked, "rewritten": rewritten is not None}
+        history = validate_history(state["history"])
+        return {**state, "asked": asked, "standalone": rewritten or asked, "rewritten": rewritten is not None,
+                "history": history}  # fmt: skip
 
     def retrieve(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         if state.get("smalltalk"):
             return {**state, "passages": ()}
-        return {**state, "passages": tuple(bot.search(state["standalone"], config=config))}
+        return {**state, "passages": bot.converse(state["standalone"], state["history"], config=config)}
 
     def read(state: dict[str, Any]) -> Answer:
         if state.get("smalltalk"):
             return bot.ask(state["asked"])
-        found = Retrieval(
-            state["asked"], state["standalone"], state["passages"], rewritten=state["rewritten"]
-        )
+        found = Retrieval(state["asked"], state["standalone"], state["passages"], rewritten=state["rewritten"],
+                          history=tuple(state["history"]))  # fmt: skip
         result = bot.read(found, state["history"])
         return replace(result, latency_ms=round((time.perf_counter() - state["started"]) * 1000, 2))
 

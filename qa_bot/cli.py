@@ -110,7 +110,10 @@ def _require_articles(bot: QABot) -> None:
 def _print_answer(answer: Answer, *, text: bool = True) -> None:
     from qa_bot.dates import annotate, in_answer
 
-    if text:
+    if answer.kind in {"yes", "no"}:  # the yes / no, then the article's words that say so
+        quote = f"“{annotate(answer.quote, answer.answer_start or 0, in_answer(answer))}”"
+        click.echo(f"{answer.text} — {quote}" if text else f"(the article says: {quote})")
+    elif text:
         click.echo(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))
     others = [m for m in answer.dates if m not in in_answer(answer)]
     if others:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from qa_bot.evaluate import SYSTEMS  # plain data; the module imports no heavy library
+from qa_bot.reader.train import TrainConfig  # a dataclass of defaults; the module imports no heavy library
 
 if TYPE_CHECKING:
     from qa_bot.bot import QABot
@@ -89,6 +90,7 @@ def eval_(
 
     from qa_bot.eval_report import write_report
     from qa_bot.evaluate import TABLE_COLUMNS, load_dataset, run_eval, table_rows
+    from qa_bot.metrics import TURN_KINDS
 
     # `--system a b c`: click takes `a` as the option's value and leaves `b c` as arguments
     extra = [a for a in dataset_and_systems if a in SYSTEMS]
@@ -129,6 +131,16 @@ def eval_(
     for row in table_rows(run):
         table.add_row(*row)
     console.print(table)
+    if any(q.history for q in run.questions):  # a conversation set: F1 by the kind of turn
+        turns = Table(title="by kind of turn: questions, F1, answerable ones abstained (%)")
+        turns.add_column("system")
+        for kind in TURN_KINDS:
+            turns.add_column(kind, justify="right")
+        for name in run.systems:
+            cells = run.metrics[name]["by_turn"]
+            turns.add_row(name, *(f"{c['n']} · {c['f1']:.1f} · {c['abstained_answerable'] or 0:.0f}" if (c := cells.get(k))
+                                  else "—" for k in TURN_KINDS))  # fmt: skip
+        console.print(turns)
     if out:
         path = Path(out)
         try:
@@ -193,10 +205,46 @@ def eval_(
 @click.option(
     "--eval-questions", default=240, show_default=True, type=int, help="Dev questions per curve point."
 )
+@click.option(
+    "--conv-passes",
+    default=TrainConfig.conv_passes,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Stage 3: draws of the CoQA conversation turns (with their history), 0 = no stage 3.",
+)
+@click.option(
+    "--conv-squad-windows",
+    default=TrainConfig.conv_squad_windows,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Stage 3: SQuAD windows mixed in, so single questions keep their skill.",
+)
+@click.option("--conv-lr", default=TrainConfig.conv_lr, show_default=True, type=float)
+@click.option(
+    "--conv-stories",
+    default=TrainConfig.conv_stories,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Stage 3: only the first N training stories (0 = all).",
+)
+@click.option(
+    "--conv-dev-turns",
+    default=TrainConfig.conv_dev_turns,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Held-out CoQA turns per curve point.",
+)
+@click.option(
+    "--init",
+    "init_dir",
+    default="",
+    help="Start stage 3 from this saved reader (the result of "
+    "stages 1 and 2, e.g. the shipped reader of an earlier commit) instead of training stages 1 and 2.",
+)
 def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
     """Train the extractive reader (resumable; see qa_bot/reader/model/MODEL_CARD.md)."""
     from qa_bot.reader.model_io import MODEL_DIR
-    from qa_bot.reader.train import TrainConfig, train_reader
+    from qa_bot.reader.train import train_reader
 
     for name in ("windows", "batch_size", "eval_every"):
         if options[name] <= 0:
@@ -236,4 +284,32 @@ def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, obser
     calibrate(chosen, model_dir, echo=click.echo, bot_factory=factory, observations_file=observations)
 
 
-COMMANDS = (bench, eval_, train_reader_cmd, calibrate_reader_cmd)
+@click.command("convert-coqa")
+@click.option(
+    "--data",
+    "data_dir",
+    default="../shared/data/train",
+    show_default=True,
+    help="Directory holding the CoQA file.",
+)
+@click.option(
+    "--out", "out", default="out/coqa_cnn_dev.json", show_default=True, type=click.Path(path_type=Path)
+)
+def convert_coqa_cmd(data_dir: str, out: Path) -> None:
+    """Write the conversation dev split (the CoQA CNN stories held out of training) as a SQuAD v2.0 file with
+    histories, for `qa-bot eval`."""
+    from qa_bot.errors import InvalidInput
+    from qa_bot.reader.coqa import COQA_FILE, load_coqa, split_stories, to_eval_layout
+
+    source = Path(data_dir) / COQA_FILE
+    if not source.exists():
+        raise InvalidInput(f"CoQA data not found: {source}")
+    _, dev = split_stories(load_coqa(source))
+    layout = to_eval_layout(dev, "CoQA CNN dev split")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(layout, ensure_ascii=False, indent=1), "utf-8")
+    turns = sum(len(p["qas"]) for a in layout["data"] for p in a["paragraphs"])
+    click.echo(f"{len(dev)} stories, {turns} turns written to {out}")
+
+
+COMMANDS = (bench, eval_, train_reader_cmd, calibrate_reader_cmd, convert_coqa_cmd)

@@ -17,15 +17,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qa_bot.errors import InvalidInput
 from qa_bot.smalltalk import strip_greeting, strip_instructions
 from qa_bot.text import WH_WORDS
 
+if TYPE_CHECKING:
+    from qa_bot.types import Retrieval
+
 __all__ = [
+    "PRONOUNS",
     "History",
     "asks_for_another",
+    "reader_input",
     "rewrite_question",
     "standalone_question",
     "validate_history",
@@ -53,6 +58,21 @@ def asks_for_another(question: str) -> bool:
     """Whether the question asks for something besides what was already answered ("what else did he say?")."""
     words = {w.lower() for w in _WORD.findall(question)}
     return bool(words & {"else", "other", "another", "besides"}) and not words & {"otherwise"}
+
+
+def reader_input(found: Retrieval, reads_history: bool = True) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What the reader reads for a retrieval: a question that stands alone as searched for (greeting and orders
+    dropped); a follow-up as asked (greeting and orders dropped), with the conversation so far, an abstention
+    given as "unknown" (as the reader learned it from CoQA). The reader keeps the last turns that fit
+    (:func:`qa_bot.reader.windows.question_text`). A reader that never learned to read a conversation
+    (``reads_history`` false) gets the follow-up's standalone rewrite alone."""
+    from qa_bot.types import ABSTAIN_TEXT
+
+    if not found.history or not reads_history:
+        return found.standalone, ()
+    bare = strip_instructions(strip_greeting(found.question))
+    turns = tuple((q, "unknown" if a.strip() == ABSTAIN_TEXT else a) for q, a in found.history)
+    return bare, turns
 
 
 def validate_question(question: object, max_chars: int) -> str:
@@ -115,6 +135,7 @@ _PRONOUN_KIND = {
     "he": "person", "him": "person", "his": "person", "she": "person", "her": "person", "hers": "person",
     "it": "thing", "its": "thing", "they": "group", "them": "group", "their": "group",
 }  # fmt: skip
+PRONOUNS = frozenset(_PRONOUN_KIND)
 _PERSON_PRONOUNS = {w for w, k in _PRONOUN_KIND.items() if k == "person"}
 _THING_PRONOUNS = {w for w, k in _PRONOUN_KIND.items() if k != "person"}
 _THING_LABELS = {"ORG", "GPE", "LOC", "FAC", "WORK_OF_ART", "PRODUCT", "LAW", "EVENT"}

@@ -327,7 +327,7 @@ class LLMAnswerer:
             related = tuple(self.attributor.best_sentence(p.chunk, question) for p in passages[:2])
             return Answer(
                 question=question, text=ABSTAIN_TEXT, abstained=True, related=related, backend=self.name,
-                meta={"llm_reply": reply},
+                kind="abstain", meta={"llm_reply": reply},
             )  # fmt: skip
         if verdict.ok:
             citations = tuple(
@@ -346,6 +346,8 @@ class LLMAnswerer:
                 answer_start=first.start + at if at >= 0 else None,
                 answer_end=first.start + at + len(span) if at >= 0 else None,
                 backend=self.name,
+                kind="sentence",
+                quote=span if at >= 0 else "",
                 meta={"llm_reply": reply},
             )
         note = f"The LLM's answer was rejected: {verdict.reason}."
@@ -356,6 +358,7 @@ class LLMAnswerer:
                 abstained=False,
                 backend=self.name,
                 verified=False,
+                kind="sentence",
                 meta={"llm_note": note, "llm_reply": reply},
             )
         return self._fallback(fallback, note + " Showing the extractive answer.", reply)

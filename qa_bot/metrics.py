@@ -17,7 +17,19 @@ from qa_bot.text import QUESTION_TYPES, question_type
 if TYPE_CHECKING:
     from qa_bot.evaluate import EvalQuestion, Prediction
 
-__all__ = ["compute_exact", "compute_f1", "normalize_answer", "percentile", "score", "supports"]
+__all__ = [
+    "TURN_KINDS",
+    "compute_exact",
+    "compute_f1",
+    "normalize_answer",
+    "percentile",
+    "score",
+    "supports",
+    "turn_kind",
+]
+
+TURN_KINDS = ("first turn", "pronoun follow-up", "elliptical follow-up", "other follow-up", "yes/no")
+_YES_NO = {"yes", "no"}
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 _PUNCT = set(string.punctuation)
@@ -72,6 +84,23 @@ def supports(citation_text: str, answers: Sequence[str]) -> bool:
     return any(f" {g} " in text for g in (_loose(a) for a in answers) if g)
 
 
+def turn_kind(question: EvalQuestion) -> str:
+    """Which of :data:`TURN_KINDS` a question is: "yes/no" when its gold answer is yes or no; else "first turn"
+    without a history; else a "pronoun follow-up" when it has a pronoun ("Where is she now?"), an "elliptical
+    follow-up" when it is a fragment of at most four words ("County?", "With whom?"), an "other follow-up"."""
+    from qa_bot.conversation import PRONOUNS
+    from qa_bot.text import words
+
+    if question.answers and all(normalize_answer(a) in _YES_NO for a in question.answers):
+        return "yes/no"
+    if not question.history:
+        return "first turn"
+    said = words(question.question)
+    if set(said) & PRONOUNS:
+        return "pronoun follow-up"
+    return "elliptical follow-up" if len(said) <= 4 else "other follow-up"
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -91,9 +120,9 @@ def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Predictio
     no = [r for r in rows if r[0].is_impossible]
     abstained = [r for r in rows if not r[1].answer]
     answered_has = [r for r in has if r[1].answer]
-    supported = [
-        r for r in answered_has if r[1].citations and supports(r[1].citations[0]["text"], r[0].answers)
-    ]
+    # a yes/no gold answer is not a phrase of the article: supported@1 counts the other answerable questions
+    quotable = [r for r in answered_has if turn_kind(r[0]) != "yes/no"]
+    supported = [r for r in quotable if r[1].citations and supports(r[1].citations[0]["text"], r[0].answers)]
 
     def pct(part: float, whole: int) -> float | None:
         return round(100.0 * part / whole, 2) if whole else None
@@ -103,6 +132,13 @@ def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Predictio
         sel = [r for r in rows if question_type(r[0].question) == t]
         if sel:
             by_type[t] = {"n": len(sel), "f1": pct(sum(r[3] for r in sel), len(sel))}
+    by_turn: dict[str, dict[str, Any]] = {}
+    for t in TURN_KINDS:
+        sel = [r for r in rows if turn_kind(r[0]) == t]
+        answerable = [r for r in sel if not r[0].is_impossible]
+        if sel:
+            by_turn[t] = {"n": len(sel), "f1": pct(sum(r[3] for r in sel), len(sel)),
+                          "abstained_answerable": pct(sum(not r[1].answer for r in answerable), len(answerable))}  # fmt: skip
     latencies = [r[1].latency_ms for r in rows]
     follow = [r for r in rows if r[0].history]
     alone = [r for r in rows if not r[0].history]
@@ -120,11 +156,13 @@ def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Predictio
         "abstention_precision": pct(sum(r[0].is_impossible for r in abstained), len(abstained)),
         "abstention_recall": pct(sum(not r[1].answer for r in no), len(no)),
         "answered_HasAns": len(answered_has),
-        "supported_at_1": pct(len(supported), len(answered_has)),
-        "supported_at_1_all": pct(len(supported), len(has)),
+        "abstained_HasAns": pct(len(has) - len(answered_has), len(has)),
+        "supported_at_1": pct(len(supported), len(quotable)),
+        "supported_at_1_all": pct(len(supported), len([r for r in has if turn_kind(r[0]) != "yes/no"])),
         "latency_ms_p50": round(percentile(latencies, 0.5), 2),
         "latency_ms_p95": round(percentile(latencies, 0.95), 2),
         "by_type": by_type,
+        "by_turn": by_turn,
         # follow-ups (questions with a ``history``) against standalone questions
         "followup_total": len(follow),
         "followup_f1": pct(sum(r[3] for r in follow), len(follow)),

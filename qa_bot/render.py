@@ -65,6 +65,9 @@ def format_answer(answer: Answer) -> str:
             parts.append("Nearest passages:")
     elif not answer.verified:
         parts.append(f"⚠️ *Unverified — no passage of the article supports this:* {_inert(answer.text)}")
+    elif answer.kind in {"yes", "no"}:  # the yes / no, then the article's words that say so
+        quote = _inert(annotate(answer.quote, answer.answer_start or 0, in_answer(answer)))
+        parts.append(f"**{_inert(answer.text)}** — “{quote}”")
     else:
         parts.append(f"**{_inert(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))}**")
     others = [m for m in answer.dates if m not in in_answer(answer)]

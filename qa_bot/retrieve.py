@@ -9,6 +9,7 @@ happens here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -59,17 +60,50 @@ class HybridRetriever(BaseRetriever):
         lexical = self.store.lexical_search(query, fetch, doc_ids)
         lists = [[c for c, _ in dense], [c for c, _ in lexical]]
         lists += self._dated(query, lists[0] + lists[1])
+        similarity = {c.chunk_id: s for c, s in dense}
+        return [
+            Passage(chunk=c, score=score, similarity=similarity.get(c.chunk_id, 0.0))
+            for c, score in self._fuse(lists)[:k]
+        ]
+
+    def previous_passage(
+        self, history: Sequence[tuple[str, str]], *, doc_ids: list[str] | None = None, fetch: int = 5
+    ) -> Passage | None:
+        """The passage the conversation's last answer came from: of the chunks most like that turn (its question
+        and answer, dense and BM25 fused), the first that holds the answer's words, else the first. ``None``
+        when no earlier turn was answered. A follow-up reads it besides its own passages, so that "Why?" or
+        "County?" can be answered from where the conversation is."""
+        from qa_bot.types import ABSTAIN_TEXT
+
+        answered = [(q, a.strip()) for q, a in history if a.strip() and a.strip() != ABSTAIN_TEXT]
+        if not answered:
+            return None
+        doc_ids = doc_ids if doc_ids is not None else self.doc_ids
+        question, answer = answered[-1]
+        query = f"{question} {answer}"
+        dense = self.store.dense_search(self.embedder.embed_one(query), fetch, doc_ids)
+        lexical = self.store.lexical_search(query, fetch, doc_ids)
+        fused = self._fuse([[c for c, _ in dense], [c for c, _ in lexical]])
+        if not fused:
+            return None
+        said = answer.lower()
+        chunk, score = next(((c, s) for c, s in fused if said in c.text.lower()), fused[0])
+        return Passage(
+            chunk=chunk,
+            score=score,
+            similarity=dict((c.chunk_id, s) for c, s in dense).get(chunk.chunk_id, 0.0),
+        )
+
+    def _fuse(self, lists: Sequence[Sequence[Chunk]]) -> list[tuple[Chunk, float]]:
+        """Reciprocal Rank Fusion of ranked chunk lists: best first, ties by article and position."""
         fused: dict[str, float] = {}
         chunks: dict[str, Chunk] = {}
         for ranked in lists:
             for rank, chunk in enumerate(ranked, start=1):
                 fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
                 chunks[chunk.chunk_id] = chunk
-        similarity = {c.chunk_id: s for c, s in dense}
-        best = sorted(fused, key=lambda cid: (-fused[cid], chunks[cid].doc_id, chunks[cid].start))[:k]
-        return [
-            Passage(chunk=chunks[cid], score=fused[cid], similarity=similarity.get(cid, 0.0)) for cid in best
-        ]
+        best = sorted(fused, key=lambda cid: (-fused[cid], chunks[cid].doc_id, chunks[cid].start))
+        return [(chunks[cid], fused[cid]) for cid in best]
 
     def _dated(self, query: str, candidates: list[Chunk], articles: int = 3) -> list[list[Chunk]]:
         """Per candidate article (the first few), its chunks that name a day the query names."""

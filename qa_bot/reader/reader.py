@@ -39,7 +39,9 @@ def _has_fast_bf16() -> bool:
 @dataclass(frozen=True)
 class ReadResult:
     """Spans found (best first; ``piece``, ``start``, ``end`` index the pieces read) and the reader's "no answer"
-    score: the lowest [CLS] score of any window read."""
+    score: the lowest [CLS] score of any window read. ``kinds``: per window, the probabilities that the answer
+    it holds is a span, "yes" or "no" (:data:`qa_bot.reader.network.KINDS`); empty for a reader without that
+    head."""
 
     spans: tuple[SpanScore, ...]
     null: float
@@ -47,11 +49,19 @@ class ReadResult:
     tokens: int = 0
     ms: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    kinds: tuple[tuple[float, float, float], ...] = ()
+
+    def kind_of(self, span: SpanScore) -> tuple[float, float, float]:
+        """P(span), P(yes), P(no) for the window ``span`` was read in ((1, 0, 0) when unknown)."""
+        return self.kinds[span.window] if span.window < len(self.kinds) else (1.0, 0.0, 0.0)
 
 
 class Reader(Protocol):
-    def read(self, question: str, pieces: Sequence[str]) -> ReadResult:
-        """Read each piece of text and score its spans as answers to ``question``."""
+    def read(
+        self, question: str, pieces: Sequence[str], history: Sequence[tuple[str, str]] = ()
+    ) -> ReadResult:
+        """Read each piece of text and score its spans as answers to ``question`` (asked after the
+        ``history`` turns, oldest first)."""
         ...
 
 
@@ -62,7 +72,7 @@ class TrainedReader:
         self,
         model_dir: str | Path | None = None,
         *,
-        max_tokens: int = 192,
+        max_tokens: int = 256,
         stride: int = 48,
         top: int = 10,
         max_answer_tokens: int = 30,
@@ -100,31 +110,56 @@ class TrainedReader:
                 self._model = model
         return self
 
-    def encode(self, question: str, pieces: Sequence[str]) -> EncodedWindows:
-        """The model's input for ``question`` against each piece (see :func:`encode_windows`)."""
+    @property
+    def reads_history(self) -> bool:
+        """Whether this reader learned to read a question with its conversation: one trained with CoQA's
+        conversations has the answer-kind head; an earlier one is given standalone rewrites instead."""
+        self.warm_up()
+        return self._model.kind_outputs is not None
+
+    def encode(
+        self, question: str, pieces: Sequence[str], history: Sequence[tuple[str, str]] = ()
+    ) -> EncodedWindows:
+        """The model's input for ``question`` (in its conversation) against each piece (see
+        :func:`encode_windows`)."""
         self.warm_up()
         with self._lock:  # a fast tokenizer may not be used from two threads at once ("Already borrowed")
-            return encode_windows(self._tokenizer, question, pieces, self.max_tokens, self.stride)
+            return encode_windows(
+                self._tokenizer, question, pieces, self.max_tokens, self.stride, history=history
+            )
 
-    def forward(self, enc: EncodedWindows) -> tuple[np.ndarray, np.ndarray]:
-        """Start and end logits of every window: the bare model call (what ``qa-bot bench`` takes as the floor)."""
+    def forward(self, enc: EncodedWindows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Start and end logits of every window and its answer-kind probabilities: the bare model call (what
+        ``qa-bot bench`` takes as the floor)."""
         import torch
 
         self.warm_up()
         bf16 = self.precision == "bf16"
         with self._lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             out = self._model(**{k: torch.from_numpy(v) for k, v in enc.tensors().items()})
-        return out.start_logits.float().numpy(), out.end_logits.float().numpy()
+            kinds = (
+                torch.softmax(out.kind_logits.float(), dim=-1).numpy()
+                if out.kind_logits is not None
+                else np.zeros((len(enc), 0), dtype=np.float32)  # a reader without the answer-kind head
+            )
+        return out.start_logits.float().numpy(), out.end_logits.float().numpy(), kinds
 
-    def read(self, question: str, pieces: Sequence[str]) -> ReadResult:
+    def read(
+        self, question: str, pieces: Sequence[str], history: Sequence[tuple[str, str]] = ()
+    ) -> ReadResult:
         started = time.perf_counter()
         if not pieces:
             return ReadResult((), 0.0)
-        enc = self.encode(question, pieces)
-        start, end = self.forward(enc)
+        enc = self.encode(question, pieces, history)
+        start, end, kinds = self.forward(enc)
         spans, null = best_spans(
             enc, start, end, top=self.top, max_answer_tokens=self.max_answer_tokens, pieces=pieces
         )
         return ReadResult(
-            tuple(spans), null, len(enc), enc.tokens, round((time.perf_counter() - started) * 1000, 2)
+            tuple(spans),
+            null,
+            len(enc),
+            enc.tokens,
+            round((time.perf_counter() - started) * 1000, 2),
+            kinds=tuple((float(k[0]), float(k[1]), float(k[2])) for k in kinds if len(k) == 3),
         )

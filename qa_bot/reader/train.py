@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from qa_bot.reader.train_data import KINDS, batches, collate, draw_windows, encode, load_squad
+from qa_bot.reader.train_data import KINDS, Window, batches, collate, draw_windows, encode, load_squad
 
 __all__ = ["TrainConfig", "train_reader"]
 
@@ -60,6 +60,22 @@ class TrainConfig:
     stage2_windows: int = 30_000
     stage2_lr: float = 3e-5
     stage2_swap_rates: tuple[float, ...] = (0.0, 0.25, 0.5)
+    # stage 3 (conversation; 0 passes = none): from stage 2's weights as shipped (fp16), the CoQA turns of the
+    # ship-safe stories (coqa.py; the dev CNN stories held out) with their history, drawn ``conv_passes`` times,
+    # mixed with ``conv_squad_windows`` SQuAD windows (a sample of a fresh stage-2 draw) so single questions keep
+    # their skill; windows of up to ``conv_max_tokens`` tokens. ``init_dir``: start stage 3 from this saved reader
+    # instead of running stages 1 and 2 (it must be their result, e.g. the reader at an earlier commit)
+    conv_passes: int = 2
+    conv_negative_rate: float = 0.35
+    conv_yes_no_extra: int = 2  # more draws of the yes/no turns alone
+    conv_squad_windows: int = 8_000
+    conv_lr: float = 3e-5
+    conv_max_tokens: int = 256
+    conv_stories: int = 0  # 0 = every training story (a small number: the CI's tiny slice)
+    conv_dev_turns: int = 300
+    kind_weight: float = 1.0
+    new_head_lr_scale: float = 10.0  # the answer-kind head's learning rate over the rest's
+    init_dir: str = ""
 
 
 # the fields that decide each stage's windows and run: its checkpoint is reused only while these are unchanged
@@ -70,6 +86,9 @@ STAGE2_KEYS = (
 )  # each swap rate has files of its own: adding one keeps the others
 STAGE1_KEYS = ("data_dir", "windows", "batch_size", "lr", "warmup", "weight_decay", "negative_rate",
                "max_question_tokens", "max_tokens", "seed")  # fmt: skip
+STAGE3_FILES = ("features3.pt", "checkpoint3.pt")
+STAGE3_KEYS = ("conv_passes", "conv_negative_rate", "conv_yes_no_extra", "conv_squad_windows", "conv_lr", "conv_max_tokens",
+               "conv_stories", "kind_weight", "new_head_lr_scale", "init_dir")  # fmt: skip
 
 
 # -- training ----------------------------------------------------------------------------------------------
@@ -84,7 +103,7 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
     import numpy as np
     import torch
 
-    from qa_bot.reader.model_io import load_base, load_tokenizer, save_reader
+    from qa_bot.reader.model_io import FROZEN, load_base, load_reader, load_tokenizer, save_reader
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -95,35 +114,64 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
     started = time.time()
     tokenizer = load_tokenizer()
     _forget_changed_stages(cfg, work)
-    features = _features(cfg, tokenizer, work, 1, echo)
-    model = load_base()
-    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     dev = _dev_windows(cfg, tokenizer)
-    elapsed = _fit(model, features, cfg, cfg.lr, work / "checkpoint.pt", dev, work, echo)
-    if cfg.stage2_windows > 0:
-        start, rng = {k: v.clone() for k, v in model.state_dict().items()}, torch.get_rng_state()
-        ends = []
-        for i, rate in enumerate(cfg.stage2_swap_rates):
-            model.load_state_dict(start)  # every variant starts from stage 1's weights
-            torch.set_rng_state(rng)
-            more = _features(cfg, tokenizer, work, 2, echo, swap_rate=rate)
-            elapsed += _fit(model, more, cfg, cfg.stage2_lr, work / f"checkpoint2-swap{rate:g}.pt", dev, work, echo,
-                            stage=2, label=f"2{'abcdefgh'[i]} (swap {rate:g})")  # fmt: skip
-            ends.append({k: v.clone() for k, v in model.state_dict().items()})
-            features = features + more
-        model.load_state_dict({k: sum(e[k] for e in ends) / len(ends) for k in start})
-        curve = work / "curve.jsonl"  # one average point: the one of this run's variants
-        kept = [
-            x
-            for x in curve.read_text().splitlines()
-            if x.strip() and not json.loads(x)["stage"].startswith("average")
-        ]
-        curve.write_text("".join(x + "\n" for x in kept))
-        _log(work, {"stage": "average of stage 2", **_dev_scores(model, dev)}, echo)
-    kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
-    curve = [json.loads(x) for x in (work / "curve.jsonl").read_text().splitlines() if x.strip()]
+    features: list[dict[str, Any]] = []
+    elapsed = 0.0
+    if cfg.init_dir:
+        echo(f"stages 1 and 2: taken from the reader in {cfg.init_dir}")
+        model = load_reader(cfg.init_dir, new_heads=True)
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+        prior = json.loads((Path(cfg.init_dir) / "reader.json").read_text("utf-8"))
+        elapsed = 60.0 * float(prior.get("train_minutes", 0.0))
+        features_count, kinds = int(prior.get("windows", 0)), dict(prior.get("kinds", {}))
+        curve_before = [p for p in prior.get("curve", []) if not str(p.get("stage", "1")).startswith("3")]
+    else:
+        features = _features(cfg, tokenizer, work, 1, echo)
+        model = load_base()
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+        elapsed = _fit(model, features, cfg, cfg.lr, work / "checkpoint.pt", dev, work, echo)
+        if cfg.stage2_windows > 0:
+            start, rng = {k: v.clone() for k, v in model.state_dict().items()}, torch.get_rng_state()
+            ends = []
+            for i, rate in enumerate(cfg.stage2_swap_rates):
+                model.load_state_dict(start)  # every variant starts from stage 1's weights
+                torch.set_rng_state(rng)
+                more = _features(cfg, tokenizer, work, 2, echo, swap_rate=rate)
+                elapsed += _fit(model, more, cfg, cfg.stage2_lr, work / f"checkpoint2-swap{rate:g}.pt", dev, work,
+                                echo, stage=2, label=f"2{'abcdefgh'[i]} (swap {rate:g})")  # fmt: skip
+                ends.append({k: v.clone() for k, v in model.state_dict().items()})
+                features = features + more
+            model.load_state_dict({k: sum(e[k] for e in ends) / len(ends) for k in start})
+            curve = work / "curve.jsonl"  # one average point: the one of this run's variants
+            kept = [
+                x
+                for x in curve.read_text().splitlines()
+                if x.strip() and not json.loads(x)["stage"].startswith("average")
+            ]
+            curve.write_text("".join(x + "\n" for x in kept))
+            _log(work, {"stage": "average of stage 2", **_dev_scores(model, dev)}, echo)
+        features_count = len(features)
+        kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
+        curve_before = []
+    if cfg.conv_passes > 0:
+        # stage 3 starts from stage 2's weights as they ship (fp16), so that a run from `init_dir` (the shipped
+        # earlier reader) and a run from scratch give the same weights
+        with torch.no_grad():
+            for name, value in model.state_dict().items():
+                if name not in FROZEN:
+                    value.copy_(value.to(torch.float16).to(value.dtype))
+        conv = _conv_features(cfg, tokenizer, work, echo)
+        conv_dev = _conv_dev_windows(cfg, tokenizer)
+        elapsed += _fit(model, conv, cfg, cfg.conv_lr, work / "checkpoint3.pt", dev, work, echo, stage=3,
+                        label="3 (conversation)", conv_dev=conv_dev)  # fmt: skip
+        features_count += len(conv)
+        for k in KINDS:
+            kinds[k] = kinds.get(k, 0) + sum(f["src"] == k for f in conv)
+    curve = curve_before + [
+        json.loads(x) for x in (work / "curve.jsonl").read_text().splitlines() if x.strip()
+    ]
     out = save_reader(model, cfg.out_dir, meta={"config": asdict(cfg), "train_minutes": round(elapsed / 60, 1),
-                      "windows": len(features), "kinds": kinds, "curve": curve})  # fmt: skip
+                      "windows": features_count, "kinds": kinds, "curve": curve})  # fmt: skip
     echo(f"saved {out} ({elapsed / 60:.1f} min of training; {time.time() - started:.0f} s this run)")
     return out
 
@@ -135,22 +183,27 @@ def _forget_changed_stages(cfg: TrainConfig, work: Path) -> None:
     path = work / "config.json"
     saved = json.loads(path.read_text()) if path.exists() else {}
     stale: list[str] = []
+    keep: Callable[[str], bool] = lambda stage: True  # noqa: E731
     if any(saved.get(k) != now[k] for k in STAGE1_KEYS):
-        stale = ["features.pt", "checkpoint.pt", "curve.jsonl", *STAGE2_FILES]
+        stale = ["features.pt", "checkpoint.pt", "curve.jsonl", *STAGE2_FILES, *STAGE3_FILES]
     elif any(saved.get(k) != now[k] for k in STAGE2_KEYS):
-        stale = list(STAGE2_FILES)
-        curve = work / "curve.jsonl"
-        if curve.exists():  # keep stage 1's points
-            lines = [
-                x
-                for x in curve.read_text().splitlines()
-                if x.strip() and str(json.loads(x).get("stage", 1)) == "1"
-            ]
-            curve.write_text("".join(x + "\n" for x in lines))
+        stale = [*STAGE2_FILES, *STAGE3_FILES]
+        keep = lambda stage: stage == "1"  # noqa: E731
+    elif any(saved.get(k) != now[k] for k in STAGE3_KEYS):
+        stale = list(STAGE3_FILES)
+        keep = lambda stage: not stage.startswith("3")  # noqa: E731
+    curve = work / "curve.jsonl"
+    if stale and curve.exists():  # keep the points of the stages that stay
+        lines = [
+            x
+            for x in curve.read_text().splitlines()
+            if x.strip() and keep(str(json.loads(x).get("stage", 1)))
+        ]
+        curve.write_text("".join(x + "\n" for x in lines))
     for name in stale:
         for f in work.glob(name):
             f.unlink()
-    path.write_text(json.dumps({k: now[k] for k in (*STAGE1_KEYS, *STAGE2_KEYS)}, indent=1))
+    path.write_text(json.dumps({k: now[k] for k in (*STAGE1_KEYS, *STAGE2_KEYS, *STAGE3_KEYS)}, indent=1))
 
 
 def _features(
@@ -192,19 +245,25 @@ def _fit(
     echo: Callable[[str], None],
     stage: int = 1,
     label: str = "1",
+    conv_dev: Sequence[dict[str, Any]] = (),
 ) -> float:
     """One pass over ``features`` (linear warm-up and decay of ``lr``), checkpointed to ``ckpt`` and resumed from
     it; returns the training seconds of the whole pass, earlier runs included."""
     import numpy as np
     import torch
 
+    from qa_bot.reader.model_io import NEW_HEADS
+
     params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
-    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=lr,
-    )
+    groups = []
+    for head in (False, True):  # the answer-kind head learns at a higher rate: it starts untrained in stage 3
+        named = [
+            (n, p) for n, p in model.named_parameters() if p.requires_grad and n.startswith(NEW_HEADS) == head
+        ]
+        scale = cfg.new_head_lr_scale if head else 1.0
+        groups += [{"params": [p for _, p in named if p.ndim > 1], "weight_decay": cfg.weight_decay, "scale": scale},
+                   {"params": [p for _, p in named if p.ndim <= 1], "weight_decay": 0.0, "scale": scale}]  # fmt: skip
+    opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=lr)
     plan = batches(features, cfg.batch_size, cfg.seed + stage - 1)
     total = len(plan)
     warm = max(1, int(total * cfg.warmup))
@@ -226,9 +285,9 @@ def _fit(
     while step < total:
         batch = collate(features, plan[step])
         for g in opt.param_groups:
-            g["lr"] = lr_at(step)
+            g["lr"] = lr_at(step) * g["scale"]
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-            loss = model(**batch).loss
+            loss = model(**batch, kind_weight=cfg.kind_weight if stage == 3 else 0.0).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
@@ -246,10 +305,114 @@ def _fit(
                     "loss": round(float(np.mean(losses[-cfg.eval_every :])), 4), "lr": f"{lr_at(step):.2e}",
                     "minutes": round(elapsed / 60, 1)}  # fmt: skip
             line.update(_dev_scores(model, dev))
+            if conv_dev:
+                line.update(_conv_dev_scores(model, conv_dev))
             model.train()
             _log(work, line, echo)
     model.eval()
     return elapsed_before + time.time() - run_started
+
+
+def _conv_features(
+    cfg: TrainConfig, tokenizer: Any, work: Path, echo: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """Stage 3's encoded windows: CoQA turns with their history (``cfg.conv_passes`` draws) and a sample of SQuAD
+    windows; drawn once and kept in ``work``."""
+    import dataclasses
+
+    import numpy as np
+    import torch
+
+    from qa_bot.reader.coqa import COQA_FILE, build_turn_windows, load_coqa, split_stories
+    from qa_bot.reader.train_data import _splitter
+
+    path = work / "features3.pt"
+    if path.exists():
+        features = torch.load(path, weights_only=False)
+    else:
+        source = Path(cfg.data_dir) / COQA_FILE
+        if not source.exists():
+            from qa_bot.errors import InvalidInput
+
+            raise InvalidInput(f"Training data not found: {source}")
+        train, _ = split_stories(load_coqa(source))
+        if cfg.conv_stories:
+            train = train[: cfg.conv_stories]
+        echo(
+            f"stage 3: drawing windows from {len(train)} CoQA stories and {cfg.conv_squad_windows:,} SQuAD ..."
+        )
+        split = _splitter()
+        windows: list[Window] = []
+        for n in range(cfg.conv_passes):
+            windows += build_turn_windows(
+                train, split, random.Random(cfg.seed + 30 + n), cfg.conv_negative_rate
+            )
+        for n in range(cfg.conv_yes_no_extra):  # yes/no turns are one in six: drawn more often
+            drawn = build_turn_windows(train, split, random.Random(cfg.seed + 60 + n), 0.0)
+            windows += [w for w in drawn if w.kind in {"yes", "no"}]
+        if cfg.conv_squad_windows:
+            fresh = dataclasses.replace(cfg, seed=cfg.seed + 100)
+            squad = draw_windows(fresh, split, stage=2, swap_rate=0.25)
+            windows += random.Random(cfg.seed + 3).sample(squad, min(len(squad), cfg.conv_squad_windows))
+        random.Random(cfg.seed + 4).shuffle(windows)
+        features = encode(tokenizer, windows, cfg.max_question_tokens, cfg.conv_max_tokens)
+        torch.save(features, path)
+    kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
+    mean = np.mean([len(f["ids"]) for f in features])
+    echo(f"stage 3: {len(features):,} windows: {kinds}; mean length {mean:.0f} tokens")
+    return features
+
+
+def _conv_dev_windows(cfg: TrainConfig, tokenizer: Any) -> list[dict[str, Any]]:
+    """A fixed sample of the held-out CoQA CNN turns, each with its history and the whole story cut into reader
+    windows."""
+    from qa_bot.reader.coqa import COQA_FILE, load_coqa, split_stories, to_eval_layout
+    from qa_bot.reader.windows import encode_windows
+
+    source = Path(cfg.data_dir) / COQA_FILE
+    if not source.exists() or cfg.conv_dev_turns <= 0:
+        return []
+    _, dev = split_stories(load_coqa(source))
+    items = [
+        (qa, p["context"]) for a in to_eval_layout(dev)["data"] for p in a["paragraphs"] for qa in p["qas"]
+    ]
+    random.Random(0).shuffle(items)
+    out = []
+    for qa, story in items[: cfg.conv_dev_turns]:
+        history = [tuple(h) for h in qa["history"]]
+        enc = encode_windows(tokenizer, qa["question"], [story], cfg.conv_max_tokens, 64, history=history)
+        golds = [a["text"] for a in qa["answers"]]
+        out.append({"golds": golds, "enc": enc, "text": story})
+    return out
+
+
+def _conv_dev_scores(model: Any, dev: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """On held-out conversation turns (story given, best span, no abstention): F1 with yes/no answered by the
+    answer-kind head of the best span's window, and the share of yes/no turns answered right."""
+    import torch
+
+    from qa_bot.metrics import compute_f1
+    from qa_bot.reader.network import KINDS as ANSWER_KINDS
+    from qa_bot.reader.windows import best_spans
+
+    model.eval()
+    f1s, yes_no = [], []
+    with torch.inference_mode():
+        for item in dev:
+            enc = item["enc"]
+            out = model(**{k: torch.tensor(v) for k, v in enc.tensors().items()})
+            spans, _ = best_spans(enc, out.start_logits.numpy(), out.end_logits.numpy(), top=1)
+            text = item["text"][spans[0].start : spans[0].end] if spans else ""
+            if spans:
+                kind = ANSWER_KINDS[int(out.kind_logits[spans[0].window].argmax())]
+                text = kind if kind != "span" else text
+            f1s.append(compute_f1(item["golds"], text))
+            if item["golds"] and item["golds"][0].strip().lower().rstrip(".") in {"yes", "no"}:
+                yes_no.append(f1s[-1])
+    return {
+        "dev_conv_f1": round(100 * float(sum(f1s) / max(1, len(f1s))), 1),
+        "dev_yes_no": round(100 * float(sum(yes_no) / max(1, len(yes_no))), 1),
+    }
 
 
 # -- a quick dev curve (paragraph given) -------------------------------------------------------------------

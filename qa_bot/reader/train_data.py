@@ -3,7 +3,9 @@ what each kind teaches), encoded, and batched by length.
 
 Kinds of window: ``pos`` (the answer's sentence grown by neighbours), ``neg`` (a window of the same article
 without the answer), ``unans`` (around the sentence most like a real unanswerable question), ``swap`` (a ``pos``
-window whose question had a name or number swapped for one the window never mentions: unanswerable).
+window whose question had a name or number swapped for one the window never mentions: unanswerable); from CoQA
+conversations (:mod:`qa_bot.reader.coqa`) ``turn``, ``turn_neg`` and ``turn_unknown``, the same three with the
+question's earlier turns.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["KINDS", "TRAIN_FILES", "Window", "batches", "build_windows", "collate", "draw_windows", "encode", "load_squad",
            "question_names", "swap"]  # fmt: skip
 
-KINDS = ("pos", "neg", "unans", "swap")
+KINDS = ("pos", "neg", "unans", "swap", "turn", "turn_neg", "turn_unknown")  # the last three: CoQA (coqa.py)
 TRAIN_FILES = ("squad_v1.1_train.json.gz", "squad_v2.0_dev_for_training.json.gz")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -37,6 +39,8 @@ class Window:
     text: str
     answer: tuple[int, int] | None
     source: str  # "pos", "neg" (same article, answer elsewhere), "unans" (unanswerable question), "swap" (see swap())
+    history: tuple[tuple[str, str], ...] = ()  # earlier turns of a conversation (CoQA), oldest first
+    kind: str | None = None  # "span", "yes" or "no" where the window holds the answer; None: not learned here
 
 
 # -- data --------------------------------------------------------------------------------------------------
@@ -113,7 +117,7 @@ def build_windows(
                         continue
                     i, j = _grow(sents, i, j, _budget(rng), rng)
                     ws, we = sents[i][0], sents[j][1]
-                    out.append(Window(q, ctx[ws:we], (a_s - ws, a_e - ws), "pos"))
+                    out.append(Window(q, ctx[ws:we], (a_s - ws, a_e - ws), "pos", kind="span"))
                     if swap_rate and rng.random() < swap_rate:
                         other = swap(q, ctx[ws:we], names, rng)
                         if other is not None:
@@ -266,10 +270,15 @@ def _fill(paras: Sequence[tuple[str, dict[str, Any]]], start: int, questions: fl
 def encode(
     tokenizer: Any, windows: Sequence[Window], max_question_tokens: int, max_tokens: int
 ) -> list[dict[str, Any]]:
-    """Token ids and start/end labels ([CLS] = 0 for "no answer"); a window whose answer does not fit is dropped."""
-    questions = [" ".join(tokenizer.tokenize(w.question)[:max_question_tokens]) for w in windows]
+    """Token ids, start/end labels ([CLS] = 0 for "no answer") and the answer-kind label (``-100``: none); a window
+    whose answer does not fit is dropped. The question segment is what the reader sees at question time
+    (:func:`qa_bot.reader.windows.question_text`: the question in its conversation)."""
+    from qa_bot.reader.network import IGNORE
+    from qa_bot.reader.network import KINDS as ANSWER_KINDS
+    from qa_bot.reader.windows import question_text
+
     enc = tokenizer(
-        [tokenizer.convert_tokens_to_string(q.split()) for q in questions],
+        [question_text(tokenizer, w.question, w.history, max_question_tokens) for w in windows],
         [w.text for w in windows],
         truncation="only_second",
         max_length=max_tokens,
@@ -293,9 +302,9 @@ def encode(
                 e_tok = next((k for k in reversed(ctx) if offsets[k][1] <= a_e), None)
             if s_tok is None or e_tok is None or e_tok < s_tok or offsets[ctx[-1]][1] < a_e:
                 continue  # the answer was cut off by truncation
-        out.append(
-            {"ids": ids, "types": enc["token_type_ids"][n], "start": s_tok, "end": e_tok, "src": w.source}
-        )
+        kind = ANSWER_KINDS.index(w.kind) if w.kind is not None else IGNORE
+        out.append({"ids": ids, "types": enc["token_type_ids"][n], "start": s_tok, "end": e_tok, "src": w.source,
+                    "kind": kind})  # fmt: skip
     return out
 
 
@@ -332,4 +341,5 @@ def collate(features: Sequence[dict[str, Any]], idx: Sequence[int]) -> dict[str,
         "attention_mask": mask,
         "start_positions": torch.tensor([features[k]["start"] for k in idx]),
         "end_positions": torch.tensor([features[k]["end"] for k in idx]),
+        "kind_labels": torch.tensor([features[k].get("kind", -100) for k in idx]),
     }

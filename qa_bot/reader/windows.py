@@ -2,7 +2,9 @@
 
 * :func:`encode_windows` tokenises ``[CLS] question [SEP] piece [SEP]`` for each piece of text (a piece longer than
   the model's window is cut into overlapping windows) and keeps each token's char offsets into its piece, so every
-  span maps straight back to the stored article.
+  span maps straight back to the stored article. In a conversation the question segment also holds the recent
+  turns (:func:`question_text`: the last :data:`HISTORY_TURNS` questions and answers, then the question), as
+  history-aware CoQA readers read it.
 * :func:`best_spans` scores every span on its own (start logit + end logit) and ranks spans by their margin over
   the "no answer" score ([CLS] start + end) of the window they were read in: a window sure that it holds no answer
   discounts its spans, so spans compare across windows and articles. The same span found in overlapping windows
@@ -17,7 +19,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EncodedWindows", "SpanScore", "best_spans", "encode_windows"]
+__all__ = ["HISTORY_TURNS", "EncodedWindows", "SpanScore", "best_spans", "encode_windows", "question_text"]
+
+HISTORY_TURNS = 2  # earlier (question, answer) turns the reader sees with a question
+MAX_QUESTION_TOKENS = 48  # the question itself, always kept whole up to this
+MAX_CONVERSATION_TOKENS = 64  # question + history: the history is cut from the left to fit
+TURN_MARK = "|"  # ends each earlier turn in the question segment
 
 
 @dataclass
@@ -63,17 +70,38 @@ class SpanScore:
         return self.score - self.null
 
 
+def question_text(
+    tokenizer: Any,
+    question: str,
+    history: Sequence[tuple[str, str]] = (),
+    max_question_tokens: int = MAX_QUESTION_TOKENS,
+    max_tokens: int = MAX_CONVERSATION_TOKENS,
+) -> str:
+    """The question segment the reader sees: the last :data:`HISTORY_TURNS` turns of ``history`` (``question
+    answer |`` each), then ``question`` (at most ``max_question_tokens``). The history is cut from the left, at a
+    word start, so that the whole segment fits ``max_tokens``; the question always stays."""
+    q = tokenizer.tokenize(question)[:max_question_tokens]
+    past: list[str] = []
+    for hq, ha in list(history)[-HISTORY_TURNS:]:
+        past += [*tokenizer.tokenize(hq), *tokenizer.tokenize(ha), TURN_MARK]
+    room = max(0, max_tokens - len(q))
+    past = past[len(past) - room :] if room else []
+    while past and past[0].startswith("##"):
+        past = past[1:]
+    return tokenizer.convert_tokens_to_string(past + q)
+
+
 def encode_windows(
     tokenizer: Any,
     question: str,
     pieces: Sequence[str],
     max_tokens: int = 192,
     stride: int = 48,
-    max_question_tokens: int = 48,
+    max_question_tokens: int = MAX_QUESTION_TOKENS,
+    history: Sequence[tuple[str, str]] = (),
 ) -> EncodedWindows:
-    """Encode ``question`` against each of ``pieces``."""
-    q_tokens = tokenizer.tokenize(question)[:max_question_tokens]
-    q = tokenizer.convert_tokens_to_string(q_tokens)
+    """Encode ``question`` (in its conversation: ``history``, oldest turn first) against each of ``pieces``."""
+    q = question_text(tokenizer, question, history, max_question_tokens)
     enc = tokenizer(
         [q] * len(pieces),
         list(pieces),

@@ -69,7 +69,7 @@ def test_odd_but_valid_questions_get_a_grounded_answer_or_an_abstention(seed_bot
     before = index_fingerprint(seed_bot)
     a = seed_bot.ask(question)
     if not a.abstained:
-        assert seed_bot.document(a.doc_id).text[a.answer_start : a.answer_end] == a.text
+        assert seed_bot.document(a.doc_id).text[a.answer_start : a.answer_end] == a.quote
     runner, cli = _cli(seed_bot, monkeypatch)
     result = runner.invoke(cli, ["ask", question])
     assert result.exit_code == 0 and "Traceback" not in result.output

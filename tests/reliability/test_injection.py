@@ -35,7 +35,7 @@ def _grounded(bot, a) -> None:
     if a.smalltalk:
         assert not a.citations and a.doc_id is None
     elif not a.abstained:
-        assert bot.document(a.doc_id).text[a.answer_start : a.answer_end] == a.text
+        assert bot.document(a.doc_id).text[a.answer_start : a.answer_end] == a.quote
         for c in a.citations:
             assert bot.document(c.doc_id).text[c.start : c.end] == c.text
 

@@ -1,0 +1,140 @@
+"""CoQA conversations for the reader: answer kinds, the short span inside a rationale, training windows with their
+history, the held-out split and its eval layout; and the by-turn metrics `qa-bot eval` reports for conversations."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from qa_bot.evaluate import EvalQuestion, load_dataset
+from qa_bot.reader.coqa import answer_kind, best_span, build_turn_windows, split_stories, to_eval_layout
+
+STORY = (
+    "Ana Ruiz sailed out of Puerto Blanco on Sunday. Her boat, the Gaviota, sank near the reef two days later.\n"
+    "Fishermen from Montgomery County found her on a sandbar and brought her home. She did not return with "
+    "the boat, which is still missing. Ruiz said she will sail again next year."
+)
+
+
+def turn(i: int, question: str, answer: str, rationale: str | None) -> tuple[dict, dict]:
+    start = STORY.index(rationale) if rationale else -1
+    end = start + len(rationale) if rationale else -1
+    return ({"turn_id": i, "input_text": question},
+            {"turn_id": i, "input_text": answer, "span_start": start, "span_end": end,
+             "span_text": rationale or "unknown"})  # fmt: skip
+
+
+def story(sid: str = "s1", source: str = "cnn") -> dict:
+    turns = [
+        turn(1, "Whose boat sank?", "Ana Ruiz's", "Ana Ruiz sailed out of Puerto Blanco"),
+        turn(2, "Where?", "near the reef", "Her boat, the Gaviota, sank near the reef two days later."),
+        turn(3, "Who found her?", "fishermen", "Fishermen from Montgomery County found her"),
+        turn(4, "County?", "Montgomery", "Fishermen from Montgomery County"),
+        turn(5, "Did she return with the boat?", "no", "She did not return with the boat"),
+        turn(6, "What was her dog called?", "unknown", None),
+    ]
+    return {"id": sid, "source": source, "story": STORY,
+            "questions": [q for q, _ in turns], "answers": [a for _, a in turns]}  # fmt: skip
+
+
+def sentences(nlp):
+    from qa_bot.ingest import split_sentences
+
+    return lambda texts: [split_sentences(t, nlp) for t in texts]
+
+
+def test_answer_kinds():
+    assert [answer_kind(a) for a in ("Yes", "no.", "unknown", "Montgomery County", "Yes, she did")] == [
+        "yes", "no", "unknown", "span", "span",
+    ]  # fmt: skip
+
+
+def test_the_span_learned_is_the_shortest_best_match_inside_the_rationale():
+    r = "Fishermen from Montgomery County found her"
+    start = STORY.index(r)
+    s, e = best_span(STORY, start, start + len(r), "Montgomery")
+    assert STORY[s:e] == "Montgomery"
+    s, e = best_span(STORY, start, start + len(r), "the fishermen")
+    assert STORY[s:e] == "Fishermen"
+    r2 = "Her boat, the Gaviota, sank near the reef two days later."
+    s, e = best_span(STORY, STORY.index(r2), STORY.index(r2) + len(r2), "near a reef")
+    assert STORY[s:e] == "near the reef"
+    assert best_span(STORY, start, start + len(r), "seventeen") is None  # nothing matches: not learned
+
+
+def test_turn_windows_hold_their_answer_history_and_kind(blank_nlp):
+    windows = build_turn_windows([story()], sentences(blank_nlp), random.Random(0), negative_rate=1.0)
+    turns = [w for w in windows if w.source == "turn"]
+    assert [w.question for w in turns] == ["Whose boat sank?", "Where?", "Who found her?", "County?",
+                                           "Did she return with the boat?"]  # fmt: skip
+    by_q = {w.question: w for w in turns}
+    assert by_q["County?"].text[slice(*by_q["County?"].answer)] == "Montgomery"
+    assert by_q["County?"].history == (("Whose boat sank?", "Ana Ruiz's"), ("Where?", "near the reef"),
+                                       ("Who found her?", "fishermen"))[-2:]  # fmt: skip
+    assert by_q["Whose boat sank?"].history == ()
+    said = by_q["Did she return with the boat?"]
+    assert said.kind == "no" and said.text[slice(*said.answer)] == "She did not return with the boat"
+    assert {w.kind for w in turns if w is not said} == {"span"}
+    for w in windows:
+        if w.source == "turn_neg":
+            assert w.answer is None and w.kind is None
+    unknown = [w for w in windows if w.source == "turn_unknown"]
+    assert len(unknown) == 1 and unknown[0].answer is None and unknown[0].kind is None
+
+
+def test_dev_split_holds_out_cnn_stories_and_keeps_only_ship_safe_ones():
+    stories = [story(f"cnn{i}", "cnn") for i in range(30)] + [story("w1", "wikipedia"), story("r1", "race"),
+                                                                 story("m1", "mctest"), story("g1", "gutenberg")]  # fmt: skip
+    train, dev = split_stories(stories, dev_cnn=24)
+    assert len(dev) == 24 and all(s["source"] == "cnn" for s in dev)
+    assert {s["id"] for s in train} & {s["id"] for s in dev} == set()
+    assert {s["source"] for s in train} == {"cnn", "wikipedia", "gutenberg"}  # no exam or children's stories
+    _, dev_again = split_stories(list(reversed(stories)), dev_cnn=24)  # the file's order does not matter
+    assert {s["id"] for s in dev_again} == {s["id"] for s in dev}
+
+
+def test_eval_layout_gives_every_turn_its_history(tmp_path):
+    path = tmp_path / "coqa.json"
+    path.write_text(json.dumps(to_eval_layout([story()])))
+    (article,) = load_dataset(path)
+    assert article.text == STORY.strip()
+    qs = article.questions
+    assert (
+        qs[0].history == ()
+        and qs[3].history[-1] == ("Who found her?", "fishermen")
+        and len(qs[3].history) == 3
+    )
+    assert qs[4].answers == ("no",) and qs[5].is_impossible and qs[5].answers == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "answers", "history", "kind"),
+    [
+        ("Whose boat sank?", ("Ana Ruiz's",), (), "first turn"),
+        ("Where is she now?", ("home",), (("q", "a"),), "pronoun follow-up"),
+        ("County?", ("Montgomery",), (("q", "a"),), "elliptical follow-up"),
+        ("With whom did the fishermen go back to the port?", ("x",), (("q", "a"),), "other follow-up"),
+        ("Did she return?", ("No",), (), "yes/no"),
+    ],
+)
+def test_turn_kinds(question, answers, history, kind):
+    from qa_bot.metrics import turn_kind
+
+    assert turn_kind(EvalQuestion("q", question, answers, False, history)) == kind
+
+
+def test_scores_by_turn_kind_count_abstentions_on_answerable_turns():
+    from qa_bot.evaluate import Prediction
+    from qa_bot.metrics import score
+
+    qs = [EvalQuestion("1", "Whose boat sank?", ("Ana Ruiz's",), False),
+          EvalQuestion("2", "County?", ("Montgomery",), False, (("q", "a"),)),
+          EvalQuestion("3", "Did she return?", ("no",), False, (("q", "a"),)),
+          EvalQuestion("4", "Her dog?", (), True, (("q", "a"),))]  # fmt: skip
+    preds = {"1": Prediction("Ana Ruiz's"), "2": Prediction(""), "3": Prediction("No"), "4": Prediction("")}
+    m = score(qs, preds)
+    assert m["by_turn"]["yes/no"] == {"n": 1, "f1": 100.0, "abstained_answerable": 0.0}
+    assert m["by_turn"]["elliptical follow-up"]["abstained_answerable"] == 100.0
+    assert m["abstained_HasAns"] == pytest.approx(100 / 3, abs=0.01)
