@@ -203,8 +203,9 @@ class QABot:
         day = given_date(date)
         st = self.settings
         documents = load_inputs(
-            paths, max_bytes=st.max_file_bytes, fetch_timeout=st.fetch_timeout, title=title
-        )
+            paths, max_bytes=st.max_file_bytes, fetch_timeout=st.fetch_timeout, title=title,
+            allow_private=st.allow_private_urls,
+        )  # fmt: skip
         if day:
             documents = [replace(d, published=day, published_source="argument") for d in documents]
         return self.ingest_documents(documents, progress)
@@ -231,12 +232,13 @@ class QABot:
         )
 
     def ingest_url(self, url: str, timeout: float | None = None) -> IngestReport:
-        """Fetch a web page and ingest its main text (extracted with trafilatura)."""
+        """Fetch a web page and ingest its main text (extracted with trafilatura). A URL that resolves to a
+        loopback, private or link-local address is refused unless the ``allow_private_urls`` setting is on."""
         from qa_bot.ingest import fetch_url
 
-        document = fetch_url(
-            url, timeout=timeout or self.settings.fetch_timeout, max_bytes=self.settings.max_file_bytes
-        )
+        st = self.settings
+        document = fetch_url(url, timeout=timeout or st.fetch_timeout, max_bytes=st.max_file_bytes,
+                             allow_private=st.allow_private_urls)  # fmt: skip
         return self.ingest_documents([document])
 
     def ingest_documents(

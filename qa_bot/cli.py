@@ -36,6 +36,12 @@ class _Group(click.Group):
             ctx.exit(2)
 
 
+PRIVATE_HELP = (
+    "Also fetch URLs of loopback, private and link-local addresses (an intranet deployment; "
+    "also QA_BOT_ALLOW_PRIVATE_URLS=1). Off: such URLs are refused."
+)
+
+
 def _bot(index: str | None, **settings: Any) -> QABot:
     from qa_bot.bot import QABot
 
@@ -147,6 +153,7 @@ def cli() -> None:
     "--date", default=None, help="Publication date (YYYY-MM-DD) of the articles given, over any they carry."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+@click.option("--allow-private-urls", is_flag=True, default=None, help=PRIVATE_HELP)
 def ingest(
     paths: tuple[str, ...],
     index: str | None,
@@ -154,10 +161,11 @@ def ingest(
     title: str | None,
     date: str | None,
     quiet: bool,
+    allow_private_urls: bool | None,
 ) -> None:
     """Add articles to the index: .txt/.md/.html files, directories of them, .jsonl feeds, or http(s) URLs
     (fetched, main text extracted). Unchanged articles are skipped."""
-    bot = _bot(index, chroma_url=chroma_url)
+    bot = _bot(index, chroma_url=chroma_url, allow_private_urls=allow_private_urls)
     with progress_bar("Ingesting", not quiet and sys.stderr.isatty()) as progress:
         report = bot.ingest(*paths, title=title, date=date, progress=progress)
     if not quiet:
@@ -257,6 +265,7 @@ def documents(index: str | None, chroma_url: str | None, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=7860, show_default=True, type=int)
 @click.option("--root-path", default=None, help="The URL prefix a reverse proxy serves this under, e.g. /qa.")
+@click.option("--allow-private-urls", is_flag=True, default=None, help=PRIVATE_HELP)
 @_llm_options
 def serve(index: str | None, host: str, port: int, root_path: str | None, **options: Any) -> None:
     """Start the web chat on http://HOST:PORT (the Gradio page mounted in FastAPI, served by uvicorn; also

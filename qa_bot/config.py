@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     max_file_bytes: int = 5_000_000
     max_articles_per_ingest: int = 100_000  # one ingest call (files, a directory, a JSONL feed)
     fetch_timeout: float = 15.0  # seconds for fetching an article from a URL
+    #: Fetch URLs that resolve to loopback, private or link-local addresses (an intranet deployment). Off: such a
+    #: URL is refused ("... is a private address; not fetched"), on the first request and every redirect.
+    allow_private_urls: bool = False
     embed_batch_size: int = 64
 
     def __init__(self, **values: Any) -> None:

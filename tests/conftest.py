@@ -152,8 +152,9 @@ def wait_for_http(url: str, proc, timeout: float = 120.0) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """A real `qa-bot serve` process on a free localhost port, seed article indexed. Yields its base URL.
-    Tests may add articles to it (the browser tests do); none removes the seed."""
+    """A real `qa-bot serve` process on a free localhost port, seed article indexed, fetching from the local test
+    site (``--allow-private-urls``). Yields its base URL. Tests may add articles to it (the browser tests do);
+    none removes the seed."""
     import subprocess
     import sys
 
@@ -164,7 +165,7 @@ def live_server(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qa_bot", "serve", "--index", str(index), "--port", str(port)],
+        [sys.executable, "-m", "qa_bot", "serve", "--index", str(index), "--port", str(port), "--allow-private-urls"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
@@ -233,10 +234,12 @@ def site():
 
 @pytest.fixture
 def fast_bot(tmp_path, fake_embedder, blank_nlp):
-    """A real Chroma index on disk with the hashing embedder and the model-free spaCy pipeline."""
+    """A real Chroma index on disk with the hashing embedder and the model-free spaCy pipeline; it fetches URLs of
+    the local test site (loopback), as an operator who allows private addresses would."""
     from qa_bot import QABot
 
-    return QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp, fetch_timeout=1.0)
+    return QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp, fetch_timeout=1.0,
+                 allow_private_urls=True)  # the local test site is on loopback: this operator allows it  # fmt: skip
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

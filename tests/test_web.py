@@ -14,7 +14,7 @@ from tests.conftest import ARTICLE_HTML
 def test_fetch_url_extracts_the_article(site):
     from qa_bot.ingest import fetch_url
 
-    doc = fetch_url(site + "/article")
+    doc = fetch_url(site + "/article", allow_private=True)
     assert doc.title == "Harbour dredger deal"
     assert "Ivo Berg" in doc.text and "9 million euros" in doc.text
     assert "Subscribe" not in doc.text and "Sport" not in doc.text  # page furniture left out
@@ -30,7 +30,7 @@ def test_fetch_url_failures_are_clear(site, path, message):
     from qa_bot.ingest import fetch_url
 
     with pytest.raises(IngestError, match=message):
-        fetch_url(site + path, timeout=1)
+        fetch_url(site + path, timeout=1, allow_private=True)
 
 
 def test_fetch_url_refuses_non_web_addresses():
@@ -55,7 +55,9 @@ def test_html_file_is_ingested_as_its_main_text(tmp_path, blank_nlp, fake_embedd
 def test_bot_ingests_a_url_and_answers_from_it(site, seed_bot, tmp_path):
     from qa_bot import QABot
 
-    bot = QABot(index_dir=tmp_path / "ix", embedder=seed_bot.embedder, nlp=seed_bot.nlp)
+    bot = QABot(
+        index_dir=tmp_path / "ix", embedder=seed_bot.embedder, nlp=seed_bot.nlp, allow_private_urls=True
+    )
     report = bot.ingest_url(site + "/article")
     assert report.added_documents == 1
     a = bot.ask("Who is the harbour master?")
@@ -112,18 +114,25 @@ def test_cli_ingests_a_url(site, tmp_path, fake_embedder, blank_nlp, monkeypatch
 
     from qa_bot import QABot, cli
 
-    bot = QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp)
-    monkeypatch.setattr(cli, "_bot", lambda index, **kw: bot)
-    result = CliRunner().invoke(cli.cli, ["ingest", site + "/article"])
+    bots = []
+
+    def make(index, **kw):
+        bots.append(QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp, **kw))
+        return bots[-1]
+
+    monkeypatch.setattr(cli, "_bot", make)
+    refused = CliRunner().invoke(cli.cli, ["ingest", site + "/article"])  # the test site is on loopback
+    assert refused.exit_code == 2 and "is a loopback address (127.0.0.1); not fetched" in refused.output
+    result = CliRunner().invoke(cli.cli, ["ingest", site + "/article", "--allow-private-urls"])
     assert result.exit_code == 0 and "Indexed 1 document" in result.output
-    (doc,) = bot.documents()
+    (doc,) = bots[-1].documents()
     assert doc.title == "Harbour dredger deal" and doc.source == site + "/article"
 
 
 def test_a_bad_url_stops_a_mixed_ingest_before_anything_is_written(site, tmp_path, fake_embedder, blank_nlp):
     from qa_bot import QABot
 
-    bot = QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp)
+    bot = QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp, allow_private_urls=True)
     good = tmp_path / "good.txt"
     good.write_text("The council met on Monday. It approved the budget.", "utf-8")
     with pytest.raises(IngestError, match="HTTP 404"):

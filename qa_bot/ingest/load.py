@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa_bot.errors import IngestError
 from qa_bot.ingest.clean import make_document
 from qa_bot.types import Document
+
+if TYPE_CHECKING:
+    import httpx
+
+    from qa_bot.ingest.fetch import Resolver
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -141,33 +147,32 @@ def extract_html(html: str, source: str = "") -> tuple[str, str | None, str | No
     return text, meta.title or None, meta.date or None
 
 
-def fetch_url(url: str, *, timeout: float = 15.0, max_bytes: int = 5_000_000) -> Document:
-    """Download a web page (a real HTTP client, redirects followed up to 5 times) and extract its article."""
+def fetch_url(
+    url: str,
+    *,
+    timeout: float = 15.0,
+    max_bytes: int = 5_000_000,
+    allow_private: bool = False,
+    resolve: Resolver | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> Document:
+    """Download a web page and extract its article. Only public addresses are fetched, on every redirect hop
+    (:mod:`qa_bot.ingest.fetch`), unless ``allow_private``; redirects followed up to 5 times."""
     import httpx
+
+    from qa_bot.ingest.fetch import fetch_bytes, system_resolver
 
     if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
         raise IngestError("Give a web address starting with http:// or https://.")
     url = url.strip()
     try:
-        with (
-            httpx.Client(follow_redirects=True, max_redirects=5, timeout=timeout) as client,
-            client.stream("GET", url, headers={"User-Agent": "qa-bot/0.1 (+article fetch)"}) as r,
-        ):
-            if r.status_code >= 400:
-                raise IngestError(f"{url} answered HTTP {r.status_code}; nothing was ingested.")
-            body = b""
-            for part in r.iter_bytes():
-                body += part
-                if len(body) > max_bytes:
-                    raise IngestError(f"{url} is over the {max_bytes:,}-byte limit.")
-            kind = r.headers.get("content-type", "")
-            encoding = r.encoding or "utf-8"
-    except httpx.TooManyRedirects:
-        raise IngestError(f"{url} redirects too many times.") from None
+        body, kind, encoding = fetch_bytes(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private,
+                                           resolve=resolve or system_resolver, transport=transport)  # fmt: skip
     except httpx.TimeoutException:
         raise IngestError(f"{url} did not answer within {timeout:g} s.") from None
     except httpx.HTTPError as exc:
         raise IngestError(f"Could not fetch {url}: {type(exc).__name__}.") from None
+    encoding = encoding or "utf-8"
     try:
         raw = body.decode(encoding, errors="replace")
     except LookupError:
@@ -185,15 +190,20 @@ def load_inputs(
     max_bytes: int = 5_000_000,
     fetch_timeout: float = 15.0,
     title: str | None = None,
+    allow_private: bool = False,
 ) -> list[Document]:
-    """Files, directories, ``.jsonl`` feeds and ``http(s)://`` URLs (fetched, main text extracted), all read and
-    validated before anything is returned; ``title`` names the article when exactly one file is given."""
+    """Files, directories, ``.jsonl`` feeds and ``http(s)://`` URLs (fetched, main text extracted; private
+    addresses only when ``allow_private``), all read and validated before anything is returned; ``title`` names the
+    article when exactly one file is given."""
     flat: list[str | Path] = []
     for p in paths:
         flat.extend(p if isinstance(p, (list, tuple)) else [p])  # type: ignore[list-item]
     urls = [p for p in flat if isinstance(p, str) and p.startswith(("http://", "https://"))]
     files = [p for p in flat if p not in urls]
-    documents = [fetch_url(str(u), timeout=fetch_timeout, max_bytes=max_bytes) for u in urls]
+    documents = [
+        fetch_url(str(u), timeout=fetch_timeout, max_bytes=max_bytes, allow_private=allow_private)
+        for u in urls
+    ]
     if files or not urls:
         documents += load_paths(files, max_bytes=max_bytes, title=title)
     return documents
