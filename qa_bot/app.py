@@ -123,7 +123,8 @@ def respond(bot: QABot, message: str, chat: list[dict[str, Any]], pairs: Pairs) 
 
 
 def api_answer(bot: QABot, question: str, history: Any = None, doc_id: str | None = None) -> dict[str, Any]:
-    """The JSON the ``/ask`` endpoint returns: the answer, whether it abstained, citations with offsets."""
+    """The JSON the ``/ask`` endpoint returns: the answer, its kind (span, yes, no, abstain, ...) and quote, whether
+    it abstained, citations with offsets."""
     try:
         a = bot.ask(question, history=[tuple(t) for t in history] if history else [],
                     doc_ids=[doc_id] if doc_id else None)  # fmt: skip
@@ -132,9 +133,9 @@ def api_answer(bot: QABot, question: str, history: Any = None, doc_id: str | Non
     except (TypeError, ValueError):
         return {"error": "history must be a list of [question, answer] pairs."}
     d = a.to_dict()
-    return {k: d[k] for k in ("question", "text", "abstained", "citations", "related", "confidence", "doc_id",
-                              "answer_start", "answer_end", "rewritten_question", "smalltalk", "backend",
-                              "verified", "latency_ms")}  # fmt: skip
+    return {k: d[k] for k in ("question", "text", "kind", "quote", "abstained", "citations", "related",
+                              "confidence", "doc_id", "answer_start", "answer_end", "rewritten_question",
+                              "smalltalk", "backend", "verified", "latency_ms")}  # fmt: skip
 
 
 # -- articles -------------------------------------------------------------------------------------------

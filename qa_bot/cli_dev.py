@@ -269,19 +269,29 @@ def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
     "--observations", default=None, help="Also write every question's margins and span F1 (JSON) here."
 )
 def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, observations: str | None) -> None:
-    """Fit the abstention threshold on DATASETS (default: the three shared dev sets) into calibration.json."""
-    from qa_bot.reader.calibrate import calibrate
+    """Fit the abstention threshold on DATASETS (default: the three shared dev sets and the CoQA CNN dev split)
+    into calibration.json."""
+    import tempfile
 
+    from qa_bot.reader.calibrate import calibrate
+    from qa_bot.reader.coqa import COQA_FILE, write_dev_split
+
+    work = tempfile.TemporaryDirectory(prefix="qa-bot-calibrate-")
     chosen = list(datasets) or [
         f"../shared/data/{n}" for n in ("seed_qa_dev.json", "news_dev.json", "squad2_dev_2articles.json")
     ]
+    if not datasets and Path("../shared/data/train", COQA_FILE).exists():  # and the conversation dev split
+        chosen.append(
+            str(write_dev_split(Path("../shared/data/train"), Path(work.name) / "coqa_cnn_dev.json"))
+        )
 
     def factory(index: Path) -> QABot:
         from qa_bot.bot import QABot
 
         return QABot(index_dir=str(index), reader_dir=model_dir)
 
-    calibrate(chosen, model_dir, echo=click.echo, bot_factory=factory, observations_file=observations)
+    with work:
+        calibrate(chosen, model_dir, echo=click.echo, bot_factory=factory, observations_file=observations)
 
 
 @click.command("convert-coqa")
@@ -298,18 +308,12 @@ def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, obser
 def convert_coqa_cmd(data_dir: str, out: Path) -> None:
     """Write the conversation dev split (the CoQA CNN stories held out of training) as a SQuAD v2.0 file with
     histories, for `qa-bot eval`."""
-    from qa_bot.errors import InvalidInput
-    from qa_bot.reader.coqa import COQA_FILE, load_coqa, split_stories, to_eval_layout
+    from qa_bot.reader.coqa import write_dev_split
 
-    source = Path(data_dir) / COQA_FILE
-    if not source.exists():
-        raise InvalidInput(f"CoQA data not found: {source}")
-    _, dev = split_stories(load_coqa(source))
-    layout = to_eval_layout(dev, "CoQA CNN dev split")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(layout, ensure_ascii=False, indent=1), "utf-8")
+    write_dev_split(Path(data_dir), out)
+    layout = json.loads(out.read_text("utf-8"))
     turns = sum(len(p["qas"]) for a in layout["data"] for p in a["paragraphs"])
-    click.echo(f"{len(dev)} stories, {turns} turns written to {out}")
+    click.echo(f"{len(layout['data'])} stories, {turns} turns written to {out}")
 
 
 COMMANDS = (bench, eval_, train_reader_cmd, calibrate_reader_cmd, convert_coqa_cmd)

@@ -22,6 +22,7 @@ def client(live_server):
 def test_ask_endpoint_returns_json_with_offsets(client):
     r = client.predict("who denied the allegations?", api_name="/ask")  # history defaults to empty
     assert r["text"] == "Amir Saeid Iravani" and r["abstained"] is False
+    assert r["kind"] == "span" and r["quote"] == r["text"]
     c = r["citations"][0]
     assert "categorically denied" in c["text"] and c["end"] - c["start"] == len(c["text"])
     assert c["start"] <= r["answer_start"] < r["answer_end"] <= c["end"]
@@ -32,7 +33,7 @@ def test_ask_endpoint_follow_up_and_abstention(client):
                        api_name="/ask")  # fmt: skip
     assert r["text"] == "baseless" and r["rewritten_question"]
     r = client.predict("Who won the 2022 World Cup?", api_name="/ask")
-    assert r["abstained"] is True and r["citations"] == []
+    assert r["abstained"] is True and r["citations"] == [] and r["kind"] == "abstain"
 
 
 def test_ask_endpoint_bad_input_is_a_message(client):

@@ -42,6 +42,7 @@ __all__ = [
     "load_coqa",
     "split_stories",
     "to_eval_layout",
+    "write_dev_split",
 ]
 
 COQA_FILE = "coqa_dev_for_training.json.gz"
@@ -185,3 +186,18 @@ def to_eval_layout(stories: Sequence[dict[str, Any]], name: str = "CoQA") -> dic
         title = f"{story['source']} {story['id'][:8]}"
         data.append({"title": title, "paragraphs": [{"context": story["story"], "qas": qas}]})
     return {"version": f"{name} (converted by qa_bot.reader.coqa)", "data": data}
+
+
+def write_dev_split(data_dir: Path, out: Path) -> Path:
+    """The held-out CNN stories of ``data_dir``'s CoQA file, in the eval layout, written to ``out``."""
+    from qa_bot.errors import InvalidInput
+
+    source = Path(data_dir) / COQA_FILE
+    if not source.exists():
+        raise InvalidInput(f"CoQA data not found: {source}")
+    _, dev = split_stories(load_coqa(source))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(to_eval_layout(dev, "CoQA CNN dev split"), ensure_ascii=False, indent=1), "utf-8"
+    )
+    return out

