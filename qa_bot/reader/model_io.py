@@ -162,6 +162,7 @@ def write_card(model_dir: str | Path | None = None) -> Path:
             else ""
         )
         + f", seed {cfg.get('seed')} |",
+        *([f"| latency | {meta['latency']} |"] if meta.get("latency") else []),
         f"| training time | {meta.get('train_minutes')} minutes on 2 CPU cores (fp32; the sum of the runs' own clocks, some shared with other work on the machine) |",
         "| reproduce | `make train-reader` (= `qa-bot train-reader` then `qa-bot calibrate-reader`); resumes from `out/train-reader/`"
         + (
