@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qa_bot.errors import (
+    AccessDenied,
     IndexUnavailable,
     IngestError,
     InvalidInput,
@@ -39,6 +40,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ABSTAIN_TEXT",
+    "AccessDenied",
     "Answer",
     "ArticleFilter",
     "Citation",

@@ -30,6 +30,7 @@ from qa_bot.render import CSS, SCROLL_JS, Span, answer_spans, format_answer, ren
 from qa_bot.types import Final, Token
 
 if TYPE_CHECKING:
+    from qa_bot.access import IngestPolicy, RateLimits
     from qa_bot.bot import QABot
 
 __all__ = [
@@ -191,10 +192,28 @@ def _choices(bot: QABot) -> list[tuple[str, str]]:
     return [(f"{d.title[:60]} ({d.doc_id[:8]})", d.doc_id) for d in bot.documents()]
 
 
-def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
+def build_demo(
+    bot: QABot | Callable[[], QABot] | None = None,
+    *,
+    policy: IngestPolicy | None = None,
+    limits: RateLimits | None = None,
+) -> gr.Blocks:
     """The page. ``bot`` may be a :class:`QABot`, a factory, or ``None`` for the default index
-    (created and loaded with the seed article on first use)."""
+    (created and loaded with the seed article on first use). ``policy``: who may add or remove articles (default:
+    anyone — :func:`qa_bot.web.create_app` sets it from where the server listens); ``limits``: per-client rate
+    limits (default: none)."""
+    from qa_bot.access import IngestPolicy, RateLimits
+
     holder: dict[str, QABot] = {}
+    policy = policy or IngestPolicy()
+    limits = limits or RateLimits()
+
+    def client(request: gr.Request | None) -> str:
+        return str(getattr(getattr(request, "client", None), "host", None) or "unknown")
+
+    def may_change(token: str | None, request: gr.Request | None) -> None:
+        policy.check(token)
+        limits.check("ingest", client(request))
 
     def get_bot() -> QABot:
         if "bot" not in holder:
@@ -208,8 +227,12 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
                 holder["bot"] = bot  # type: ignore[assignment]
         return holder["bot"]
 
-    def on_submit(message: str, chat: list, pairs: Pairs, scope: str | None, cites: Cites) -> Iterator[Any]:
+    def on_submit(
+        message: str, chat: list, pairs: Pairs, scope: str | None, cites: Cites, request: gr.Request
+    ) -> Iterator[Any]:
         try:
+            if (message or "").strip():
+                limits.check("ask", client(request))
             current = get_bot()
         except QABotError as exc:
             yield "", [*chat, {"role": "assistant", "content": _warn(exc)}], pairs, cites, gr.skip()
@@ -231,31 +254,68 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
             gr.update(choices=choices, value=None),
         )
 
-    def add_text(title: str, text: str, date: str, progress: gr.Progress = _PROGRESS) -> str:
+    def add_text(
+        title: str, text: str, date: str, token: str, request: gr.Request, progress: gr.Progress = _PROGRESS
+    ) -> str:
+        try:
+            may_change(token, request)
+        except QABotError as exc:
+            return _warn(exc)
         progress(0.2, desc="Indexing…")
         return ingest_text_status(get_bot(), title, text, date)
 
-    def add_files(files: list[Any] | None, progress: gr.Progress = _PROGRESS) -> str:
+    def add_files(
+        files: list[Any] | None, token: str, request: gr.Request, progress: gr.Progress = _PROGRESS
+    ) -> str:
+        try:
+            may_change(token, request)
+        except QABotError as exc:
+            return _warn(exc)
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         return ingest_files_status(get_bot(), paths, lambda ps: progress.tqdm(ps, desc="Indexing files"))
 
-    def add_url(url: str, progress: gr.Progress = _PROGRESS) -> str:
+    def add_url(url: str, token: str, request: gr.Request, progress: gr.Progress = _PROGRESS) -> str:
+        try:
+            may_change(token, request)
+        except QABotError as exc:
+            return _warn(exc)
         progress(0.1, desc="Fetching…")
         return ingest_url_status(get_bot(), url)
 
-    def remove(doc_id: str | None) -> str:
+    def remove(doc_id: str | None, token: str, request: gr.Request) -> str:
         if not doc_id:
             return "⚠️ Choose an article to remove."
+        try:
+            may_change(token, request)
+        except QABotError as exc:
+            return _warn(exc)
         removed = get_bot().remove(doc_id)
         return "Removed." if removed else "⚠️ That article was not in the index."
 
-    def api_ask(question: str, history: list[list[str]] | None = None, doc_id: str | None = None) -> dict:
+    def api_ask(
+        question: str,
+        history: list[list[str]] | None = None,
+        doc_id: str | None = None,
+        request: gr.Request = None,  # type: ignore[assignment]
+    ) -> dict:
         """Answer a question about the indexed articles; returns answer, abstained and citations with offsets."""
+        try:
+            limits.check("ask", client(request))
+        except QABotError as exc:
+            return {"error": exc.message}
         return api_answer(get_bot(), question, history, doc_id)
 
-    def api_ingest(text: str = "", title: str = "", url: str = "") -> dict:
-        """Index an article given as text (with a title) or as a URL to fetch."""
+    def api_ingest(
+        text: str = "",
+        title: str = "",
+        url: str = "",
+        token: str = "",
+        request: gr.Request = None,  # type: ignore[assignment]
+    ) -> dict:
+        """Index an article given as text (with a title) or as a URL to fetch; ``token``: the operator's ingest
+        token, where the server asks for one."""
         try:
+            may_change(token, request)
             current = get_bot()
             report = (
                 current.ingest_url(url) if url.strip() else current.ingest_text(text, title=title or None)
@@ -292,7 +352,11 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
                 with gr.Column(scale=2, min_width=300):
                     article = gr.HTML(article_panel(None, []), elem_id="qa-article")  # type: ignore[arg-type]
             with gr.Tab("Articles", id="articles"):
-                with gr.Row(equal_height=False):
+                gr.Markdown(f"*{policy.describe()}*", elem_id="qa-ingest-policy")
+                token = gr.Textbox(
+                    label="Ingest token", type="password", visible=policy.mode == "token", elem_id="qa-token"
+                )
+                with gr.Row(equal_height=False, visible=policy.mode != "closed"):
                     with gr.Column(min_width=300):
                         gr.Markdown("### Paste an article")
                         new_title = gr.Textbox(label="Title", elem_id="qa-new-title")
@@ -315,7 +379,7 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
                     wrap=True,
                     elem_id="qa-articles",
                 )
-                with gr.Row():
+                with gr.Row(visible=policy.mode != "closed"):
                     to_remove = gr.Dropdown([], label="Remove an article", scale=4)
                     remove_btn = gr.Button("Remove", variant="stop", scale=1, elem_id="qa-remove")
 
@@ -333,10 +397,10 @@ def build_demo(bot: QABot | Callable[[], QABot] | None = None) -> gr.Blocks:
         )  # fmt: skip
         lists = [table, scope, to_remove]
         for button, fn, inputs in (
-            (add_btn, add_text, [new_title, new_text, new_date]),
-            (upload_btn, add_files, [files]),
-            (url_btn, add_url, [url]),
-            (remove_btn, remove, [to_remove]),
+            (add_btn, add_text, [new_title, new_text, new_date, token]),
+            (upload_btn, add_files, [files, token]),
+            (url_btn, add_url, [url, token]),
+            (remove_btn, remove, [to_remove, token]),
         ):
             button.click(fn, inputs, [status], api_visibility="undocumented").then(
                 refresh, None, lists, api_visibility="undocumented"

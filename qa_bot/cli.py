@@ -266,19 +266,35 @@ def documents(index: str | None, chroma_url: str | None, as_json: bool) -> None:
 @click.option("--port", default=7860, show_default=True, type=int)
 @click.option("--root-path", default=None, help="The URL prefix a reverse proxy serves this under, e.g. /qa.")
 @click.option("--allow-private-urls", is_flag=True, default=None, help=PRIVATE_HELP)
+@click.option(
+    "--ingest-token",
+    default=None,
+    help="Visitors may add or remove articles only with this token "
+    "(also QA_BOT_INGEST_TOKEN). Without it, on an address other than loopback they may not.",
+)
+@click.option(
+    "--open-ingest",
+    is_flag=True,
+    default=None,
+    help="Let any visitor add and remove articles, "
+    "also when serving on an address other than loopback (also QA_BOT_OPEN_INGEST=1).",
+)
 @_llm_options
 def serve(index: str | None, host: str, port: int, root_path: str | None, **options: Any) -> None:
     """Start the web chat on http://HOST:PORT (the Gradio page mounted in FastAPI, served by uvicorn; also
     /gradio.js for embedding with <gradio-app> and /healthz)."""
     import uvicorn
 
+    from qa_bot.access import IngestPolicy
     from qa_bot.web import create_app
 
     bot = _bot(index, **options).warm_up()
+    policy = IngestPolicy.for_server(host, bot.settings.ingest_token, bot.settings.open_ingest)
     click.echo(
         f"qa-bot: {len(bot.documents())} article(s) in {bot.settings.index_dir}; serving on http://{host}:{port}"
+        f" (adding articles: {policy.mode})"
     )
-    uvicorn.run(create_app(bot, root_path=root_path), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(bot, root_path=root_path, host=host), host=host, port=port, log_level="warning")
 
 
 def _register_developer_commands() -> None:

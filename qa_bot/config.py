@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INDEX_DIR = "indexes/default"
 SEED_ARTICLE = PACKAGE_ROOT / "seeds" / "000_63f53ac7bfb7b5fd.txt"
 ENV_PREFIX = "QA_BOT_"
+_RATE = re.compile(r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE)
 _POSITIVE = ("chunk_max_chars", "k", "fetch_k", "rrf_k", "max_question_chars", "max_file_bytes", "llm_max_tokens",
              "max_articles_per_ingest", "fetch_timeout", "llm_timeout", "embed_batch_size")  # fmt: skip
 
@@ -70,6 +72,13 @@ class Settings(BaseSettings):
     #: Fetch URLs that resolve to loopback, private or link-local addresses (an intranet deployment). Off: such a
     #: URL is refused ("... is a private address; not fetched"), on the first request and every redirect.
     allow_private_urls: bool = False
+    #: A served page (``qa-bot serve``): who may add or remove articles. On a loopback address anyone (the local
+    #: user); elsewhere only with ``ingest_token``, or anyone when ``open_ingest``; otherwise no one (the page says so).
+    ingest_token: str = ""
+    open_ingest: bool = False
+    #: Per client address on a served page, moving window, e.g. "60/minute"; "" = no limit.
+    rate_limit_ask: str = "60/minute"
+    rate_limit_ingest: str = "10/minute"
     embed_batch_size: int = 64
 
     def __init__(self, **values: Any) -> None:
@@ -105,6 +114,9 @@ class Settings(BaseSettings):
             raise ValueError("Setting dedupe_threshold must be between 0 and 1 (0 = off)")
         if self.reader_precision not in {"auto", "fp32", "bf16", "int8"}:
             raise ValueError("Setting reader_precision must be 'auto', 'fp32', 'bf16' or 'int8'")
+        for name in ("rate_limit_ask", "rate_limit_ingest"):
+            if getattr(self, name) and not _RATE.match(getattr(self, name)):
+                raise ValueError(f"Setting {name} must look like '60/minute' or '5/second' ('' = none)")
         if not 0.0 <= self.abstain_threshold <= 1.0:
             raise ValueError("Setting abstain_threshold must be between 0 and 1")
         return self

@@ -6,6 +6,7 @@ Surfaces turn these into exit code 2 (CLI), a chat message (Gradio) or an HTTP 4
 from __future__ import annotations
 
 __all__ = [
+    "AccessDenied",
     "IndexUnavailable",
     "IngestError",
     "InvalidInput",
@@ -37,6 +38,11 @@ class IndexUnavailable(QABotError):
 
 class ModelUnavailable(QABotError):
     """An offline model package (embeddings or spaCy) is not installed or fails to load."""
+
+
+class AccessDenied(QABotError):
+    """A served page's visitor may not do this (change the shared index without the operator's leave) or not now
+    (over a rate limit)."""
 
 
 class LLMUnavailable(QABotError):

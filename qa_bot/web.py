@@ -20,13 +20,23 @@ __all__ = ["create_app"]
 
 
 def create_app(
-    bot: QABot | None = None, *, path: str = "/", root_path: str | None = None, app: FastAPI | None = None
+    bot: QABot | None = None,
+    *,
+    path: str = "/",
+    root_path: str | None = None,
+    app: FastAPI | None = None,
+    host: str | None = None,
 ) -> FastAPI:
-    """A FastAPI app (or ``app``, if given) with the qa-bot page mounted at ``path``."""
+    """A FastAPI app (or ``app``, if given) with the qa-bot page mounted at ``path``. ``host``: the address the
+    server listens on; on a loopback address visitors may add articles, elsewhere (or when unknown) only with the
+    ``ingest_token`` setting, or with ``open_ingest`` (:class:`qa_bot.access.IngestPolicy`). Questions and ingest are
+    rate-limited per client address (``rate_limit_ask``, ``rate_limit_ingest``)."""
     import gradio as gr
     from fastapi import FastAPI
 
+    from qa_bot.access import IngestPolicy, RateLimits
     from qa_bot.app import build_demo, launch_kwargs
+    from qa_bot.config import Settings
 
     if not path.startswith("/"):
         path = "/" + path
@@ -46,7 +56,10 @@ def create_app(
         def gradio_js() -> FileResponse:
             return FileResponse(loader, media_type="text/javascript")
 
-    demo = build_demo(bot)
+    settings = bot.settings if bot is not None else Settings.load()
+    policy = IngestPolicy.for_server(host, settings.ingest_token, settings.open_ingest)
+    limits = RateLimits(settings.rate_limit_ask, settings.rate_limit_ingest)
+    demo = build_demo(bot, policy=policy, limits=limits)
     # Deliberate: 4 events at once (retrieval, models and LLM calls overlap; the extractive reader serialises
     # itself), at most 64 waiting: beyond that a client is told the queue is full instead of waiting forever.
     demo.queue(default_concurrency_limit=4, max_size=64)

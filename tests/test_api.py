@@ -53,7 +53,8 @@ def test_results_are_frozen_and_serialisable():
 
 
 def test_errors_share_one_base():
-    for cls in (qa_bot.InvalidInput, qa_bot.IngestError, qa_bot.IndexUnavailable, qa_bot.ModelUnavailable):
+    for cls in (qa_bot.InvalidInput, qa_bot.IngestError, qa_bot.IndexUnavailable, qa_bot.ModelUnavailable,
+                qa_bot.AccessDenied):  # fmt: skip
         assert issubclass(cls, QABotError)
 
 
