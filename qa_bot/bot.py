@@ -5,14 +5,12 @@ bench, scripts) goes through its public methods.
 
     rewrite (follow-up -> standalone) | retrieve (HybridRetriever.invoke) | read (answerer or LLM)
 
-``bot.chain`` is that composition as a LangChain Runnable; :meth:`QABot.stream` runs the same three steps and
-yields typed events (:class:`Token` pieces, then one :class:`Final`).
+``bot.pipeline`` is that composition as one LangChain Runnable (:mod:`qa_bot.pipeline`); ``ask``, ``stream``,
+``Chat``, the web app, ``qa-bot eval`` and ``bot.chain`` all run it.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -105,8 +103,8 @@ class QABot:
         self._answerer: ExtractiveAnswerer | None = None
         self._indexer: Indexer | None = None
         self._llm: LLMAnswerer | None = None
+        self._pipeline: Runnable[ChainInput, StreamEvent] | None = None
         self._chain: Runnable[ChainInput, Answer] | None = None
-        self._lock = threading.Lock()
 
     # -- components (built on first use) -----------------------------------------------------------------
     @property
@@ -362,11 +360,10 @@ class QABot:
         filter: FilterLike = None,
     ) -> Answer:
         """Answer one question (``history``: earlier ``(question, answer_text)`` turns, oldest first), from all
-        articles, the ``doc_ids`` given, or those matching ``filter`` (see :meth:`scope`)."""
-        for event in self.stream(question, history, doc_ids=doc_ids, filter=filter):
-            if isinstance(event, Final):
-                return event.answer
-        raise AssertionError("a stream always ends with its Final event")  # pragma: no cover
+        articles, the ``doc_ids`` given, or those matching ``filter`` (see :meth:`scope`). Runs :attr:`pipeline`."""
+        final = self.pipeline.invoke(_inputs(question, history, doc_ids, filter))
+        assert isinstance(final, Final), "the pipeline ends with its Final event"
+        return final.answer
 
     def stream(
         self,
@@ -377,33 +374,20 @@ class QABot:
         filter: FilterLike = None,
     ) -> Iterator[StreamEvent]:
         """Like :meth:`ask`, but yields :class:`Token` pieces of the answer as they are produced (LLM tokens, or
-        the extractive answer in one piece), then one :class:`Final` with the answer and its citations."""
-        from qa_bot.smalltalk import smalltalk_reply
+        the extractive answer in one piece), then one :class:`Final` with the answer and its citations: the
+        pipeline's own ``stream``."""
+        yield from self.pipeline.stream(_inputs(question, history, doc_ids, filter))
 
-        started = time.perf_counter()
-        q = self.validate_question(question)
-        reply = smalltalk_reply(q)
-        if reply is not None:
-            yield Token(reply)
-            yield Final(Answer(question=q, text=reply, abstained=False, smalltalk=True, backend="smalltalk", kind="smalltalk",
-                               latency_ms=round((time.perf_counter() - started) * 1000, 2)))  # fmt: skip
-            return
-        found = self.retrieve(q, history, doc_ids=doc_ids, filter=filter)
-        for event in self._read(found, history):
-            if isinstance(event, Final):
-                event = Final(
-                    replace(event.answer, latency_ms=round((time.perf_counter() - started) * 1000, 2))
-                )
-            yield event
-
-    def read(self, found: Retrieval, history: History | None = None) -> Answer:
+    def read(self, found: Retrieval) -> Answer:
         """The read step alone: the answer to a retrieval (extractive, or the LLM backend's)."""
-        return next(e.answer for e in self._read(found, history) if isinstance(e, Final))
+        return next(e.answer for e in self.read_events(found) if isinstance(e, Final))
 
-    def _read(self, found: Retrieval, history: History | None) -> Iterator[StreamEvent]:
-        from qa_bot.conversation import asks_for_another, reader_input, validate_history
+    def read_events(self, found: Retrieval) -> Iterator[StreamEvent]:
+        """The read stage of the pipeline: :class:`Token` pieces, then the :class:`Final` answer to ``found``
+        (its question, rewrite, passages and conversation)."""
+        from qa_bot.conversation import asks_for_another, reader_input
 
-        given = [a for _, a in validate_history(history)] if asks_for_another(found.standalone) else []
+        given = [a for _, a in found.history] if asks_for_another(found.standalone) else []
 
         def extractive() -> Answer:
             question, turns = reader_input(found, self.answerer.reads_history)
@@ -435,11 +419,39 @@ class QABot:
         return Chat(self, doc_ids=self.scope(doc_ids, filter))
 
     @property
-    def chain(self) -> Runnable[ChainInput, Answer]:
-        """The pipeline as a LangChain Runnable (:func:`qa_bot.chain.build_chain`): a question string or
-        ``{"question", "history"?}`` in, :class:`Answer` out; ``invoke``, ``batch`` and ``stream`` all work."""
-        if self._chain is None:
-            from qa_bot.chain import build_chain
+    def pipeline(self) -> Runnable[ChainInput, StreamEvent]:
+        """The question path as one LangChain Runnable (:func:`qa_bot.pipeline.build_pipeline`): a question string
+        or ``{"question", "history"?, "doc_ids"?, "filter"?}`` in; ``stream`` yields :class:`Token` pieces and the
+        :class:`Final` answer, ``invoke`` returns the :class:`Final`."""
+        if self._pipeline is None:
+            from qa_bot.pipeline import build_pipeline
 
-            self._chain = build_chain(self)
+            self._pipeline = build_pipeline(self)
+        return self._pipeline
+
+    @property
+    def chain(self) -> Runnable[ChainInput, Answer]:
+        """:attr:`pipeline` ending in the :class:`Answer`: ``bot.chain.invoke({"question": ..., "history": ...,
+        "filter": {...}})``; ``invoke``, ``batch`` and ``stream`` all work."""
+        if self._chain is None:
+            from langchain_core.runnables import RunnableLambda
+
+            self._chain = self.pipeline | RunnableLambda(_final_answer, name="answer")
         return self._chain
+
+
+def _inputs(
+    question: str, history: History | None, doc_ids: Sequence[str] | None, filter: FilterLike
+) -> dict[str, object]:
+    return {
+        "question": question,
+        "history": history,
+        "doc_ids": list(doc_ids) if doc_ids else None,
+        "filter": filter,
+    }
+
+
+def _final_answer(event: StreamEvent) -> Answer:
+    if not isinstance(event, Final):
+        raise TypeError("the pipeline's last event is its Final answer")
+    return event.answer

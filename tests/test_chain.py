@@ -7,6 +7,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from qa_bot import QABot
 from qa_bot.answerer import Calibration
+from qa_bot.errors import InvalidInput
 from qa_bot.types import Answer, Final, Retrieval, Token
 
 from .conftest import ScriptedReader
@@ -77,3 +78,63 @@ def test_retrieve_is_typed_and_scoped(bot):
     ferry = next(d.doc_id for d in bot.documents() if d.title == "Ferry")
     scoped = bot.retrieve("How many workers?", doc_ids=[ferry])
     assert {p.chunk.doc_id for p in scoped.passages} == {ferry}
+
+
+class Stages(BaseCallbackHandler):
+    """Each stage's start and end, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+        self.names: dict[object, str] = {}
+
+    def on_chain_start(self, serialized, inputs, *, run_id, **kwargs):
+        self.names[run_id] = kwargs.get("name") or ""
+        self.events.append(("start", self.names[run_id]))
+
+    def on_chain_end(self, outputs, *, run_id, **kwargs):
+        self.events.append(("end", self.names.get(run_id, "")))
+
+    def on_retriever_end(self, documents, **kwargs):
+        self.events.append(("end", "retriever"))
+
+
+def test_the_chain_takes_a_filter_and_a_handler_sees_every_stage(bot):
+    bot.ingest_text(
+        "The ferry line's owner, Lena Ortiz, said the ferry company had lost money.", title="Ferry"
+    )
+    seen = Stages()
+    question = {"question": "Who said the company lost money?", "history": [], "filter": {"title": "Ferry"}}
+    answer = bot.chain.invoke(question, {"callbacks": [seen]})
+    assert answer.citations and {c.title for c in answer.citations} == {"Ferry"}
+    starts = [name for kind, name in seen.events if kind == "start"]
+    ends = [name for kind, name in seen.events if kind == "end"]
+    for stage in ("prepare", "rewrite", "retrieve", "read", "answer"):
+        assert stage in starts and stage in ends, seen.events
+    assert starts.index("rewrite") < starts.index("retrieve") < starts.index("read")
+    assert ends.index("retriever") < ends.index("retrieve")  # the retriever runs inside the retrieve stage
+    other = bot.chain.invoke({**question, "filter": {"title": "Smelter"}})
+    assert {c.title for c in other.citations} == {"Smelter"}
+    with pytest.raises(InvalidInput, match="No article"):
+        bot.chain.invoke({"question": "Who?", "filter": {"title": "Nothing like it"}})
+    with pytest.raises(InvalidInput, match="Unknown input"):
+        bot.chain.invoke({"question": "Who?", "scope": "all"})
+
+
+def test_ask_stream_and_chain_run_the_same_pipeline(bot):
+    seen = Stages()
+    bot.pipeline.invoke("Who runs Halvard Metals?", {"callbacks": [seen]})
+    assert ("end", "read") in seen.events
+    direct = bot.ask("Who runs Halvard Metals?", filter={"title": "Smelter"})
+    chained = bot.chain.invoke({"question": "Who runs Halvard Metals?", "filter": {"title": "Smelter"}})
+    streamed = [e for e in bot.stream("Who runs Halvard Metals?", filter={"title": "Smelter"})][-1].answer
+    assert direct.text == chained.text == streamed.text == "Lena Ortiz"
+    assert direct.citations == chained.citations == streamed.citations
+
+
+def test_a_pipeline_whose_stage_lacks_an_input_fails_when_built():
+    from qa_bot.pipeline import Component, connect
+
+    read = Component("read", ("passages",), ("events",), lambda s: s)
+    with pytest.raises(ValueError, match="read needs passages"):
+        connect([read], ["question"])
+    connect([Component("retrieve", ("question",), ("passages",), lambda s: s), read], ["question"])

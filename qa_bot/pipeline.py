@@ -1,0 +1,132 @@
+"""The question path, written once: stage components with declared inputs and outputs, composed into one LangChain
+Runnable that every surface runs — ``QABot.ask`` / ``stream`` / ``retrieve``, ``Chat``, the web app, ``qa-bot eval``
+and ``bot.chain``.
+
+::
+
+    prepare ─┬─ small talk? ──────────────────────────────── smalltalk ─→ Token, Final
+             └─ rewrite ─→ retrieve ─→ read (extractive or LLM) ──────→ Token…, Final
+
+Each :class:`Component` names the state keys it reads and the ones it adds; :func:`connect` checks, when the pipeline
+is built, that every input is given or made by an earlier component (Haystack 2's ``Pipeline.connect`` idea, on the
+LangChain runtime). Every component runs as a named ``RunnableLambda``, so a callback handler sees each stage start
+and end (and the retriever run inside ``retrieve``). The read stage is a generator: ``pipeline.stream`` yields the
+LLM's tokens as they come, ``invoke`` returns the last event, the :class:`Final` answer.
+
+Input: ``{"question", "history"?, "doc_ids"?, "filter"?}`` or a question string.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from qa_bot.errors import InvalidInput
+from qa_bot.types import Answer, Final, Retrieval, StreamEvent, Token
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import Runnable
+
+    from qa_bot.bot import QABot
+
+__all__ = ["INPUTS", "Component", "build_pipeline", "connect"]
+
+INPUTS = ("question", "history", "doc_ids", "filter")
+State = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Component:
+    """One stage: ``run(state)`` reads ``inputs`` and returns the state with ``outputs`` added (the read stages
+    yield stream events instead)."""
+
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    run: Callable[[State], Any]
+
+
+def connect(components: Sequence[Component], given: Sequence[str]) -> None:
+    """Check that each component's inputs are ``given`` or made by a component before it; a :class:`ValueError`
+    naming the stage and the missing keys otherwise (at build time, not at the first question)."""
+    have = set(given)
+    for c in components:
+        missing = [key for key in c.inputs if key not in have]
+        if missing:
+            raise ValueError(f"pipeline: {c.name} needs {', '.join(missing)}, which nothing before it makes")
+        have.update(c.outputs)
+
+
+def _runnable(component: Component) -> Runnable[Any, Any]:
+    from langchain_core.runnables import RunnableLambda
+
+    return RunnableLambda(component.run, name=component.name)
+
+
+def build_pipeline(bot: QABot) -> Runnable[Any, StreamEvent]:
+    """The pipeline over ``bot``'s stages (see the module docstring)."""
+    from langchain_core.runnables import RunnableBranch, RunnableConfig
+
+    from qa_bot.conversation import validate_history
+    from qa_bot.smalltalk import smalltalk_reply
+
+    def prepare(inputs: Any) -> State:
+        if isinstance(inputs, str):
+            inputs = {"question": inputs}
+        if not isinstance(inputs, Mapping) or "question" not in inputs:
+            raise InvalidInput(
+                'Give a question string or {"question": ..., "history": [...], "filter": {...}}.'
+            )
+        unknown = set(inputs) - set(INPUTS)
+        if unknown:
+            raise InvalidInput(
+                f"Unknown input(s): {', '.join(sorted(unknown))}; the pipeline takes {', '.join(INPUTS)}."
+            )
+        question = bot.validate_question(inputs["question"])
+        history = tuple(validate_history(inputs.get("history")))
+        reply = smalltalk_reply(question)
+        scope = None if reply is not None else bot.scope(inputs.get("doc_ids"), inputs.get("filter"))
+        return {"question": question, "history": history, "doc_ids": scope, "smalltalk": reply,
+                "started": time.perf_counter()}  # fmt: skip
+
+    def rewrite(state: State) -> State:
+        asked, rewritten = bot.rewrite(state["question"], state["history"])
+        return {**state, "asked": asked, "standalone": rewritten or asked, "rewritten": rewritten is not None}
+
+    def retrieve(state: State, config: RunnableConfig) -> State:
+        passages = bot.converse(state["standalone"], state["history"], state["doc_ids"], config=config)
+        return {**state, "passages": passages}
+
+    def finish(state: State, answer: Answer) -> Final:
+        return Final(replace(answer, latency_ms=round((time.perf_counter() - state["started"]) * 1000, 2)))
+
+    def read(state: State) -> Iterator[StreamEvent]:
+        found = Retrieval(
+            state["asked"], state["standalone"], state["passages"], state["rewritten"], state["history"]
+        )
+        for event in bot.read_events(found):
+            yield finish(state, event.answer) if isinstance(event, Final) else event
+
+    def smalltalk(state: State) -> Iterator[StreamEvent]:
+        reply = state["smalltalk"]
+        yield Token(reply)
+        yield finish(state, Answer(question=state["question"], text=reply, abstained=False, smalltalk=True,
+                                   backend="smalltalk", kind="smalltalk"))  # fmt: skip
+
+    components = [
+        Component("prepare", INPUTS, ("question", "history", "doc_ids", "smalltalk", "started"), prepare),
+        Component("rewrite", ("question", "history"), ("asked", "standalone", "rewritten"), rewrite),
+        Component("retrieve", ("standalone", "history", "doc_ids"), ("passages",), retrieve),
+        Component(
+            "read", ("asked", "standalone", "rewritten", "passages", "history", "started"), ("events",), read
+        ),
+    ]
+    talk = Component("smalltalk", ("question", "smalltalk", "started"), ("events",), smalltalk)
+    connect(components, INPUTS)
+    connect([components[0], talk], INPUTS)
+    first, *answering = (_runnable(c) for c in components)
+    path = answering[0] | answering[1] | answering[2]
+    branch = RunnableBranch((lambda s: s["smalltalk"] is not None, _runnable(talk)), path)
+    return (first | branch).with_config(run_name="qa_bot")
