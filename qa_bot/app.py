@@ -15,9 +15,8 @@ Everything that comes from an article or a user is HTML-escaped before it is sho
 
 from __future__ import annotations
 
-import html
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +24,20 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
+from qa_bot.actions import (
+    Cites,
+    Pairs,
+    api_answer,
+    article_panel,
+    ingest_files_status,
+    ingest_text_status,
+    ingest_url_status,
+    respond,
+    respond_stream,
+    warn,
+)
 from qa_bot.errors import QABotError
-from qa_bot.render import CSS, SCROLL_JS, Span, answer_spans, format_answer, render_article
-from qa_bot.types import Final, Token
+from qa_bot.render import CSS, SCROLL_JS, format_answer, render_article
 
 if TYPE_CHECKING:
     from qa_bot.access import IngestPolicy, RateLimits
@@ -54,131 +64,6 @@ EXAMPLES = [
 ]
 ALL_ARTICLES = "__all__"
 _PROGRESS = gr.Progress()  # Gradio injects a live tracker where a handler declares one
-
-Pairs = list[tuple[str, str]]
-Cites = dict[str, list[Span]]  # chat message index (as text) -> that answer's spans
-
-
-def article_panel(bot: QABot, spans: list[Span]) -> str:
-    """The article panel: the first cited article with every span of it marked (a hint when nothing is cited)."""
-    if not spans:
-        return (
-            "<div class='qa-scroll'><p class='qa-hint'>The cited article appears here, with the cited passages"
-            " highlighted.</p></div>"
-        )
-    doc_id = str(spans[0]["doc_id"])
-    try:
-        doc = bot.document(doc_id)
-    except QABotError as exc:
-        return f"<div class='qa-scroll'><p class='qa-hint'>{html.escape(exc.message)}</p></div>"
-    mine = [(int(s["start"]), int(s["end"]), str(s["kind"])) for s in spans if s["doc_id"] == doc_id]
-    return render_article(doc.title, doc.text, mine, doc.published, doc.published_source)
-
-
-# -- chat -----------------------------------------------------------------------------------------------
-def respond_stream(
-    bot: QABot,
-    message: str,
-    chat: list[dict[str, Any]],
-    pairs: Pairs,
-    doc_ids: list[str] | None = None,
-    cites: Cites | None = None,
-) -> Iterator[tuple[str, list, Pairs, Cites, Any]]:
-    """One chat turn as it happens: (cleared textbox, chat, Q/A pairs, spans per message, article panel)
-    after each streamed piece; the last state carries the formatted answer with its verified citations."""
-    chat = list(chat or [])
-    pairs = list(pairs or [])
-    cites = dict(cites or {})
-    if not (message or "").strip():
-        yield "", chat, pairs, cites, gr.skip()
-        return
-    chat.append({"role": "user", "content": message})
-    chat.append({"role": "assistant", "content": "…"})
-    streamed = ""
-    panel: Any = gr.skip()
-    try:
-        for event in bot.stream(message, history=pairs, doc_ids=doc_ids):
-            if isinstance(event, Token):
-                streamed += event.text
-                chat[-1] = {"role": "assistant", "content": html.escape(streamed) + " …"}
-                yield "", chat, pairs, cites, gr.skip()
-            elif isinstance(event, Final):
-                item = event.answer
-                chat[-1] = {"role": "assistant", "content": format_answer(item)}
-                if not item.smalltalk:
-                    pairs.append((message, "" if item.abstained else item.text))
-                    spans = answer_spans(item)
-                    cites[str(len(chat) - 1)] = spans
-                    panel = article_panel(bot, spans)
-    except QABotError as exc:
-        chat[-1] = {"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"}
-    yield "", chat, pairs, cites, panel
-
-
-def respond(bot: QABot, message: str, chat: list[dict[str, Any]], pairs: Pairs) -> tuple[str, list, Pairs]:
-    """One chat turn: returns the cleared textbox, the chat with both messages, and the Q/A pairs so far."""
-    final: tuple[str, list, Pairs] = ("", list(chat or []), list(pairs or []))
-    for state in respond_stream(bot, message, chat, pairs):
-        final = state[:3]
-    return final
-
-
-def api_answer(bot: QABot, question: str, history: Any = None, doc_id: str | None = None) -> dict[str, Any]:
-    """The JSON the ``/ask`` endpoint returns: the answer, its kind (span, yes, no, abstain, ...) and quote, whether
-    it abstained, citations with offsets."""
-    try:
-        a = bot.ask(question, history=[tuple(t) for t in history] if history else [],
-                    doc_ids=[doc_id] if doc_id else None)  # fmt: skip
-    except QABotError as exc:
-        return {"error": exc.message}
-    except (TypeError, ValueError):
-        return {"error": "history must be a list of [question, answer] pairs."}
-    d = a.to_dict()
-    return {k: d[k] for k in ("question", "text", "kind", "quote", "abstained", "citations", "related",
-                              "confidence", "doc_id", "answer_start", "answer_end", "rewritten_question",
-                              "smalltalk", "backend", "verified", "latency_ms")}  # fmt: skip
-
-
-# -- articles -------------------------------------------------------------------------------------------
-def _warn(exc: QABotError) -> str:
-    return f"⚠️ {html.escape(exc.message)}"
-
-
-def ingest_text_status(bot: QABot, title: str | None, text: str | None, date: str | None = None) -> str:
-    """The Articles tab's "paste" action: the status line shown under it (HTML-escaped)."""
-    if not (text or "").strip():
-        return "⚠️ Paste the article text first."
-    try:
-        report = bot.ingest_text(
-            text or "", title=(title or "").strip() or None, date=(date or "").strip() or None
-        )
-    except QABotError as exc:
-        return _warn(exc)
-    return html.escape(report.summary())
-
-
-def ingest_files_status(
-    bot: QABot, paths: Sequence[Path], iterate: Callable[[Sequence[Path]], Iterable[Path]] = lambda ps: ps
-) -> str:
-    """The "upload" action: one status line per file; a bad file does not stop the others."""
-    if not paths:
-        return "⚠️ Choose one or more .txt, .md or .html files."
-    messages = []
-    for path in iterate(paths):
-        try:
-            messages.append(f"{html.escape(path.name)}: {html.escape(bot.ingest(path).summary())}")
-        except QABotError as exc:
-            messages.append(f"{html.escape(path.name)}: {_warn(exc)}")
-    return "<br>".join(messages)
-
-
-def ingest_url_status(bot: QABot, url: str | None) -> str:
-    """The "fetch a URL" action."""
-    try:
-        report = bot.ingest_url((url or "").strip())
-    except QABotError as exc:
-        return _warn(exc)
-    return html.escape(report.summary())
 
 
 def _table(bot: QABot) -> list[list[str | int]]:
@@ -235,7 +120,7 @@ def build_demo(
                 limits.check("ask", client(request))
             current = get_bot()
         except QABotError as exc:
-            yield "", [*chat, {"role": "assistant", "content": _warn(exc)}], pairs, cites, gr.skip()
+            yield "", [*chat, {"role": "assistant", "content": warn(exc)}], pairs, cites, gr.skip()
             return
         doc_ids = [scope] if scope and scope != ALL_ARTICLES else None
         yield from respond_stream(current, message, chat, pairs, doc_ids, cites)
@@ -260,7 +145,7 @@ def build_demo(
         try:
             may_change(token, request)
         except QABotError as exc:
-            return _warn(exc)
+            return warn(exc)
         progress(0.2, desc="Indexing…")
         return ingest_text_status(get_bot(), title, text, date)
 
@@ -270,7 +155,7 @@ def build_demo(
         try:
             may_change(token, request)
         except QABotError as exc:
-            return _warn(exc)
+            return warn(exc)
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         return ingest_files_status(get_bot(), paths, lambda ps: progress.tqdm(ps, desc="Indexing files"))
 
@@ -278,7 +163,7 @@ def build_demo(
         try:
             may_change(token, request)
         except QABotError as exc:
-            return _warn(exc)
+            return warn(exc)
         progress(0.1, desc="Fetching…")
         return ingest_url_status(get_bot(), url)
 
@@ -288,7 +173,7 @@ def build_demo(
         try:
             may_change(token, request)
         except QABotError as exc:
-            return _warn(exc)
+            return warn(exc)
         removed = get_bot().remove(doc_id)
         return "Removed." if removed else "⚠️ That article was not in the index."
 

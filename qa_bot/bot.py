@@ -29,7 +29,6 @@ from qa_bot.types import (
     Passage,
     Retrieval,
     StreamEvent,
-    Token,
 )
 
 if TYPE_CHECKING:
@@ -215,19 +214,12 @@ class QABot:
         from qa_bot.dates import given_date
         from qa_bot.ingest import make_document
 
-        if (
-            isinstance(text, str)
-            and len(text.encode("utf-8", "surrogatepass")) > self.settings.max_file_bytes
-        ):
-            raise InvalidInput(f"The article is over the {self.settings.max_file_bytes:,}-byte limit.")
-        day = given_date(date)
-        return self.ingest_documents(
-            [
-                make_document(
-                    text, title=title, source=source, published=day or None, published_source="argument"
-                )
-            ]
-        )
+        limit = self.settings.max_file_bytes
+        if isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > limit:
+            raise InvalidInput(f"The article is over the {limit:,}-byte limit.")
+        day = given_date(date) or None
+        document = make_document(text, title=title, source=source, published=day, published_source="argument")
+        return self.ingest_documents([document])
 
     def ingest_url(self, url: str, timeout: float | None = None) -> IngestReport:
         """Fetch a web page and ingest its main text (extracted with trafilatura). A URL that resolves to a
@@ -283,16 +275,7 @@ class QABot:
         since, until; a Chroma metadata filter), ``None`` for all. No match is an :class:`InvalidInput`."""
         if isinstance(filter, Mapping):
             filter = ArticleFilter.from_mapping(filter)
-        if filter is None or filter.empty:
-            return list(doc_ids) if doc_ids else None
-        found = self.store.find_documents(filter)
-        if doc_ids:
-            wanted = set(doc_ids)
-            found = [i for i in found if i in wanted]
-        if not found:
-            said = ", ".join(f"{k}={v!r}" for k, v in filter.to_dict().items() if v)
-            raise InvalidInput(f"No article in this index matches {said}.")
-        return found
+        return self.store.scope(doc_ids, filter)
 
     def search(
         self,
@@ -300,13 +283,14 @@ class QABot:
         doc_ids: Sequence[str] | None = None,
         k: int | None = None,
         config: RunnableConfig | None = None,
-    ) -> list[Passage]:
-        """The retriever's passages for a standalone query, through ``retriever.invoke`` so that LangChain callbacks
-        (``config``'s, inside a chain run) see the retrieval."""
+        history: History = (),
+    ) -> tuple[Passage, ...]:
+        """The retriever's passages for a standalone query (in a conversation, ``history``, also the passage its last
+        answer came from), through ``retriever.invoke`` so that LangChain callbacks (``config``'s) see the run."""
         from qa_bot.retrieve import passage_from_document
 
-        options = {"doc_ids": list(doc_ids) if doc_ids else None, "k": k}
-        return [passage_from_document(d) for d in self.retriever.invoke(query, config, **options)]
+        options = {"doc_ids": list(doc_ids) if doc_ids else None, "k": k, "history": tuple(history)}
+        return tuple(passage_from_document(d) for d in self.retriever.invoke(query, config, **options))
 
     def retrieve(
         self,
@@ -320,27 +304,10 @@ class QABot:
         from qa_bot.conversation import validate_history
 
         q, rewritten = self.rewrite(question, history)
-        scope = self.scope(doc_ids, filter)
         turns = tuple(validate_history(history))
-        passages = self.converse(rewritten or q, turns, scope)
+        passages = self.search(rewritten or q, self.scope(doc_ids, filter), history=turns)
         return Retrieval(question=q, standalone=rewritten or q, passages=passages,
                          rewritten=rewritten is not None, history=turns)  # fmt: skip
-
-    def converse(
-        self,
-        query: str,
-        history: History,
-        doc_ids: Sequence[str] | None = None,
-        config: RunnableConfig | None = None,
-    ) -> tuple[Passage, ...]:
-        """The passages for a standalone ``query`` asked in a conversation: the retriever's, and the passage the
-        conversation's last answer came from (after the others, when not among them)."""
-        scope = list(doc_ids) if doc_ids else None
-        passages = self.search(query, scope, config=config)
-        before = self.retriever.previous_passage(history, doc_ids=scope) if history else None
-        if before is None or any(p.chunk.chunk_id == before.chunk.chunk_id for p in passages):
-            return tuple(passages)
-        return (*passages, before)
 
     def analyze(self, question: str, history: History | None = None) -> Reading:
         """What the reader made of one question (windows, scored spans, margin): for diagnostics and for
@@ -380,31 +347,9 @@ class QABot:
 
     def read(self, found: Retrieval) -> Answer:
         """The read step alone: the answer to a retrieval (extractive, or the LLM backend's)."""
-        return next(e.answer for e in self.read_events(found) if isinstance(e, Final))
+        from qa_bot.pipeline import read_events
 
-    def read_events(self, found: Retrieval) -> Iterator[StreamEvent]:
-        """The read stage of the pipeline: :class:`Token` pieces, then the :class:`Final` answer to ``found``
-        (its question, rewrite, passages and conversation)."""
-        from qa_bot.conversation import asks_for_another, reader_input
-
-        given = [a for _, a in found.history] if asks_for_another(found.standalone) else []
-
-        def extractive() -> Answer:
-            question, turns = reader_input(found, self.answerer.reads_history)
-            return self.answerer.answer(question, found.passages, exclude=given, history=turns)
-
-        def done(result: Answer) -> Final:
-            rewritten = found.standalone if found.rewritten else None
-            return Final(replace(result, question=found.question, rewritten_question=rewritten,
-                                 dates=self.dates_of(result)))  # fmt: skip
-
-        if self.llm is None:
-            result = extractive()
-            yield Token(result.text)
-            yield done(result)
-            return
-        for item in self.llm.stream(found.standalone, found.passages, extractive):
-            yield done(item) if isinstance(item, Answer) else Token(item)
+        return next(e.answer for e in read_events(self, found) if isinstance(e, Final))
 
     def dates_of(self, answer: Answer) -> tuple[DateMention, ...]:
         """The dates the answer's cited passages name, resolved against each article's publication date."""
@@ -436,7 +381,9 @@ class QABot:
         if self._chain is None:
             from langchain_core.runnables import RunnableLambda
 
-            self._chain = self.pipeline | RunnableLambda(_final_answer, name="answer")
+            from qa_bot.pipeline import final_answer
+
+            self._chain = self.pipeline | RunnableLambda(final_answer, name="answer")
         return self._chain
 
 
@@ -449,9 +396,3 @@ def _inputs(
         "doc_ids": list(doc_ids) if doc_ids else None,
         "filter": filter,
     }
-
-
-def _final_answer(event: StreamEvent) -> Answer:
-    if not isinstance(event, Final):
-        raise TypeError("the pipeline's last event is its Final answer")
-    return event.answer

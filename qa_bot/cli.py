@@ -1,5 +1,5 @@
 """The ``qa-bot`` command line: ``ingest``, ``ask``, ``chat``, ``documents``, ``serve`` (here) and
-the developer commands ``eval``, ``bench``, ``train-reader``, ``calibrate-reader`` (:mod:`qa_bot.cli_dev`).
+the developer commands ``eval``, ``bench``, ``train-reader``, ``calibrate-reader`` (:mod:`qa_bot.dev.cli`).
 
 Every expected failure prints one line ``Error: ...`` to stderr and exits with code 2. Commands use only the
 public :class:`qa_bot.QABot` surface; ``rich`` progress bars live here, not in the core.
@@ -114,7 +114,7 @@ def _require_articles(bot: QABot) -> None:
 
 
 def _print_answer(answer: Answer, *, text: bool = True) -> None:
-    from qa_bot.dates import annotate, in_answer
+    from qa_bot.dates import annotate, in_answer, mention_label
 
     if answer.kind in {"yes", "no"}:  # the yes / no, then the article's words that say so
         quote = f"“{annotate(answer.quote, answer.answer_start or 0, in_answer(answer))}”"
@@ -123,7 +123,7 @@ def _print_answer(answer: Answer, *, text: bool = True) -> None:
         click.echo(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))
     others = [m for m in answer.dates if m not in in_answer(answer)]
     if others:
-        click.echo("(dates in the passage: " + "; ".join(m.label for m in others) + ")")
+        click.echo("(dates in the passage: " + "; ".join(mention_label(m) for m in others) + ")")
     if answer.rewritten_question:
         click.echo(f"(understood as: {answer.rewritten_question})")
     if answer.meta.get("llm_note"):
@@ -298,7 +298,7 @@ def serve(index: str | None, host: str, port: int, root_path: str | None, **opti
 
 
 def _register_developer_commands() -> None:
-    from qa_bot.cli_dev import COMMANDS
+    from qa_bot.dev.cli import COMMANDS
 
     for command in COMMANDS:
         cli.add_command(command)

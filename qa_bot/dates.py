@@ -29,6 +29,7 @@ __all__ = [
     "given_date",
     "in_answer",
     "iso_date",
+    "mention_label",
     "resolve_date",
     "show_date",
 ]
@@ -118,6 +119,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("month", rf"\b(?:in|In|since|Since|until|by|By|during|During|early|Early|late|Late|mid|Mid)[\s-](?P<d>{_MONTH})(?!\s+\d)\b"),
     ("year", rf"\b{_REL}\s+year\b|\b{_NUM}\s+years?\s+ago\b"),
 )  # fmt: skip
+
+
+def mention_label(mention: DateMention) -> str:
+    """``Tuesday (Tue 24 Oct 2023)``: the words of a date mention, then the date they name."""
+    return f"{mention.text} ({show_date(mention.date, mention.precision)})"
 
 
 def show_date(iso: str, precision: str) -> str:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from qa_bot.bot import QABot
 
-__all__ = ["INPUTS", "Component", "build_pipeline", "connect"]
+__all__ = ["INPUTS", "Component", "build_pipeline", "connect", "final_answer", "read_events"]
 
 INPUTS = ("question", "history", "doc_ids", "filter")
 State = dict[str, Any]
@@ -96,7 +96,7 @@ def build_pipeline(bot: QABot) -> Runnable[Any, StreamEvent]:
         return {**state, "asked": asked, "standalone": rewritten or asked, "rewritten": rewritten is not None}
 
     def retrieve(state: State, config: RunnableConfig) -> State:
-        passages = bot.converse(state["standalone"], state["history"], state["doc_ids"], config=config)
+        passages = bot.search(state["standalone"], state["doc_ids"], config=config, history=state["history"])
         return {**state, "passages": passages}
 
     def finish(state: State, answer: Answer) -> Final:
@@ -106,7 +106,7 @@ def build_pipeline(bot: QABot) -> Runnable[Any, StreamEvent]:
         found = Retrieval(
             state["asked"], state["standalone"], state["passages"], state["rewritten"], state["history"]
         )
-        for event in bot.read_events(found):
+        for event in read_events(bot, found):
             yield finish(state, event.answer) if isinstance(event, Final) else event
 
     def smalltalk(state: State) -> Iterator[StreamEvent]:
@@ -130,3 +130,36 @@ def build_pipeline(bot: QABot) -> Runnable[Any, StreamEvent]:
     path = answering[0] | answering[1] | answering[2]
     branch = RunnableBranch((lambda s: s["smalltalk"] is not None, _runnable(talk)), path)
     return (first | branch).with_config(run_name="qa_bot")
+
+
+def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
+    """The read stage: :class:`Token` pieces, then the :class:`Final` answer to ``found`` (its question, rewrite,
+    passages and conversation), from the extractive answerer or, when one is configured, the LLM backend (which
+    falls back to the extractive answer)."""
+    from qa_bot.conversation import asks_for_another, reader_input
+
+    given = [a for _, a in found.history] if asks_for_another(found.standalone) else []
+
+    def extractive() -> Answer:
+        question, turns = reader_input(found, bot.answerer.reads_history)
+        return bot.answerer.answer(question, found.passages, exclude=given, history=turns)
+
+    def done(result: Answer) -> Final:
+        rewritten = found.standalone if found.rewritten else None
+        return Final(replace(result, question=found.question, rewritten_question=rewritten,
+                             dates=bot.dates_of(result)))  # fmt: skip
+
+    if bot.llm is None:
+        result = extractive()
+        yield Token(result.text)
+        yield done(result)
+        return
+    for item in bot.llm.stream(found.standalone, found.passages, extractive):
+        yield done(item) if isinstance(item, Answer) else Token(item)
+
+
+def final_answer(event: StreamEvent) -> Answer:
+    """The :class:`Answer` of the pipeline's last event (``bot.chain`` ends with this)."""
+    if not isinstance(event, Final):
+        raise TypeError("the pipeline's last event is its Final answer")
+    return event.answer

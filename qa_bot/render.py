@@ -9,7 +9,7 @@ import html
 import itertools
 from collections.abc import Sequence
 
-from qa_bot.dates import annotate, in_answer, show_date
+from qa_bot.dates import annotate, in_answer, mention_label, show_date
 from qa_bot.types import Answer, Citation
 
 _DATE_FROM = {"feed": "from the feed", "argument": "as given at ingest", "html": "from the page's metadata",
@@ -72,7 +72,7 @@ def format_answer(answer: Answer) -> str:
         parts.append(f"**{_inert(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))}**")
     others = [m for m in answer.dates if m not in in_answer(answer)]
     if others:
-        parts.append("*Dates in the passage:* " + "; ".join(_inert(m.label) for m in others))
+        parts.append("*Dates in the passage:* " + "; ".join(_inert(mention_label(m)) for m in others))
     if answer.meta.get("llm_note"):
         parts.append(f"*{_inert(answer.meta['llm_note'])}*")
     parts.extend(_cited(c) for c in (answer.related if answer.abstained else answer.citations))

@@ -27,7 +27,8 @@ class HybridRetriever(BaseRetriever):
     into a vector (any object with ``embed_one``, e.g. :class:`qa_bot.models.Embedder`).
 
     ``k`` (constructor or per call: ``retriever.invoke(q, k=3)``) is how many chunks come back;
-    ``doc_ids`` restricts the search to some articles.
+    ``doc_ids`` restricts the search to some articles; ``history`` (a conversation's turns) adds the passage of its
+    last answer.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -46,13 +47,29 @@ class HybridRetriever(BaseRetriever):
         run_manager: CallbackManagerForRetrieverRun,
         k: int | None = None,
         doc_ids: list[str] | None = None,
+        history: Sequence[tuple[str, str]] = (),
     ) -> list[LCDocument]:
-        return [passage_to_document(p) for p in self.retrieve(query, k=k, doc_ids=doc_ids)]
+        found = self.retrieve(query, k=k, doc_ids=doc_ids, history=history)
+        return [passage_to_document(p) for p in found]
 
     def retrieve(
-        self, query: str, *, k: int | None = None, doc_ids: list[str] | None = None
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        doc_ids: list[str] | None = None,
+        history: Sequence[tuple[str, str]] = (),
     ) -> list[Passage]:
-        """The fused top ``k`` passages as qa-bot :class:`Passage` objects, best first."""
+        """The fused top ``k`` passages as qa-bot :class:`Passage` objects, best first; asked in a conversation
+        (``history``), also the passage its last answer came from, after them when not among them
+        (:meth:`previous_passage`)."""
+        passages = self._search(query, k, doc_ids)
+        before = self.previous_passage(history, doc_ids=doc_ids) if history else None
+        if before is not None and all(p.chunk.chunk_id != before.chunk.chunk_id for p in passages):
+            passages.append(before)
+        return passages
+
+    def _search(self, query: str, k: int | None, doc_ids: list[str] | None) -> list[Passage]:
         k = k or self.k
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
         fetch = max(self.fetch_k, k)

@@ -1,4 +1,5 @@
-"""Frozen result types shared by every stage. Plain data: no behaviour beyond ``to_dict()``."""
+"""Frozen result types shared by every stage. Plain data: no behaviour beyond ``to_dict()`` (and no import of
+any other qa_bot module but the errors)."""
 
 from __future__ import annotations
 
@@ -139,13 +140,6 @@ class DateMention(_ToDict):
     end: int
     date: str
     precision: str
-
-    @property
-    def label(self) -> str:
-        """``Tuesday (Tue 24 Oct 2023)``: the words, then the date they name."""
-        from qa_bot.dates import show_date
-
-        return f"{self.text} ({show_date(self.date, self.precision)})"
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from qa_bot.evaluate import EvalQuestion, load_dataset
-from qa_bot.reader.coqa import answer_kind, best_span, build_turn_windows, split_stories, to_eval_layout
+from qa_bot.dev.coqa import answer_kind, best_span, build_turn_windows, split_stories, to_eval_layout
+from qa_bot.dev.evaluate import EvalQuestion, load_dataset
 
 STORY = (
     "Ana Ruiz sailed out of Puerto Blanco on Sunday. Her boat, the Gaviota, sank near the reef two days later.\n"
@@ -120,14 +120,14 @@ def test_eval_layout_gives_every_turn_its_history(tmp_path):
     ],
 )
 def test_turn_kinds(question, answers, history, kind):
-    from qa_bot.metrics import turn_kind
+    from qa_bot.dev.metrics import turn_kind
 
     assert turn_kind(EvalQuestion("q", question, answers, False, history)) == kind
 
 
 def test_scores_by_turn_kind_count_abstentions_on_answerable_turns():
-    from qa_bot.evaluate import Prediction
-    from qa_bot.metrics import score
+    from qa_bot.dev.evaluate import Prediction
+    from qa_bot.dev.metrics import score
 
     qs = [EvalQuestion("1", "Whose boat sank?", ("Ana Ruiz's",), False),
           EvalQuestion("2", "County?", ("Montgomery",), False, (("q", "a"),)),

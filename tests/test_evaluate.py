@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from qa_bot.cli import cli
+from qa_bot.dev.evaluate import EvalQuestion, Prediction, load_dataset, run_eval
+from qa_bot.dev.metrics import compute_exact, compute_f1, normalize_answer, score, supports
 from qa_bot.errors import InvalidInput
-from qa_bot.evaluate import EvalQuestion, Prediction, load_dataset, run_eval
-from qa_bot.metrics import compute_exact, compute_f1, normalize_answer, score, supports
 from qa_bot.text import question_type
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa_bot.evaluate import load_dataset
+from qa_bot.dev.evaluate import load_dataset
 
 PARAPHRASES = Path(__file__).resolve().parent / "data" / "paraphrase_qa.json"
 

@@ -293,7 +293,7 @@ def test_attribution_cites_every_sentence_a_span_crosses():
 
 # -- the calibration fit -----------------------------------------------------------------------------------
 def test_fit_picks_the_threshold_that_best_separates_right_answers_from_unanswerables():
-    from qa_bot.reader.calibrate import Observation, fit
+    from qa_bot.dev.calibrate import Observation, fit
 
     obs = []
     for i in range(20):  # answerable: right spans with high margins
@@ -390,7 +390,7 @@ def test_an_instruction_gets_the_smalltalk_reply_without_reading(tmp_path, blank
 def test_swap_replaces_a_name_or_number_the_window_states_with_one_it_lacks():
     import random
 
-    from qa_bot.reader.train_data import question_names, swap
+    from qa_bot.dev.train_data import question_names, swap
 
     names = question_names(["What did the Normans do in Sicily?", "Who founded the University of Chicago?"])
     assert names == ["Normans", "Sicily", "University of Chicago"]

@@ -35,7 +35,7 @@ def test_embedder_remembers_only_the_last_few_texts():
 
 
 def test_bench_table_puts_each_number_next_to_its_floor():
-    from qa_bot.bench import summary_rows
+    from qa_bot.dev.bench import summary_rows
 
     results = {
         "latency": {"p50_ms": 30.0, "p95_ms": 40.0, "floor_p50_ms": 20.0, "floor_p95_ms": 25.0, "ratio_p50": 1.5},

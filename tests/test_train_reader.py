@@ -23,8 +23,8 @@ def train_dir(shared_data):
 
 
 def test_windows_hold_their_answers_and_negatives_do_not(blank_nlp):
+    from qa_bot.dev.train_data import build_windows
     from qa_bot.ingest import split_sentences
-    from qa_bot.reader.train_data import build_windows
 
     article = {
         "title": "t",

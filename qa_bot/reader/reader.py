@@ -66,7 +66,7 @@ class Reader(Protocol):
 
 
 class TrainedReader:
-    """The span model trained by :mod:`qa_bot.reader.train`. Loads lazily (:meth:`warm_up`), thread-safe."""
+    """The span model trained by :mod:`qa_bot.dev.train`. Loads lazily (:meth:`warm_up`), thread-safe."""
 
     def __init__(
         self,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa_bot.errors import IndexUnavailable, QABotError
+from qa_bot.errors import IndexUnavailable, InvalidInput, QABotError
 from qa_bot.store.lexical import LexicalCache, LexicalIndex
 from qa_bot.store.records import (
     article_where,
@@ -194,6 +194,20 @@ class Store:
     def find_documents(self, where: ArticleFilter) -> list[str]:
         """Ids of the stored articles matching the filter (a Chroma metadata filter on the article records)."""
         return list(self._documents.get(where=article_where(where), include=[])["ids"])
+
+    def scope(self, doc_ids: Sequence[str] | None, where: ArticleFilter | None) -> list[str] | None:
+        """The articles a question may use: ``doc_ids`` and/or the ones matching ``where``; ``None`` for all. No
+        article matching a filter is an :class:`InvalidInput` naming the filter."""
+        if where is None or where.empty:
+            return list(doc_ids) if doc_ids else None
+        found = self.find_documents(where)
+        if doc_ids:
+            wanted = set(doc_ids)
+            found = [i for i in found if i in wanted]
+        if not found:
+            said = ", ".join(f"{k}={v!r}" for k, v in where.to_dict().items() if v)
+            raise InvalidInput(f"No article in this index matches {said}.")
+        return found
 
     def signatures(self) -> list[tuple[str, str]]:
         """``(doc_id, minhash)`` of every stored article (``""`` for records written before signatures)."""

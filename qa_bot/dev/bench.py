@@ -120,7 +120,7 @@ def _followup_latency(bot: QABot, repeats: int) -> dict[str, float]:
 
 def load_corpus(path: Path | None) -> list[tuple[str, str]]:
     """(title, text) articles: a SQuAD-format JSON file, a directory of .txt/.md, or the seed article."""
-    from qa_bot.evaluate import load_dataset
+    from qa_bot.dev.evaluate import load_dataset
 
     if path is None:
         shared = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

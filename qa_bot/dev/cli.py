@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qa_bot.evaluate import SYSTEMS  # plain data; the module imports no heavy library
-from qa_bot.reader.train import TrainConfig  # a dataclass of defaults; the module imports no heavy library
+from qa_bot.dev.evaluate import SYSTEMS  # plain data; the module imports no heavy library
+from qa_bot.dev.train import TrainConfig  # a dataclass of defaults; the module imports no heavy library
 
 if TYPE_CHECKING:
     from qa_bot.bot import QABot
@@ -34,7 +34,7 @@ def bench(sizes: str, repeats: int, corpus: Path | None, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from qa_bot.bench import run_bench, summary_rows, write_json
+    from qa_bot.dev.bench import run_bench, summary_rows, write_json
 
     try:
         wanted = [int(x) for x in sizes.split(",") if x.strip()]
@@ -88,9 +88,9 @@ def eval_(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from qa_bot.eval_report import write_report
-    from qa_bot.evaluate import TABLE_COLUMNS, load_dataset, run_eval, table_rows
-    from qa_bot.metrics import TURN_KINDS
+    from qa_bot.dev.eval_report import write_report
+    from qa_bot.dev.evaluate import TABLE_COLUMNS, load_dataset, run_eval, table_rows
+    from qa_bot.dev.metrics import TURN_KINDS
 
     # `--system a b c`: click takes `a` as the option's value and leaves `b c` as arguments
     extra = [a for a in dataset_and_systems if a in SYSTEMS]
@@ -243,8 +243,8 @@ def eval_(
 )
 def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
     """Train the extractive reader (resumable; see qa_bot/reader/model/MODEL_CARD.md)."""
+    from qa_bot.dev.train import train_reader
     from qa_bot.reader.model_io import MODEL_DIR
-    from qa_bot.reader.train import train_reader
 
     for name in ("windows", "batch_size", "eval_every"):
         if options[name] <= 0:
@@ -273,8 +273,8 @@ def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, obser
     into calibration.json."""
     import tempfile
 
-    from qa_bot.reader.calibrate import calibrate
-    from qa_bot.reader.coqa import COQA_FILE, write_dev_split
+    from qa_bot.dev.calibrate import calibrate
+    from qa_bot.dev.coqa import COQA_FILE, write_dev_split
 
     work = tempfile.TemporaryDirectory(prefix="qa-bot-calibrate-")
     chosen = list(datasets) or [
@@ -308,7 +308,7 @@ def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, obser
 def convert_coqa_cmd(data_dir: str, out: Path) -> None:
     """Write the conversation dev split (the CoQA CNN stories held out of training) as a SQuAD v2.0 file with
     histories, for `qa-bot eval`."""
-    from qa_bot.reader.coqa import write_dev_split
+    from qa_bot.dev.coqa import write_dev_split
 
     write_dev_split(Path(data_dir), out)
     layout = json.loads(out.read_text("utf-8"))

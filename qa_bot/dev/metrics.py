@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from qa_bot.text import QUESTION_TYPES, question_type
 
 if TYPE_CHECKING:
-    from qa_bot.evaluate import EvalQuestion, Prediction
+    from qa_bot.dev.evaluate import EvalQuestion, Prediction
 
 __all__ = [
     "TURN_KINDS",

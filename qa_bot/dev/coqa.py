@@ -27,10 +27,13 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qa_bot.reader.train_data import Window, _budget, _grow, _words
+from qa_bot.dev.train_data import KINDS, Window, _budget, _grow, _words, draw_windows, encode
 from qa_bot.reader.windows import HISTORY_TURNS
+
+if TYPE_CHECKING:
+    from qa_bot.dev.train import TrainConfig
 
 __all__ = [
     "COQA_FILE",
@@ -39,6 +42,9 @@ __all__ = [
     "answer_kind",
     "best_span",
     "build_turn_windows",
+    "conversation_dev_scores",
+    "conversation_dev_windows",
+    "conversation_features",
     "load_coqa",
     "split_stories",
     "to_eval_layout",
@@ -92,7 +98,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def best_span(text: str, start: int, end: int, answer: str, max_words: int = 30) -> tuple[int, int] | None:
     """The words of ``text[start:end]`` (a rationale) that best match the free-form ``answer``: highest token F1
     (SQuAD normalisation), the shortest among equals; ``None`` when no word matches."""
-    from qa_bot.metrics import compute_f1, normalize_answer
+    from qa_bot.dev.metrics import compute_f1, normalize_answer
 
     words = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
     if not words or not normalize_answer(answer):
@@ -185,7 +191,7 @@ def to_eval_layout(stories: Sequence[dict[str, Any]], name: str = "CoQA") -> dic
             )
         title = f"{story['source']} {story['id'][:8]}"
         data.append({"title": title, "paragraphs": [{"context": story["story"], "qas": qas}]})
-    return {"version": f"{name} (converted by qa_bot.reader.coqa)", "data": data}
+    return {"version": f"{name} (converted by qa_bot.dev.coqa)", "data": data}
 
 
 def write_dev_split(data_dir: Path, out: Path) -> Path:
@@ -201,3 +207,104 @@ def write_dev_split(data_dir: Path, out: Path) -> Path:
         json.dumps(to_eval_layout(dev, "CoQA CNN dev split"), ensure_ascii=False, indent=1), "utf-8"
     )
     return out
+
+
+# -- stage 3 of qa-bot train-reader: its windows and its dev curve -------------------------------------------
+def conversation_features(
+    cfg: TrainConfig, tokenizer: Any, work: Path, echo: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """Stage 3's encoded windows: CoQA turns with their history (``cfg.conv_passes`` draws) and a sample of SQuAD
+    windows; drawn once and kept in ``work``."""
+    import dataclasses
+
+    import numpy as np
+    import torch
+
+    from qa_bot.dev.train_data import _splitter
+
+    path = work / "features3.pt"
+    if path.exists():
+        features = torch.load(path, weights_only=False)
+    else:
+        source = Path(cfg.data_dir) / COQA_FILE
+        if not source.exists():
+            from qa_bot.errors import InvalidInput
+
+            raise InvalidInput(f"Training data not found: {source}")
+        train, _ = split_stories(load_coqa(source))
+        if cfg.conv_stories:
+            train = train[: cfg.conv_stories]
+        echo(
+            f"stage 3: drawing windows from {len(train)} CoQA stories and {cfg.conv_squad_windows:,} SQuAD ..."
+        )
+        split = _splitter()
+        windows: list[Window] = []
+        for n in range(cfg.conv_passes):
+            windows += build_turn_windows(
+                train, split, random.Random(cfg.seed + 30 + n), cfg.conv_negative_rate
+            )
+        for n in range(cfg.conv_yes_no_extra):  # yes/no turns are one in six: drawn more often
+            drawn = build_turn_windows(train, split, random.Random(cfg.seed + 60 + n), 0.0)
+            windows += [w for w in drawn if w.kind in {"yes", "no"}]
+        if cfg.conv_squad_windows:
+            fresh = dataclasses.replace(cfg, seed=cfg.seed + 100)
+            squad = draw_windows(fresh, split, stage=2, swap_rate=0.25)
+            windows += random.Random(cfg.seed + 3).sample(squad, min(len(squad), cfg.conv_squad_windows))
+        random.Random(cfg.seed + 4).shuffle(windows)
+        features = encode(tokenizer, windows, cfg.max_question_tokens, cfg.conv_max_tokens)
+        torch.save(features, path)
+    kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
+    mean = np.mean([len(f["ids"]) for f in features])
+    echo(f"stage 3: {len(features):,} windows: {kinds}; mean length {mean:.0f} tokens")
+    return features
+
+
+def conversation_dev_windows(cfg: TrainConfig, tokenizer: Any) -> list[dict[str, Any]]:
+    """A fixed sample of the held-out CoQA CNN turns, each with its history and the whole story cut into reader
+    windows."""
+    from qa_bot.reader.windows import encode_windows
+
+    source = Path(cfg.data_dir) / COQA_FILE
+    if not source.exists() or cfg.conv_dev_turns <= 0:
+        return []
+    _, dev = split_stories(load_coqa(source))
+    items = [
+        (qa, p["context"]) for a in to_eval_layout(dev)["data"] for p in a["paragraphs"] for qa in p["qas"]
+    ]
+    random.Random(0).shuffle(items)
+    out = []
+    for qa, story in items[: cfg.conv_dev_turns]:
+        history = [tuple(h) for h in qa["history"]]
+        enc = encode_windows(tokenizer, qa["question"], [story], cfg.conv_max_tokens, 64, history=history)
+        golds = [a["text"] for a in qa["answers"]]
+        out.append({"golds": golds, "enc": enc, "text": story})
+    return out
+
+
+def conversation_dev_scores(model: Any, dev: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """On held-out conversation turns (story given, best span, no abstention): F1 with yes/no answered by the
+    answer-kind head of the best span's window, and the share of yes/no turns answered right."""
+    import torch
+
+    from qa_bot.dev.metrics import compute_f1
+    from qa_bot.reader.network import KINDS as ANSWER_KINDS
+    from qa_bot.reader.windows import best_spans
+
+    model.eval()
+    f1s, yes_no = [], []
+    with torch.inference_mode():
+        for item in dev:
+            enc = item["enc"]
+            out = model(**{k: torch.tensor(v) for k, v in enc.tensors().items()})
+            spans, _ = best_spans(enc, out.start_logits.numpy(), out.end_logits.numpy(), top=1)
+            text = item["text"][spans[0].start : spans[0].end] if spans else ""
+            if spans:
+                kind = ANSWER_KINDS[int(out.kind_logits[spans[0].window].argmax())]
+                text = kind if kind != "span" else text
+            f1s.append(compute_f1(item["golds"], text))
+            if item["golds"] and item["golds"][0].strip().lower().rstrip(".") in {"yes", "no"}:
+                yes_no.append(f1s[-1])
+    return {
+        "dev_conv_f1": round(100 * float(sum(f1s) / max(1, len(f1s))), 1),
+        "dev_yes_no": round(100 * float(sum(yes_no) / max(1, len(yes_no))), 1),
+    }

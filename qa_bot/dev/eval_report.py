@@ -11,7 +11,7 @@ from qa_bot.errors import InvalidInput
 from qa_bot.text import QUESTION_TYPES, question_type
 
 if TYPE_CHECKING:
-    from qa_bot.evaluate import EvalRun
+    from qa_bot.dev.evaluate import EvalRun
 
 __all__ = ["write_report"]
 

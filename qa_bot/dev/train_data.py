@@ -1,10 +1,10 @@
-"""The reader's training data: windows drawn from ``../shared/data/train`` (see :mod:`qa_bot.reader.train` for
+"""The reader's training data: windows drawn from ``../shared/data/train`` (see :mod:`qa_bot.dev.train` for
 what each kind teaches), encoded, and batched by length.
 
 Kinds of window: ``pos`` (the answer's sentence grown by neighbours), ``neg`` (a window of the same article
 without the answer), ``unans`` (around the sentence most like a real unanswerable question), ``swap`` (a ``pos``
 window whose question had a name or number swapped for one the window never mentions: unanswerable); from CoQA
-conversations (:mod:`qa_bot.reader.coqa`) ``turn``, ``turn_neg`` and ``turn_unknown``, the same three with the
+conversations (:mod:`qa_bot.dev.coqa`) ``turn``, ``turn_neg`` and ``turn_unknown``, the same three with the
 question's earlier turns.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from qa_bot.reader.train import TrainConfig
+    from qa_bot.dev.train import TrainConfig
 
 __all__ = ["KINDS", "TRAIN_FILES", "Window", "batches", "build_windows", "collate", "draw_windows", "encode", "load_squad",
            "question_names", "swap"]  # fmt: skip

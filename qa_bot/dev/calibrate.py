@@ -36,8 +36,8 @@ class Observation:
 
 
 def collect(dataset: str | Path, bot_factory: Callable[[Path], Any] | None = None) -> list[Observation]:
-    from qa_bot.evaluate import load_dataset
-    from qa_bot.metrics import compute_f1
+    from qa_bot.dev.evaluate import load_dataset
+    from qa_bot.dev.metrics import compute_f1
 
     articles = load_dataset(dataset)
     out: list[Observation] = []

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from qa_bot.dev.metrics import score
 from qa_bot.errors import InvalidInput
-from qa_bot.metrics import score
 from qa_bot.types import Chunk
 
 if TYPE_CHECKING:
