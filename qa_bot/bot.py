@@ -11,38 +11,38 @@ bench, scripts) goes through its public methods.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 from qa_bot.config import Settings
 from qa_bot.errors import InvalidInput
-from qa_bot.types import (
-    Answer,
-    ArticleFilter,
-    DateMention,
-    Document,
-    DocumentSummary,
-    Final,
-    IngestReport,
-    Passage,
-    Retrieval,
-    StreamEvent,
-)
+from qa_bot.types import ArticleFilter, Final, Retrieval
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.runnables import Runnable, RunnableConfig
     from spacy.language import Language
 
-    from qa_bot.answerer import ExtractiveAnswerer, Reading
+    from qa_bot.answerer import Calibration, ExtractiveAnswerer, Reading
     from qa_bot.attribution import Attributor
     from qa_bot.chat import Chat
     from qa_bot.indexer import Indexer, Progress
     from qa_bot.llm import LLMAnswerer
     from qa_bot.models import Embedder
     from qa_bot.reader.reader import Reader
+    from qa_bot.types import (
+        Answer,
+        Chunk,
+        DateMention,
+        Document,
+        DocumentSummary,
+        IngestReport,
+        Passage,
+        StreamEvent,
+    )
 
 __all__ = ["ChainInput", "FilterLike", "History", "QABot"]
 
@@ -59,8 +59,8 @@ class QABot:
     >>> bot.ask("who denied the allegations?").text
     'Amir Saeid Iravani'
 
-    ``embedder``, ``nlp`` and ``reader`` (a :class:`qa_bot.reader.reader.Reader`) may be injected (tests use small
-    fakes); by default the offline models load on first use. ``llm`` is a backend name (``"openai:MODEL"``) or a
+    ``embedder``, ``nlp``, ``reader`` (a :class:`qa_bot.reader.reader.Reader`) and its ``calibration`` may be
+    injected (tests use small fakes); by default the offline models load on first use. ``llm`` is a backend name (``"openai:MODEL"``) or a
     LangChain chat model. Other keyword arguments override :class:`qa_bot.config.Settings`.
     """
 
@@ -72,6 +72,7 @@ class QABot:
         embedder: Embedder | None = None,
         nlp: Language | None = None,
         reader: Reader | None = None,
+        calibration: Calibration | None = None,
         llm: str | BaseChatModel | None = None,
         **overrides: object,
     ) -> None:
@@ -98,14 +99,10 @@ class QABot:
         )  # fmt: skip
         self._nlp = nlp
         self._reader = reader
-        self._attributor: Attributor | None = None
-        self._answerer: ExtractiveAnswerer | None = None
-        self._indexer: Indexer | None = None
-        self._llm: LLMAnswerer | None = None
+        self._calibration = calibration
         self._pipeline: Runnable[ChainInput, StreamEvent] | None = None
         self._chain: Runnable[ChainInput, Answer] | None = None
 
-    # -- components (built on first use) -----------------------------------------------------------------
     @property
     def nlp(self) -> Language:
         if self._nlp is None:
@@ -120,60 +117,51 @@ class QABot:
 
         return split_sentences(text, self.nlp)
 
-    @property
+    @cached_property
     def attributor(self) -> Attributor:
         """Span -> cited sentence, shared by the extractive answer stage and the LLM backend."""
-        if self._attributor is None:
-            from qa_bot.attribution import Attributor
+        from qa_bot.attribution import Attributor
 
-            self._attributor = Attributor(self.split_sentences)
-        return self._attributor
+        return Attributor(self.split_sentences)
 
-    @property
+    @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        if self._answerer is None:
-            from qa_bot.answerer import Calibration, ExtractiveAnswerer
-            from qa_bot.reader.reader import TrainedReader
+        from qa_bot.answerer import Calibration, ExtractiveAnswerer
+        from qa_bot.reader.reader import TrainedReader
 
-            model_dir = self.settings.reader_dir or None
-            self._answerer = ExtractiveAnswerer(
-                self._reader or TrainedReader(model_dir, precision=self.settings.reader_precision),
-                self.attributor,
-                calibration=Calibration.load(model_dir),
-                abstain_threshold=self.settings.abstain_threshold,
-            )
-        return self._answerer
+        model_dir = self.settings.reader_dir or None
+        return ExtractiveAnswerer(
+            self._reader or TrainedReader(model_dir, precision=self.settings.reader_precision), self.attributor,
+            calibration=self._calibration or Calibration.load(model_dir),
+            abstain_threshold=self.settings.abstain_threshold,
+        )  # fmt: skip
 
-    @property
+    @cached_property
     def indexer(self) -> Indexer:
-        if self._indexer is None:
-            from qa_bot.dedupe import CopyFinder
-            from qa_bot.indexer import Indexer
+        from qa_bot.dedupe import CopyFinder
+        from qa_bot.indexer import Indexer
 
-            s, store = self.settings, self.store
-            self._indexer = Indexer(
-                store, self.embedder, self.split_sentences,
-                copies=CopyFinder(s.dedupe_threshold, store.signatures, lambda i: store.document(i).text),
-                chunk_max_chars=s.chunk_max_chars, chunk_overlap_sentences=s.chunk_overlap_sentences,
-                embed_batch_size=s.embed_batch_size, max_documents=s.max_articles_per_ingest,
-            )  # fmt: skip
-        return self._indexer
+        s, store = self.settings, self.store
+        return Indexer(
+            store, self.embedder, self.split_sentences,
+            copies=CopyFinder(s.dedupe_threshold, store.signatures, lambda i: store.document(i).text),
+            chunk_max_chars=s.chunk_max_chars, chunk_overlap_sentences=s.chunk_overlap_sentences,
+            embed_batch_size=s.embed_batch_size, max_documents=s.max_articles_per_ingest,
+        )  # fmt: skip
 
-    @property
+    @cached_property
     def llm(self) -> LLMAnswerer | None:
         """The LLM backend, or ``None`` when none is configured."""
-        if self._llm is None and self.settings.llm:
-            from qa_bot.llm import LLMAnswerer, make_chat_model
+        if not self.settings.llm:
+            return None
+        from qa_bot.llm import LLMAnswerer, make_chat_model
 
-            s = self.settings
-            model = self._llm_model or make_chat_model(
-                s.llm, base_url=s.llm_base_url or None, timeout=s.llm_timeout, max_tokens=s.llm_max_tokens
-            )
-            self._llm = LLMAnswerer(
-                model, name=s.llm, timeout=s.llm_timeout, on_unverified=s.llm_on_unverified,
-                attributor=self.attributor,
-            )  # fmt: skip
-        return self._llm
+        s = self.settings
+        model = self._llm_model or make_chat_model(
+            s.llm, base_url=s.llm_base_url or None, timeout=s.llm_timeout, max_tokens=s.llm_max_tokens
+        )
+        return LLMAnswerer(model, name=s.llm, timeout=s.llm_timeout, on_unverified=s.llm_on_unverified,
+                           attributor=self.attributor)  # fmt: skip
 
     def warm_up(self) -> QABot:
         """Load the models now rather than on the first question."""
@@ -181,7 +169,6 @@ class QABot:
         self.answerer.warm_up()
         return self
 
-    # -- ingest ------------------------------------------------------------------------------------------
     def ingest(
         self,
         *paths: str | Path | Sequence[str | Path],
@@ -190,10 +177,8 @@ class QABot:
         progress: Progress | None = None,
     ) -> IngestReport:
         """Ingest files (``.txt``/``.md``/``.html``, ``.jsonl`` feeds), directories of them, and ``http(s)://``
-        URLs (fetched, main text extracted). Everything is read, fetched and validated before anything is
-        written, so one bad input stops the whole call. Unchanged articles are skipped.
-        ``title`` names the article when exactly one file is given; ``date`` (``YYYY-MM-DD``) is the publication
-        date of every article given (over any date they carry); ``progress(done, total)`` is called per batch."""
+        URLs, all read, fetched and validated before anything is written (one bad input stops the call); unchanged
+        articles are skipped. ``title``: for a single file; ``date`` (``YYYY-MM-DD``): over any the articles carry."""
         from qa_bot.dates import given_date
         from qa_bot.ingest import load_inputs
 
@@ -238,7 +223,6 @@ class QABot:
         replace a changed source, store a syndicated copy once)."""
         return self.indexer.index(documents, progress)
 
-    # -- reading -----------------------------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:
         """The stored canonical text of one article (citations index into ``.text``)."""
         try:
@@ -254,7 +238,6 @@ class QABot:
         """Remove one article and its chunks; ``False`` when it was not there."""
         return self.indexer.remove(doc_id)
 
-    # -- asking ------------------------------------------------------------------------------------------
     def validate_question(self, question: object) -> str:
         """The question, whitespace-normalised, or an :class:`InvalidInput` saying what is wrong with it."""
         from qa_bot.conversation import validate_question
@@ -308,6 +291,23 @@ class QABot:
         passages = self.search(rewritten or q, self.scope(doc_ids, filter), history=turns)
         return Retrieval(question=q, standalone=rewritten or q, passages=passages,
                          rewritten=rewritten is not None, history=turns)  # fmt: skip
+
+    def nearest_chunks(self, query: str, k: int = 1) -> list[tuple[Chunk, float]]:
+        """The ``k`` chunks most like ``query`` by dense similarity alone, with it (a retrieval-only baseline)."""
+        return self.store.dense_search(self.embedder.embed_one(query), k)
+
+    def floor(self, question: str) -> Callable[[], None]:
+        """The bare work of answering ``question``, for timing next to :meth:`ask`: embed it (uncached), one
+        Chroma query, and the reader's forward pass over the windows its reading reads (tokenised now)."""
+        reader = self.answerer.reader
+        windows = reader.encode(question, [p.chunk.text for p in self.analyze(question).passages])  # type: ignore[attr-defined]
+        k = self.settings.k
+
+        def work() -> None:
+            self.store.dense_search(self.embedder.embed([question])[0], k)
+            reader.forward(windows)  # type: ignore[attr-defined]
+
+        return work
 
     def analyze(self, question: str, history: History | None = None) -> Reading:
         """What the reader made of one question (windows, scored spans, margin): for diagnostics and for

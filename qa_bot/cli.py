@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from qa_bot.config import ON_UNVERIFIED
 from qa_bot.errors import QABotError
 from qa_bot.types import Answer, Final, Token
 
@@ -76,7 +77,7 @@ def _llm_options(f: Any) -> Any:
         click.option(
             "--llm-on-unverified",
             default=None,
-            type=click.Choice(["fallback", "mark"]),
+            type=click.Choice(ON_UNVERIFIED),
             help="An LLM answer that fails verification: replace it (fallback) or show it marked unverified.",
         ),
         click.option("--llm-rewrite/--no-llm-rewrite", default=None, help="Let the LLM rewrite follow-ups."),

@@ -5,14 +5,29 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa_bot.errors import InvalidInput
 
-__all__ = ["DEFAULT_INDEX_DIR", "SEED_ARTICLE", "Settings"]
+__all__ = [
+    "DEFAULT_INDEX_DIR",
+    "ON_UNVERIFIED",
+    "PRECISIONS",
+    "SEED_ARTICLE",
+    "OnUnverified",
+    "Precision",
+    "Settings",
+]
+
+#: The options with a fixed set of values, each named once: Settings checks them, the components that take them check
+#: them with the same tuple, and the CLI offers the same choices.
+Precision = Literal["auto", "fp32", "bf16", "int8"]
+OnUnverified = Literal["fallback", "mark"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+ON_UNVERIFIED: tuple[str, ...] = get_args(OnUnverified)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INDEX_DIR = "indexes/default"
@@ -49,7 +64,7 @@ class Settings(BaseSettings):
     reader_dir: str = ""
     #: The reader's arithmetic: "auto" (bf16 where the CPU has AMX or AVX512-BF16, else fp32), "fp32", "bf16" or
     #: "int8" (dynamic quantisation: fastest, but measured 3-6 F1 points worse on the dev sets).
-    reader_precision: str = "auto"
+    reader_precision: Precision = "auto"
     #: Optional LLM backend: "openai:MODEL" (any OpenAI-compatible server at llm_base_url) or
     #: "ollama:MODEL"; empty = extractive only. Timeout in seconds; an answer failing verification is
     #: replaced by the extractive one ("fallback") or shown uncited and marked unverified ("mark").
@@ -57,7 +72,7 @@ class Settings(BaseSettings):
     llm: str = ""
     llm_base_url: str = ""
     llm_timeout: float = 30.0
-    llm_on_unverified: str = "fallback"
+    llm_on_unverified: OnUnverified = "fallback"
     llm_rewrite: bool = False
     llm_max_tokens: int = 256
     #: Syndicated copies: an article whose text is at least this similar (MinHash estimate of the Jaccard
@@ -106,14 +121,10 @@ class Settings(BaseSettings):
                 raise ValueError(f"Setting {name} must be positive, got {getattr(self, name)!r}")
         if self.chunk_overlap_sentences < 0:
             raise ValueError("Setting chunk_overlap_sentences must be >= 0")
-        if self.llm_on_unverified not in {"fallback", "mark"}:
-            raise ValueError("Setting llm_on_unverified must be 'fallback' or 'mark'")
         if self.llm and ":" not in self.llm:
             raise ValueError(f"Setting llm={self.llm!r} must look like 'openai:MODEL' or 'ollama:MODEL'")
         if not 0.0 <= self.dedupe_threshold <= 1.0:
             raise ValueError("Setting dedupe_threshold must be between 0 and 1 (0 = off)")
-        if self.reader_precision not in {"auto", "fp32", "bf16", "int8"}:
-            raise ValueError("Setting reader_precision must be 'auto', 'fp32', 'bf16' or 'int8'")
         for name in ("rate_limit_ask", "rate_limit_ingest"):
             if getattr(self, name) and not _RATE.match(getattr(self, name)):
                 raise ValueError(f"Setting {name} must look like '60/minute' or '5/second' ('' = none)")
@@ -128,6 +139,9 @@ def _message(exc: ValidationError, given: dict[str, Any]) -> str:
     if err["type"] == "value_error":
         return str(err["ctx"]["error"])
     name = str(err["loc"][0]) if err["loc"] else "?"
+    if err["type"] == "literal_error":
+        choices = get_args(Settings.model_fields[name].annotation)
+        return f"Setting {name} must be one of {', '.join(map(repr, choices))}, got {err.get('input')!r}"
     kind = Settings.model_fields[name].annotation if name in Settings.model_fields else None
     kind_name = getattr(kind, "__name__", str(kind))
     env = ENV_PREFIX + name.upper()

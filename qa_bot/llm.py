@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from qa_bot.attribution import Attributor
+from qa_bot.config import ON_UNVERIFIED
 from qa_bot.errors import InvalidInput, LLMUnavailable
 from qa_bot.text import content_words, is_stop_word, rule_sentences, stem, words
 from qa_bot.types import ABSTAIN_TEXT, Answer, Passage
@@ -35,7 +36,6 @@ __all__ = [
 ]
 
 NOT_IN_ARTICLE = "NOT IN ARTICLE"
-ON_UNVERIFIED = ("fallback", "mark")
 
 SYSTEM_PROMPT = (
     "You answer questions about news articles using ONLY the numbered passages you are given.\n"

@@ -38,8 +38,7 @@ class Recorder(BaseCallbackHandler):
 @pytest.fixture
 def bot(tmp_path, fake_embedder, blank_nlp):
     b = QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp,
-              reader=ScriptedReader(["Lena Ortiz", "400"]))  # fmt: skip
-    b.answerer.calibration = Calibration(0.0, 1.0, "own")
+              reader=ScriptedReader(["Lena Ortiz", "400"]), calibration=Calibration(0.0, 1.0, "own"))  # fmt: skip
     b.ingest_text(ARTICLE, title="Smelter")
     return b
 

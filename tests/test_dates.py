@@ -111,8 +111,7 @@ def test_since_and_until_take_relative_expressions_against_today():
 @pytest.fixture
 def bot(tmp_path, fake_embedder, blank_nlp):
     b = QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp,
-              reader=ScriptedReader(["Tuesday", "yesterday"]))  # fmt: skip
-    b.answerer.calibration = Calibration(0.0, 1.0, "own")
+              reader=ScriptedReader(["Tuesday", "yesterday"]), calibration=Calibration(0.0, 1.0, "own"))  # fmt: skip
     return b
 
 

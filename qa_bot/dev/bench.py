@@ -78,22 +78,14 @@ def _latency(bot: QABot, repeats: int) -> dict[str, float]:
     """Warm answer latency and its floor (embed the question + one Chroma query + the reader's forward pass over
     the windows that question's ask reads), interleaved. Warm: models loaded, the lexical index built; every
     question is embedded and read anew each time (the bot remembers only the last few, and 10 rotate)."""
-    reader = bot.answerer.reader
-    windows = {}
+    floors_of = {}
     for q in QUESTIONS:  # warm: models, lexical index, caches; the windows each question reads
         bot.ask(q)
-        windows[q] = reader.encode(q, [p.chunk.text for p in bot.analyze(q).passages])
-    store, embedder, k = bot.store, bot.embedder, bot.settings.k
-
-    def floor(q: str) -> None:
-        # the models themselves (embed, not embed_one: that one remembers recent questions)
-        store.dense_search(embedder.embed([q])[0], k)
-        reader.forward(windows[q])
-
+        floors_of[q] = bot.floor(q)
     asks, floors = [], []
     for _ in range(repeats):
         for q in QUESTIONS:
-            floors.append(_timed(lambda q=q: floor(q)))
+            floors.append(_timed(floors_of[q]))
             asks.append(_timed(lambda q=q: bot.ask(q)))
     return {
         "p50_ms": _pct(asks, 0.5),

@@ -172,7 +172,7 @@ class TopChunkSystem:
 
     def predict(self, q: EvalQuestion) -> Prediction:
         started = time.perf_counter()
-        hits = self.bot.store.dense_search(self.bot.embedder.embed_one(q.question), 1)
+        hits = self.bot.nearest_chunks(q.question, 1)
         ms = (time.perf_counter() - started) * 1000
         if not hits:
             return Prediction("", (), ms, 0.0)

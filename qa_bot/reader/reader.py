@@ -19,11 +19,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from qa_bot.config import PRECISIONS
 from qa_bot.reader.windows import EncodedWindows, SpanScore, best_spans, encode_windows
 
-__all__ = ["PRECISIONS", "ReadResult", "Reader", "TrainedReader"]
-
-PRECISIONS = ("auto", "fp32", "bf16", "int8")
+__all__ = ["ReadResult", "Reader", "TrainedReader"]
 
 
 def _has_fast_bf16() -> bool:
