@@ -56,7 +56,7 @@ test-fast: install-test
 	$(BIN)/python -m pytest -m "not slow and not integration and not browser and not llm" $(PYTEST_ARGS)
 
 # Reproduce the shipped reader: train (resumable from out/train-reader), then fit the abstention threshold on the dev
-# sets. About an hour on 2 CPU cores; see qa_bot/reader/model/MODEL_CARD.md.
+# sets. About an hour on 2 CPU cores; see qa_bot/answering/model/MODEL_CARD.md.
 train-reader: install
 	$(BIN)/qa-bot train-reader $(TRAIN_ARGS)
 	$(BIN)/qa-bot calibrate-reader

@@ -26,13 +26,13 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable, RunnableConfig
     from spacy.language import Language
 
-    from qa_bot.answerer import Calibration, ExtractiveAnswerer, Reading
-    from qa_bot.attribution import Attributor
-    from qa_bot.chat import Chat
-    from qa_bot.indexer import Indexer, Progress
-    from qa_bot.llm import LLMAnswerer
+    from qa_bot.answering.attribution import Attributor
+    from qa_bot.answering.extractive import Calibration, ExtractiveAnswerer, Reading
+    from qa_bot.answering.llm import LLMAnswerer
+    from qa_bot.answering.reader import Reader
+    from qa_bot.conversation.chat import Chat
+    from qa_bot.ingest.indexer import Indexer, Progress
     from qa_bot.models import Embedder
-    from qa_bot.reader.reader import Reader
     from qa_bot.types import (
         Answer,
         Chunk,
@@ -59,7 +59,7 @@ class QABot:
     >>> bot.ask("who denied the allegations?").text
     'Amir Saeid Iravani'
 
-    ``embedder``, ``nlp``, ``reader`` (a :class:`qa_bot.reader.reader.Reader`) and its ``calibration`` may be
+    ``embedder``, ``nlp``, ``reader`` (a :class:`qa_bot.answering.reader.Reader`) and its ``calibration`` may be
     injected (tests use small fakes); by default the offline models load on first use. ``llm`` is a backend name (``"openai:MODEL"``) or a
     LangChain chat model. Other keyword arguments override :class:`qa_bot.config.Settings`.
     """
@@ -120,14 +120,14 @@ class QABot:
     @cached_property
     def attributor(self) -> Attributor:
         """Span -> cited sentence, shared by the extractive answer stage and the LLM backend."""
-        from qa_bot.attribution import Attributor
+        from qa_bot.answering.attribution import Attributor
 
         return Attributor(self.split_sentences)
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        from qa_bot.answerer import Calibration, ExtractiveAnswerer
-        from qa_bot.reader.reader import TrainedReader
+        from qa_bot.answering.extractive import Calibration, ExtractiveAnswerer
+        from qa_bot.answering.reader import TrainedReader
 
         model_dir = self.settings.reader_dir or None
         return ExtractiveAnswerer(
@@ -138,8 +138,8 @@ class QABot:
 
     @cached_property
     def indexer(self) -> Indexer:
-        from qa_bot.dedupe import CopyFinder
-        from qa_bot.indexer import Indexer
+        from qa_bot.ingest.dedupe import CopyFinder
+        from qa_bot.ingest.indexer import Indexer
 
         s, store = self.settings, self.store
         return Indexer(
@@ -154,7 +154,7 @@ class QABot:
         """The LLM backend, or ``None`` when none is configured."""
         if not self.settings.llm:
             return None
-        from qa_bot.llm import LLMAnswerer, make_chat_model
+        from qa_bot.answering.llm import LLMAnswerer, make_chat_model
 
         s = self.settings
         model = self._llm_model or make_chat_model(
@@ -219,7 +219,7 @@ class QABot:
     def ingest_documents(
         self, documents: Iterable[Document], progress: Progress | None = None
     ) -> IngestReport:
-        """Store loaded documents by the ingest policy of :class:`qa_bot.indexer.Indexer` (skip unchanged,
+        """Store loaded documents by the ingest policy of :class:`qa_bot.ingest.indexer.Indexer` (skip unchanged,
         replace a changed source, store a syndicated copy once)."""
         return self.indexer.index(documents, progress)
 
@@ -359,7 +359,7 @@ class QABot:
 
     def chat(self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None) -> Chat:
         """A conversation that keeps its own history: ``chat = bot.chat(); chat.ask("who ...")``."""
-        from qa_bot.chat import Chat
+        from qa_bot.conversation.chat import Chat
 
         return Chat(self, doc_ids=self.scope(doc_ids, filter))
 

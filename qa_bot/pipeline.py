@@ -70,7 +70,7 @@ def build_pipeline(bot: QABot) -> Runnable[Any, StreamEvent]:
     from langchain_core.runnables import RunnableBranch, RunnableConfig
 
     from qa_bot.conversation import validate_history
-    from qa_bot.smalltalk import smalltalk_reply
+    from qa_bot.conversation.smalltalk import smalltalk_reply
 
     def prepare(inputs: Any) -> State:
         if isinstance(inputs, str):

@@ -21,9 +21,9 @@ QUESTIONS = ("Who denied the allegations?", "How many hostages were captured?", 
 
 
 def windows(k: int = 4) -> list:
+    from qa_bot.answering.model_io import load_tokenizer
+    from qa_bot.answering.windows import encode_windows
     from qa_bot.bot import QABot
-    from qa_bot.reader.model_io import load_tokenizer
-    from qa_bot.reader.windows import encode_windows
 
     tok = load_tokenizer()
     with tempfile.TemporaryDirectory() as tmp:
@@ -49,7 +49,7 @@ def main() -> None:
     args = ap.parse_args()
     import torch
 
-    from qa_bot.reader.model_io import load_reader
+    from qa_bot.answering.model_io import load_reader
 
     torch.set_num_threads(2)
     encs = windows()

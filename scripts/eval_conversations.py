@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from qa_bot import QABot
-from qa_bot.evaluate import run_eval
+from qa_bot.dev.evaluate import run_eval
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))

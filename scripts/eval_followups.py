@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from qa_bot import QABot
-from qa_bot.evaluate import load_dataset
-from qa_bot.metrics import compute_f1
+from qa_bot.dev.evaluate import load_dataset
+from qa_bot.dev.metrics import compute_f1
 
 ROOT = Path(__file__).resolve().parent.parent
 

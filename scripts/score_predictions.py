@@ -9,8 +9,8 @@ import json
 import sys
 from pathlib import Path
 
-from qa_bot.evaluate import Prediction, load_dataset
-from qa_bot.metrics import score
+from qa_bot.dev.evaluate import Prediction, load_dataset
+from qa_bot.dev.metrics import score
 
 
 def main(dataset: str, predictions: str) -> None:

@@ -46,8 +46,8 @@ class ScriptedReader:
         self.phrases, self.questions, self.histories = phrases, [], []
 
     def read(self, question, pieces, history=()):
-        from qa_bot.reader.reader import ReadResult
-        from qa_bot.reader.windows import SpanScore
+        from qa_bot.answering.reader import ReadResult
+        from qa_bot.answering.windows import SpanScore
 
         self.questions.append(question)
         self.histories.append(tuple(history))
@@ -92,7 +92,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def trained_reader():
     """The shipped reader, loaded once per test session."""
-    from qa_bot.reader.reader import TrainedReader
+    from qa_bot.answering.reader import TrainedReader
 
     return TrainedReader().warm_up()
 

@@ -43,3 +43,14 @@ def test_the_public_face_is_pinned_and_documented():
         n for n in PUBLIC if not n.startswith("_") and not re.search(rf"\b{re.escape(n)}\b", readme)
     ]
     assert undocumented == []
+
+
+def test_the_import_graph_has_no_circles():
+    import grimp
+
+    graph = grimp.build_graph("qa_bot", exclude_type_checking_imports=True)
+    circles = sorted(
+        {tuple(sorted((m, n))) for m in graph.modules for n in graph.find_modules_directly_imported_by(m)
+         if graph.chain_exists(importer=n, imported=m)}
+    )  # fmt: skip
+    assert circles == []

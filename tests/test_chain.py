@@ -6,7 +6,7 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 
 from qa_bot import QABot
-from qa_bot.answerer import Calibration
+from qa_bot.answering.extractive import Calibration
 from qa_bot.errors import InvalidInput
 from qa_bot.types import Answer, Final, Retrieval, Token
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa_bot.conversation import asks_for_another, rewrite_question
-from qa_bot.smalltalk import smalltalk_reply, strip_greeting
+from qa_bot.conversation.smalltalk import smalltalk_reply, strip_greeting
 
 DENIED = ("Who denied the allegations?", "Amir Saeid Iravani")
 
@@ -124,6 +124,6 @@ def test_stream_yields_text_then_the_answer(seed_bot):
     ],
 )
 def test_orders_to_the_bot_are_dropped_from_a_question(message, kept):
-    from qa_bot.smalltalk import strip_instructions
+    from qa_bot.conversation.smalltalk import strip_instructions
 
     assert strip_instructions(message) == kept

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa_bot import InvalidInput, QABot
-from qa_bot.answerer import Calibration
+from qa_bot.answering.extractive import Calibration
 from qa_bot.dates import annotate, dateline_date, day_number, find_dates, resolve_date, show_date
 
 from .conftest import ScriptedReader, write_jsonl

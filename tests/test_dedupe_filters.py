@@ -16,7 +16,7 @@ STORY = (
 
 
 def test_signature_round_trip_and_similarity():
-    from qa_bot.dedupe import decode_signature, encode_signature, signature
+    from qa_bot.ingest.dedupe import decode_signature, encode_signature, signature
 
     a = signature(STORY)
     assert decode_signature(encode_signature(a)).jaccard(a) == 1.0

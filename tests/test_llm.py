@@ -8,8 +8,8 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from qa_bot.answering.llm import LLMAnswerer, make_chat_model, verify
 from qa_bot.errors import InvalidInput
-from qa_bot.llm import LLMAnswerer, make_chat_model, verify
 from qa_bot.types import ABSTAIN_TEXT, Answer, Chunk, Final, Passage, Token
 
 ARTICLE = (

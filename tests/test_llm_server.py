@@ -93,7 +93,7 @@ def test_streams_tokens_then_a_verified_or_fallback_answer(llm_bot):
 
 
 def test_verification_rejects_an_unsupported_claim_from_the_real_model(llm_server, seed_bot):
-    from qa_bot.llm import make_chat_model, verify
+    from qa_bot.answering.llm import make_chat_model, verify
 
     model = make_chat_model("openai:smollm2", base_url=llm_server, timeout=60, max_tokens=40)
     reply = model.invoke("Repeat exactly: The capital of Mars is Paris [1].").content

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from qa_bot import ABSTAIN_TEXT
-from qa_bot.answerer import Calibration, ExtractiveAnswerer
-from qa_bot.attribution import Attributor
-from qa_bot.reader.reader import ReadResult
-from qa_bot.reader.windows import SpanScore, best_spans, encode_windows
+from qa_bot.answering.attribution import Attributor
+from qa_bot.answering.extractive import Calibration, ExtractiveAnswerer
+from qa_bot.answering.reader import ReadResult
+from qa_bot.answering.windows import SpanScore, best_spans, encode_windows
 from qa_bot.text import rule_sentences
 from qa_bot.types import Chunk, Passage
 
@@ -33,7 +33,7 @@ def chunk_of(text: str, start: int = 0, doc_id: str = "doc1") -> Chunk:
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    from qa_bot.reader.model_io import load_tokenizer
+    from qa_bot.answering.model_io import load_tokenizer
 
     return load_tokenizer()
 
@@ -249,7 +249,7 @@ def test_the_reader_is_given_the_conversation():
 
 
 def test_the_question_segment_holds_the_last_turns_cut_from_the_left(tokenizer):
-    from qa_bot.reader.windows import question_text
+    from qa_bot.answering.windows import question_text
 
     history = [("Who owns the plant?", "Halvard Metals"), ("Who rejected the reports?", "Lena Ortiz"),
                ("What did she call them?", "premature")]  # fmt: skip
@@ -407,7 +407,7 @@ def test_swap_replaces_a_name_or_number_the_window_states_with_one_it_lacks():
 
 def test_reader_precision_is_validated():
     from qa_bot import InvalidInput, Settings
-    from qa_bot.reader.reader import TrainedReader
+    from qa_bot.answering.reader import TrainedReader
 
     with pytest.raises(InvalidInput, match="reader_precision"):
         Settings.load(reader_precision="fp8")
@@ -418,7 +418,7 @@ def test_reader_precision_is_validated():
 
 @pytest.mark.slow
 def test_every_precision_finds_the_same_answer(trained_reader):
-    from qa_bot.reader.reader import TrainedReader
+    from qa_bot.answering.reader import TrainedReader
 
     question, pieces = "Which official dismissed the claims that the plant would shut?", [ARTICLE]
     best = {}

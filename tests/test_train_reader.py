@@ -81,7 +81,7 @@ def test_train_resume_export_load_and_calibrate(train_dir, shared_data, tmp_path
     last = conv[-1]["step"]
     assert f"stage 3 (conversation): resumed at step {last}/{last}" in again.output
 
-    from qa_bot.reader.reader import TrainedReader
+    from qa_bot.answering.reader import TrainedReader
 
     history = [("Who wrote the first program?", "Ada Lovelace")]
     read = TrainedReader(out).read("Did she?", ["Ada Lovelace wrote the first program."], history)

@@ -127,7 +127,7 @@ def calibrate(
 ) -> dict[str, Any]:
     """Collect, fit and write ``calibration.json`` beside the reader's weights (and, when asked, every question's
     margins and span F1 to ``observations_file`` for analysis)."""
-    from qa_bot.reader.model_io import MODEL_DIR
+    from qa_bot.answering.model_io import MODEL_DIR
 
     started = time.perf_counter()
     observations: list[Observation] = []
@@ -143,7 +143,7 @@ def calibrate(
     path = Path(out_dir or MODEL_DIR) / "calibration.json"
     path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if (path.parent / "reader.json").exists():
-        from qa_bot.reader.model_io import write_card
+        from qa_bot.answering.model_io import write_card
 
         write_card(path.parent)
     echo(json.dumps(result, indent=1))

@@ -242,9 +242,9 @@ def eval_(
     "stages 1 and 2, e.g. the shipped reader of an earlier commit) instead of training stages 1 and 2.",
 )
 def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
-    """Train the extractive reader (resumable; see qa_bot/reader/model/MODEL_CARD.md)."""
+    """Train the extractive reader (resumable; see qa_bot/answering/model/MODEL_CARD.md)."""
+    from qa_bot.answering.model_io import MODEL_DIR
     from qa_bot.dev.train import train_reader
-    from qa_bot.reader.model_io import MODEL_DIR
 
     for name in ("windows", "batch_size", "eval_every"):
         if options[name] <= 0:

@@ -8,7 +8,7 @@ Wikipedia, literature); :data:`DEV_CNN_STORIES` CNN stories are held out of trai
 SQuAD v2.0 layout ``qa-bot eval`` reads, each turn with its ``history``.
 
 A training window (:func:`build_turn_windows`) is what the reader sees at question time: sentences of the story
-around the answer (like a retrieved chunk), the question with its last turns (:func:`~qa_bot.reader.windows.question_text`),
+around the answer (like a retrieved chunk), the question with its last turns (:func:`~qa_bot.answering.windows.question_text`),
 and as labels
 
 * ``turn`` — the span: for a free-form answer, the part of the rationale that best matches it (highest token F1,
@@ -29,8 +29,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa_bot.answering.windows import HISTORY_TURNS
 from qa_bot.dev.train_data import KINDS, Window, _budget, _grow, _words, draw_windows, encode
-from qa_bot.reader.windows import HISTORY_TURNS
 
 if TYPE_CHECKING:
     from qa_bot.dev.train import TrainConfig
@@ -262,7 +262,7 @@ def conversation_features(
 def conversation_dev_windows(cfg: TrainConfig, tokenizer: Any) -> list[dict[str, Any]]:
     """A fixed sample of the held-out CoQA CNN turns, each with its history and the whole story cut into reader
     windows."""
-    from qa_bot.reader.windows import encode_windows
+    from qa_bot.answering.windows import encode_windows
 
     source = Path(cfg.data_dir) / COQA_FILE
     if not source.exists() or cfg.conv_dev_turns <= 0:
@@ -286,9 +286,9 @@ def conversation_dev_scores(model: Any, dev: Sequence[dict[str, Any]]) -> dict[s
     answer-kind head of the best span's window, and the share of yes/no turns answered right."""
     import torch
 
+    from qa_bot.answering.network import KINDS as ANSWER_KINDS
+    from qa_bot.answering.windows import best_spans
     from qa_bot.dev.metrics import compute_f1
-    from qa_bot.reader.network import KINDS as ANSWER_KINDS
-    from qa_bot.reader.windows import best_spans
 
     model.eval()
     f1s, yes_no = [], []

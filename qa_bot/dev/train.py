@@ -4,7 +4,7 @@
 ``../shared/data/train`` alone, with a fixed seed. What the reader is shown is what it sees at question time:
 
 * **positive windows** — the answer's sentence grown by whole neighbouring sentences to a random length (about
-  one to five sentences, like the windows :mod:`qa_bot.reader.windows` cuts from retrieved passages), the gold span
+  one to five sentences, like the windows :mod:`qa_bot.answering.windows` cuts from retrieved passages), the gold span
   labelled;
 * **negative windows from the same article** — sentences that share the most words with the question but do not
   hold its answer (what retrieval hands the reader when the answer is elsewhere), labelled "no answer" ([CLS]);
@@ -37,7 +37,7 @@ __all__ = ["TrainConfig", "train_reader"]
 @dataclass(frozen=True)
 class TrainConfig:
     data_dir: str = "../shared/data/train"
-    out_dir: str = "qa_bot/reader/model"
+    out_dir: str = "qa_bot/answering/model"
     work_dir: str = "out/train-reader"  # checkpoints (resumable), curve; not committed
     dev_file: str = "../shared/data/squad2_dev_2articles.json"
     windows: int = 100_000  # stage-1 training windows drawn (about 2/3 positive)
@@ -104,7 +104,7 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
     import numpy as np
     import torch
 
-    from qa_bot.reader.model_io import FROZEN, load_base, load_reader, load_tokenizer, save_reader
+    from qa_bot.answering.model_io import FROZEN, load_base, load_reader, load_tokenizer, save_reader
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -253,7 +253,7 @@ def _fit(
     import numpy as np
     import torch
 
-    from qa_bot.reader.model_io import NEW_HEADS
+    from qa_bot.answering.model_io import NEW_HEADS
 
     params = [p for p in model.parameters() if p.requires_grad]
     groups = []
@@ -320,7 +320,7 @@ def _dev_windows(cfg: TrainConfig, tokenizer: Any) -> list[dict[str, Any]]:
     path = Path(cfg.dev_file)
     if not path.exists() or cfg.eval_questions <= 0:
         return []
-    from qa_bot.reader.windows import encode_windows
+    from qa_bot.answering.windows import encode_windows
 
     items = [(qa, p["context"]) for a in load_squad(path) for p in a["paragraphs"] for qa in p["qas"]]
     random.Random(0).shuffle(items)
@@ -338,8 +338,8 @@ def _dev_scores(model: Any, dev: Sequence[dict[str, Any]]) -> dict[str, Any]:
         return {}
     import torch
 
+    from qa_bot.answering.windows import best_spans
     from qa_bot.dev.metrics import compute_f1
-    from qa_bot.reader.windows import best_spans
 
     model.eval()
     f1s, pos, neg = [], [], []

@@ -272,10 +272,10 @@ def encode(
 ) -> list[dict[str, Any]]:
     """Token ids, start/end labels ([CLS] = 0 for "no answer") and the answer-kind label (``-100``: none); a window
     whose answer does not fit is dropped. The question segment is what the reader sees at question time
-    (:func:`qa_bot.reader.windows.question_text`: the question in its conversation)."""
-    from qa_bot.reader.network import IGNORE
-    from qa_bot.reader.network import KINDS as ANSWER_KINDS
-    from qa_bot.reader.windows import question_text
+    (:func:`qa_bot.answering.windows.question_text`: the question in its conversation)."""
+    from qa_bot.answering.network import IGNORE
+    from qa_bot.answering.network import KINDS as ANSWER_KINDS
+    from qa_bot.answering.windows import question_text
 
     enc = tokenizer(
         [question_text(tokenizer, w.question, w.history, max_question_tokens) for w in windows],

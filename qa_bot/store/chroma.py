@@ -11,7 +11,7 @@ Two collections (record layout: :mod:`qa_bot.store.records`):
 A document record is written only after all its chunks, so a document that is listed is complete; chunks of
 an unlisted document (an interrupted ingest) are removed before the next write. Chunk ids are content hashes,
 so writing the same article twice changes nothing. What to store (skip, replace, copy) is the
-:class:`qa_bot.indexer.Indexer`'s decision, not the store's.
+:class:`qa_bot.ingest.indexer.Indexer`'s decision, not the store's.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def test_sigkill_during_ingest_loses_nothing_and_leaves_no_duplicates(
     tmp_path, pause_after, listed_before_kill, expected, fake_embedder_module, blank_nlp
 ):
     from qa_bot import QABot
-    from qa_bot.indexer import Indexer
+    from qa_bot.ingest.indexer import Indexer
 
     assert Indexer.__init__.__kwdefaults__["batch_documents"] == BATCH
     chunks, documents = expected

@@ -60,7 +60,7 @@ def test_fetch_timeout(fast_bot, site):
 def test_llm_timeout():
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-    from qa_bot.llm import LLMAnswerer
+    from qa_bot.answering.llm import LLMAnswerer
     from qa_bot.types import Answer, Chunk, Passage
 
     text = "The harbour master, Ivo Berg, signed the deal."

@@ -6,7 +6,7 @@ For each incoming :class:`Document` (already loaded and cleaned by :mod:`qa_bot.
 - an article whose source (file, URL, JSONL id) was stored with other text replaces that version (the new one is
   written first, then the old one deleted, so an interruption never loses the article);
 - a syndicated copy of a stored article, or of one earlier in the same call (near-duplicate text, see
-  :mod:`qa_bot.dedupe`), is not stored again: its source is added to that article's sources;
+  :mod:`qa_bot.ingest.dedupe`), is not stored again: its source is added to that article's sources;
 - everything else is split into sentences (a dateline, the line that only states the publication date, is left
   out: it is the article's date, not something the article says), chunked, embedded (``embed_batch_size`` chunks per model call) and
   written through :meth:`qa_bot.store.Store.upsert_many`.
@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from qa_bot.dates import dateline, days_named
-from qa_bot.dedupe import CopyFinder, encode_signature, signature
 from qa_bot.errors import InvalidInput
 from qa_bot.ingest import chunk_document
+from qa_bot.ingest.dedupe import CopyFinder, encode_signature, signature
 from qa_bot.store import Store, StoredArticle
 from qa_bot.types import Chunk, Document, IngestReport
 

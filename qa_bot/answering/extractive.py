@@ -1,6 +1,6 @@
 """The answer stage: read the retrieved passages, decide whether the article says, attribute the span.
 
-1. **Read.** The trained reader (:mod:`qa_bot.reader`) reads each retrieved chunk as one window (chunks are
+1. **Read.** The trained reader (:mod:`qa_bot.answering.reader`) reads each retrieved chunk as one window (chunks are
    whole sentences, at most ``chunk_max_chars`` long, and overlap by a sentence, so a one-sentence answer always
    lies inside some window) and scores every span on its own, so spans compare across windows and articles.
    A span that runs across two sentences of its chunk is not an answer (the next best is taken).
@@ -10,7 +10,7 @@
    ``confidence = sigmoid(scale * (margin - threshold))``. Below ``abstain_threshold`` (0.5 = the fitted point) the
    bot says "The article doesn't say." Otherwise the reader's answer-kind head, in the window the span was read
    in, says whether the answer is the span or a "yes" / "no" that the span says.
-3. **Attribute.** The cited passage is the sentence holding the span (:class:`qa_bot.attribution.Attributor`);
+3. **Attribute.** The cited passage is the sentence holding the span (:class:`qa_bot.answering.attribution.Attributor`);
    the span is always ``document.text[answer_start:answer_end]`` (``Answer.quote``), inside ``citations[0]``.
 """
 
@@ -23,8 +23,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from qa_bot.attribution import Attributor
-from qa_bot.reader.reader import Reader, ReadResult
+from qa_bot.answering.attribution import Attributor
+from qa_bot.answering.reader import Reader, ReadResult
 from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Passage
 
 __all__ = ["CALIBRATION_FILE", "Calibration", "ExtractiveAnswerer", "Reading"]
@@ -47,7 +47,7 @@ class Calibration:
     @classmethod
     def load(cls, model_dir: str | Path | None = None) -> Calibration:
         """The calibration stored beside the reader's weights (the shipped reader when ``model_dir`` is None)."""
-        from qa_bot.reader.model_io import MODEL_DIR
+        from qa_bot.answering.model_io import MODEL_DIR
 
         p = Path(model_dir or MODEL_DIR) / CALIBRATION_FILE
         if not p.exists():

