@@ -15,6 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
+TEST_DATA = ROOT / "tests" / "data"  # the project's own sets: paraphrases, follow-ups, conversations
 SEED = ROOT / "seeds" / "000_63f53ac7bfb7b5fd.txt"
 SHARED_DATA = Path(os.environ.get("QA_BOT_SHARED_DATA") or ROOT.parent / "shared" / "data")
 

@@ -24,18 +24,25 @@ def main(index_dir: str, feed: str, pause_after: str | None = None) -> None:
     nlp.add_pipe("sentencizer")
     bot = QABot(index_dir=index_dir, embedder=FakeEmbedder(), nlp=nlp)
     if pause_after:
+        from chromadb.api.models.Collection import Collection
+
+        from qa_bot.store.chroma import CHUNKS, DOCUMENTS
+
         kind, n = pause_after.split(":")
-        collection = {"chunks": bot.store._chunks, "documents": bot.store._documents}[kind]
-        write, calls = collection.upsert, [0]
+        name = {"chunks": CHUNKS, "documents": DOCUMENTS}[kind]
+        write, calls = Collection.upsert, [0]
 
-        def upsert(*args, **kwargs):
-            write(*args, **kwargs)
-            calls[0] += 1
-            if calls[0] == int(n):
-                print("paused", flush=True)
-                time.sleep(3600)
+        def upsert(collection, *args, **kwargs):
+            write(collection, *args, **kwargs)
+            if collection.name == name:
+                calls[0] += 1
+                if calls[0] == int(n):
+                    print("paused", flush=True)
+                    time.sleep(3600)
 
-        collection.upsert = upsert
+        Collection.upsert = (
+            upsert  # the crash is injected into Chroma's own client, not the store's internals
+        )
     print("ready", flush=True)
     report = bot.ingest(feed)
     print("done", report.added_documents, flush=True)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .conftest import SEED, free_port, wait_for_http
+from tests.conftest import SEED, free_port, wait_for_http
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

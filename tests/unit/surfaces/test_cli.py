@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from qa_bot.cli import cli
 
-from .conftest import SEED
+from tests.conftest import SEED
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import chromadb
 import pytest
+from chromadb.config import Settings as ChromaSettings
 
 from qa_bot.errors import IndexUnavailable
 from qa_bot.ingest import chunk_document, make_document, split_sentences
 from qa_bot.store import INDEX_MARKER, Store
+from qa_bot.store.chroma import CHUNKS
 
 
 def put(store, embedder, doc, chunks):
@@ -58,8 +61,11 @@ def test_delete_document_removes_its_chunks(tmp_path, fake_embedder, doc_and_chu
 def test_interrupted_ingest_leaves_no_orphans(tmp_path, fake_embedder, doc_and_chunks):
     doc, chunks = doc_and_chunks
     store = Store(tmp_path / "ix")
-    # simulate a crash between writing chunks and the document record
-    store._chunks.upsert(
+    # simulate a crash between writing chunks and the document record: chunks written straight into Chroma
+    chroma = chromadb.PersistentClient(
+        path=str(tmp_path / "ix"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    chroma.get_collection(CHUNKS).upsert(
         ids=[c.chunk_id for c in chunks],
         embeddings=fake_embedder.embed([c.text for c in chunks]).tolist(),
         documents=[c.text for c in chunks],

@@ -10,7 +10,7 @@ from qa_bot.answering.extractive import Calibration
 from qa_bot.errors import InvalidInput
 from qa_bot.types import Answer, Final, Retrieval, Token
 
-from .conftest import ScriptedReader
+from tests.conftest import ScriptedReader
 
 ARTICLE = (
     "Halvard Metals will close its Oslo smelter next spring, the company said on Monday.\n\n"

@@ -11,7 +11,7 @@ from qa_bot.ingest import chunk_document, make_document, split_sentences
 from qa_bot.retrieve import HybridRetriever, passage_from_document, passage_to_document
 from qa_bot.store import Store
 
-from .conftest import SEED, FakeEmbedder
+from tests.conftest import SEED, FakeEmbedder
 
 
 @functools.lru_cache(maxsize=1)

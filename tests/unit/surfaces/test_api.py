@@ -13,7 +13,7 @@ import qa_bot
 from qa_bot import Answer, Citation, IngestError, IngestReport, InvalidInput, QABot, QABotError
 from qa_bot.config import Settings
 
-from .conftest import SEED, index_fingerprint
+from tests.conftest import SEED, index_fingerprint
 
 
 def test_import_is_light():

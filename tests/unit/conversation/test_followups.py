@@ -5,13 +5,13 @@ it/its -> an organisation, work or thing; they -> a group), the previous answer 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from qa_bot.conversation import rewrite_question
+from tests.conftest import TEST_DATA
 
-DATA = json.loads((Path(__file__).parent / "data" / "followups.json").read_text("utf-8"))
+DATA = json.loads((TEST_DATA / "followups.json").read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from qa_bot import InvalidInput, QABot
 from qa_bot.answering.extractive import Calibration
 from qa_bot.dates import annotate, dateline_date, day_number, find_dates, resolve_date, show_date
 
-from .conftest import ScriptedReader, write_jsonl
+from tests.conftest import ScriptedReader, write_jsonl
 
 # Wednesday 25 October 2023
 STORY = (

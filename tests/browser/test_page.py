@@ -188,7 +188,7 @@ def test_gradio_app_web_component_embeds_without_internet(browser, seed_bot, tmp
 
     from qa_bot.web import create_app
 
-    from .conftest import free_port
+    from tests.conftest import free_port
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -4,11 +4,11 @@ offset, and the mix the issue asks for (new phrasings, unanswerables, follow-ups
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from qa_bot.dev.evaluate import load_dataset
+from tests.conftest import TEST_DATA
 
-PARAPHRASES = Path(__file__).resolve().parent / "data" / "paraphrase_qa.json"
+PARAPHRASES = TEST_DATA / "paraphrase_qa.json"
 
 
 def test_the_paraphrase_set_is_well_formed():

@@ -78,7 +78,7 @@ def test_the_three_turn_conversation_in_the_chat(seed_bot):
         (
             "and who made them?",
             "characters",
-        ),  # a cited answer (the reader names the wrong man: test_answerer)
+        ),  # a cited answer (the reader names the wrong man: unit/answering/test_extractive.py)
     ]:
         _, chat, pairs = respond(seed_bot, question, chat, pairs)
         assert expected in chat[-1]["content"].split("\n")[-1] or expected in chat[-1]["content"]

@@ -18,7 +18,7 @@ import pytest
 
 from qa_bot.types import ABSTAIN_TEXT, Answer
 
-from .conftest import stop
+from tests.conftest import stop
 
 pytestmark = [pytest.mark.llm, pytest.mark.integration, pytest.mark.slow]
 

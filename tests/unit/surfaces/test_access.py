@@ -12,7 +12,7 @@ import pytest
 from qa_bot.access import IngestPolicy, RateLimits, is_loopback_host
 from qa_bot.errors import AccessDenied, InvalidInput
 
-from .conftest import SEED, free_port, stop, wait_for_http
+from tests.conftest import SEED, free_port, stop, wait_for_http
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,7 @@ def test_mounted_app_under_uvicorn_answers_gradio_client(seed_bot):
 
     from qa_bot.web import create_app
 
-    from .conftest import free_port
+    from tests.conftest import free_port
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(seed_bot, path="/qa"), host="127.0.0.1", port=port,

@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import qa_bot
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 PUBLIC = [
     "ABSTAIN_TEXT", "AccessDenied", "Answer", "ArticleFilter", "Citation", "DateMention", "Document",
