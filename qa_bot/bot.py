@@ -1,13 +1,7 @@
 """The facade: :class:`QABot` wires ingest -> index -> retrieve -> answer; every surface (CLI, web app, eval,
-bench, scripts) goes through its public methods.
-
-::
-
-    rewrite (follow-up -> standalone) | retrieve (HybridRetriever.invoke) | read (answerer or LLM)
-
-``bot.pipeline`` is that composition as one LangChain Runnable (:mod:`qa_bot.pipeline`); ``ask``, ``stream``,
-``Chat``, the web app, ``qa-bot eval`` and ``bot.chain`` all run it.
-"""
+bench, scripts) goes through its public methods. ``bot.pipeline`` (:mod:`qa_bot.pipeline`: rewrite | retrieve |
+read as one LangChain Runnable) is what ``ask``, ``stream``, ``Chat``, the web app, ``qa-bot eval`` and ``bot.chain``
+run."""
 
 from __future__ import annotations
 
@@ -90,13 +84,12 @@ class QABot:
         if index_dir is not None:
             changes["index_dir"] = str(index_dir)
         base = settings or Settings.load()
-        self.settings = base.with_(**changes) if changes else base
-        self.store = Store(self.settings.index_dir, chroma_url=self.settings.chroma_url or None)
-        self.embedder = embedder or Embedder(batch_size=self.settings.embed_batch_size)
-        self.retriever = HybridRetriever(
-            store=self.store, embedder=self.embedder, k=self.settings.k, fetch_k=self.settings.fetch_k,
-            rrf_k=self.settings.rrf_k,
-        )  # fmt: skip
+        self.settings = s = base.with_(**changes) if changes else base
+        self.store = Store(s.index_dir, chroma_url=s.chroma_url or None)
+        self.embedder = embedder or Embedder(batch_size=s.embed_batch_size, runtime=s.runtime,
+                                             cache_dir=s.model_cache_dir)  # fmt: skip
+        self.retriever = HybridRetriever(store=self.store, embedder=self.embedder, k=s.k, fetch_k=s.fetch_k,
+                                         rrf_k=s.rrf_k)  # fmt: skip
         self._nlp = nlp
         self._reader = reader
         self._calibration = calibration
@@ -131,7 +124,9 @@ class QABot:
 
         model_dir = self.settings.reader_dir or None
         return ExtractiveAnswerer(
-            self._reader or TrainedReader(model_dir, precision=self.settings.reader_precision), self.attributor,
+            self._reader or TrainedReader(model_dir, precision=self.settings.reader_precision,
+                                          runtime=self.settings.runtime, cache_dir=self.settings.model_cache_dir),
+            self.attributor,
             calibration=self._calibration or Calibration.load(model_dir),
             abstain_threshold=self.settings.abstain_threshold,
         )  # fmt: skip
@@ -154,20 +149,28 @@ class QABot:
         """The LLM backend, or ``None`` when none is configured."""
         if not self.settings.llm:
             return None
-        from qa_bot.answering.llm import LLMAnswerer, make_chat_model
+        from qa_bot.answering.llm import LLMAnswerer
 
-        s = self.settings
-        model = self._llm_model or make_chat_model(
-            s.llm, base_url=s.llm_base_url or None, timeout=s.llm_timeout, max_tokens=s.llm_max_tokens
-        )
-        return LLMAnswerer(model, name=s.llm, timeout=s.llm_timeout, on_unverified=s.llm_on_unverified,
-                           attributor=self.attributor)  # fmt: skip
+        return LLMAnswerer.from_settings(self.settings, self._llm_model, self.attributor)
 
     def warm_up(self) -> QABot:
-        """Load the models now rather than on the first question."""
-        _ = self.embedder.dimension, self.nlp
-        self.answerer.warm_up()
+        """Load the models now, not at the first question (spaCy, for follow-ups, in a thread beside the others)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            nlp = pool.submit(lambda: self.nlp)
+            getattr(self.embedder, "warm_up", lambda: None)()
+            self.answerer.warm_up()
+            nlp.result()
         return self
+
+    @staticmethod
+    def prepare(settings: Settings | None = None) -> dict[str, Path | None]:
+        """Export the question path's networks for ONNX Runtime now, once per model (``qa-bot prepare``, run by
+        ``make install``): each one's file, or ``None`` where it falls back to PyTorch."""
+        from qa_bot.pipeline import prepare_networks
+
+        return prepare_networks(settings or Settings.load())
 
     def ingest(
         self,
@@ -251,7 +254,8 @@ class QABot:
 
         llm = self.llm if self.settings.llm_rewrite else None
         q = self.validate_question(question)
-        return q, standalone_question(q, history, self.nlp, llm.rewrite if llm is not None else None)
+        nlp = self.nlp if history else None  # a first question needs no parse (nor spaCy)
+        return q, standalone_question(q, history, nlp, llm.rewrite if llm is not None else None)
 
     def scope(self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None) -> list[str] | None:
         """The articles a question may use: ``doc_ids`` and/or the ones matching ``filter`` (title, source,
@@ -301,10 +305,11 @@ class QABot:
         Chroma query, and the reader's forward pass over the windows its reading reads (tokenised now)."""
         reader = self.answerer.reader
         windows = reader.encode(question, [p.chunk.text for p in self.analyze(question).passages])  # type: ignore[attr-defined]
+        embed = getattr(self.embedder, "embed_query", None) or (lambda q: self.embedder.embed([q])[0])
         k = self.settings.k
 
         def work() -> None:
-            self.store.dense_search(self.embedder.embed([question])[0], k)
+            self.store.dense_search(embed(question), k)
             reader.forward(windows)  # type: ignore[attr-defined]
 
         return work
@@ -390,9 +395,4 @@ class QABot:
 def _inputs(
     question: str, history: History | None, doc_ids: Sequence[str] | None, filter: FilterLike
 ) -> dict[str, object]:
-    return {
-        "question": question,
-        "history": history,
-        "doc_ids": list(doc_ids) if doc_ids else None,
-        "filter": filter,
-    }
+    return dict(question=question, history=history, doc_ids=list(doc_ids) if doc_ids else None, filter=filter)

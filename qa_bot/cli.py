@@ -28,7 +28,22 @@ INDEX_HELP = "Index directory (default: $QA_BOT_INDEX_DIR or indexes/default)."
 CHROMA_HELP = "Use the Chroma server at this URL instead of the embedded index (or $QA_BOT_CHROMA_URL)."
 
 
+#: The developer commands (:mod:`qa_bot.dev.cli`), imported only when one of them runs.
+DEV_COMMANDS = ("bench", "calibrate-reader", "convert-coqa", "eval", "train-reader")
+
+
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *DEV_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in DEV_COMMANDS and name not in self.commands:
+            from qa_bot.dev.cli import COMMANDS
+
+            for command in COMMANDS:
+                self.add_command(command)
+        return super().get_command(ctx, name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -298,14 +313,16 @@ def serve(index: str | None, host: str, port: int, root_path: str | None, **opti
     uvicorn.run(create_app(bot, root_path=root_path, host=host), host=host, port=port, log_level="warning")
 
 
-def _register_developer_commands() -> None:
-    from qa_bot.dev.cli import COMMANDS
+@cli.command()
+def prepare() -> None:
+    """Export the question path's networks (query embedder, reader) for ONNX Runtime into the model cache, once
+    per model: then answering loads no PyTorch (`make install` runs this; otherwise the first question does)."""
+    from qa_bot.bot import QABot
 
-    for command in COMMANDS:
-        cli.add_command(command)
-
-
-_register_developer_commands()
+    for name, path in QABot.prepare().items():
+        click.echo(
+            f"{name}: {path}" if path else f"{name}: not exported (answers through PyTorch; see the warning)"
+        )
 
 
 def main() -> None:

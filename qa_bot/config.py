@@ -16,9 +16,11 @@ __all__ = [
     "DEFAULT_INDEX_DIR",
     "ON_UNVERIFIED",
     "PRECISIONS",
+    "RUNTIMES",
     "SEED_ARTICLE",
     "OnUnverified",
     "Precision",
+    "Runtime",
     "Settings",
 ]
 
@@ -26,7 +28,9 @@ __all__ = [
 #: them with the same tuple, and the CLI offers the same choices.
 Precision = Literal["auto", "fp32", "bf16", "int8"]
 OnUnverified = Literal["fallback", "mark"]
+Runtime = Literal["onnx", "torch"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)
+RUNTIMES: tuple[str, ...] = get_args(Runtime)
 ON_UNVERIFIED: tuple[str, ...] = get_args(OnUnverified)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -62,9 +66,16 @@ class Settings(BaseSettings):
     abstain_threshold: float = 0.5
     #: The trained reader: a directory holding reader.safetensors and calibration.json ("" = the shipped one).
     reader_dir: str = ""
-    #: The reader's arithmetic: "auto" (bf16 where the CPU has AMX or AVX512-BF16, else fp32), "fp32", "bf16" or
-    #: "int8" (dynamic quantisation: fastest, but measured 3-6 F1 points worse on the dev sets).
+    #: The reader's arithmetic: "auto" (fp32 through ONNX Runtime; with runtime "torch", bf16 where the CPU has AMX
+    #: or AVX512-BF16, else fp32), "fp32", "bf16" or "int8" (dynamic quantisation: fastest, but measured 3-6 F1
+    #: points worse on the dev sets); bf16 and int8 run in PyTorch.
     reader_precision: Precision = "auto"
+    #: How the question path runs its networks: "onnx" (ONNX Runtime: the query embedder and the reader exported once
+    #: into model_cache_dir, so answering imports no torch; a cold start in about 2 s) or "torch" (PyTorch and
+    #: sentence-transformers). Ingest and training always use PyTorch.
+    runtime: Runtime = "onnx"
+    #: Where the ONNX exports are kept ("" = $XDG_CACHE_HOME/qa-bot, else ~/.cache/qa-bot).
+    model_cache_dir: str = ""
     #: Optional LLM backend: "openai:MODEL" (any OpenAI-compatible server at llm_base_url) or
     #: "ollama:MODEL"; empty = extractive only. Timeout in seconds; an answer failing verification is
     #: replaced by the extractive one ("fallback") or shown uncited and marked unverified ("mark").

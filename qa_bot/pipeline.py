@@ -27,11 +27,22 @@ from qa_bot.errors import InvalidInput
 from qa_bot.types import Answer, Final, Retrieval, StreamEvent, Token
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from langchain_core.runnables import Runnable
 
     from qa_bot.bot import QABot
+    from qa_bot.config import Settings
 
-__all__ = ["INPUTS", "Component", "build_pipeline", "connect", "final_answer", "read_events"]
+__all__ = [
+    "INPUTS",
+    "Component",
+    "build_pipeline",
+    "connect",
+    "final_answer",
+    "prepare_networks",
+    "read_events",
+]
 
 INPUTS = ("question", "history", "doc_ids", "filter")
 State = dict[str, Any]
@@ -163,3 +174,15 @@ def final_answer(event: StreamEvent) -> Answer:
     if not isinstance(event, Final):
         raise TypeError("the pipeline's last event is its Final answer")
     return event.answer
+
+
+def prepare_networks(settings: Settings) -> dict[str, Path | None]:
+    """Export the networks the question path runs (the query embedder and the reader) for ONNX Runtime, unless
+    cached (:mod:`qa_bot.runtime`): each one's file, or ``None`` where it falls back to PyTorch."""
+    from qa_bot.answering.reader import TrainedReader
+    from qa_bot.models import Embedder
+
+    s = settings
+    embedder = Embedder(runtime="onnx", cache_dir=s.model_cache_dir).warm_up()
+    reader = TrainedReader(s.reader_dir or None, runtime="onnx", cache_dir=s.model_cache_dir).warm_up()
+    return {"embedder": embedder.onnx_path, "reader": reader.onnx_path}

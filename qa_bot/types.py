@@ -98,7 +98,8 @@ class ArticleFilter(_ToDict):
 
 @dataclass(frozen=True)
 class Chunk(_ToDict):
-    """A sentence-aligned window of a document: ``text == document.text[start:end]``."""
+    """A sentence-aligned window of a document: ``text == document.text[start:end]``. ``sentences``: its sentence
+    spans as found at ingest (offsets into ``text``; empty for a chunk stored before they were kept)."""
 
     chunk_id: str
     doc_id: str
@@ -106,6 +107,7 @@ class Chunk(_ToDict):
     start: int
     end: int
     text: str
+    sentences: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

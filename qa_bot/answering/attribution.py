@@ -2,7 +2,8 @@
 
 Shared by the extractive answer stage (a span -> the sentence(s) holding it) and the LLM backend (an answer
 sentence -> the sentence of a cited passage that shares most with it). Sentence boundaries come from one
-splitter (spaCy's ``senter`` through :func:`qa_bot.ingest.split_sentences`), remembered per chunk.
+splitter (spaCy's ``senter`` through :func:`qa_bot.ingest.split_sentences`), run at ingest and stored with each chunk,
+so answering needs no spaCy; a chunk stored before they were kept is split on first use and remembered.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ class Attributor:
         )(lambda chunk: self._split(chunk.text) or [(0, len(chunk.text))])
 
     def sentences(self, chunk: Chunk) -> list[tuple[int, int]]:
-        """Sentence spans of ``chunk.text`` (offsets into the chunk), computed once per chunk (a thread-safe
-        ``cachetools`` LRU cache keyed by chunk id)."""
-        return self._sentences(chunk)
+        """Sentence spans of ``chunk.text`` (offsets into the chunk): the ones found at ingest and stored with the
+        chunk, else split now, once per chunk (a thread-safe ``cachetools`` LRU cache keyed by chunk id)."""
+        return list(chunk.sentences) if chunk.sentences else self._sentences(chunk)
 
     def cite_span(self, chunk: Chunk, start: int, end: int, score: float = 0.0) -> Citation:
         """The sentence(s) of ``chunk`` holding ``chunk.text[start:end]``."""

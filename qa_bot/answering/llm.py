@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from qa_bot.answering.attribution import Attributor
-from qa_bot.config import ON_UNVERIFIED
+from qa_bot.config import ON_UNVERIFIED, Settings
 from qa_bot.errors import InvalidInput, LLMUnavailable
 from qa_bot.text import content_words, is_stop_word, rule_sentences, stem, words
 from qa_bot.types import ABSTAIN_TEXT, Answer, Passage
@@ -218,6 +218,19 @@ class LLMAnswerer:
         self.timeout = timeout
         self.on_unverified = on_unverified
         self.attributor = attributor or Attributor()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, model: Any = None, attributor: Attributor | None = None
+    ) -> LLMAnswerer:
+        """The backend ``settings.llm`` names (``model``: a LangChain chat model to use instead of making one)."""
+        s = settings
+        model = model or make_chat_model(
+            s.llm, base_url=s.llm_base_url or None, timeout=s.llm_timeout, max_tokens=s.llm_max_tokens
+        )
+        return cls(
+            model, name=s.llm, timeout=s.llm_timeout, on_unverified=s.llm_on_unverified, attributor=attributor
+        )
 
     # -- prompts -------------------------------------------------------------------------------------
     @staticmethod

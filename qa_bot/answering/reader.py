@@ -1,14 +1,16 @@
 """The reader stage: a question and char ranges of stored text in, scored spans and a "no answer" score out.
 
 :class:`Reader` is the protocol the answer stage depends on (tests use small fakes); :class:`TrainedReader` is the
-MiniLM span model trained here (``qa_bot/answering/model``), run through PyTorch on the CPU in bf16 where the CPU
-has AMX or AVX512-BF16 (1.5x faster than fp32 here, logits within 0.07 of fp32), else fp32. int8 dynamic
-quantisation is a little faster still but measured 3-6 F1 points worse on the dev sets
-(``scripts/bench_reader_backends.py`` and the model card).
+MiniLM span model trained here (``qa_bot/answering/model``). By default it runs through ONNX Runtime in fp32 (the
+network exported once into the model cache, :mod:`qa_bot.runtime`), so answering never imports torch; with
+``runtime="torch"`` it runs through PyTorch, in bf16 where the CPU has AMX or AVX512-BF16 (logits within 0.07 of
+fp32), else fp32. int8 dynamic quantisation (PyTorch) is a little faster still but measured 3-6 F1 points worse on
+the dev sets (``scripts/bench_reader_backends.py`` and the model card).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import warnings
@@ -20,9 +22,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from qa_bot.answering.windows import EncodedWindows, SpanScore, best_spans, encode_windows
-from qa_bot.config import PRECISIONS
+from qa_bot.config import PRECISIONS, RUNTIMES
 
 __all__ = ["ReadResult", "Reader", "TrainedReader"]
+
+log = logging.getLogger(__name__)
 
 
 def _has_fast_bf16() -> bool:
@@ -65,7 +69,10 @@ class Reader(Protocol):
 
 
 class TrainedReader:
-    """The span model trained by :mod:`qa_bot.dev.train`. Loads lazily (:meth:`warm_up`), thread-safe."""
+    """The span model trained by :mod:`qa_bot.dev.train`. Loads lazily (:meth:`warm_up`), thread-safe.
+
+    ``runtime="onnx"`` with precision ``auto`` or ``fp32`` runs it through ONNX Runtime (exported into ``cache_dir``
+    on first use; where that cannot be done, PyTorch answers instead); anything else through PyTorch."""
 
     def __init__(
         self,
@@ -76,44 +83,77 @@ class TrainedReader:
         top: int = 10,
         max_answer_tokens: int = 30,
         precision: str = "auto",
+        runtime: str = "onnx",
+        cache_dir: str | Path = "",
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}")
         self.model_dir = model_dir
         self.max_tokens = max_tokens
         self.stride = stride
         self.top = top
         self.max_answer_tokens = max_answer_tokens
         self.precision = precision
+        self.runtime = "onnx" if runtime == "onnx" and precision in ("auto", "fp32") else "torch"
+        self.cache_dir = cache_dir
         self._model: Any = None
+        self._session: Any = None
+        self.onnx_path: Path | None = None  # the exported network, once loaded
         self._tokenizer: Any = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> TrainedReader:
         with self._lock:
-            if self._model is None:
-                import torch
-
-                from qa_bot.answering.model_io import load_reader, load_tokenizer
+            if self._model is None and self._session is None:
+                from qa_bot.answering.model_io import load_tokenizer
 
                 self._tokenizer = load_tokenizer()
-                model = load_reader(self.model_dir)
-                if self.precision == "auto":
-                    self.precision = "bf16" if _has_fast_bf16() else "fp32"
-                if self.precision == "int8":
-                    with warnings.catch_warnings():  # torch announces a future deprecation of this API
-                        warnings.simplefilter("ignore")
-                        model = torch.ao.quantization.quantize_dynamic(
-                            model, {torch.nn.Linear}, dtype=torch.qint8
-                        )
-                self._model = model
+                if self.runtime == "onnx":
+                    self._load_onnx()
+                if self.runtime == "torch":
+                    self._load_torch()
         return self
+
+    def _load_onnx(self) -> None:
+        from qa_bot.answering.model_io import export_reader, reader_sources
+        from qa_bot.runtime import cached_export, open_session
+
+        try:
+            path = cached_export(
+                "reader",
+                reader_sources(self.model_dir),
+                lambda p: export_reader(self.model_dir, p),
+                self.cache_dir,
+            )
+            self._session = open_session(path)
+            self.onnx_path, self.precision = path, "fp32"
+        except Exception as exc:  # no ONNX export here: PyTorch answers the same
+            log.warning("The reader falls back to PyTorch: %s", exc)
+            self.runtime = "torch"
+
+    def _load_torch(self) -> None:
+        import torch
+
+        from qa_bot.answering.model_io import load_reader
+
+        model = load_reader(self.model_dir)
+        if self.precision == "auto":
+            self.precision = "bf16" if _has_fast_bf16() else "fp32"
+        if self.precision == "int8":
+            with warnings.catch_warnings():  # torch announces a future deprecation of this API
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        self._model = model
 
     @property
     def reads_history(self) -> bool:
         """Whether this reader learned to read a question with its conversation: one trained with CoQA's
         conversations has the answer-kind head; an earlier one is given standalone rewrites instead."""
         self.warm_up()
+        if self._session is not None:
+            return self._session.get_outputs()[2].shape[1] == 3
         return self._model.kind_outputs is not None
 
     def encode(
@@ -122,17 +162,19 @@ class TrainedReader:
         """The model's input for ``question`` (in its conversation) against each piece (see
         :func:`encode_windows`)."""
         self.warm_up()
-        with self._lock:  # a fast tokenizer may not be used from two threads at once ("Already borrowed")
-            return encode_windows(
-                self._tokenizer, question, pieces, self.max_tokens, self.stride, history=history
-            )
+        return encode_windows(
+            self._tokenizer, question, pieces, self.max_tokens, self.stride, history=history
+        )
 
     def forward(self, enc: EncodedWindows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Start and end logits of every window and its answer-kind probabilities: the bare model call (what
         ``qa-bot bench`` takes as the floor)."""
+        self.warm_up()
+        if self._session is not None:
+            start, end, kinds = self._session.run(None, enc.tensors())
+            return start, end, kinds
         import torch
 
-        self.warm_up()
         bf16 = self.precision == "bf16"
         with self._lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             out = self._model(**{k: torch.from_numpy(v) for k, v in enc.tensors().items()})

@@ -102,33 +102,13 @@ def encode_windows(
 ) -> EncodedWindows:
     """Encode ``question`` (in its conversation: ``history``, oldest turn first) against each of ``pieces``."""
     q = question_text(tokenizer, question, history, max_question_tokens)
-    enc = tokenizer(
-        [q] * len(pieces),
-        list(pieces),
-        truncation="only_second",
-        max_length=max_tokens,
-        stride=stride,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        padding="longest",
-        return_tensors="np",
-    )
-    owner = enc["overflow_to_sample_mapping"]
-    offsets: list[list[tuple[int, int] | None]] = []
-    for n in range(len(owner)):
-        seq = enc.sequence_ids(n)
-        offsets.append(
-            [
-                (int(a), int(b)) if sid == 1 and b > a else None
-                for sid, (a, b) in zip(seq, enc["offset_mapping"][n], strict=True)
-            ]
-        )
+    enc = tokenizer.encode_pairs([q] * len(pieces), list(pieces), max_tokens, stride)
     return EncodedWindows(
-        input_ids=enc["input_ids"].astype(np.int64),
-        token_type_ids=enc["token_type_ids"].astype(np.int64),
-        attention_mask=enc["attention_mask"].astype(np.int64),
-        offsets=offsets,
-        pieces=[int(o) for o in owner],
+        input_ids=enc.input_ids,
+        token_type_ids=enc.token_type_ids,
+        attention_mask=enc.attention_mask,
+        offsets=enc.offsets,
+        pieces=enc.owner,
     )
 
 

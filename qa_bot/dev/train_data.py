@@ -277,23 +277,23 @@ def encode(
     from qa_bot.answering.network import KINDS as ANSWER_KINDS
     from qa_bot.answering.windows import question_text
 
-    enc = tokenizer(
+    enc = tokenizer.encode_pairs(
         [question_text(tokenizer, w.question, w.history, max_question_tokens) for w in windows],
         [w.text for w in windows],
-        truncation="only_second",
-        max_length=max_tokens,
-        return_offsets_mapping=True,
+        max_tokens,
+        overflow=False,
     )
     out = []
     for n, w in enumerate(windows):
-        ids = enc["input_ids"][n]
-        seq = enc.sequence_ids(n)
-        offsets = enc["offset_mapping"][n]
+        length = int(enc.attention_mask[n].sum())
+        ids = [int(i) for i in enc.input_ids[n][:length]]
+        types = [int(t) for t in enc.token_type_ids[n][:length]]
+        offsets = enc.offsets[n]
         if w.answer is None:
             s_tok = e_tok = 0
         else:
             a_s, a_e = w.answer
-            ctx = [k for k, sid in enumerate(seq) if sid == 1]
+            ctx = [k for k, o in enumerate(offsets) if o is not None]
             s_tok = next((k for k in ctx if offsets[k][0] <= a_s < offsets[k][1]), None)
             if s_tok is None:
                 s_tok = next((k for k in ctx if offsets[k][0] >= a_s), None)
@@ -303,7 +303,7 @@ def encode(
             if s_tok is None or e_tok is None or e_tok < s_tok or offsets[ctx[-1]][1] < a_e:
                 continue  # the answer was cut off by truncation
         kind = ANSWER_KINDS.index(w.kind) if w.kind is not None else IGNORE
-        out.append({"ids": ids, "types": enc["token_type_ids"][n], "start": s_tok, "end": e_tok, "src": w.source,
+        out.append({"ids": ids, "types": types, "start": s_tok, "end": e_tok, "src": w.source,
                     "kind": kind})  # fmt: skip
     return out
 

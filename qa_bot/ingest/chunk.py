@@ -67,6 +67,7 @@ def chunk_document(
             j += 1
         start, end = sentences[i][0], sentences[j - 1][1]
         text = document.text[start:end]
+        spans = tuple((a - start, b - start) for a, b in sentences[i:j])
         chunks.append(
             Chunk(
                 chunk_id=content_hash(document.doc_id, str(start), str(end), text)[:32],
@@ -75,6 +76,7 @@ def chunk_document(
                 start=start,
                 end=end,
                 text=text,
+                sentences=spans,
             )
         )
         if j >= n:

@@ -151,6 +151,7 @@ def passage_to_document(passage: Passage) -> LCDocument:
             "title": c.title,
             "start": c.start,
             "end": c.end,
+            "sentences": c.sentences,
             "score": passage.score,
             "similarity": passage.similarity,
         },
@@ -166,5 +167,6 @@ def passage_from_document(doc: LCDocument) -> Passage:
         start=int(m["start"]),
         end=int(m["end"]),
         text=doc.page_content,
+        sentences=tuple((int(a), int(b)) for a, b in m.get("sentences", ())),
     )
     return Passage(chunk=chunk, score=float(m.get("score", 0.0)), similarity=float(m.get("similarity", 0.0)))

@@ -54,7 +54,9 @@ class LexicalIndex:
             meta = {
                 "stamp": stamp,
                 "vocab": self._vocab,
-                "chunks": [[c.chunk_id, c.doc_id, c.title, c.start, c.end, c.text] for c in self.chunks],
+                "chunks": [
+                    [c.chunk_id, c.doc_id, c.title, c.start, c.end, c.text, c.sentences] for c in self.chunks
+                ],
             }
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
             old = directory.with_name(directory.name + ".old")
@@ -78,7 +80,10 @@ class LexicalIndex:
             bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
         except (OSError, ValueError, KeyError):
             return None
-        chunks = [Chunk(i, d, t, int(s), int(e), x) for i, d, t, s, e, x in meta["chunks"]]
+        chunks = [  # an index saved before chunks kept their sentences has six fields
+            Chunk(i, d, t, int(s), int(e), x, tuple((int(a), int(b)) for a, b in (rest[0] if rest else ())))
+            for i, d, t, s, e, x, *rest in meta["chunks"]
+        ]
         return cls(chunks, _built=(bm25, meta["vocab"]))
 
     def search(

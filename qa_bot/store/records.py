@@ -43,11 +43,16 @@ def chunk_metadata(c: Chunk, days: Sequence[int] = ()) -> dict[str, Any]:
     meta: dict[str, Any] = {"doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end}
     if days:
         meta["days"] = [int(d) for d in days]
+    if c.sentences:
+        meta["sentences"] = [
+            int(x) for span in c.sentences for x in span
+        ]  # flat: start, end, start, end, ...
     return meta
 
 
 def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any] | None) -> Chunk:
     meta = meta or {}
+    flat = [int(x) for x in (meta.get("sentences") or [])]
     return Chunk(
         chunk_id=chunk_id,
         doc_id=str(meta.get("doc_id", "")),
@@ -55,6 +60,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any] | None) 
         start=int(meta.get("start", 0)),
         end=int(meta.get("end", 0)),
         text=text,
+        sentences=tuple(zip(flat[::2], flat[1::2], strict=True)),
     )
 
 

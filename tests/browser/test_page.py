@@ -187,7 +187,6 @@ def test_gradio_app_web_component_embeds_without_internet(browser, seed_bot, tmp
     from fastapi.responses import HTMLResponse
 
     from qa_bot.web import create_app
-
     from tests.conftest import free_port
 
     port = free_port()

@@ -17,7 +17,6 @@ import urllib.request
 import pytest
 
 from qa_bot.types import ABSTAIN_TEXT, Answer
-
 from tests.conftest import stop
 
 pytestmark = [pytest.mark.llm, pytest.mark.integration, pytest.mark.slow]

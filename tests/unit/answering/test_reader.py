@@ -312,7 +312,6 @@ def test_fit_picks_the_threshold_that_best_separates_right_answers_from_unanswer
 @pytest.fixture(scope="module")
 def made_up_bot(tmp_path_factory, trained_reader, blank_nlp):
     from qa_bot import QABot
-
     from tests.conftest import FakeEmbedder
 
     bot = QABot(index_dir=tmp_path_factory.mktemp("riverside"), embedder=FakeEmbedder(), nlp=blank_nlp,
@@ -374,7 +373,6 @@ def test_the_trained_reader_abstains_on_absent_facts(made_up_bot, question):
 
 def test_an_instruction_gets_the_smalltalk_reply_without_reading(tmp_path, blank_nlp):
     from qa_bot import QABot
-
     from tests.conftest import FakeEmbedder
 
     reader = FakeReader([("Lena Ortiz", 5.0)])

@@ -78,7 +78,9 @@ def test_the_three_turn_conversation_in_python(seed_bot):
     assert a2.rewritten_question == "What did Amir Saeid Iravani call the allegations?"
     assert a2.text == "baseless"
     a3 = chat.ask("and who made them?")
-    assert a3.rewritten_question == "Who made the allegations?"  # what it answers: unit/answering/test_extractive.py
+    assert (
+        a3.rewritten_question == "Who made the allegations?"
+    )  # what it answers: unit/answering/test_extractive.py
     assert a3.abstained or seed_bot.document(a3.doc_id).text[a3.answer_start : a3.answer_end] == a3.quote
     assert [q for q, _ in chat.history] == [
         "who denied the allegations?", "what did he call them?", "and who made them?"

@@ -53,3 +53,10 @@ def test_the_import_graph_has_no_circles():
          if graph.chain_exists(importer=n, imported=m)}
     )  # fmt: skip
     assert circles == []
+
+
+def test_the_code_passes_ruff():
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    for args in (["check", "."], ["format", "--check", "."]):
+        done = subprocess.run([ruff, *args], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]

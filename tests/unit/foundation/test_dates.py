@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from qa_bot import InvalidInput, QABot
 from qa_bot.answering.extractive import Calibration
 from qa_bot.dates import annotate, dateline_date, day_number, find_dates, resolve_date, show_date
-
 from tests.conftest import ScriptedReader, write_jsonl
 
 # Wednesday 25 October 2023

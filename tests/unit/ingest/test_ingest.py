@@ -130,3 +130,29 @@ def test_title_from_hash_named_file_skips_the_photo_caption(tmp_path):
     named = tmp_path / "cisco-deal.txt"
     named.write_text("Body text that is a sentence.\nMore.")
     assert load_paths([named])[0].title == "cisco-deal"
+
+
+def test_sentence_spans_found_at_ingest_travel_with_every_chunk(fast_bot, seed_text):
+    """Citing needs no sentence splitter at question time: each chunk carries its sentences from ingest, through the
+    store, the BM25 index saved to disk, and the LangChain documents of the retriever."""
+    from qa_bot import QABot
+    from qa_bot.answering.attribution import Attributor
+
+    report = fast_bot.ingest_text(seed_text, title="Seed")
+    text = fast_bot.document(report.doc_ids[0]).text
+    sentences = fast_bot.split_sentences(text)
+    for chunk in fast_bot.store.all_chunks():
+        assert chunk.sentences, chunk.chunk_id
+        assert [(chunk.start + a, chunk.start + b) for a, b in chunk.sentences] == [
+            s for s in sentences if chunk.start <= s[0] and s[1] <= chunk.end
+        ]
+    reopened = QABot(index_dir=fast_bot.settings.index_dir, embedder=fast_bot.embedder, nlp=fast_bot.nlp)
+    passages = reopened.retrieve("Who categorically denied the allegations?").passages
+    assert passages and all(p.chunk.sentences for p in passages)
+    assert all(c.sentences for c, _ in reopened.store.lexical_search("denied allegations baseless", 5))
+
+    def no_splitting(text):
+        raise AssertionError("split at question time")
+
+    cite = Attributor(no_splitting).cite_span(passages[0].chunk, 0, 5)
+    assert text[cite.start : cite.end] == cite.text

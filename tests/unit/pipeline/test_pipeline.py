@@ -9,7 +9,6 @@ from qa_bot import QABot
 from qa_bot.answering.extractive import Calibration
 from qa_bot.errors import InvalidInput
 from qa_bot.types import Answer, Final, Retrieval, Token
-
 from tests.conftest import ScriptedReader
 
 ARTICLE = (

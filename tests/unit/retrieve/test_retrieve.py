@@ -10,7 +10,6 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 from qa_bot.ingest import chunk_document, make_document, split_sentences
 from qa_bot.retrieve import HybridRetriever, passage_from_document, passage_to_document
 from qa_bot.store import Store
-
 from tests.conftest import SEED, FakeEmbedder
 
 

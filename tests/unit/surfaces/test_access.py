@@ -11,7 +11,6 @@ import pytest
 
 from qa_bot.access import IngestPolicy, RateLimits, is_loopback_host
 from qa_bot.errors import AccessDenied, InvalidInput
-
 from tests.conftest import SEED, free_port, stop, wait_for_http
 
 

@@ -12,7 +12,6 @@ import pytest
 import qa_bot
 from qa_bot import Answer, Citation, IngestError, IngestReport, InvalidInput, QABot, QABotError
 from qa_bot.config import Settings
-
 from tests.conftest import SEED, index_fingerprint
 
 

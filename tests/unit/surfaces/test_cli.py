@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 
 from qa_bot.cli import cli
-
 from tests.conftest import SEED
 
 

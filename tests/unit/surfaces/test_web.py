@@ -88,7 +88,6 @@ def test_mounted_app_under_uvicorn_answers_gradio_client(seed_bot):
     from gradio_client import Client
 
     from qa_bot.web import create_app
-
     from tests.conftest import free_port
 
     port = free_port()

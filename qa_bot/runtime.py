@@ -1,0 +1,108 @@
+"""ONNX Runtime for the networks on the question path: the query embedder and the reader.
+
+Each network is exported once from its PyTorch weights (:func:`cached_export`: at ``make install`` through
+``qa-bot prepare``, or on first use) into the model cache, keyed by the files it was made from, so a changed model
+is exported again and an unchanged one never. Answering then loads the ``.onnx`` file with ``onnxruntime`` and
+tokenizes with ``tokenizers`` (:mod:`qa_bot.tokenizer`): no torch, transformers, sentence-transformers or
+scikit-learn import, which is most of a cold start. The exported graph computes what the PyTorch model computes, in
+fp32 (``tests/unit/foundation/test_runtime.py`` compares the two).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from qa_bot.errors import ModelUnavailable
+
+__all__ = ["EXPORT_VERSION", "cache_dir", "cached_export", "export_module", "open_session"]
+
+log = logging.getLogger(__name__)
+
+#: Bumped when the exported graphs change, so that every cache exports again.
+EXPORT_VERSION = "1"
+OPSET = 17
+_lock = threading.Lock()
+
+
+def cache_dir(setting: str | Path = "") -> Path:
+    """Where exported models live: ``setting`` (``model_cache_dir``), else ``$XDG_CACHE_HOME/qa-bot``, else
+    ``~/.cache/qa-bot``."""
+    if str(setting):
+        return Path(setting).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "qa-bot"
+
+
+def _key(name: str, sources: Sequence[Path]) -> str:
+    """A short digest of what the export is made from: each source file's path, size and modification time."""
+    h = hashlib.sha256(f"{name}|{EXPORT_VERSION}|{OPSET}".encode())
+    for src in sources:
+        st = Path(src).stat()
+        h.update(f"|{Path(src).resolve()}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+def cached_export(
+    name: str, sources: Sequence[Path], export: Callable[[Path], None], directory: str | Path = ""
+) -> Path:
+    """The ONNX file of network ``name`` made from ``sources``: the cached one, or ``export(path)`` run now (written
+    to a temporary name, then moved into place, so a reader never sees half a file)."""
+    folder = cache_dir(directory)
+    path = folder / f"{name}-{_key(name, sources)}.onnx"
+    if path.exists():
+        return path
+    with _lock:
+        if path.exists():
+            return path
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ModelUnavailable(f"Cannot write the model cache {folder}: {exc}") from exc
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        log.warning("Preparing the %s for ONNX Runtime (once; cached in %s).", name, folder)
+        try:
+            export(tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        for old in folder.glob(f"{name}-*.onnx"):  # exports of earlier weights are never used again
+            if old != path:
+                old.unlink(missing_ok=True)
+    return path
+
+
+def export_module(
+    module: Any, inputs: dict[str, Any], outputs: dict[str, dict[int, str]], path: Path
+) -> None:
+    """Export a torch ``module`` called as ``module(**inputs)`` to ``path``; ``outputs`` names each output and its
+    dynamic axes (inputs are dynamic in batch and sequence)."""
+    import warnings
+
+    import torch
+
+    names = list(inputs)
+    axes: dict[str, dict[int, str]] = {n: {0: "batch", 1: "tokens"} for n in names} | outputs
+    with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices, not ours to act on
+        torch.onnx.export(
+            module.eval(), tuple(inputs[n] for n in names), str(path), input_names=names,
+            output_names=list(outputs), dynamic_axes=axes, opset_version=OPSET, dynamo=False,
+        )  # fmt: skip
+
+
+def open_session(path: Path, threads: int = 0) -> Any:
+    """An ONNX Runtime CPU session over ``path`` (``threads`` 0: one per core)."""
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise ModelUnavailable("onnxruntime is missing: run `make install`.") from exc
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

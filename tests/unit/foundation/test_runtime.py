@@ -1,0 +1,134 @@
+"""The ONNX light path: exports cached by what they are made from (fast, a fake export), and the exported networks
+computing what the PyTorch ones compute (slow)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from qa_bot.errors import ModelUnavailable
+from qa_bot.runtime import cache_dir, cached_export
+
+
+def test_an_export_is_made_once_and_again_when_its_source_changes(tmp_path):
+    source = tmp_path / "weights.bin"
+    source.write_bytes(b"v1")
+    made = []
+
+    def export(path):
+        made.append(path)
+        path.write_bytes(b"onnx:" + source.read_bytes())
+
+    first = cached_export("net", [source], export, tmp_path / "cache")
+    assert cached_export("net", [source], export, tmp_path / "cache") == first
+    assert len(made) == 1 and first.read_bytes() == b"onnx:v1"
+    source.write_bytes(b"v2-longer")
+    second = cached_export("net", [source], export, tmp_path / "cache")
+    assert second != first and second.read_bytes() == b"onnx:v2-longer"
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [second.name]  # the stale export is gone
+
+
+def test_a_failed_export_leaves_nothing_behind(tmp_path):
+    source = tmp_path / "weights.bin"
+    source.write_bytes(b"v1")
+
+    def export(path):
+        path.write_bytes(b"half a fi")
+        raise RuntimeError("exporter crashed")
+
+    with pytest.raises(RuntimeError, match="exporter crashed"):
+        cached_export("net", [source], export, tmp_path / "cache")
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_an_unwritable_cache_is_a_clear_error(tmp_path):
+    source = tmp_path / "weights.bin"
+    source.write_bytes(b"v1")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ModelUnavailable, match="Cannot write the model cache"):
+        cached_export("net", [source], lambda p: None, blocker / "cache")
+
+
+def test_the_cache_directory_follows_the_setting_then_xdg(monkeypatch, tmp_path):
+    assert cache_dir(tmp_path / "mine") == tmp_path / "mine"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir("") == tmp_path / "xdg" / "qa-bot"
+
+
+def test_runtime_choices_are_checked():
+    from qa_bot import Settings
+    from qa_bot.answering.reader import TrainedReader
+    from qa_bot.errors import InvalidInput
+    from qa_bot.models import Embedder
+
+    with pytest.raises(ValueError, match="onnx, torch"):
+        Embedder(runtime="tensorflow")
+    with pytest.raises(ValueError, match="onnx, torch"):
+        TrainedReader(runtime="tensorflow")
+    with pytest.raises(InvalidInput, match="runtime"):
+        Settings(runtime="tensorflow")
+    assert TrainedReader(precision="bf16").runtime == "torch"  # bf16 and int8 are PyTorch's
+    assert TrainedReader(precision="fp32").runtime == "onnx"
+
+
+# -- the exported networks against PyTorch (slow) -----------------------------------------------------------
+QUESTIONS = [
+    "who denied the allegations?",
+    "What did Iran's envoy call the claims?",
+    "Where did the training take place, and when?",
+    "How many people were killed in the attack on 7 October?",
+    "x",
+    "What did he say about it? " * 20,
+]
+
+
+@pytest.mark.slow
+def test_light_query_vectors_equal_sentence_transformers(tmp_path):
+    from qa_bot.models import Embedder
+
+    light = Embedder(runtime="onnx", cache_dir=tmp_path)
+    full = Embedder(runtime="torch")
+    for q in QUESTIONS:
+        a, b = light.embed_query(q), full.embed_query(q)
+        assert light.onnx_path is not None and light.onnx_path.parent == tmp_path
+        assert float(np.dot(a, b)) > 1 - 1e-5 and abs(float(np.linalg.norm(a)) - 1) < 1e-5
+    assert light.dimension == full.dimension == 384
+
+
+@pytest.mark.slow
+def test_light_reader_reads_what_the_pytorch_reader_reads(tmp_path, seed_text):
+    from qa_bot.answering.reader import TrainedReader
+
+    light = TrainedReader(runtime="onnx", cache_dir=tmp_path).warm_up()
+    full = TrainedReader(precision="fp32", runtime="torch").warm_up()
+    assert light.onnx_path is not None and light.reads_history == full.reads_history is True
+    pieces = [seed_text[i : i + 900] for i in range(0, 3600, 900)]
+    for q in QUESTIONS:
+        enc = light.encode(q, pieces, history=[("Who denied it?", "Iravani")])
+        for got, want in zip(light.forward(enc), full.forward(enc), strict=True):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, atol=2e-3)
+        a, b = light.read(q, pieces), full.read(q, pieces)
+        assert [(s.piece, s.start, s.end) for s in a.spans[:3]] == [
+            (s.piece, s.start, s.end) for s in b.spans[:3]
+        ]
+        assert abs(a.null - b.null) < 2e-3
+
+
+@pytest.mark.slow
+def test_without_an_export_the_reader_falls_back_to_pytorch(tmp_path, monkeypatch, caplog):
+    from qa_bot.answering import model_io
+    from qa_bot.answering.reader import TrainedReader
+
+    def broken(model_dir, path):
+        raise RuntimeError("no exporter here")
+
+    monkeypatch.setattr(model_io, "export_reader", broken)
+    reader = TrainedReader(runtime="onnx", cache_dir=tmp_path).warm_up()
+    assert reader.runtime == "torch" and reader.onnx_path is None
+    assert "falls back to PyTorch" in caplog.text and "no exporter here" in caplog.text
+    assert reader.read("Who denied the allegations?", ["Iravani denied the allegations."]).spans
+    assert os.listdir(tmp_path) == []
