@@ -21,7 +21,10 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e .
+	@# the question path's networks exported for ONNX Runtime, and the seed article indexed: `make run` then
+	@# answers about 5 s after it starts (qa-bot prepare; re-run by itself when the models change)
 	$(BIN)/qa-bot prepare
+	$(BIN)/qa-bot ingest seeds/ --index indexes/default --quiet
 	touch $@
 
 install-test: $(TSTAMP)
@@ -46,8 +49,7 @@ browser:
 	else echo "note: chromium is not installed and this is not root; browser tests will be skipped"; fi
 
 run: install
-	$(BIN)/qa-bot ingest seeds/ --index indexes/default --quiet
-	$(BIN)/qa-bot serve --index indexes/default --host 127.0.0.1 --port $(PORT)
+	$(BIN)/qa-bot serve --index indexes/default --ingest seeds/ --host 127.0.0.1 --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

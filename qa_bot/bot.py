@@ -54,8 +54,9 @@ class QABot:
     'Amir Saeid Iravani'
 
     ``embedder``, ``nlp``, ``reader`` (a :class:`qa_bot.answering.reader.Reader`) and its ``calibration`` may be
-    injected (tests use small fakes); by default the offline models load on first use. ``llm`` is a backend name (``"openai:MODEL"``) or a
-    LangChain chat model. Other keyword arguments override :class:`qa_bot.config.Settings`.
+    injected (tests use small fakes); by default the offline models load on first use, or, with ``preload``, in a
+    thread started now (while the index opens). ``llm`` is a backend name (``"openai:MODEL"``) or a LangChain chat
+    model. Other keyword arguments override :class:`qa_bot.config.Settings`.
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class QABot:
         reader: Reader | None = None,
         calibration: Calibration | None = None,
         llm: str | BaseChatModel | None = None,
+        preload: bool = False,
         **overrides: object,
     ) -> None:
         from qa_bot.models import Embedder
@@ -85,24 +87,26 @@ class QABot:
             changes["index_dir"] = str(index_dir)
         base = settings or Settings.load()
         self.settings = s = base.with_(**changes) if changes else base
-        self.store = Store(s.index_dir, chroma_url=s.chroma_url or None)
         self.embedder = embedder or Embedder(batch_size=s.embed_batch_size, runtime=s.runtime,
                                              cache_dir=s.model_cache_dir)  # fmt: skip
+        self._reader = reader
+        if preload:  # before the index opens: its imports and the models' loading overlap
+            from qa_bot.pipeline import preload_networks
+
+            self._reader = preload_networks(self.embedder, reader, s)
+        self.store = Store(s.index_dir, chroma_url=s.chroma_url or None)
         self.retriever = HybridRetriever(store=self.store, embedder=self.embedder, k=s.k, fetch_k=s.fetch_k,
                                          rrf_k=s.rrf_k)  # fmt: skip
         self._nlp = nlp
-        self._reader = reader
         self._calibration = calibration
         self._pipeline: Runnable[ChainInput, StreamEvent] | None = None
         self._chain: Runnable[ChainInput, Answer] | None = None
 
-    @property
+    @cached_property
     def nlp(self) -> Language:
-        if self._nlp is None:
-            from qa_bot.models import get_nlp
+        from qa_bot.models import get_nlp  # one per process, loaded on first use
 
-            self._nlp = get_nlp()
-        return self._nlp
+        return self._nlp if self._nlp is not None else get_nlp()
 
     def split_sentences(self, text: str) -> list[tuple[int, int]]:
         """Sentence spans of ``text`` (the package's one splitter: spaCy's ``senter``)."""
@@ -120,13 +124,11 @@ class QABot:
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
         from qa_bot.answering.extractive import Calibration, ExtractiveAnswerer
-        from qa_bot.answering.reader import TrainedReader
+        from qa_bot.pipeline import trained_reader
 
         model_dir = self.settings.reader_dir or None
         return ExtractiveAnswerer(
-            self._reader or TrainedReader(model_dir, precision=self.settings.reader_precision,
-                                          runtime=self.settings.runtime, cache_dir=self.settings.model_cache_dir),
-            self.attributor,
+            self._reader or trained_reader(self.settings), self.attributor,
             calibration=self._calibration or Calibration.load(model_dir),
             abstain_threshold=self.settings.abstain_threshold,
         )  # fmt: skip

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["cli", "main"]
 
+SPACY_DELAY_S = 8.0  # `qa-bot serve`: when spaCy loads, after the start
 INDEX_HELP = "Index directory (default: $QA_BOT_INDEX_DIR or indexes/default)."
 CHROMA_HELP = "Use the Chroma server at this URL instead of the embedded index (or $QA_BOT_CHROMA_URL)."
 
@@ -198,7 +199,7 @@ def ingest(
 def ask(question: str, index: str | None, as_json: bool, **options: Any) -> None:
     """Answer QUESTION from the indexed articles, with the cited passages and their offsets."""
     where = _pop_filter(options)
-    bot = _bot(index, **options)
+    bot = _bot(index, preload=True, **options)
     _require_articles(bot)
     answer = bot.ask(question, filter=where)
     if as_json:
@@ -217,7 +218,7 @@ def chat(index: str | None, **options: Any) -> None:
 
     Type /reset to start over, /quit (or Ctrl-D) to leave."""
     where = _pop_filter(options)
-    bot = _bot(index, **options)
+    bot = _bot(index, preload=True, **options)
     _require_articles(bot)
     session = bot.chat(filter=where)
     n = len(session.doc_ids) if session.doc_ids else len(bot.documents())
@@ -295,22 +296,50 @@ def documents(index: str | None, chroma_url: str | None, as_json: bool) -> None:
     help="Let any visitor add and remove articles, "
     "also when serving on an address other than loopback (also QA_BOT_OPEN_INGEST=1).",
 )
+@click.option(
+    "--ingest",
+    "ingest_paths",
+    multiple=True,
+    type=click.Path(path_type=str),
+    help="Add these files, directories or URLs first (unchanged articles are skipped); repeatable. "
+    "`make run` passes seeds/.",
+)
 @_llm_options
-def serve(index: str | None, host: str, port: int, root_path: str | None, **options: Any) -> None:
+def serve(
+    index: str | None,
+    host: str,
+    port: int,
+    root_path: str | None,
+    ingest_paths: tuple[str, ...],
+    **options: Any,
+) -> None:
     """Start the web chat on http://HOST:PORT (the Gradio page mounted in FastAPI, served by uvicorn; also
     /gradio.js for embedding with <gradio-app> and /healthz)."""
+    import threading
+
     import uvicorn
 
     from qa_bot.access import IngestPolicy
+
+    bot = _bot(index, preload=True, **options)  # the networks load while the page's imports run
+    if ingest_paths:
+        bot.ingest(*ingest_paths)
     from qa_bot.web import create_app
 
-    bot = _bot(index, **options).warm_up()
+    app = create_app(bot, root_path=root_path, host=host)
+    bot.documents()  # the index's first read, and the question pipeline built, before the first visitor
+    _ = bot.pipeline
     policy = IngestPolicy.for_server(host, bot.settings.ingest_token, bot.settings.open_ingest)
     click.echo(
         f"qa-bot: {len(bot.documents())} article(s) in {bot.settings.index_dir}; serving on http://{host}:{port}"
         f" (adding articles: {policy.mode})"
     )
-    uvicorn.run(create_app(bot, root_path=root_path, host=host), host=host, port=port, log_level="warning")
+    # spaCy (for follow-ups) loads a few seconds after the start, once a first visitor's first question (which
+    # needs no parse) has had the CPU; a follow-up before that loads it itself. Every import above is done by then.
+    warm = threading.Timer(SPACY_DELAY_S, bot.warm_up)
+    warm.daemon = True
+    warm.start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @cli.command()

@@ -21,7 +21,7 @@ def default_bot() -> QABot:
     global _default_bot
     with _default_lock:
         if _default_bot is None:
-            bot = QABot()
+            bot = QABot(preload=True)
             if not bot.documents() and SEED_ARTICLE.exists():
                 bot.ingest(SEED_ARTICLE)
             _default_bot = bot

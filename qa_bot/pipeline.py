@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from langchain_core.runnables import Runnable
 
+    from qa_bot.answering.reader import TrainedReader
     from qa_bot.bot import QABot
     from qa_bot.config import Settings
 
@@ -186,3 +187,44 @@ def prepare_networks(settings: Settings) -> dict[str, Path | None]:
     embedder = Embedder(runtime="onnx", cache_dir=s.model_cache_dir).warm_up()
     reader = TrainedReader(s.reader_dir or None, runtime="onnx", cache_dir=s.model_cache_dir).warm_up()
     return {"embedder": embedder.onnx_path, "reader": reader.onnx_path}
+
+
+def trained_reader(settings: Settings) -> TrainedReader:
+    """The shipped reader (or ``settings.reader_dir``'s), set up as ``settings`` say; it loads on first use."""
+    from qa_bot.answering.reader import TrainedReader
+
+    s = settings
+    return TrainedReader(s.reader_dir or None, precision=s.reader_precision, runtime=s.runtime,
+                         cache_dir=s.model_cache_dir)  # fmt: skip
+
+
+def preload_networks(embedder: Any, reader: Any, settings: Settings) -> Any:
+    """Load the question path's two networks (``reader`` ``None``: :func:`trained_reader`) in a daemon thread,
+    started now, where both are exported already (an export, which imports torch, waits for the first question).
+    What the loading imports is imported here, in the caller's thread: two threads importing the same module at
+    once may see it half made. Returns the reader."""
+    import threading
+
+    import onnxruntime  # noqa: F401  (imported here, see above)
+    import tokenizers  # noqa: F401
+
+    from qa_bot.answering.model_io import reader_sources
+    from qa_bot.models import embedder_sources
+    from qa_bot.runtime import cached_path
+
+    reader = reader or trained_reader(settings)
+    if settings.runtime != "onnx" or not all(
+        cached_path(name, sources, settings.model_cache_dir)
+        for name, sources in (
+            ("embedder", embedder_sources()),
+            ("reader", reader_sources(settings.reader_dir or None)),
+        )
+    ):
+        return reader
+
+    def load() -> None:
+        for component in (embedder, reader):
+            getattr(component, "warm_up", lambda: None)()
+
+    threading.Thread(target=load, name="qa-bot-preload", daemon=True).start()
+    return reader

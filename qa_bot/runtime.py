@@ -20,7 +20,7 @@ from typing import Any
 
 from qa_bot.errors import ModelUnavailable
 
-__all__ = ["EXPORT_VERSION", "cache_dir", "cached_export", "export_module", "open_session"]
+__all__ = ["EXPORT_VERSION", "cache_dir", "cached_export", "cached_path", "export_module", "open_session"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,12 @@ def _key(name: str, sources: Sequence[Path]) -> str:
         st = Path(src).stat()
         h.update(f"|{Path(src).resolve()}:{st.st_size}:{st.st_mtime_ns}".encode())
     return h.hexdigest()[:16]
+
+
+def cached_path(name: str, sources: Sequence[Path], directory: str | Path = "") -> Path | None:
+    """The cached ONNX file of network ``name`` made from ``sources``, or ``None`` when it is not exported yet."""
+    path = cache_dir(directory) / f"{name}-{_key(name, sources)}.onnx"
+    return path if path.exists() else None
 
 
 def cached_export(

@@ -160,13 +160,11 @@ def live_server(tmp_path_factory):
     import sys
 
     index = tmp_path_factory.mktemp("live-index")
-    subprocess.run(
-        [sys.executable, "-m", "qa_bot", "ingest", str(SEED), "--index", str(index), "-q"], check=True
-    )
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qa_bot", "serve", "--index", str(index), "--port", str(port), "--allow-private-urls"],
+    proc = subprocess.Popen(  # as `make run` starts it: the seed ingested by the server itself
+        [sys.executable, "-m", "qa_bot", "serve", "--index", str(index), "--ingest", str(SEED), "--port", str(port),
+         "--allow-private-urls"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"

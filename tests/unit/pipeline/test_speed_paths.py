@@ -44,7 +44,10 @@ def test_bench_table_puts_each_number_next_to_its_floor():
         "scaling": [{"chunks": 100_010, "p50_ms": 50.0, "p95_ms": 80.0, "floor_p50_ms": 25.0,
                      "floor_p95_ms": 30.0, "ratio_p50": 2.0, "insert_s": 90.0, "lexical_build_ms": 12_000.0,
                      "peak_rss_mb": 2048.0}],
-        "cold_start": {"ask_s": 8.0, "floor_s": 5.0, "import_qa_bot_s": 0.05, "python_s": 0.02},
+        "cold_start": {"ask": {"s": 2.0, "rss_mb": 400.0}, "answer": {"s": 1.9, "rss_mb": 390.0},
+                       "torch_ask": {"s": 8.0, "rss_mb": 700.0}, "floor": {"s": 1.25, "rss_mb": 350.0},
+                       "library_floor": {"s": 1.75, "rss_mb": 380.0}, "serve_up_s": 5.0,
+                       "serve_first_answer_s": 5.5, "import_qa_bot_s": 0.05, "python_s": 0.02},
     }  # fmt: skip
     rows = {r[0]: r[1:] for r in summary_rows(results)}
     assert rows["warm ask p50 / p95 (seed)"] == ("30.0 / 40.0 ms", "20.0 / 25.0 ms", "1.50x")
@@ -55,7 +58,10 @@ def test_bench_table_puts_each_number_next_to_its_floor():
     )
     assert rows["100,010 chunks: ask p50 / p95"][2] == "2.00x"
     assert rows["100,010 chunks: insert / BM25 build / peak RSS"][0] == "90.0 s / 12.0 s / 2048 MB"
-    assert rows["cold start: qa-bot ask"][2] == "1.60x"
+    assert rows["cold qa-bot ask (peak RSS)"] == ("2.00 s (400 MB)", "1.25 s floor (350 MB)", "1.60x")
+    assert rows["cold qa-bot ask, runtime torch (peak RSS)"][2] == "6.40x"
+    assert rows["cold floor + the path's libraries"] == ("1.75 s", "1.25 s floor", "1.40x")
+    assert rows["qa-bot serve --ingest seed: up / first answer"][0] == "5.00 / 5.50 s"
 
 
 def test_embed_one_is_safe_when_many_threads_push_each_other_out():

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -143,3 +144,30 @@ def test_ask_with_a_dead_llm_falls_back_with_a_note(cli_index):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Amir Saeid Iravani") and "cannot connect" in result.output
+
+
+def test_developer_commands_load_only_when_run():
+    """`qa-bot ask` does not pay for the training and evaluation code; `qa-bot --help` still lists it."""
+    from qa_bot.cli import DEV_COMMANDS
+
+    probe = "import sys, qa_bot.cli; print(sorted(m for m in sys.modules if m.startswith('qa_bot.dev')))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    listed = CliRunner().invoke(cli, ["--help"]).output
+    assert all(name in listed for name in DEV_COMMANDS)
+    from qa_bot.dev.cli import COMMANDS
+
+    assert sorted(c.name for c in COMMANDS) == sorted(DEV_COMMANDS)
+    assert CliRunner().invoke(cli, ["eval", "--help"]).exit_code == 0
+
+
+@pytest.mark.slow
+def test_prepare_exports_both_networks_into_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_BOT_MODEL_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(cli, ["prepare"])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split(": ", 1) for line in result.output.strip().splitlines())
+    assert sorted(lines) == ["embedder", "reader"]
+    assert all(Path(p).is_file() and Path(p).parent == tmp_path / "cache" for p in lines.values())
+    again = CliRunner().invoke(cli, ["prepare"])  # exported once: the same files, nothing new
+    assert again.output == result.output and len(list((tmp_path / "cache").iterdir())) == 2
