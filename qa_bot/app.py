@@ -48,7 +48,7 @@ __all__ = [
     "api_answer",
     "article_panel",
     "build_demo",
-    "demo",
+    "demo",  # noqa: F822 (built on first access: see __getattr__ at the end)
     "format_answer",
     "render_article",
     "respond",
@@ -301,7 +301,14 @@ def launch_kwargs() -> dict[str, Any]:
     return {"css": CSS}
 
 
-demo = build_demo()
+def __getattr__(name: str) -> Any:
+    """``demo``, the page over the default index (for ``gradio qa_bot/app.py``), built when first asked for: an
+    import of this module (``qa-bot serve`` builds its own page) does not build a second one."""
+    if name == "demo":
+        globals()["demo"] = page = build_demo()
+        return page
+    raise AttributeError(name)
+
 
 if __name__ == "__main__":
-    demo.launch(**launch_kwargs())
+    build_demo().launch(**launch_kwargs())

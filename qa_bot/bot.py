@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         DocumentSummary,
         IngestReport,
         Passage,
+        Statement,
         StreamEvent,
     )
 
@@ -143,7 +144,7 @@ class QABot:
             store, self.embedder, self.split_sentences,
             copies=CopyFinder(s.dedupe_threshold, store.signatures, lambda i: store.document(i).text),
             chunk_max_chars=s.chunk_max_chars, chunk_overlap_sentences=s.chunk_overlap_sentences,
-            embed_batch_size=s.embed_batch_size, max_documents=s.max_articles_per_ingest,
+            embed_batch_size=s.embed_batch_size, max_documents=s.max_articles_per_ingest, parse=self.nlp,
         )  # fmt: skip
 
     @cached_property
@@ -165,14 +166,6 @@ class QABot:
             self.answerer.warm_up()
             nlp.result()
         return self
-
-    @staticmethod
-    def prepare(settings: Settings | None = None) -> dict[str, Path | None]:
-        """Export the question path's networks for ONNX Runtime now, once per model (``qa-bot prepare``, run by
-        ``make install``): each one's file, or ``None`` where it falls back to PyTorch."""
-        from qa_bot.pipeline import prepare_networks
-
-        return prepare_networks(settings or Settings.load())
 
     def ingest(
         self,
@@ -232,6 +225,13 @@ class QABot:
         """The stored canonical text of one article (citations index into ``.text``)."""
         try:
             return self.store.document(doc_id)
+        except KeyError:
+            raise InvalidInput(f"No article with id {doc_id!r} in this index.") from None
+
+    def statements(self, doc_id: str) -> tuple[Statement, ...]:
+        """Who said what in one article, found at ingest: speaker (and role), verb, what was said, with offsets."""
+        try:
+            return self.store.statements(doc_id)
         except KeyError:
             raise InvalidInput(f"No article with id {doc_id!r} in this index.") from None
 

@@ -343,12 +343,40 @@ def serve(
 
 
 @cli.command()
+@click.option(
+    "--doc", "doc_ids", multiple=True, help="Only this article (an id from `qa-bot documents`); repeatable."
+)
+@click.option("--index", "index", default=None, help=INDEX_HELP)
+@click.option("--chroma-url", default=None, help=CHROMA_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (every part with its offsets).")
+def statements(doc_ids: tuple[str, ...], index: str | None, chroma_url: str | None, as_json: bool) -> None:
+    """Who said what: each statement an article reports (speaker, role, verb, what was said), found at ingest."""
+    bot = _bot(index, chroma_url=chroma_url)
+    ids = list(doc_ids) or [d.doc_id for d in bot.documents()]
+    found = {doc_id: bot.statements(doc_id) for doc_id in ids}
+    if as_json:
+        click.echo(
+            json.dumps(
+                {d: [s.to_dict() for s in ss] for d, ss in found.items()}, ensure_ascii=False, indent=1
+            )
+        )
+        return
+    for doc_id, said in found.items():
+        click.echo(f"{doc_id}: {len(said)} statement(s)")
+        for s in said:
+            who = f"{s.speaker.text} ({s.role.text})" if s.role else s.speaker.text
+            what = f"“{s.content.text}”" if s.direct else s.content.text
+            click.echo(f"  {who} · {s.verb.text} · {what}  [{s.content.start}–{s.content.end}]")
+
+
+@cli.command()
 def prepare() -> None:
     """Export the question path's networks (query embedder, reader) for ONNX Runtime into the model cache, once
     per model: then answering loads no PyTorch (`make install` runs this; otherwise the first question does)."""
-    from qa_bot.bot import QABot
+    from qa_bot.config import Settings
+    from qa_bot.pipeline import prepare_networks
 
-    for name, path in QABot.prepare().items():
+    for name, path in prepare_networks(Settings.load()).items():
         click.echo(
             f"{name}: {path}" if path else f"{name}: not exported (answers through PyTorch; see the warning)"
         )

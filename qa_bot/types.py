@@ -21,7 +21,9 @@ __all__ = [
     "IngestReport",
     "Passage",
     "Retrieval",
+    "Statement",
     "StreamEvent",
+    "TextSpan",
     "Token",
 ]
 
@@ -117,6 +119,39 @@ class Passage(_ToDict):
     chunk: Chunk
     score: float
     similarity: float = 0.0
+
+
+@dataclass(frozen=True)
+class TextSpan(_ToDict):
+    """A slice of a stored article's text: ``document.text[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Statement(_ToDict):
+    """Something an article reports someone said (:mod:`qa_bot.ingest.statements`): who (``speaker``, as the article
+    names them, and the ``role`` it gives them), the cue ``verb`` (said, denied, called, ...), ``content`` (the
+    quotation when ``direct``, else the reported clause or object), and ``mention``, where the speaker stands in the
+    statement's ``sentence`` (the name itself, or the pronoun that points to it). Every part is a :class:`TextSpan`."""
+
+    speaker: TextSpan
+    role: TextSpan | None
+    verb: TextSpan
+    content: TextSpan
+    direct: bool
+    mention: TextSpan
+    sentence: TextSpan
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Statement:
+        def span(x: Any) -> TextSpan:
+            return TextSpan(int(x["start"]), int(x["end"]), str(x["text"]))
+
+        return cls(span(d["speaker"]), span(d["role"]) if d.get("role") else None, span(d["verb"]),
+                   span(d["content"]), bool(d["direct"]), span(d["mention"]), span(d["sentence"]))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from qa_bot.dates import dateline, days_named
 from qa_bot.errors import InvalidInput
 from qa_bot.ingest import chunk_document
 from qa_bot.ingest.dedupe import CopyFinder, encode_signature, signature
+from qa_bot.ingest.statements import extract_statements
 from qa_bot.store import Store, StoredArticle
 from qa_bot.types import Chunk, Document, IngestReport
 
@@ -59,6 +60,7 @@ class Indexer:
         split: Splitter,
         *,
         copies: CopyFinder | None = None,
+        parse: Callable[[str], Any] | None = None,
         chunk_max_chars: int = 600,
         chunk_overlap_sentences: int = 1,
         embed_batch_size: int = 64,
@@ -75,6 +77,7 @@ class Indexer:
         self.store = store
         self.embedder = embedder
         self.split = split
+        self.parse = parse  # a spaCy pipeline: who said what is found once per article (None: not looked for)
         self.copies = copies or CopyFinder(0.0, store.signatures, lambda i: store.document(i).text)
         self.chunk_max_chars = chunk_max_chars
         self.chunk_overlap_sentences = chunk_overlap_sentences
@@ -179,8 +182,9 @@ class Indexer:
             for doc, cs in batch.new:
                 sig = signature(doc.text)
                 days = [days_named(c.text, doc.published or None) for c in cs]
+                said = extract_statements(self.parse(doc.text)) if self.parse is not None else ()
                 articles.append(
-                    StoredArticle(doc, cs, vectors[at : at + len(cs)], encode_signature(sig), days)
+                    StoredArticle(doc, cs, vectors[at : at + len(cs)], encode_signature(sig), days, said)
                 )
                 at += len(cs)
             counts["chunks"] += store.upsert_many(articles)

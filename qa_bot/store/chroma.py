@@ -34,10 +34,11 @@ from qa_bot.store.records import (
     chunk_metadata,
     document_metadata,
     sources_metadata,
+    statements_from_metadata,
     summary_from_record,
     where_doc_ids,
 )
-from qa_bot.types import ArticleFilter, Chunk, Document, DocumentSummary
+from qa_bot.types import ArticleFilter, Chunk, Document, DocumentSummary, Statement
 
 __all__ = ["INDEX_MARKER", "Store", "StoredArticle"]
 
@@ -60,6 +61,7 @@ class StoredArticle:
     vectors: Sequence[Sequence[float]]
     minhash: str = ""
     days: Sequence[Sequence[int]] = ()
+    statements: Sequence[Statement] = ()
 
 
 class Store:
@@ -170,6 +172,14 @@ class Store:
             published=str(meta.get("published", "")),
             published_source=str(meta.get("published_source", "")),
         )
+
+    def statements(self, doc_id: str) -> tuple[Statement, ...]:
+        """The statements found in an article at ingest (``KeyError`` when it is not there; empty for one stored
+        before they were kept)."""
+        got = self._documents.get(ids=[doc_id], include=["metadatas"])
+        if not got["ids"]:
+            raise KeyError(doc_id)
+        return statements_from_metadata(got["metadatas"][0])
 
     def published(self, doc_id: str) -> str:
         """An article's publication date (``YYYY-MM-DD``, ``""`` when unknown), without fetching its text
@@ -319,7 +329,9 @@ class Store:
                     ids=[a.document.doc_id for a in docs],
                     embeddings=[[1.0] for _ in docs],
                     documents=[a.document.text for a in docs],
-                    metadatas=[document_metadata(a.document, len(a.chunks), a.minhash) for a in docs],
+                    metadatas=[
+                        document_metadata(a.document, len(a.chunks), a.minhash, a.statements) for a in docs
+                    ],
                 )
             if articles:
                 self._lexical.invalidate()

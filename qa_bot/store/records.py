@@ -6,12 +6,13 @@ as ``[]``; every such conversion lives here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
 from qa_bot.dates import day_number
-from qa_bot.types import ArticleFilter, Chunk, Document, DocumentSummary
+from qa_bot.types import ArticleFilter, Chunk, Document, DocumentSummary, Statement
 
 __all__ = [
     "article_where",
@@ -21,6 +22,7 @@ __all__ = [
     "listed",
     "site",
     "sources_metadata",
+    "statements_from_metadata",
     "summary_from_record",
     "where_doc_ids",
 ]
@@ -64,6 +66,12 @@ def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any] | None) 
     )
 
 
+def statements_from_metadata(meta: Mapping[str, Any] | None) -> tuple[Statement, ...]:
+    """The statements an article record carries (empty when none were kept)."""
+    raw = (meta or {}).get("statements")
+    return tuple(Statement.from_dict(d) for d in json.loads(raw)) if raw else ()
+
+
 def sources_metadata(sources: Sequence[str]) -> dict[str, Any]:
     """``sources`` (unique, in order) and their ``sites``, with the ``[""]`` placeholder for an empty list."""
     unique = list(dict.fromkeys(s for s in sources if s))
@@ -71,10 +79,14 @@ def sources_metadata(sources: Sequence[str]) -> dict[str, Any]:
     return {"sources": unique or [""], "sites": sites or [""]}
 
 
-def document_metadata(d: Document, n_chunks: int, minhash: str) -> dict[str, Any]:
+def document_metadata(
+    d: Document, n_chunks: int, minhash: str, statements: Sequence[Statement] = ()
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "title": d.title, "source": d.source, "n_chunks": n_chunks, "n_chars": len(d.text), "minhash": minhash,
     }  # fmt: skip
+    if statements:
+        meta["statements"] = json.dumps([s.to_dict() for s in statements], ensure_ascii=False)
     if d.source:
         meta.update(sources_metadata([d.source]))
     if d.published:

@@ -1,0 +1,311 @@
+"""Who said what: the statements an article reports, found once at ingest from spaCy's dependency parse and NER.
+
+A statement is a cue verb of speech or stance (said, denied, called, warned, accused, acknowledged, ...), its speaker
+(the verb's subject: a name, with the role the article gives it — an apposition or the words before the name in its
+noun phrase; a relative pronoun ("…, who denied") or a personal pronoun ("he said") is followed to the person it
+stands for), and what was said: the quotation the verb introduces or closes (direct), else its reported clause or
+object (reported). Every part is a span of the canonical text (``text[start:end] == part.text``).
+
+Rules over the parse, not over words of questions: the cue verbs are a closed class of English reporting verbs, and
+everything else comes from the dependency tree. No textacy: its quotation extractor finds direct quotes only, and
+its install pulls scikit-learn and a dozen other packages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from qa_bot.types import Statement, TextSpan
+
+__all__ = ["CUE_VERBS", "extract_statements"]
+
+#: Verbs that report speech or a stance taken in words (lemmas).
+CUE_VERBS = frozenset(
+    [
+        "accuse",
+        "acknowledge",
+        "add",
+        "admit",
+        "affirm",
+        "allege",
+        "announce",
+        "argue",
+        "assert",
+        "blame",
+        "call",
+        "caution",
+        "charge",
+        "claim",
+        "comment",
+        "complain",
+        "concede",
+        "condemn",
+        "confirm",
+        "contend",
+        "counter",
+        "criticize",
+        "declare",
+        "decline",
+        "defend",
+        "demand",
+        "denounce",
+        "deny",
+        "describe",
+        "dismiss",
+        "emphasise",
+        "emphasize",
+        "estimate",
+        "explain",
+        "express",
+        "insist",
+        "indicate",
+        "maintain",
+        "mention",
+        "note",
+        "object",
+        "pledge",
+        "point",
+        "praise",
+        "predict",
+        "promise",
+        "propose",
+        "question",
+        "recall",
+        "refute",
+        "reiterate",
+        "reject",
+        "remark",
+        "repeat",
+        "reply",
+        "report",
+        "respond",
+        "reveal",
+        "say",
+        "state",
+        "stress",
+        "suggest",
+        "tell",
+        "testify",
+        "threaten",
+        "urge",
+        "vow",
+        "warn",
+        "write",
+    ]
+)
+_SUBJECTS = {"nsubj", "nsubjpass"}
+_RELATIVE = {"who", "which", "that", "whom"}
+_PERSONAL = {"he": "PERSON", "she": "PERSON", "they": None, "it": None, "we": None, "i": None}
+_SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
+_CONTENT_DEPS = ("ccomp", "dobj", "xcomp", "attr", "oprd")
+_QUOTES = {"“": "”", '"': '"', "‘": "’"}
+
+
+def extract_statements(doc: Any) -> list[Statement]:
+    """Every statement of a parsed spaCy ``doc`` (tagger, parser and NER run), in text order."""
+    quotes = _quotations(doc.text)
+    persons: list[Any] = [e for e in doc.ents if e.label_ == "PERSON"]
+    out: list[Statement] = []
+    for token in doc:
+        if token.pos_ not in ("VERB", "AUX") or token.lemma_.lower() not in CUE_VERBS:
+            continue
+        found = _speaker(token, persons)
+        if found is None:
+            continue
+        speaker, role, mention = found
+        content = _content(token, quotes)
+        if content is None:
+            continue
+        (c_start, c_end), direct = content
+        out.append(Statement(
+            speaker=speaker, role=role, verb=_span(doc.text, token.idx, token.idx + len(token.text)),
+            content=_span(doc.text, c_start, c_end), direct=direct, mention=mention,
+            sentence=_span(doc.text, token.sent.start_char, token.sent.start_char + len(token.sent.text.rstrip())),
+        ))  # fmt: skip
+    return out
+
+
+# -- speaker --------------------------------------------------------------------------------------------------
+def _speaker(verb: Any, persons: Sequence[Any]) -> tuple[TextSpan, TextSpan | None, TextSpan] | None:
+    """(speaker, role, mention): the verb's subject followed to a name where it is a pronoun."""
+    text = verb.doc.text
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    agent = next(
+        (g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"), None
+    )
+    head = verb
+    while (
+        subject is None
+        and agent is None
+        and head.dep_ in ("advcl", "xcomp", "conj", "acl")
+        and head.head != head
+    ):
+        if head.dep_ == "acl" and head.head.pos_ in (
+            "NOUN",
+            "PROPN",
+        ):  # "Iravani, ..., calling them baseless"
+            subject = head.head
+            break
+        head = head.head
+        subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+    subject = subject or agent
+    if subject is None:
+        return None
+    mention = _span(text, subject.idx, subject.idx + len(subject.text))
+    if subject.lower_ in _RELATIVE and subject.head.dep_ == "relcl":
+        subject = subject.head.head  # "the envoy, who denied": the noun the clause hangs on
+    elif subject.lower_ in _PERSONAL:
+        if _PERSONAL[subject.lower_] != "PERSON":
+            return None
+        antecedent = next((p for p in reversed(persons) if p.end_char <= subject.idx), None)
+        if antecedent is None:
+            return None
+        found = _name_and_role(antecedent.root, mention)  # the role the article gave at that mention
+        return found or (_span(text, antecedent.start_char, antecedent.end_char), None, mention)
+    return _name_and_role(subject, mention)
+
+
+def _name_and_role(head: Any, mention: TextSpan) -> tuple[TextSpan, TextSpan | None, TextSpan] | None:
+    """The name in the noun phrase of ``head`` (or of its apposition) and the role around it."""
+    text = head.doc.text
+    appos = next((c for c in head.children if c.dep_ == "appos"), None)
+    if (
+        appos is not None and _entity(appos) is not None and _entity(head) is None
+    ):  # "the envoy, Amir Iravani"
+        name = _entity(appos)
+        role_tokens = [t for t in _phrase(head) if not (appos.left_edge.i <= t.i <= appos.right_edge.i)]
+    else:
+        name = _entity(head)
+        if name is None:  # "official US sources": a group named by a phrase holding a name
+            tokens = _trim(_phrase(head))
+            if not tokens or not any(t.ent_type_ in _SPEAKER_LABELS for t in tokens) or head.pos_ == "PRON":
+                return None
+            whole = _span(text, tokens[0].idx, tokens[-1].idx + len(tokens[-1].text))
+            return whole, None, mention
+        role_tokens = [t for t in _phrase(head) if t.i < name.start and t.dep_ != "det"]
+        if appos is not None and _entity(appos) is None:  # "Khamenei, Iran's supreme leader"
+            role_tokens = list(_phrase(appos))
+    speaker = _span(text, name.start_char, name.end_char)
+    role_tokens = _trim(role_tokens) or _trim(_phrase_before(name))
+    role = (
+        _span(text, role_tokens[0].idx, role_tokens[-1].idx + len(role_tokens[-1].text))
+        if role_tokens
+        else None
+    )
+    if role is not None and (role.end > speaker.start > role.start or role.text.lower() in ("the", "a")):
+        role = None
+    return speaker, role, mention
+
+
+def _phrase_before(name: Any) -> list[Any]:
+    """The noun phrase just before ``name`` and a comma ("the UN envoy, Amir Iravani"): the role it is given."""
+    doc = name.doc
+    if name.start < 2 or doc[name.start - 1].text != ",":
+        return []
+    last = chain = doc[name.start - 2]
+    nouns = [last] if last.pos_ == "NOUN" else []
+    while chain.head != chain and chain.head.right_edge.i == last.i and chain.head.i < name.start:
+        chain = chain.head
+        if chain.pos_ == "NOUN":
+            nouns.append(chain)
+    if not nouns:
+        return []
+    head = nouns[-1]
+    if head.dep_ == "pobj" and head.head.dep_ == "prep" and head.head.head.pos_ in ("VERB", "AUX"):
+        return []  # "In a previous instance, Blinken said": a circumstance, not a role
+    return list(doc[head.left_edge.i : last.i + 1])
+
+
+def _entity(token: Any) -> Any:
+    """The named entity (person, organisation, place, group) holding ``token`` or, in its noun phrase, ending at
+    it."""
+    doc = token.doc
+    for ent in doc.ents:
+        if ent.label_ in _SPEAKER_LABELS and ent.start <= token.i < ent.end:
+            return ent
+    return None
+
+
+def _phrase(head: Any) -> list[Any]:
+    """The noun phrase of ``head``: its subtree less relative clauses, appositions and what follows a comma."""
+    skip: set[int] = set()
+    for child in head.children:
+        if child.dep_ in ("relcl", "appos", "acl") or (child.dep_ == "punct" and child.i > head.i):
+            skip.update(range(child.left_edge.i, child.right_edge.i + 1))
+    return [t for t in head.subtree if t.i not in skip]
+
+
+def _trim(tokens: list[Any]) -> list[Any]:
+    while tokens and (tokens[0].is_punct or tokens[0].dep_ == "det" or tokens[0].is_space):
+        tokens = tokens[1:]
+    while tokens and (tokens[-1].is_punct or tokens[-1].is_space or tokens[-1].dep_ in ("case", "cc")):
+        tokens = tokens[:-1]
+    return tokens
+
+
+# -- what was said --------------------------------------------------------------------------------------------
+def _content(verb: Any, quotes: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], bool] | None:
+    """Char offsets of what was said and whether it is a direct quotation."""
+    sent = verb.sent
+    inside = [(a, b) for a, b in quotes if sent.start_char <= a and b <= sent.end_char and b - a > 1]
+    passive = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+    if passive is not None and any(c.dep_ == "agent" for c in verb.children):  # "the claim was denied by X"
+        return _strip(
+            verb.doc.text, passive.left_edge.idx, passive.right_edge.idx + len(passive.right_edge.text)
+        ), False
+    for child in verb.children:
+        if child.dep_ in _CONTENT_DEPS:
+            start, end = child.left_edge.idx, child.right_edge.idx + len(child.right_edge.text)
+            if (
+                child.dep_ == "dobj"
+            ):  # "calling them “baseless”", "described it as a fight": the object and more
+                more = [
+                    c for c in verb.children if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as")
+                ]
+                if more:
+                    end = max(end, *(c.right_edge.idx + len(c.right_edge.text) for c in more))
+            for a, b in inside:  # the whole of it quoted: a direct quotation
+                if a <= start + 1 and b >= end - 1:
+                    return _strip(verb.doc.text, a + 1, b - 1), True
+            return _strip(verb.doc.text, start, end), False
+    about = next(
+        (c for c in verb.children if c.dep_ == "prep" and c.lower_ in ("of", "about", "against", "that")),
+        None,
+    )
+    if about is not None and not inside:  # "warned of an escalation"
+        return _strip(
+            verb.doc.text, about.left_edge.idx, about.right_edge.idx + len(about.right_edge.text)
+        ), False
+    if inside:  # '“…,” the spokesman said.': the quotation the verb closes or opens
+        a, b = min(inside, key=lambda q: abs(q[0] - verb.idx))
+        return _strip(verb.doc.text, a + 1, b - 1), True
+    return None
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in ' “"‘,':
+        start += 1
+    while end > start and text[end - 1] in ' ”"’,.':
+        end -= 1
+    return start, end
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each quotation, its marks included."""
+    out = []
+    i = 0
+    while i < len(text):
+        close = _QUOTES.get(text[i])
+        if close is not None and (text[i] != "‘" or i == 0 or not text[i - 1].isalnum()):
+            j = text.find(close, i + 1)
+            if j > i and "\n" not in text[i:j]:
+                out.append((i, j + 1))
+                i = j + 1
+                continue
+        i += 1
+    return out
+
+
+def _span(text: str, start: int, end: int) -> TextSpan:
+    return TextSpan(start, end, text[start:end])

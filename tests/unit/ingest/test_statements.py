@@ -1,0 +1,91 @@
+"""Who said what, found at ingest from spaCy's parse (slow: the real spaCy pipeline), kept by the store and shown by
+the API and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from qa_bot.errors import InvalidInput
+from qa_bot.ingest import clean_text
+from qa_bot.ingest.statements import extract_statements
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from qa_bot.models import get_nlp
+
+    return get_nlp()
+
+
+def parts(s):
+    return [p for p in (s.speaker, s.role, s.verb, s.content, s.mention, s.sentence) if p is not None]
+
+
+def test_the_iravani_denial_has_its_speaker_role_verb_and_what(nlp):
+    text = clean_text(SEED.read_text("utf-8"))
+    found = extract_statements(nlp(text))
+    denial = next(s for s in found if s.verb.text == "denied")
+    assert denial.speaker.text == "Amir Saeid Iravani"
+    assert (
+        denial.role is not None
+        and denial.role.text == "Iran’s permanent representative to the United Nations"
+    )
+    assert denial.content.text == "the allegations" and not denial.direct
+    assert denial.mention.text == "who" and denial.sentence.start <= denial.verb.start < denial.sentence.end
+    for s in found:  # the offsets invariant, on every part of every statement
+        assert all(text[p.start : p.end] == p.text and p.text.strip() for p in parts(s))
+
+
+def test_a_pronoun_speaker_points_to_the_person_with_the_mention_offsets(nlp):
+    text = clean_text(SEED.read_text("utf-8"))
+    stated = next(s for s in extract_statements(nlp(text)) if s.verb.text == "stated")
+    assert stated.speaker.text == "Daniel Hagari" and stated.role and "spokesman" in stated.role.text
+    assert stated.mention.text == "He" and text[stated.mention.start : stated.mention.end] == "He"
+    assert stated.speaker.end <= stated.mention.start  # named in an earlier sentence
+    assert stated.content.text.startswith("that this support has not ceased")
+
+
+def test_a_direct_quotation_is_the_quoted_words(nlp):
+    text = (
+        "The Riverside plant will stay open. “We will not close the plant,” Mayor Lena Ortiz said on Monday. "
+        "Halvard Metals, the owner, denied reports of a sale."
+    )
+    found = {s.verb.text: s for s in extract_statements(nlp(text))}
+    said = found["said"]
+    assert (said.speaker.text, said.content.text, said.direct) == (
+        "Lena Ortiz",
+        "We will not close the plant",
+        True,
+    )
+    assert said.role is not None and said.role.text == "Mayor"
+    denied = found["denied"]
+    assert denied.speaker.text == "Halvard Metals" and denied.content.text == "reports of a sale"
+    assert denied.role is not None and denied.role.text == "owner"  # the apposition, its article dropped
+
+
+def test_statements_are_kept_with_the_article_and_shown_by_the_api_and_cli(seed_bot):
+    doc_id = seed_bot.documents()[0].doc_id
+    said = seed_bot.statements(doc_id)
+    text = seed_bot.document(doc_id).text
+    assert any(s.speaker.text == "Amir Saeid Iravani" and s.verb.text == "denied" for s in said)
+    assert all(text[p.start : p.end] == p.text for s in said for p in parts(s))
+    with pytest.raises(InvalidInput, match="No article"):
+        seed_bot.statements("nope")
+    from qa_bot.cli import cli
+
+    out = CliRunner().invoke(cli, ["statements", "--index", str(seed_bot.settings.index_dir), "--json"])
+    assert out.exit_code == 0, out.output
+    shown = json.loads(out.output)[doc_id]
+    assert [s["verb"]["text"] for s in shown] == [s.verb.text for s in said]
+    plain = CliRunner().invoke(
+        cli, ["statements", "--index", str(seed_bot.settings.index_dir), "--doc", doc_id]
+    )
+    assert (
+        "Amir Saeid Iravani (Iran’s permanent representative to the United Nations) · denied" in plain.output
+    )
