@@ -27,7 +27,9 @@ from qa_bot.types import (
     Final,
     IngestReport,
     Retrieval,
+    Statement,
     StreamEvent,
+    TextSpan,
     Token,
 )
 
@@ -58,7 +60,9 @@ __all__ = [
     "QABotError",
     "Retrieval",
     "Settings",
+    "Statement",
     "StreamEvent",
+    "TextSpan",
     "Token",
     "__version__",
     "answer",

@@ -182,7 +182,7 @@ class Indexer:
             for doc, cs in batch.new:
                 sig = signature(doc.text)
                 days = [days_named(c.text, doc.published or None) for c in cs]
-                said = extract_statements(self.parse(doc.text)) if self.parse is not None else ()
+                said = extract_statements(doc.text, self.parse) if self.parse is not None else ()
                 articles.append(
                     StoredArticle(doc, cs, vectors[at : at + len(cs)], encode_signature(sig), days, said)
                 )

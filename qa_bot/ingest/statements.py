@@ -13,6 +13,7 @@ its install pulls scikit-learn and a dozen other packages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,114 +22,105 @@ from qa_bot.types import Statement, TextSpan
 __all__ = ["CUE_VERBS", "extract_statements"]
 
 #: Verbs that report speech or a stance taken in words (lemmas).
-CUE_VERBS = frozenset(
-    [
-        "accuse",
-        "acknowledge",
-        "add",
-        "admit",
-        "affirm",
-        "allege",
-        "announce",
-        "argue",
-        "assert",
-        "blame",
-        "call",
-        "caution",
-        "charge",
-        "claim",
-        "comment",
-        "complain",
-        "concede",
-        "condemn",
-        "confirm",
-        "contend",
-        "counter",
-        "criticize",
-        "declare",
-        "decline",
-        "defend",
-        "demand",
-        "denounce",
-        "deny",
-        "describe",
-        "dismiss",
-        "emphasise",
-        "emphasize",
-        "estimate",
-        "explain",
-        "express",
-        "insist",
-        "indicate",
-        "maintain",
-        "mention",
-        "note",
-        "object",
-        "pledge",
-        "point",
-        "praise",
-        "predict",
-        "promise",
-        "propose",
-        "question",
-        "recall",
-        "refute",
-        "reiterate",
-        "reject",
-        "remark",
-        "repeat",
-        "reply",
-        "report",
-        "respond",
-        "reveal",
-        "say",
-        "state",
-        "stress",
-        "suggest",
-        "tell",
-        "testify",
-        "threaten",
-        "urge",
-        "vow",
-        "warn",
-        "write",
-    ]
-)
-_SUBJECTS = {"nsubj", "nsubjpass"}
+CUE_VERBS = frozenset((
+    "accuse", "acknowledge", "add", "admit", "affirm", "allege", "announce", "argue", "assert", "blame",
+    "call", "caution", "charge", "claim", "comment", "complain", "concede", "condemn", "confirm", "contend",
+    "counter", "criticize", "declare", "decline", "defend", "demand", "denounce", "deny", "dispute",
+    "describe", "dismiss", "emphasise", "emphasize", "estimate", "explain", "express", "insist", "indicate",
+    "maintain", "mention", "note", "object", "pledge", "point", "praise", "predict", "promise", "propose",
+    "question", "recall", "refute", "reiterate", "reject", "remark", "repeat", "reply", "report", "respond",
+    "reveal", "say", "state", "stress", "suggest", "tell", "testify", "threaten", "urge", "vow", "warn",
+    "write",
+))  # fmt: skip
+_IRREGULAR = {"say": ("said",), "tell": ("told",), "write": ("wrote", "written")}
 _RELATIVE = {"who", "which", "that", "whom"}
 _PERSONAL = {"he": "PERSON", "she": "PERSON", "they": None, "it": None, "we": None, "i": None}
 _SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
+#: Heads of a phrase that names people by what they are ("official US sources", "Johns Hopkins researchers").
+_GROUPS = frozenset((
+    "agency", "analyst", "authority", "critic", "diplomat", "doctor", "expert", "government", "group",
+    "investigator", "lawyer", "leader", "minister", "ministry", "member", "official", "officer", "police",
+    "prosecutor", "representative", "researcher", "resident", "scientist", "source", "spokesman",
+    "spokesperson", "spokeswoman", "team", "witness",
+))  # fmt: skip
 _CONTENT_DEPS = ("ccomp", "dobj", "xcomp", "attr", "oprd")
 _QUOTES = {"“": "”", '"': '"', "‘": "’"}
 
 
-def extract_statements(doc: Any) -> list[Statement]:
-    """Every statement of a parsed spaCy ``doc`` (tagger, parser and NER run), in text order."""
-    quotes = _quotations(doc.text)
-    persons: list[Any] = [e for e in doc.ents if e.label_ == "PERSON"]
+def extract_statements(text: str, nlp: Any) -> list[Statement]:
+    """Every statement of ``text`` (an article's canonical text), parsed by the spaCy pipeline ``nlp`` (tagger,
+    parser, NER) line by line — a headline without a full stop is not read into the next line — in text order."""
+    lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
+    persons: list[tuple[Any, int]] = []  # the people named so far, each with its line's offset
     out: list[Statement] = []
-    for token in doc:
-        if token.pos_ not in ("VERB", "AUX") or token.lemma_.lower() not in CUE_VERBS:
-            continue
-        found = _speaker(token, persons)
-        if found is None:
-            continue
-        speaker, role, mention = found
-        content = _content(token, quotes)
-        if content is None:
-            continue
-        (c_start, c_end), direct = content
-        out.append(Statement(
-            speaker=speaker, role=role, verb=_span(doc.text, token.idx, token.idx + len(token.text)),
-            content=_span(doc.text, c_start, c_end), direct=direct, mention=mention,
-            sentence=_span(doc.text, token.sent.start_char, token.sent.start_char + len(token.sent.text.rstrip())),
-        ))  # fmt: skip
+    for base, doc in _parsed(lines, nlp):
+        quotes = _quotations(doc.text)
+        named = [(e, base) for e in doc.ents if e.label_ == "PERSON"]
+        for token in doc:
+            if token.pos_ not in ("VERB", "AUX") or token.lemma_.lower() not in CUE_VERBS:
+                continue
+            found = _speaker(token, [*persons, *named], base)
+            content = _content(token, quotes) if found is not None else None
+            if found is None or content is None:
+                continue
+            speaker, role, mention = found
+            (c_start, c_end), direct = content
+            sent = token.sent
+            out.append(Statement(
+                speaker=_moved(speaker, base), role=_moved(role, base) if role else None,
+                verb=_moved(_span(doc.text, token.idx, token.idx + len(token.text)), base),
+                content=_moved(_span(doc.text, c_start, c_end), base), direct=direct, mention=_moved(mention, base),
+                sentence=_moved(_span(doc.text, sent.start_char, sent.start_char + len(sent.text.rstrip())), base),
+            ))  # fmt: skip
+        persons += named
     return out
 
 
+def _parsed(lines: Sequence[tuple[int, str]], nlp: Any) -> list[tuple[int, Any]]:
+    """Each line parsed, in order: in full where a word could be a cue verb, else for its names only (the people a
+    later "he said" may mean) — the parser is most of the cost, and most lines of an article report nothing."""
+    cue = [i for i, (_, line) in enumerate(lines) if _CUE_FORMS.search(line)]
+    rest = [i for i in range(len(lines)) if i not in set(cue)]
+    names_only = [
+        p for p in ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer") if p in nlp.pipe_names
+    ]
+    if "ner" not in nlp.pipe_names:
+        names_only = []
+    docs = dict(zip(cue, nlp.pipe(lines[i][1] for i in cue), strict=True))
+    with nlp.select_pipes(disable=names_only):
+        docs.update(zip(rest, nlp.pipe(lines[i][1] for i in rest), strict=True))
+    return [(lines[i][0], docs[i]) for i in range(len(lines))]
+
+
+def _forms(lemma: str) -> set[str]:
+    """The inflected forms of a regular English verb (and of the irregular cue verbs)."""
+    stem = lemma[:-1] if lemma.endswith("e") else lemma
+    forms = {lemma, lemma + "s", lemma + "es", stem + "ed", stem + "ing", lemma + "ed", lemma + "ing"}
+    if lemma.endswith("y"):
+        forms |= {lemma[:-1] + "ied", lemma[:-1] + "ies"}
+    if len(lemma) > 2 and lemma[-1] in "bdgmnprt" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
+        forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}  # admitted, committing
+    return forms | set(_IRREGULAR.get(lemma, ()))
+
+
+_CUE_FORMS = re.compile(
+    r"\b(?:"
+    + "|".join(sorted({f for lemma in CUE_VERBS for f in _forms(lemma)}, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def _moved(span: TextSpan, by: int) -> TextSpan:
+    return TextSpan(span.start + by, span.end + by, span.text)
+
+
 # -- speaker --------------------------------------------------------------------------------------------------
-def _speaker(verb: Any, persons: Sequence[Any]) -> tuple[TextSpan, TextSpan | None, TextSpan] | None:
-    """(speaker, role, mention): the verb's subject followed to a name where it is a pronoun."""
+def _speaker(
+    verb: Any, persons: Sequence[tuple[Any, int]], base: int
+) -> tuple[TextSpan, TextSpan | None, TextSpan] | None:
+    """(speaker, role, mention), offsets in the verb's line (``base`` in the text): the verb's subject, followed
+    to a name where it is a pronoun (``persons``: the people named so far, each with its line's offset)."""
     text = verb.doc.text
     subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
     agent = next(
@@ -158,11 +150,18 @@ def _speaker(verb: Any, persons: Sequence[Any]) -> tuple[TextSpan, TextSpan | No
     elif subject.lower_ in _PERSONAL:
         if _PERSONAL[subject.lower_] != "PERSON":
             return None
-        antecedent = next((p for p in reversed(persons) if p.end_char <= subject.idx), None)
-        if antecedent is None:
+        before = [(p, at) for p, at in persons if at < base or p.end_char <= subject.idx]
+        if not before:
             return None
-        found = _name_and_role(antecedent.root, mention)  # the role the article gave at that mention
-        return found or (_span(text, antecedent.start_char, antecedent.end_char), None, mention)
+        person, at = before[-1]
+        found = _name_and_role(person.root, mention)  # the role the article gave at that mention
+        name, role = (
+            (found[0], found[1])
+            if found
+            else (_span(person.doc.text, person.start_char, person.end_char), None)
+        )
+        shift = at - base  # that mention's line, in this line's offsets
+        return _moved(name, shift), _moved(role, shift) if role else None, mention
     return _name_and_role(subject, mention)
 
 
@@ -177,9 +176,17 @@ def _name_and_role(head: Any, mention: TextSpan) -> tuple[TextSpan, TextSpan | N
         role_tokens = [t for t in _phrase(head) if not (appos.left_edge.i <= t.i <= appos.right_edge.i)]
     else:
         name = _entity(head)
+        if (
+            name is None and head.pos_ == "PROPN"
+        ):  # a name the NER missed: the proper nouns ending at the head
+            left = head.i
+            while left > 0 and head.doc[left - 1].pos_ == "PROPN" and head.doc[left - 1].head.i == head.i:
+                left -= 1
+            name = head.doc[left : head.i + 1]
         if name is None:  # "official US sources": a group named by a phrase holding a name
             tokens = _trim(_phrase(head))
-            if not tokens or not any(t.ent_type_ in _SPEAKER_LABELS for t in tokens) or head.pos_ == "PRON":
+            named = any(t.ent_type_ in _SPEAKER_LABELS for t in tokens)
+            if not named or head.lemma_.lower() not in _GROUPS:
                 return None
             whole = _span(text, tokens[0].idx, tokens[-1].idx + len(tokens[-1].text))
             return whole, None, mention

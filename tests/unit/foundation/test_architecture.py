@@ -15,7 +15,8 @@ from tests.conftest import ROOT
 PUBLIC = [
     "ABSTAIN_TEXT", "AccessDenied", "Answer", "ArticleFilter", "Citation", "DateMention", "Document",
     "DocumentSummary", "Final", "IndexUnavailable", "IngestError", "IngestReport", "InvalidInput", "LLMUnavailable",
-    "ModelUnavailable", "QABot", "QABotError", "Retrieval", "Settings", "StreamEvent", "Token", "__version__",
+    "ModelUnavailable", "QABot", "QABotError", "Retrieval", "Settings", "Statement", "StreamEvent", "TextSpan", "Token",
+    "__version__",
     "answer",
 ]  # fmt: skip
 
