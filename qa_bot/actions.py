@@ -34,6 +34,7 @@ __all__ = [
     "ingest_url_status",
     "respond",
     "respond_stream",
+    "statement_rows",
     "warn",
 ]
 
@@ -55,6 +56,25 @@ def article_panel(bot: QABot, spans: list[Span]) -> str:
         return f"<div class='qa-scroll'><p class='qa-hint'>{html.escape(exc.message)}</p></div>"
     mine = [(int(s["start"]), int(s["end"]), str(s["kind"])) for s in spans if s["doc_id"] == doc_id]
     return render_article(doc.title, doc.text, mine, doc.published, doc.published_source)
+
+
+def statement_rows(bot: QABot, doc_id: str | None) -> tuple[list[list[str]], list[list[Span]]]:
+    """The "Who said what" table of one article (who, verb, what) and, per row, the spans to mark in the article:
+    the speaker's name and the mention in the statement's sentence ("cite"), the verb and what was said
+    ("answer")."""
+    if not doc_id:
+        return [], []
+    try:
+        said = bot.statements(doc_id)
+    except QABotError:
+        return [], []
+    rows, marks = [], []
+    for s in said:
+        who = f"{s.speaker.text} ({s.role.text})" if s.role else s.speaker.text
+        rows.append([who, s.verb.text, f"“{s.content.text}”" if s.direct else s.content.text])
+        parts = [(s.speaker, "cite"), (s.mention, "cite"), (s.verb, "answer"), (s.content, "answer")]
+        marks.append([{"doc_id": doc_id, "start": p.start, "end": p.end, "kind": kind} for p, kind in parts])
+    return rows, marks
 
 
 # -- chat -----------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from qa_bot.actions import (
     ingest_url_status,
     respond,
     respond_stream,
+    statement_rows,
     warn,
 )
 from qa_bot.errors import QABotError
@@ -130,14 +131,24 @@ def build_demo(
         spans = cites.get(str(index))
         return article_panel(get_bot(), spans) if spans else gr.skip()
 
-    def refresh() -> tuple[Any, Any, Any]:
+    def refresh() -> tuple[Any, Any, Any, Any]:
         current = get_bot()
         choices = _choices(current)
         return (
             _table(current),
             gr.update(choices=[("All articles", ALL_ARTICLES), *choices]),
             gr.update(choices=choices, value=None),
+            gr.update(choices=choices, value=choices[0][1] if choices else None),
         )
+
+    def on_said_article(doc_id: str | None) -> tuple[Any, Any, str]:
+        rows, marks = statement_rows(get_bot(), doc_id)
+        first = [{"doc_id": doc_id, "start": 0, "end": 0, "kind": "cite"}] if doc_id else []
+        return rows, marks, article_panel(get_bot(), first)
+
+    def on_statement(marks: list, evt: gr.SelectData) -> Any:
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        return article_panel(get_bot(), marks[row]) if 0 <= row < len(marks) else gr.skip()
 
     def add_text(
         title: str, text: str, date: str, token: str, request: gr.Request, progress: gr.Progress = _PROGRESS
@@ -236,6 +247,17 @@ def build_demo(
                     clear = gr.Button("New conversation", variant="secondary", elem_id="qa-clear")
                 with gr.Column(scale=2, min_width=300):
                     article = gr.HTML(article_panel(None, []), elem_id="qa-article")  # type: ignore[arg-type]
+            with gr.Tab("Who said what", id="statements"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=300):
+                    said_article = gr.Dropdown([], label="Article", elem_id="qa-said-article")
+                    said_table = gr.Dataframe(
+                        headers=["Who", "Verb", "What was said"], interactive=False, wrap=True,
+                        column_widths=["32%", "14%", "54%"],
+                        elem_id="qa-statements", label="Statements (pick one to see it in the article)",
+                    )  # fmt: skip
+                    said_marks = gr.State([])
+                with gr.Column(scale=2, min_width=300):
+                    said_panel = gr.HTML(article_panel(None, []), elem_id="qa-said-panel")  # type: ignore[arg-type]
             with gr.Tab("Articles", id="articles"):
                 gr.Markdown(f"*{policy.describe()}*", elem_id="qa-ingest-policy")
                 token = gr.Textbox(
@@ -280,7 +302,16 @@ def build_demo(
             lambda: ([], [], {}, article_panel(None, [])),  # type: ignore[arg-type]
             None, [chatbot, pairs, cites, article], api_visibility="undocumented",
         )  # fmt: skip
-        lists = [table, scope, to_remove]
+        said_article.change(on_said_article, [said_article], [said_table, said_marks, said_panel],
+                            api_visibility="undocumented")  # fmt: skip
+        said_table.select(on_statement, [said_marks], [said_panel], api_visibility="undocumented").then(
+            None,
+            None,
+            None,
+            js=SCROLL_JS.replace("#qa-article", "#qa-said-panel"),
+            api_visibility="undocumented",
+        )
+        lists = [table, scope, to_remove, said_article]
         for button, fn, inputs in (
             (add_btn, add_text, [new_title, new_text, new_date, token]),
             (upload_btn, add_files, [files, token]),

@@ -20,13 +20,13 @@ __all__ = ["CSS", "SCROLL_JS", "Span", "answer_spans", "format_answer", "render_
 Span = dict[str, str | int]  # {"doc_id", "start", "end", "kind": "cite" | "answer"}
 
 CSS = """
-#qa-article .qa-scroll { position: relative; max-height: 70vh; overflow-y: auto; padding: 0.75rem 1rem; border-radius: 8px;
+#qa-article .qa-scroll, #qa-said-panel .qa-scroll { position: relative; max-height: 70vh; overflow-y: auto; padding: 0.75rem 1rem; border-radius: 8px;
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
-#qa-article .qa-text { white-space: pre-wrap; line-height: 1.55; }
-#qa-article mark { background: #ffe066; color: #000; padding: 0 1px; border-radius: 2px; }
-#qa-article mark.qa-answer { background: #ffb703; font-weight: 600; }
-#qa-article .qa-hint, #qa-article .qa-date { color: var(--body-text-color-subdued); }
-@media (max-width: 700px) { #qa-article .qa-scroll { max-height: 45vh; } }
+#qa-article .qa-text, #qa-said-panel .qa-text { white-space: pre-wrap; line-height: 1.55; }
+#qa-article mark, #qa-said-panel mark { background: #ffe066; color: #000; padding: 0 1px; border-radius: 2px; }
+#qa-article mark.qa-answer, #qa-said-panel mark.qa-answer { background: #ffb703; font-weight: 600; }
+#qa-article .qa-hint, #qa-article .qa-date, #qa-said-panel .qa-hint, #qa-said-panel .qa-date { color: var(--body-text-color-subdued); }
+@media (max-width: 700px) { #qa-article .qa-scroll, #qa-said-panel .qa-scroll { max-height: 45vh; } }
 """
 SCROLL_JS = """() => { setTimeout(() => {
   const box = document.querySelector('#qa-article .qa-scroll');

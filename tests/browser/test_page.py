@@ -227,3 +227,16 @@ def test_gradio_app_web_component_embeds_without_internet(browser, seed_bot, tmp
         context.close()
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_who_said_what_lists_statements_and_a_click_highlights_one(page, tmp_path):
+    page.get_by_role("tab", name="Who said what").click()
+    cell = page.locator("#qa-statements").get_by_text("denied", exact=True).locator("visible=true").first
+    cell.wait_for()
+    assert "the allegations" in page.locator("#qa-statements").inner_text()
+    page.wait_for_timeout(300)
+    cell.click()
+    page.locator("#qa-said-panel mark").first.wait_for()
+    marked = page.locator("#qa-said-panel mark").all_inner_texts()
+    assert "Amir Saeid Iravani" in marked and "denied" in marked and "the allegations" in marked
+    page.screenshot(path=str(tmp_path / "who-said-what.png"))
