@@ -6,6 +6,9 @@ import hashlib
 import os
 import re
 import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -156,17 +159,20 @@ def live_server(tmp_path_factory):
     """A real `qa-bot serve` process on a free localhost port, seed article indexed, fetching from the local test
     site (``--allow-private-urls``). Yields its base URL. Tests may add articles to it (the browser tests do);
     none removes the seed."""
-    import subprocess
-    import sys
 
     index = tmp_path_factory.mktemp("live-index")
+    with serving(index, "--ingest", str(SEED), "--allow-private-urls") as url:  # as `make run` starts it
+        yield url
+
+
+@contextmanager
+def serving(index: Path, *args: str, **env: str) -> Iterator[str]:
+    """A real `qa-bot serve --index INDEX ARGS...` process (extra environment ``env``) on a free port; yields
+    its loopback URL once it answers, and stops it."""
     port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(  # as `make run` starts it: the seed ingested by the server itself
-        [sys.executable, "-m", "qa_bot", "serve", "--index", str(index), "--ingest", str(SEED), "--port", str(port),
-         "--allow-private-urls"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
+    environ = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **env}
+    proc = subprocess.Popen([sys.executable, "-m", "qa_bot", "serve", "--index", str(index), "--port", str(port),
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environ)  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_for_http(url, proc)

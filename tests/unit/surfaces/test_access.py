@@ -3,7 +3,6 @@ with two visitors — one of them trying the server's own network."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -11,7 +10,7 @@ import pytest
 
 from qa_bot.access import IngestPolicy, RateLimits, is_loopback_host
 from qa_bot.errors import AccessDenied, InvalidInput
-from tests.conftest import SEED, free_port, stop, wait_for_http
+from tests.conftest import SEED, serving
 
 
 @pytest.mark.parametrize(
@@ -78,19 +77,10 @@ def public_server(tmp_path_factory):
     subprocess.run(
         [sys.executable, "-m", "qa_bot", "ingest", str(SEED), "--index", str(index), "-q"], check=True
     )
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
-           "QA_BOT_INGEST_TOKEN": "s3cret", "QA_BOT_RATE_LIMIT_ASK": "40/minute"}  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qa_bot", "serve", "--index", str(index), "--host", "0.0.0.0", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for_http(url, proc)
+    with serving(
+        index, "--host", "0.0.0.0", QA_BOT_INGEST_TOKEN="s3cret", QA_BOT_RATE_LIMIT_ASK="40/minute"
+    ) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 LAKE = "Lake report\n\nThe lake warden, Mira Holm, counted 412 swans on the lake this winter."
