@@ -327,11 +327,11 @@ def serve(
     from qa_bot.web import create_app
 
     app = create_app(bot, root_path=root_path, host=host)
-    bot.documents()  # the index's first read, and the question pipeline built, before the first visitor
-    _ = bot.pipeline
+    # the index's first read, and the question pipeline built, before the first visitor
+    articles, _ = len(bot.documents()), bot.pipeline
     policy = IngestPolicy.for_server(host, bot.settings.ingest_token, bot.settings.open_ingest)
     click.echo(
-        f"qa-bot: {len(bot.documents())} article(s) in {bot.settings.index_dir}; serving on http://{host}:{port}"
+        f"qa-bot: {articles} article(s) in {bot.settings.index_dir}; serving on http://{host}:{port}"
         f" (adding articles: {policy.mode})"
     )
     # spaCy (for follow-ups) loads a few seconds after the start, once a first visitor's first question (which
