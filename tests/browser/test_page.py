@@ -243,4 +243,9 @@ def test_who_said_what_lists_statements_and_a_click_highlights_one(page, tmp_pat
     page.locator("#qa-said-panel mark").first.wait_for()
     marked = page.locator("#qa-said-panel mark").all_inner_texts()
     assert "Amir Saeid Iravani" in marked and "denied" in marked and "the allegations" in marked
+    page.wait_for_function(  # the panel scrolled the statement into view
+        """() => { const box = document.querySelector('#qa-said-panel .qa-scroll');
+                   const m = box.querySelector('mark'); const b = box.getBoundingClientRect();
+                   const r = m.getBoundingClientRect(); return r.top >= b.top && r.bottom <= b.bottom; }"""
+    )
     page.screenshot(path=str(tmp_path / "who-said-what.png"))
