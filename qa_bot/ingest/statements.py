@@ -80,7 +80,7 @@ def _parsed(lines: Sequence[tuple[int, str]], nlp: Any) -> list[tuple[int, Any]]
     """Each line parsed, in order: in full where a word could be a cue verb, else for its names only (the people a
     later "he said" may mean) — the parser is most of the cost, and most lines of an article report nothing."""
     cue = [i for i, (_, line) in enumerate(lines) if _CUE_FORMS.search(line)]
-    rest = [i for i in range(len(lines)) if i not in set(cue)]
+    rest = sorted(set(range(len(lines))) - set(cue))
     names_only = [
         p for p in ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer") if p in nlp.pipe_names
     ]
