@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     #: Answering: below this confidence (the fitted probability that the answer is right) the bot says
     #: "The article doesn't say." 0.5 is the fitted decision point; higher = more cautious.
     abstain_threshold: float = 0.5
+    #: A question about something said ("Who denied ...?") is also read against the article's statements, each
+    #: joined with its speaker (found at ingest): a speaker named a sentence away from the words is found.
+    use_statements: bool = True
     #: The trained reader: a directory holding reader.safetensors and calibration.json ("" = the shipped one).
     reader_dir: str = ""
     #: The reader's arithmetic: "auto" (fp32 through ONNX Runtime; with runtime "torch", bf16 where the CPU has AMX

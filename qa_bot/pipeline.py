@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
     from qa_bot.answering.reader import TrainedReader
+    from qa_bot.answering.statements import StatementPiece
     from qa_bot.bot import QABot
     from qa_bot.config import Settings
 
@@ -43,6 +44,7 @@ __all__ = [
     "final_answer",
     "prepare_networks",
     "read_events",
+    "said_pieces",
 ]
 
 INPUTS = ("question", "history", "doc_ids", "filter")
@@ -154,7 +156,8 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
 
     def extractive() -> Answer:
         question, turns = reader_input(found, bot.answerer.reads_history)
-        return bot.answerer.answer(question, found.passages, exclude=given, history=turns)
+        said = said_pieces(bot, found) if bot.settings.use_statements else ()
+        return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said)
 
     def done(result: Answer) -> Final:
         rewritten = found.standalone if found.rewritten else None
@@ -168,6 +171,18 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         return
     for item in bot.llm.stream(found.standalone, found.passages, extractive):
         yield done(item) if isinstance(item, Answer) else Token(item)
+
+
+def said_pieces(bot: QABot, found: Retrieval) -> list[StatementPiece]:
+    """For a question about something said, the statements of the retrieved passages' articles that match it,
+    joined with their speakers for the reader (:mod:`qa_bot.answering.statements`); none otherwise."""
+    from qa_bot.answering.statements import asks_about_statements, statement_pieces
+
+    if not found.passages or not asks_about_statements(found.standalone):
+        return []
+    doc_ids = dict.fromkeys(p.chunk.doc_id for p in found.passages)
+    articles = [(bot.document(d), bot.statements(d)) for d in doc_ids]
+    return statement_pieces(found.standalone, found.passages, articles)
 
 
 def final_answer(event: StreamEvent) -> Answer:

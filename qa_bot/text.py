@@ -8,10 +8,13 @@ from functools import lru_cache
 from typing import Any
 
 __all__ = [
+    "CUE_FORMS",
+    "CUE_VERBS",
     "QUESTION_TYPES",
     "WH_WORDS",
     "content_words",
     "is_stop_word",
+    "mentions_cue_verb",
     "question_type",
     "rule_sentences",
     "stem",
@@ -29,6 +32,44 @@ _EXTRA_STOP = frozenset((*WH_WORDS, "did", "does", "do", "done", "doing", *_PRON
 # Sentence ends for short free text (a user's message, an LLM's reply); article text is split by spaCy's
 # senter (:func:`qa_bot.ingest.split_sentences`).
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+|\n+")
+
+#: Verbs that report speech or a stance taken in words (lemmas).
+CUE_VERBS = frozenset((
+    "accuse", "acknowledge", "add", "admit", "affirm", "allege", "announce", "argue", "assert", "blame",
+    "call", "caution", "charge", "claim", "comment", "complain", "concede", "condemn", "confirm", "contend",
+    "counter", "criticize", "declare", "decline", "defend", "demand", "denounce", "deny", "dispute",
+    "describe", "dismiss", "emphasise", "emphasize", "estimate", "explain", "express", "insist", "indicate",
+    "maintain", "mention", "note", "object", "pledge", "point", "praise", "predict", "promise", "propose",
+    "question", "recall", "refute", "reiterate", "reject", "remark", "repeat", "reply", "report", "respond",
+    "reveal", "say", "state", "stress", "suggest", "tell", "testify", "threaten", "urge", "vow", "warn",
+    "write",
+))  # fmt: skip
+_IRREGULAR = {"say": ("said",), "tell": ("told",), "write": ("wrote", "written")}
+
+
+def _forms(lemma: str) -> set[str]:
+    """The inflected forms of a regular English verb (and of the irregular cue verbs)."""
+    stem = lemma[:-1] if lemma.endswith("e") else lemma
+    forms = {lemma, lemma + "s", lemma + "es", stem + "ed", stem + "ing", lemma + "ed", lemma + "ing"}
+    if lemma.endswith("y"):
+        forms |= {lemma[:-1] + "ied", lemma[:-1] + "ies"}
+    if len(lemma) > 2 and lemma[-1] in "bdgmnprt" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
+        forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}  # admitted, committing
+    return forms | set(_IRREGULAR.get(lemma, ()))
+
+
+#: Any inflected form of a cue verb, as a word.
+CUE_FORMS = re.compile(
+    r"\b(?:"
+    + "|".join(sorted({f for lemma in CUE_VERBS for f in _forms(lemma)}, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def mentions_cue_verb(text: str) -> bool:
+    """Whether ``text`` holds a form of a verb that reports speech or a stance (said, denied, called, ...)."""
+    return CUE_FORMS.search(text) is not None
 
 
 @lru_cache(maxsize=1)

@@ -25,6 +25,8 @@ from typing import Any
 
 from qa_bot.answering.attribution import Attributor
 from qa_bot.answering.reader import Reader, ReadResult
+from qa_bot.answering.statements import StatementPiece
+from qa_bot.answering.windows import SpanScore
 from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Passage
 
 __all__ = ["CALIBRATION_FILE", "Calibration", "ExtractiveAnswerer", "Reading"]
@@ -138,10 +140,15 @@ class ExtractiveAnswerer:
         passages: Sequence[Passage],
         exclude: Sequence[str] = (),
         history: History = (),
+        statements: Sequence[StatementPiece] = (),
     ) -> Answer:
         """The best span for ``question`` in ``passages`` (or the yes / no it says), or an abstention. ``exclude``:
         answers already given ("what else did he say?"), which are not given again; ``history``: the conversation
-        so far, ``(question, answer)`` turns, oldest first."""
+        so far, ``(question, answer)`` turns, oldest first; ``statements``: statements of the passages' articles
+        joined with their speakers (:mod:`qa_bot.answering.statements`), read too. For a question asking who, a
+        speaker the reader finds there with confidence is the answer; for one asking what was said, the words
+        found there when the reader scores them above the passages' best span. Either is cited by the
+        statement; else the passages answer."""
         if not passages:
             return _abstain(question, (), reason="empty index")
         reading = self.read(question, passages, history)
@@ -151,6 +158,9 @@ class ExtractiveAnswerer:
         related = self._related(reading)
         meta: dict[str, Any] = {"windows": reading.read.windows, "tokens": reading.read.tokens,
                                 "read_ms": reading.read.ms}  # fmt: skip
+        said = self._said(question, statements, history, given) if statements else None
+        if said is not None and self._takes(said, None if pick is None else spans[pick].score):
+            return self._said_answer(question, *said, meta=meta, related=related)
         if pick is None:
             return _abstain(question, related, reason="no span", meta=meta)
         margin = self.calibration.margin(reading.read, pick)
@@ -178,6 +188,58 @@ class ExtractiveAnswerer:
             quote=chunk.text[span.start : span.end],
             meta=meta,
         )
+
+    def _said(
+        self, question: str, pieces: Sequence[StatementPiece], history: History, given: Sequence[str]
+    ) -> tuple[StatementPiece, SpanScore, float] | None:
+        """The best span the reader finds inside one part of a statement piece (not an answer already given, and
+        a span, not a yes / no), with its margin."""
+        read = self.reader.read(question, [p.text for p in pieces], history=tuple(history))
+        for s in read.spans:
+            piece = pieces[s.piece]
+            if piece.locate(s.start, s.end) is None or _repeats(piece.text[s.start : s.end], given):
+                continue
+            p_span, p_yes, p_no = read.kind_of(s)
+            if p_span < p_yes + p_no:
+                return None
+            return piece, s, self.calibration.margin(replace(read, spans=(s,)))
+        return None
+
+    def _takes(self, said: tuple[StatementPiece, SpanScore, float], best: float | None) -> bool:
+        """Whether the span read in a statement piece answers rather than the passages' best (score ``best``):
+        for a question asking who, when the reader is confident of it (what statements are for); for one asking
+        what was said, when the reader scores it above the passages' best span."""
+        piece, span, margin = said
+        if piece.answers == ("speaker",) and self.calibration.confidence(margin) >= self.abstain_threshold:
+            return True
+        return best is None or span.score > best
+
+    def _said_answer(
+        self,
+        question: str,
+        piece: StatementPiece,
+        span: SpanScore,
+        margin: float,
+        *,
+        meta: dict[str, Any],
+        related: tuple[Citation, ...],
+    ) -> Answer:
+        """The answer read from a statement piece: the part's words at their document offsets, cited by the
+        statement (and the speaker's own sentence first, for a speaker named elsewhere)."""
+        confidence = self.calibration.confidence(margin)
+        meta = {**meta, "margin": round(margin, 4), "statement": True}
+        if confidence < self.abstain_threshold:
+            return _abstain(question, related, reason=f"low confidence {confidence:.2f}", confidence=confidence,
+                            meta=meta)  # fmt: skip
+        segment, start, end = piece.locate(span.start, span.end) or (None, 0, 0)
+        speaker = segment is not None and segment.part in ("speaker", "role")
+        citations = piece.cite_speaker if speaker else piece.cite_words
+        cited = next(c for c in citations if c.start <= start and end <= c.end)
+        quote = cited.text[start - cited.start : end - cited.start]
+        citations = tuple(replace(c, score=round(confidence, 4)) for c in citations)
+        return Answer(question=question, text=quote, abstained=False, citations=citations,
+                      confidence=round(confidence, 4), doc_id=piece.doc_id, answer_start=start, answer_end=end,
+                      kind="span", quote=quote, meta=meta)  # fmt: skip
 
     def _within_sentences(self, read: ReadResult, passages: Sequence[Passage]) -> ReadResult:
         """Only the spans that lie inside one sentence of their chunk (the attributor's sentences: an answer is

@@ -17,28 +17,20 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from qa_bot.text import CUE_FORMS, CUE_VERBS
 from qa_bot.types import Statement, TextSpan
 
-__all__ = ["CUE_VERBS", "extract_statements"]
+__all__ = ["extract_statements"]
 
-#: Verbs that report speech or a stance taken in words (lemmas).
-CUE_VERBS = frozenset((
-    "accuse", "acknowledge", "add", "admit", "affirm", "allege", "announce", "argue", "assert", "blame",
-    "call", "caution", "charge", "claim", "comment", "complain", "concede", "condemn", "confirm", "contend",
-    "counter", "criticize", "declare", "decline", "defend", "demand", "denounce", "deny", "dispute",
-    "describe", "dismiss", "emphasise", "emphasize", "estimate", "explain", "express", "insist", "indicate",
-    "maintain", "mention", "note", "object", "pledge", "point", "praise", "predict", "promise", "propose",
-    "question", "recall", "refute", "reiterate", "reject", "remark", "repeat", "reply", "report", "respond",
-    "reveal", "say", "state", "stress", "suggest", "tell", "testify", "threaten", "urge", "vow", "warn",
-    "write",
-))  # fmt: skip
-_IRREGULAR = {"say": ("said",), "tell": ("told",), "write": ("wrote", "written")}
+#: A "he said" follows the person who spoke last when they spoke within this many lines (paragraphs).
+_RECENT_LINES = 2
 _RELATIVE = {"who", "which", "that", "whom"}
 _PERSONAL = {"he": "PERSON", "she": "PERSON", "they": None, "it": None, "we": None, "i": None}
 _SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 #: Heads of a phrase that names people by what they are ("official US sources", "Johns Hopkins researchers").
 _GROUPS = frozenset((
-    "agency", "analyst", "authority", "critic", "diplomat", "doctor", "expert", "government", "group",
+    "agency", "analyst", "authority", "critic", "detective", "diplomat", "doctor", "employer", "expert",
+    "government", "group", "manager", "office",
     "investigator", "lawyer", "leader", "minister", "ministry", "member", "official", "officer", "police",
     "prosecutor", "representative", "researcher", "resident", "scientist", "source", "spokesman",
     "spokesperson", "spokeswoman", "team", "witness",
@@ -53,17 +45,24 @@ def extract_statements(text: str, nlp: Any) -> list[Statement]:
     lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
     persons: list[tuple[Any, int]] = []  # the people named so far, each with its line's offset
     out: list[Statement] = []
-    for base, doc in _parsed(lines, nlp):
+    last: tuple[TextSpan, TextSpan | None, int] | None = None  # the latest person speaker and their line
+    for line, (base, doc) in enumerate(_parsed(lines, nlp)):
         quotes = _quotations(doc.text)
         named = [(e, base) for e in doc.ents if e.label_ == "PERSON"]
         for token in doc:
             if token.pos_ not in ("VERB", "AUX") or token.lemma_.lower() not in CUE_VERBS:
                 continue
-            found = _speaker(token, [*persons, *named], base)
+            recent = (_moved(last[0], -base), _moved(last[1], -base) if last[1] else None) if last and \
+                line - last[2] <= _RECENT_LINES else None  # fmt: skip
+            found = _speaker(token, [*persons, *named], base, recent)
             content = _content(token, quotes) if found is not None else None
             if found is None or content is None:
                 continue
             speaker, role, mention = found
+            if mention.text.lower() in _PERSONAL or any(
+                e.start_char <= speaker.start < e.end_char and b == base for e, b in named
+            ) or any(_moved(speaker, base).text == e.text for e, _ in persons):  # fmt: skip
+                last = (_moved(speaker, base), _moved(role, base) if role else None, line)
             (c_start, c_end), direct = content
             sent = token.sent
             out.append(Statement(
@@ -79,7 +78,7 @@ def extract_statements(text: str, nlp: Any) -> list[Statement]:
 def _parsed(lines: Sequence[tuple[int, str]], nlp: Any) -> list[tuple[int, Any]]:
     """Each line parsed, in order: in full where a word could be a cue verb, else for its names only (the people a
     later "he said" may mean) — the parser is most of the cost, and most lines of an article report nothing."""
-    cue = [i for i, (_, line) in enumerate(lines) if _CUE_FORMS.search(line)]
+    cue = [i for i, (_, line) in enumerate(lines) if CUE_FORMS.search(line)]
     rest = sorted(set(range(len(lines))) - set(cue))
     names_only = [
         p for p in ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer") if p in nlp.pipe_names
@@ -92,40 +91,24 @@ def _parsed(lines: Sequence[tuple[int, str]], nlp: Any) -> list[tuple[int, Any]]
     return [(lines[i][0], docs[i]) for i in range(len(lines))]
 
 
-def _forms(lemma: str) -> set[str]:
-    """The inflected forms of a regular English verb (and of the irregular cue verbs)."""
-    stem = lemma[:-1] if lemma.endswith("e") else lemma
-    forms = {lemma, lemma + "s", lemma + "es", stem + "ed", stem + "ing", lemma + "ed", lemma + "ing"}
-    if lemma.endswith("y"):
-        forms |= {lemma[:-1] + "ied", lemma[:-1] + "ies"}
-    if len(lemma) > 2 and lemma[-1] in "bdgmnprt" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
-        forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}  # admitted, committing
-    return forms | set(_IRREGULAR.get(lemma, ()))
-
-
-_CUE_FORMS = re.compile(
-    r"\b(?:"
-    + "|".join(sorted({f for lemma in CUE_VERBS for f in _forms(lemma)}, key=len, reverse=True))
-    + r")\b",
-    re.IGNORECASE,
-)
-
-
 def _moved(span: TextSpan, by: int) -> TextSpan:
     return TextSpan(span.start + by, span.end + by, span.text)
 
 
 # -- speaker --------------------------------------------------------------------------------------------------
 def _speaker(
-    verb: Any, persons: Sequence[tuple[Any, int]], base: int
+    verb: Any,
+    persons: Sequence[tuple[Any, int]],
+    base: int,
+    recent: tuple[TextSpan, TextSpan | None] | None = None,
 ) -> tuple[TextSpan, TextSpan | None, TextSpan] | None:
     """(speaker, role, mention), offsets in the verb's line (``base`` in the text): the verb's subject, followed
-    to a name where it is a pronoun (``persons``: the people named so far, each with its line's offset)."""
+    to a name where it is a pronoun: the person who spoke last (``recent``, when they spoke in the last few
+    lines: "…, al-Qaedi said. Three bullets hit the car, he added."), else the person named last (``persons``:
+    the people named so far, each with its line's offset)."""
     text = verb.doc.text
     subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-    agent = next(
-        (g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"), None
-    )
+    agent = _agent(verb)
     head = verb
     while (
         subject is None
@@ -140,7 +123,7 @@ def _speaker(
             subject = head.head
             break
         head = head.head
-        subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+        subject = next((c for c in head.children if c.dep_ == "nsubj"), None) or _agent(head)
     subject = subject or agent
     if subject is None:
         return None
@@ -150,6 +133,8 @@ def _speaker(
     elif subject.lower_ in _PERSONAL:
         if _PERSONAL[subject.lower_] != "PERSON":
             return None
+        if recent is not None:
+            return recent[0], recent[1], mention
         before = [(p, at) for p, at in persons if at < base or p.end_char <= subject.idx]
         if not before:
             return None
@@ -163,6 +148,11 @@ def _speaker(
         shift = at - base  # that mention's line, in this line's offsets
         return _moved(name, shift), _moved(role, shift) if role else None, mention
     return _name_and_role(subject, mention)
+
+
+def _agent(verb: Any) -> Any:
+    """The doer of a passive verb ("countered by the envoy"): the object of its "by"."""
+    return next((g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"), None)
 
 
 def _name_and_role(head: Any, mention: TextSpan) -> tuple[TextSpan, TextSpan | None, TextSpan] | None:
@@ -185,10 +175,13 @@ def _name_and_role(head: Any, mention: TextSpan) -> tuple[TextSpan, TextSpan | N
             name = head.doc[left : head.i + 1]
         if name is None:  # "official US sources": a group named by a phrase holding a name
             tokens = _trim(_phrase(head))
-            named = any(t.ent_type_ in _SPEAKER_LABELS for t in tokens)
-            if not named or head.lemma_.lower() not in _GROUPS:
+            if not tokens or head.lemma_.lower() not in _GROUPS:
                 return None
             whole = _span(text, tokens[0].idx, tokens[-1].idx + len(tokens[-1].text))
+            after = tokens[-1].i + 2  # "the envoy to the UN, Amir Iravani," (an apposition the parse missed)
+            if after < len(head.doc) and head.doc[after - 1].text == "," and _person(head.doc[after]):
+                named = _person(head.doc[after])
+                return _span(text, named.start_char, named.end_char), whole, mention
             return whole, None, mention
         role_tokens = [t for t in _phrase(head) if t.i < name.start and t.dep_ != "det"]
         if appos is not None and _entity(appos) is None:  # "Khamenei, Iran's supreme leader"
@@ -234,6 +227,11 @@ def _entity(token: Any) -> Any:
     return None
 
 
+def _person(token: Any) -> Any:
+    """The PERSON entity starting at ``token``, if one does."""
+    return next((e for e in token.doc.ents if e.label_ == "PERSON" and e.start == token.i), None)
+
+
 def _phrase(head: Any) -> list[Any]:
     """The noun phrase of ``head``: its subtree less relative clauses, appositions and what follows a comma."""
     skip: set[int] = set()
@@ -258,24 +256,21 @@ def _content(verb: Any, quotes: Sequence[tuple[int, int]]) -> tuple[tuple[int, i
     inside = [(a, b) for a, b in quotes if sent.start_char <= a and b <= sent.end_char and b - a > 1]
     passive = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
     if passive is not None and any(c.dep_ == "agent" for c in verb.children):  # "the claim was denied by X"
-        return _strip(
-            verb.doc.text, passive.left_edge.idx, passive.right_edge.idx + len(passive.right_edge.text)
-        ), False
-    for child in verb.children:
-        if child.dep_ in _CONTENT_DEPS:
-            start, end = child.left_edge.idx, child.right_edge.idx + len(child.right_edge.text)
-            if (
-                child.dep_ == "dobj"
-            ):  # "calling them “baseless”", "described it as a fight": the object and more
-                more = [
-                    c for c in verb.children if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as")
-                ]
-                if more:
-                    end = max(end, *(c.right_edge.idx + len(c.right_edge.text) for c in more))
-            for a, b in inside:  # the whole of it quoted: a direct quotation
-                if a <= start + 1 and b >= end - 1:
-                    return _strip(verb.doc.text, a + 1, b - 1), True
-            return _strip(verb.doc.text, start, end), False
+        words = _trim(_phrase(passive))
+        return _strip(verb.doc.text, words[0].idx, words[-1].idx + len(words[-1].text)), False
+    children = sorted(  # "told CNN the attack is ...": the clause, not the one told
+        (c for c in verb.children if c.dep_ in _CONTENT_DEPS), key=lambda c: _CONTENT_DEPS.index(c.dep_)
+    )
+    for child in children:
+        start, end = child.left_edge.idx, child.right_edge.idx + len(child.right_edge.text)
+        if child.dep_ == "dobj":  # "calling them “baseless”", "described it as a fight": the object and more
+            more = [c for c in verb.children if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as")]
+            if more:
+                end = max(end, *(c.right_edge.idx + len(c.right_edge.text) for c in more))
+        for a, b in inside:  # the whole of it quoted: a direct quotation
+            if a <= start + 1 and b >= end - 1:
+                return _strip(verb.doc.text, a + 1, b - 1), True
+        return _strip(verb.doc.text, start, end), False
     about = next(
         (c for c in verb.children if c.dep_ == "prep" and c.lower_ in ("of", "about", "against", "that")),
         None,

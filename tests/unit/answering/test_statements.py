@@ -1,0 +1,131 @@
+"""Statements as reader input (qa_bot.answering.statements): which statements a question reads, how each is joined
+with its speaker, and how an answer read from one maps back to the article and is cited."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_bot.answering.statements import asks_about_statements, statement_pieces
+from qa_bot.types import Chunk, Document, Passage, Statement, TextSpan
+from tests.unit.answering.test_reader import FakeReader, answerer
+
+TEXT = (
+    "Mayor Lena Ortiz visited the plant on Tuesday.\n\n"
+    "Workers feared the worst. “The plant will stay open,” she said.\n\n"
+    "Halvard Metals denied the report of job cuts, calling it premature."
+)
+DOC = Document("d1", "Riverside", TEXT)
+
+
+def span(text: str, after: int = 0) -> TextSpan:
+    at = TEXT.index(text, after)
+    return TextSpan(at, at + len(text), text)
+
+
+QUOTE_AT = TEXT.index("“The plant")
+STATEMENTS = (
+    Statement(span("Lena Ortiz"), span("Mayor"), span("said"), span("The plant will stay open"), True,
+              span("she"), span("“The plant will stay open,” she said.")),
+    Statement(span("Halvard Metals"), None, span("denied"), span("the report of job cuts"), False,
+              span("Halvard Metals"), span("Halvard Metals denied the report of job cuts, calling it premature.")),
+)  # fmt: skip
+
+
+def whole() -> list[Passage]:
+    return [Passage(Chunk("c0", "d1", "Riverside", 0, len(TEXT), TEXT), score=1.0)]
+
+
+def pieces(question: str, passages: list[Passage] | None = None):
+    return statement_pieces(question, whole() if passages is None else passages, [(DOC, STATEMENTS)])
+
+
+def test_questions_about_something_said_are_recognised():
+    assert asks_about_statements("Who denied the report?")
+    assert asks_about_statements("According to whom will the plant stay open?")
+    assert asks_about_statements("What did the mayor say about the plant?")
+    assert not asks_about_statements("When did the mayor visit the plant?")
+
+
+def test_a_piece_joins_the_speaker_named_elsewhere_to_the_words_and_every_part_maps_back():
+    (piece,) = pieces("Who said the plant will stay open?")
+    assert piece.text == "Mayor Lena Ortiz said: “The plant will stay open”"
+    for seg in piece.segments:  # every part is a slice of the stored article
+        assert piece.text[seg.at : seg.at + seg.end - seg.start] == TEXT[seg.start : seg.end]
+    assert [s.part for s in piece.segments] == ["role", "speaker", "verb", "content"]
+    # the speaker is cited by their own sentence first, then the statement
+    first, second = piece.cite_speaker
+    assert first.text == "Mayor Lena Ortiz visited the plant on Tuesday."
+    assert second.text == "“The plant will stay open,” she said."
+    assert all(TEXT[c.start : c.end] == c.text for c in (*piece.cite_speaker, *piece.cite_words))
+
+
+def test_only_statements_sharing_most_of_the_question_in_the_retrieved_passages_are_read():
+    assert pieces("Who visited the plant on Tuesday?") == []  # no statement holds it
+    assert pieces("Who said the workers feared job cuts at the plant?") == []  # two words of five at most
+    outside = [Passage(Chunk("c0", "d1", "Riverside", 0, 47, TEXT[:47]), score=1.0)]
+    assert pieces("Who denied the report of job cuts?", outside) == []  # its sentence was not retrieved
+    (piece,) = pieces("Who denied the report of job cuts?")
+    assert piece.text == "Halvard Metals denied the report of job cuts."
+    assert piece.answers == ("speaker",)
+    assert pieces("What did Halvard Metals deny?")[0].answers == ("verb", "content")
+
+
+def test_a_speaker_read_in_a_piece_is_the_answer_cited_by_both_sentences():
+    said = pieces("Who said the plant will stay open?")
+    reader = FakeReader([("Lena Ortiz", 5.0)])
+    a = answerer(reader).answer("Who said the plant will stay open?", whole(), statements=said)
+    assert a.text == a.quote == "Lena Ortiz" and a.kind == "span" and a.meta["statement"]
+    assert TEXT[a.answer_start : a.answer_end] == "Lena Ortiz"
+    assert [c.text for c in a.citations] == ["Mayor Lena Ortiz visited the plant on Tuesday.",
+                                             "“The plant will stay open,” she said."]  # fmt: skip
+    assert a.citations[0].start <= a.answer_start < a.answer_end <= a.citations[0].end
+    assert reader.calls[-1][1] == [p.text for p in said]
+
+
+def test_a_span_outside_the_part_asked_for_or_without_confidence_leaves_the_passages_to_answer():
+    said = pieces("Who said the plant will stay open?")
+    # the only span the reader finds in the piece is its verb, not a speaker: the passages answer
+    a = answerer(FakeReader([("said", 5.0)])).answer("q", whole(), statements=said)
+    assert a.text == "said" and "statement" not in a.meta
+    # a speaker span after it is taken (the next best inside the part asked for)
+    a = answerer(FakeReader([("said", 5.0), ("Lena Ortiz", 1.0)])).answer("q", whole(), statements=said)
+    assert a.text == "Lena Ortiz" and a.meta["statement"]
+    # below the threshold in the piece: the passages' answer (here the same low score abstains)
+    a = answerer(FakeReader([("Lena Ortiz", 1.0)]), threshold=3.0).answer("q", whole(), statements=said)
+    assert a.abstained
+
+
+class PieceReader(FakeReader):
+    """Scores its spans ``bonus`` higher when reading statement pieces (short) than in the article."""
+
+    def __init__(self, answers, bonus: float) -> None:
+        super().__init__(answers)
+        self.bonus = bonus
+
+    def read(self, question, pieces, history=()):
+        short = max(map(len, pieces)) <= 100
+        found = [(t, score + self.bonus * short) for t, score in self.answers if any(t in p for p in pieces)]
+        return FakeReader(found).read(question, pieces, history)
+
+
+def test_a_what_question_is_answered_from_the_words_where_the_reader_is_surer_there():
+    question = "What did Halvard Metals call the report?"
+    said = statement_pieces(question, whole(), [(DOC, STATEMENTS)])
+    answers = [("calling it premature", 5.0), ("the report of job cuts", 4.0)]
+    a = answerer(PieceReader(answers, bonus=2.0)).answer(question, whole(), statements=said)
+    assert a.text == "the report of job cuts" and a.meta["statement"]
+    assert a.citations[0].text.startswith("Halvard Metals denied")
+    a = answerer(PieceReader(answers, bonus=0.5)).answer(question, whole(), statements=said)
+    assert a.text == "calling it premature" and "statement" not in a.meta
+
+
+@pytest.mark.slow
+def test_a_he_said_is_answered_with_the_person_named_a_sentence_before(seed_bot):
+    """On the seed: 'He stated that this support has not ceased' names its speaker one sentence before."""
+    from tests.unit.answering.test_extractive import assert_grounded
+
+    a = seed_bot.ask("Who stated that Iran's support is now shown through intelligence and propaganda?")
+    assert a.text.endswith("Daniel Hagari") and a.meta.get("statement")
+    assert "Daniel Hagari identified Iran" in a.citations[0].text
+    assert a.citations[1].text.startswith("He stated that this support has not ceased")
+    assert_grounded(seed_bot, a)
