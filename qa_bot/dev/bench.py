@@ -115,7 +115,7 @@ def load_corpus(path: Path | None) -> list[tuple[str, str]]:
     from qa_bot.dev.evaluate import load_dataset
 
     if path is None:
-        shared = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+        shared = Path(__file__).resolve().parents[3] / "shared" / "data"  # ../shared beside the repository
         files = [shared / "squad2_dev_2articles.json", shared / "news_dev.json"]
         found = [f for f in files if f.exists()]
         if not found:

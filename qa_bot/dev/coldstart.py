@@ -8,7 +8,7 @@
   on (langchain-core, bm25s, pydantic-settings, click);
 - ``qa-bot serve``: launch to the health check answering, and to the first answer through the page's API.
 
-Each is the best of ``repeats`` runs; peak RSS is the child's own (``os.wait4``).
+Each is the best of ``repeats`` runs; wall time and peak RSS (``os.wait4``) are taken by a small launcher process,\nso the bench's own memory is not counted in the child's.
 """
 
 from __future__ import annotations
@@ -52,17 +52,28 @@ reader.run(None, {"input_ids": grid([w.ids for w in windows]), "token_type_ids":
 """
 
 
+#: Runs a command and reports its wall seconds and peak RSS. The command is started from this small process, not
+#: from the bench (a child forked from a process holding 2 GB reports that as its own peak, exec or not).
+_LAUNCHER = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - started
+sys.stderr.write(f"\\nCOLD {wall} {usage.ru_maxrss}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one process run to its end."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        raise RuntimeError(f"{cmd[:4]} failed ({proc.returncode}): {err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    """Wall seconds and peak RSS (MB) of one process run to its end (timed by a small launcher)."""
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", _LAUNCHER, *cmd], env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{cmd[:4]} failed ({done.returncode}): {done.stderr[-2000:]}")
+    line = done.stderr.rstrip().rsplit("\n", 1)[-1].split()
+    return float(line[1]), int(line[2]) / 1024
 
 
 def _best(cmd: list[str], env: dict[str, str], repeats: int) -> dict[str, float]:
