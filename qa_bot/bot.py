@@ -144,8 +144,8 @@ class QABot:
             store, self.embedder, self.split_sentences,
             copies=CopyFinder(s.dedupe_threshold, store.signatures, lambda i: store.document(i).text),
             chunk_max_chars=s.chunk_max_chars, chunk_overlap_sentences=s.chunk_overlap_sentences,
-            embed_batch_size=s.embed_batch_size, max_documents=s.max_articles_per_ingest, parse=self.nlp,
-        )  # fmt: skip
+            embed_batch_size=s.embed_batch_size, max_documents=s.max_articles_per_ingest,
+            parse=self.nlp if s.find_statements else None)  # fmt: skip
 
     @cached_property
     def llm(self) -> LLMAnswerer | None:

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     #: Answering: below this confidence (the fitted probability that the answer is right) the bot says
     #: "The article doesn't say." 0.5 is the fitted decision point; higher = more cautious.
     abstain_threshold: float = 0.5
+    #: Find who said what in each article at ingest (spaCy's parser, in a thread beside the embedder: about +15 %
+    #: ingest time); without it an article has no statements to show or to answer from.
+    find_statements: bool = True
     #: A question about something said ("Who denied ...?") is also read against the article's statements, each
     #: joined with its speaker (found at ingest): a speaker named a sentence away from the words is found.
     use_statements: bool = True

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,7 +30,7 @@ from qa_bot.ingest import chunk_document
 from qa_bot.ingest.dedupe import CopyFinder, encode_signature, signature
 from qa_bot.ingest.statements import extract_statements
 from qa_bot.store import Store, StoredArticle
-from qa_bot.types import Chunk, Document, IngestReport
+from qa_bot.types import Chunk, Document, IngestReport, Statement
 
 __all__ = ["Indexer", "Progress", "TextEmbedder"]
 
@@ -173,16 +174,35 @@ class Indexer:
         if own:
             batch.replaces[doc.doc_id] = own
 
+    def _statements(self, docs: list[Document]) -> Future[list[list[Statement]]]:
+        """Who said what in each of ``docs`` (none without a parser), found in a thread: spaCy's parse runs on one
+        core while the embedder works (PyTorch releases the interpreter lock in its kernels)."""
+        parse = self.parse
+        if parse is None or not docs:
+            done: Future[list[list[Statement]]] = Future()
+            done.set_result([[] for _ in docs])
+            return done
+        getattr(
+            self.embedder, "model", None
+        )  # loaded here first: two threads must not import one module at once
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-bot-statements")
+        try:
+            return pool.submit(lambda: [extract_statements(d.text, parse) for d in docs])
+        finally:
+            pool.shutdown(wait=False)  # the task runs on; the pool takes no more
+
     def _write(self, batch: _Batch, counts: dict[str, int]) -> None:
         store = self.store
         if batch.new:
             texts = [c.text for _, cs in batch.new for c in cs]
+            statements = self._statements(
+                [doc for doc, _ in batch.new]
+            )  # parsed while the chunks are embedded
             vectors = list(self.embedder.embed(texts, batch_size=self.embed_batch_size)) if texts else []
             articles, at = [], 0
-            for doc, cs in batch.new:
+            for (doc, cs), said in zip(batch.new, statements.result(), strict=True):
                 sig = signature(doc.text)
                 days = [days_named(c.text, doc.published or None) for c in cs]
-                said = extract_statements(doc.text, self.parse) if self.parse is not None else ()
                 articles.append(
                     StoredArticle(doc, cs, vectors[at : at + len(cs)], encode_signature(sig), days, said)
                 )

@@ -17,13 +17,16 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from qa_bot.text import CUE_FORMS, CUE_VERBS
+from qa_bot.text import CUE_FORMS, CUE_VERBS, rule_sentences
 from qa_bot.types import Statement, TextSpan
 
 __all__ = ["extract_statements"]
 
 #: A "he said" follows the person who spoke last when they spoke within this many lines (paragraphs).
 _RECENT_LINES = 2
+#: Lines before a "he said" whose names are looked for (the person it may mean); other lines are not parsed.
+_NAMES_LINES = 4
+_PRONOUN_SPEAKER = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 _RELATIVE = {"who", "which", "that", "whom"}
 _PERSONAL = {"he": "PERSON", "she": "PERSON", "they": None, "it": None, "we": None, "i": None}
 _SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
@@ -46,7 +49,7 @@ def extract_statements(text: str, nlp: Any) -> list[Statement]:
     persons: list[tuple[Any, int]] = []  # the people named so far, each with its line's offset
     out: list[Statement] = []
     last: tuple[TextSpan, TextSpan | None, int] | None = None  # the latest person speaker and their line
-    for line, (base, doc) in enumerate(_parsed(lines, nlp)):
+    for base, line, doc in _parsed(lines, nlp):
         quotes = _quotations(doc.text)
         named = [(e, base) for e in doc.ents if e.label_ == "PERSON"]
         for token in doc:
@@ -75,20 +78,40 @@ def extract_statements(text: str, nlp: Any) -> list[Statement]:
     return out
 
 
-def _parsed(lines: Sequence[tuple[int, str]], nlp: Any) -> list[tuple[int, Any]]:
-    """Each line parsed, in order: in full where a word could be a cue verb, else for its names only (the people a
-    later "he said" may mean) — the parser is most of the cost, and most lines of an article report nothing."""
-    cue = [i for i, (_, line) in enumerate(lines) if CUE_FORMS.search(line)]
-    rest = sorted(set(range(len(lines))) - set(cue))
+def _parsed(lines: Sequence[tuple[int, str]], nlp: Any) -> list[tuple[int, int, Any]]:
+    """The article parsed in pieces, in order, each as (offset, line number, doc): in full, the runs of sentences
+    of a line where a word could be a cue verb (with the sentence before them, for the parse's context and its
+    names), else for their names only where a "he said" follows within a few lines (the people it may mean) —
+    the parser and the NER are the cost, and most sentences of an article report nothing."""
+    full: list[tuple[int, int, str]] = []
+    names: list[tuple[int, int, str]] = []
+    for number, (base, line) in enumerate(lines):
+        spans = rule_sentences(line) or [(0, len(line))]
+        cue = [CUE_FORMS.search(line[a:b]) is not None for a, b in spans]
+        whole = [cue[i] or (i + 1 < len(spans) and cue[i + 1]) for i in range(len(spans))]
+        k = 0
+        while k < len(spans):  # runs of sentences parsed the same way
+            j = k
+            while j + 1 < len(spans) and whole[j + 1] == whole[k]:
+                j += 1
+            (full if whole[k] else names).append(
+                (base + spans[k][0], number, line[spans[k][0] : spans[j][1]])
+            )
+            k = j + 1
+    # names are wanted only for a "he said" / "she said" to follow: on the lines shortly before one
+    pronoun = [n for _, n, text in full if _PRONOUN_SPEAKER.search(text)]
+    names = [u for u in names if any(0 <= p - u[1] <= _NAMES_LINES for p in pronoun)]
     names_only = [
         p for p in ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer") if p in nlp.pipe_names
     ]
     if "ner" not in nlp.pipe_names:
         names_only = []
-    docs = dict(zip(cue, nlp.pipe(lines[i][1] for i in cue), strict=True))
+    docs = [(at, n, doc) for (at, n, _), doc in zip(full, nlp.pipe(t for _, _, t in full), strict=True)]
     with nlp.select_pipes(disable=names_only):
-        docs.update(zip(rest, nlp.pipe(lines[i][1] for i in rest), strict=True))
-    return [(lines[i][0], docs[i]) for i in range(len(lines))]
+        docs += [
+            (at, n, doc) for (at, n, _), doc in zip(names, nlp.pipe(t for _, _, t in names), strict=True)
+        ]
+    return sorted(docs, key=lambda d: d[0])
 
 
 def _moved(span: TextSpan, by: int) -> TextSpan:

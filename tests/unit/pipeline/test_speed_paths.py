@@ -40,7 +40,8 @@ def test_bench_table_puts_each_number_next_to_its_floor():
     results = {
         "latency": {"p50_ms": 30.0, "p95_ms": 40.0, "floor_p50_ms": 20.0, "floor_p95_ms": 25.0, "ratio_p50": 1.5},
         "followup_latency": {"p50_ms": 45.0, "p95_ms": 60.0, "n": 30},
-        "ingest": {"articles": 5, "chunks": 150, "ingest_s": 6.0, "encode_s": 5.0, "ratio": 1.2},
+        "ingest": {"articles": 5, "chunks": 150, "ingest_s": 6.0, "encode_s": 5.0, "ratio": 1.2,
+                   "ingest_without_statements_s": 5.0, "statements_share": 0.2},
         "scaling": [{"chunks": 100_010, "p50_ms": 50.0, "p95_ms": 80.0, "floor_p50_ms": 25.0,
                      "floor_p95_ms": 30.0, "ratio_p50": 2.0, "insert_s": 90.0, "lexical_build_ms": 12_000.0,
                      "peak_rss_mb": 2048.0}],
@@ -62,6 +63,7 @@ def test_bench_table_puts_each_number_next_to_its_floor():
     assert rows["cold qa-bot ask, runtime torch (peak RSS)"][2] == "6.40x"
     assert rows["cold floor + the path's libraries"] == ("1.75 s", "1.25 s floor", "1.40x")
     assert rows["qa-bot serve --ingest seed: up / first answer"][0] == "5.00 / 5.50 s"
+    assert rows["  ingest without who said what"] == ("5.00 s", "", "statements +20%")
 
 
 def test_embed_one_is_safe_when_many_threads_push_each_other_out():
