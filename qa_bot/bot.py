@@ -145,7 +145,7 @@ class QABot:
             copies=CopyFinder(s.dedupe_threshold, store.signatures, lambda i: store.document(i).text),
             chunk_max_chars=s.chunk_max_chars, chunk_overlap_sentences=s.chunk_overlap_sentences,
             embed_batch_size=s.embed_batch_size, max_documents=s.max_articles_per_ingest,
-            parse=self.nlp if s.find_statements else None)  # fmt: skip
+            parser=(lambda: self.nlp) if s.find_statements else None)  # fmt: skip
 
     @cached_property
     def llm(self) -> LLMAnswerer | None:

@@ -61,7 +61,7 @@ class Indexer:
         split: Splitter,
         *,
         copies: CopyFinder | None = None,
-        parse: Callable[[str], Any] | None = None,
+        parser: Callable[[], Any] | None = None,
         chunk_max_chars: int = 600,
         chunk_overlap_sentences: int = 1,
         embed_batch_size: int = 64,
@@ -78,7 +78,9 @@ class Indexer:
         self.store = store
         self.embedder = embedder
         self.split = split
-        self.parse = parse  # a spaCy pipeline: who said what is found once per article (None: not looked for)
+        # gives the spaCy pipeline, loaded when a new article is to be parsed (an ingest with nothing new loads
+        # no spaCy): who said what is found once per article (None: not looked for)
+        self.parser = parser
         self.copies = copies or CopyFinder(0.0, store.signatures, lambda i: store.document(i).text)
         self.chunk_max_chars = chunk_max_chars
         self.chunk_overlap_sentences = chunk_overlap_sentences
@@ -177,14 +179,13 @@ class Indexer:
     def _statements(self, docs: list[Document]) -> Future[list[list[Statement]]]:
         """Who said what in each of ``docs`` (none without a parser), found in a thread: spaCy's parse runs on one
         core while the embedder works (PyTorch releases the interpreter lock in its kernels)."""
-        parse = self.parse
-        if parse is None or not docs:
+        parse = self.parser() if self.parser is not None and docs else None
+        if parse is None:
             done: Future[list[list[Statement]]] = Future()
             done.set_result([[] for _ in docs])
             return done
-        getattr(
-            self.embedder, "model", None
-        )  # loaded here first: two threads must not import one module at once
+        # the embedder's model loaded here first: two threads must not import one module at once
+        getattr(self.embedder, "model", None)
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-bot-statements")
         try:
             return pool.submit(lambda: [extract_statements(d.text, parse) for d in docs])

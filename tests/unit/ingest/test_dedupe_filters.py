@@ -173,3 +173,14 @@ def test_a_pasted_article_whose_only_copy_source_leaves_lists_no_sources(fast_bo
     )
     pasted = next(d for d in fast_bot.documents() if d.title == "Pasted")
     assert pasted.sources == () and fast_bot.store.sources(pasted.doc_id) == []
+
+
+def test_an_ingest_with_nothing_new_loads_no_spacy(tmp_path, fake_embedder, blank_nlp):
+    """`make run` ingests the seed on every start: when it is there already, spaCy (seconds) is not loaded."""
+    from qa_bot import QABot
+
+    QABot(index_dir=tmp_path / "ix", embedder=fake_embedder, nlp=blank_nlp).ingest_text(STORY, title="A")
+    again = QABot(index_dir=tmp_path / "ix", embedder=fake_embedder)  # its spaCy would load on first use
+    report = again.ingest_text(STORY, title="A")
+    assert report.skipped_documents == 1 and report.added_documents == 0
+    assert "nlp" not in vars(again)  # the cached property never ran
