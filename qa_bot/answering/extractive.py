@@ -231,9 +231,10 @@ class ExtractiveAnswerer:
         if confidence < self.abstain_threshold:
             return _abstain(question, related, reason=f"low confidence {confidence:.2f}", confidence=confidence,
                             meta=meta)  # fmt: skip
-        segment, start, end = piece.locate(span.start, span.end) or (None, 0, 0)
-        speaker = segment is not None and segment.part in ("speaker", "role")
-        citations = piece.cite_speaker if speaker else piece.cite_words
+        located = piece.locate(span.start, span.end)
+        assert located is not None  # _said keeps only spans inside one part
+        segment, start, end = located
+        citations = piece.cite_speaker if segment.part in ("speaker", "role") else piece.cite_words
         cited = next(c for c in citations if c.start <= start and end <= c.end)
         quote = cited.text[start - cited.start : end - cited.start]
         citations = tuple(replace(c, score=round(confidence, 4)) for c in citations)

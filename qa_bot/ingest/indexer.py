@@ -196,9 +196,7 @@ class Indexer:
         store = self.store
         if batch.new:
             texts = [c.text for _, cs in batch.new for c in cs]
-            statements = self._statements(
-                [doc for doc, _ in batch.new]
-            )  # parsed while the chunks are embedded
+            statements = self._statements([doc for doc, _ in batch.new])  # parsed while the chunks embed
             vectors = list(self.embedder.embed(texts, batch_size=self.embed_batch_size)) if texts else []
             articles, at = [], 0
             for (doc, cs), said in zip(batch.new, statements.result(), strict=True):
