@@ -181,7 +181,10 @@ def said_pieces(bot: QABot, found: Retrieval) -> list[StatementPiece]:
     if not found.passages or not asks_about_statements(found.standalone):
         return []
     doc_ids = dict.fromkeys(p.chunk.doc_id for p in found.passages)
-    articles = [(bot.document(d), bot.statements(d)) for d in doc_ids]
+    said = {d: bot.statements(d) for d in doc_ids}
+    articles = [
+        (bot.document(d), found_here) for d, found_here in said.items() if found_here
+    ]  # text only if needed
     return statement_pieces(found.standalone, found.passages, articles)
 
 
