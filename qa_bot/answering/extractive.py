@@ -234,7 +234,7 @@ class ExtractiveAnswerer:
         located = piece.locate(span.start, span.end)
         assert located is not None  # _said keeps only spans inside one part
         segment, start, end = located
-        citations = piece.cite_speaker if segment.part in ("speaker", "role") else piece.cite_words
+        citations = piece.cite_speaker if segment.part == "speaker" else piece.cite_words
         cited = next(c for c in citations if c.start <= start and end <= c.end)
         quote = cited.text[start - cited.start : end - cited.start]
         citations = tuple(replace(c, score=round(confidence, 4)) for c in citations)

@@ -44,8 +44,8 @@ class Segment:
 @dataclass(frozen=True)
 class StatementPiece:
     """One statement joined into reader input (``text``), its parts mapped to the document (``segments``), and
-    the passages that cite an answer read from it: ``cite_speaker`` for a span of the speaker or role (the
-    speaker's sentence first when it is not the statement's own), ``cite_words`` for one of the verb or words."""
+    the passages that cite an answer read from it: ``cite_speaker`` for a span of the speaker (the speaker's
+    sentence first when it is not the statement's own), ``cite_words`` for one of the verb or words."""
 
     doc_id: str
     text: str
@@ -77,9 +77,9 @@ def statement_pieces(
 ) -> list[StatementPiece]:
     """The ``limit`` statements of ``articles`` best matching ``question``, as pieces. A statement is a match when
     its sentence overlaps a retrieved passage and it holds more than half of the question's words (stems; stop
-    words and "say" / "tell" aside), one at least in its verb or what was said; best first by that share. A question asking who
-    ("Who denied …?", "According to whom …?") is answered from a piece's speaker (its role may name another: "Al-Zaidi's brother"), any other from its
-    verb or words."""
+    words and "say" / "tell" aside), one at least in its verb or what was said; best first by that share. A
+    question asking who ("Who denied …?", "According to whom …?") is answered from a piece's speaker (not its
+    role, which may name another: "Al-Zaidi's brother"), any other from its verb or words."""
     asked = {stem(w) for w in content_words(question) if w.lower() not in _SAY}
     if not asked:
         return []

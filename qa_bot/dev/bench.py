@@ -155,9 +155,7 @@ def _ingest(
     encode_s = time.perf_counter() - started
     plain = QABot(index_dir=workdir / "ingest-plain", embedder=embedder, nlp=nlp, find_statements=False)
     started = time.perf_counter()
-    plain.ingest_documents(
-        docs
-    )  # who said what is the part of ingest that runs spaCy's parser (issue 24: +25 %)
+    plain.ingest_documents(docs)  # without who said what: the part of ingest that runs spaCy's parser
     plain_s = time.perf_counter() - started
     return {
         "articles": len(docs),

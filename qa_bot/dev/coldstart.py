@@ -8,7 +8,8 @@
   on (langchain-core, bm25s, pydantic-settings, click);
 - ``qa-bot serve``: launch to the health check answering, and to the first answer through the page's API.
 
-Each is the best of ``repeats`` runs; wall time and peak RSS (``os.wait4``) are taken by a small launcher process,\nso the bench's own memory is not counted in the child's.
+Each is the best of ``repeats`` runs; wall time and peak RSS (``os.wait4``) are taken by a small launcher
+process, so the bench's own memory is not counted in the child's.
 """
 
 from __future__ import annotations

@@ -51,6 +51,31 @@ def test_a_pronoun_speaker_points_to_the_person_with_the_mention_offsets(nlp):
     assert stated.content.text.startswith("that this support has not ceased")
 
 
+def test_he_added_follows_the_person_who_spoke_last_not_the_person_named_last(nlp):
+    text = (
+        "The minister, Ali al-Amrani, was headed to the prime minister's office, spokesman Abdul Basit al-Qaedi"
+        " told CNN.\n\nAt least 10 bullets were shot in the direction of the vehicle al-Amrani was getting into,"
+        " al-Qaedi said. Three bullets hit the back window and trunk of the car, he added.\n\nWitnesses said"
+        " there were two gunmen. The Interior Ministry told CNN the attack is under investigation."
+    )
+    found = {s.verb.text: s for s in extract_statements(text, nlp)}
+    added = found["added"]
+    assert added.speaker.text == "Abdul Basit al-Qaedi" and added.mention.text == "he"  # not al-Amrani
+    assert found["told"].content.text == "the attack is under investigation"  # the clause, not the one told
+    assert any(s.speaker.text == "Witnesses" and "two gunmen" in s.content.text for s in found.values())
+
+
+def test_a_verb_under_a_passive_speaks_for_its_agent_named_after_a_comma(nlp):
+    text = (
+        "This statement was quickly countered by Iran’s permanent representative to the United Nations, "
+        "Amir Saeid Iravani, who categorically denied the allegations, calling them “baseless.”"
+    )
+    found = {s.verb.text: s for s in extract_statements(text, nlp)}
+    assert found["calling"].speaker.text == "Amir Saeid Iravani"
+    assert "baseless" in found["calling"].content.text
+    assert found["countered"].content.text == "statement"  # the passive subject's own phrase
+
+
 def test_a_direct_quotation_is_the_quoted_words(nlp):
     text = (
         "The Riverside plant will stay open. “We will not close the plant,” Mayor Lena Ortiz said on Monday. "

@@ -76,3 +76,19 @@ def test_embed_one_is_safe_when_many_threads_push_each_other_out():
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(e.embed_one, texts))
     assert [(v[0], v[1]) for v in got] == [(len(t), t.count("a")) for t in texts]
+
+
+def test_cold_start_memory_is_the_childs_own_not_the_benchs():
+    """A child forked from a process holding memory reports that memory as its own peak; the launcher does not."""
+    import os
+    import sys
+
+    from qa_bot.dev.coldstart import _run
+
+    held = bytearray(400 * 1024 * 1024)  # the bench holds indexes in memory
+    held[::4096] = b"x" * len(held[::4096])
+    wall, rss_mb = _run([sys.executable, "-c", "pass"], dict(os.environ))
+    assert rss_mb < 100 and 0 < wall < 10
+    _, big_mb = _run([sys.executable, "-c", "x = bytearray(200 * 1024 * 1024)"], dict(os.environ))
+    assert big_mb > 200
+    del held
