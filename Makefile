@@ -21,6 +21,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e .
+	$(BIN)/python -m compileall -q qa_bot >/dev/null
 	@# the question path's networks exported for ONNX Runtime, and the seed article indexed: `make run` then
 	@# answers about 5 s after it starts (qa-bot prepare; re-run by itself when the models change)
 	$(BIN)/qa-bot prepare
@@ -48,7 +49,10 @@ browser:
 	  apt-get install -y -q chromium >/dev/null 2>&1; } || echo "note: could not install chromium; browser tests will be skipped"; \
 	else echo "note: chromium is not installed and this is not root; browser tests will be skipped"; fi
 
+# qa_bot's own bytecode written first (compileall writes it even where PYTHONDONTWRITEBYTECODE is set; only what
+# changed is compiled): otherwise every start compiles the package's modules again.
 run: install
+	@$(BIN)/python -m compileall -q qa_bot >/dev/null
 	$(BIN)/qa-bot serve --index indexes/default --ingest seeds/ --host 127.0.0.1 --port $(PORT)
 
 test: install-test

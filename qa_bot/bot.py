@@ -1,7 +1,7 @@
 """The facade: :class:`QABot` wires ingest -> index -> retrieve -> answer; every surface (CLI, web app, eval,
 bench, scripts) goes through its public methods. ``bot.pipeline`` (:mod:`qa_bot.pipeline`: rewrite | retrieve |
-read as one LangChain Runnable) is what ``ask``, ``stream``, ``Chat``, the web app, ``qa-bot eval`` and ``bot.chain``
-run."""
+read) is what ``ask``, ``stream``, ``Chat``, the web app and ``qa-bot eval`` run, and ``bot.chain`` runs as a
+LangChain Runnable."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Union
 
 from qa_bot.config import Settings
 from qa_bot.errors import InvalidInput
+from qa_bot.pipeline import Pipeline, final_answer
 from qa_bot.types import ArticleFilter, Final, Retrieval
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from qa_bot.conversation.chat import Chat
     from qa_bot.ingest.indexer import Indexer, Progress
     from qa_bot.models import Embedder
+    from qa_bot.retrieve import HybridRetriever
     from qa_bot.types import (
         Answer,
         Chunk,
@@ -74,7 +76,7 @@ class QABot:
         **overrides: object,
     ) -> None:
         from qa_bot.models import Embedder
-        from qa_bot.retrieve import HybridRetriever
+        from qa_bot.retrieve import HybridSearch
         from qa_bot.store import Store
 
         changes: dict[str, object] = {k: v for k, v in overrides.items() if v is not None}
@@ -96,12 +98,16 @@ class QABot:
 
             self._reader = preload_networks(self.embedder, reader, s)
         self.store = Store(s.index_dir, chroma_url=s.chroma_url or None)
-        self.retriever = HybridRetriever(store=self.store, embedder=self.embedder, k=s.k, fetch_k=s.fetch_k,
-                                         rrf_k=s.rrf_k)  # fmt: skip
+        self.hybrid = HybridSearch(self.store, self.embedder, k=s.k, fetch_k=s.fetch_k, rrf_k=s.rrf_k)
         self._nlp = nlp
         self._calibration = calibration
-        self._pipeline: Runnable[ChainInput, StreamEvent] | None = None
-        self._chain: Runnable[ChainInput, Answer] | None = None
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        """:attr:`hybrid`, the search, as a LangChain ``BaseRetriever`` (imports langchain-core)."""
+        from qa_bot.retrieve import HybridRetriever
+
+        return HybridRetriever.over(self.hybrid)
 
     @cached_property
     def nlp(self) -> Language:
@@ -274,11 +280,13 @@ class QABot:
         config: RunnableConfig | None = None,
         history: History = (),
     ) -> tuple[Passage, ...]:
-        """The retriever's passages for a standalone query (in a conversation, ``history``, also the passage its last
-        answer came from), through ``retriever.invoke`` so that LangChain callbacks (``config``'s) see the run."""
+        """The hybrid search's passages for a standalone query (in a conversation, ``history``, also the passage its
+        last answer came from); given a LangChain ``config``, through ``retriever.invoke``, so its callbacks see it."""
+        options = {"doc_ids": list(doc_ids) if doc_ids else None, "k": k, "history": tuple(history)}
+        if config is None:
+            return tuple(self.hybrid.retrieve(query, **options))  # type: ignore[arg-type]
         from qa_bot.retrieve import passage_from_document
 
-        options = {"doc_ids": list(doc_ids) if doc_ids else None, "k": k, "history": tuple(history)}
         return tuple(passage_from_document(d) for d in self.retriever.invoke(query, config, **options))
 
     def retrieve(
@@ -335,9 +343,7 @@ class QABot:
     ) -> Answer:
         """Answer one question (``history``: earlier ``(question, answer_text)`` turns, oldest first), from all
         articles, the ``doc_ids`` given, or those matching ``filter`` (see :meth:`scope`). Runs :attr:`pipeline`."""
-        final = self.pipeline.invoke(_inputs(question, history, doc_ids, filter))
-        assert isinstance(final, Final), "the pipeline ends with its Final event"
-        return final.answer
+        return final_answer(self.pipeline.invoke(_inputs(question, history, doc_ids, filter)))
 
     def stream(
         self,
@@ -370,28 +376,22 @@ class QABot:
 
         return Chat(self, doc_ids=self.scope(doc_ids, filter))
 
-    @property
-    def pipeline(self) -> Runnable[ChainInput, StreamEvent]:
-        """The question path as one LangChain Runnable (:func:`qa_bot.pipeline.build_pipeline`): a question string
-        or ``{"question", "history"?, "doc_ids"?, "filter"?}`` in; ``stream`` yields :class:`Token` pieces and the
-        :class:`Final` answer, ``invoke`` returns the :class:`Final`."""
-        if self._pipeline is None:
-            from qa_bot.pipeline import build_pipeline
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        """The question path (:func:`qa_bot.pipeline.build_pipeline`): a question string or ``{"question",
+        "history"?, "doc_ids"?, "filter"?}`` in; ``stream`` yields :class:`Token` pieces and the :class:`Final`
+        answer, ``invoke`` returns the :class:`Final`; given a LangChain ``config``, either runs as a Runnable."""
+        from qa_bot.pipeline import build_pipeline
 
-            self._pipeline = build_pipeline(self)
-        return self._pipeline
+        return build_pipeline(self)
 
-    @property
+    @cached_property
     def chain(self) -> Runnable[ChainInput, Answer]:
-        """:attr:`pipeline` ending in the :class:`Answer`: ``bot.chain.invoke({"question": ..., "history": ...,
-        "filter": {...}})``; ``invoke``, ``batch`` and ``stream`` all work."""
-        if self._chain is None:
-            from langchain_core.runnables import RunnableLambda
+        """:attr:`pipeline` as a LangChain Runnable ending in the :class:`Answer`: ``bot.chain.invoke({"question":
+        ..., "history": ..., "filter": {...}})``; ``invoke``, ``batch`` and ``stream`` all work."""
+        from langchain_core.runnables import RunnableLambda
 
-            from qa_bot.pipeline import final_answer
-
-            self._chain = self.pipeline | RunnableLambda(final_answer, name="answer")
-        return self._chain
+        return self.pipeline.runnable | RunnableLambda(final_answer, name="answer")
 
 
 def _inputs(

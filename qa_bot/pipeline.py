@@ -1,6 +1,6 @@
-"""The question path, written once: stage components with declared inputs and outputs, composed into one LangChain
-Runnable that every surface runs — ``QABot.ask`` / ``stream`` / ``retrieve``, ``Chat``, the web app, ``qa-bot eval``
-and ``bot.chain``.
+"""The question path, written once: stage components with declared inputs and outputs, composed into one
+:class:`Pipeline` that every surface runs — ``QABot.ask`` / ``stream``, ``Chat``, the web app, ``qa-bot eval`` — and
+that ``bot.chain`` runs as a LangChain Runnable.
 
 ::
 
@@ -8,10 +8,13 @@ and ``bot.chain``.
              └─ rewrite ─→ retrieve ─→ read (extractive or LLM) ──────→ Token…, Final
 
 Each :class:`Component` names the state keys it reads and the ones it adds; :func:`connect` checks, when the pipeline
-is built, that every input is given or made by an earlier component (Haystack 2's ``Pipeline.connect`` idea, on the
-LangChain runtime). Every component runs as a named ``RunnableLambda``, so a callback handler sees each stage start
-and end (and the retriever run inside ``retrieve``). The read stage is a generator: ``pipeline.stream`` yields the
-LLM's tokens as they come, ``invoke`` returns the last event, the :class:`Final` answer.
+is built, that every input is given or made by an earlier component (Haystack 2's ``Pipeline.connect`` idea). The
+pipeline runs its components itself (``invoke`` / ``stream``), or, given a LangChain ``config`` (callbacks, tags),
+as :meth:`Pipeline.runnable`: the same components, each a named ``RunnableLambda``, so a callback handler sees each
+stage start and end (and the retriever run inside ``retrieve``). Only that path imports langchain-core, whose
+Runnables (and their tracing) take half a second to import: a cold ``qa-bot ask`` does not pay for them. The read
+stage is a generator: ``stream`` yields the LLM's tokens as they come, ``invoke`` returns the last event, the
+:class:`Final` answer.
 
 Input: ``{"question", "history"?, "doc_ids"?, "filter"?}`` or a question string.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from qa_bot.errors import InvalidInput
@@ -29,7 +33,7 @@ from qa_bot.types import Answer, Final, Retrieval, StreamEvent, Token
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from langchain_core.runnables import Runnable
+    from langchain_core.runnables import Runnable, RunnableConfig
 
     from qa_bot.answering.reader import TrainedReader
     from qa_bot.answering.statements import StatementPiece
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INPUTS",
     "Component",
+    "Pipeline",
     "build_pipeline",
     "connect",
     "final_answer",
@@ -73,16 +78,57 @@ def connect(components: Sequence[Component], given: Sequence[str]) -> None:
         have.update(c.outputs)
 
 
-def _runnable(component: Component) -> Runnable[Any, Any]:
-    from langchain_core.runnables import RunnableLambda
+def _talks(state: State) -> bool:
+    """The branch: small talk gets its reply, a question the answering stages."""
+    return state["smalltalk"] is not None
 
-    return RunnableLambda(component.run, name=component.name)
+
+@dataclass(frozen=True)
+class Pipeline:
+    """``prepare``, then ``smalltalk`` or the ``answering`` stages; every stage but the last of each branch returns
+    the state, the last yields the :class:`StreamEvent` s. Checked by :func:`connect` when made."""
+
+    prepare: Component
+    smalltalk: Component
+    answering: tuple[Component, ...]
+
+    def __post_init__(self) -> None:
+        connect([self.prepare, *self.answering], INPUTS)
+        connect([self.prepare, self.smalltalk], INPUTS)
+
+    def stream(self, inputs: Any, config: RunnableConfig | None = None) -> Iterator[StreamEvent]:
+        """The events for one input: :class:`Token` pieces, then one :class:`Final`. With a LangChain ``config``
+        (callbacks, tags, run name), run as :meth:`runnable`."""
+        if config is not None:
+            yield from self.runnable.stream(inputs, config)
+            return
+        state = self.prepare.run(inputs)
+        *steps, last = (self.smalltalk,) if _talks(state) else self.answering
+        for component in steps:
+            state = component.run(state)
+        yield from last.run(state)
+
+    def invoke(self, inputs: Any, config: RunnableConfig | None = None) -> StreamEvent:
+        """The last event of :meth:`stream`, the :class:`Final` answer."""
+        *_, last = self.stream(inputs, config)
+        return last
+
+    @cached_property
+    def runnable(self) -> Runnable[Any, StreamEvent]:
+        """The same components as one LangChain Runnable, ``prepare | (small talk ? reply : rewrite | retrieve |
+        read)``, each stage a named ``RunnableLambda`` (made on first use)."""
+        from langchain_core.runnables import RunnableBranch, RunnableLambda
+
+        first, *answering = (RunnableLambda(c.run, name=c.name) for c in (self.prepare, *self.answering))
+        path = answering[0]
+        for stage in answering[1:]:
+            path = path | stage
+        talk = RunnableLambda(self.smalltalk.run, name=self.smalltalk.name)
+        return (first | RunnableBranch((_talks, talk), path)).with_config(run_name="qa_bot")
 
 
-def build_pipeline(bot: QABot) -> Runnable[Any, StreamEvent]:
+def build_pipeline(bot: QABot) -> Pipeline:
     """The pipeline over ``bot``'s stages (see the module docstring)."""
-    from langchain_core.runnables import RunnableBranch, RunnableConfig
-
     from qa_bot.conversation import validate_history
     from qa_bot.conversation.smalltalk import smalltalk_reply
 
@@ -109,7 +155,7 @@ def build_pipeline(bot: QABot) -> Runnable[Any, StreamEvent]:
         asked, rewritten = bot.rewrite(state["question"], state["history"])
         return {**state, "asked": asked, "standalone": rewritten or asked, "rewritten": rewritten is not None}
 
-    def retrieve(state: State, config: RunnableConfig) -> State:
+    def retrieve(state: State, config: RunnableConfig | None = None) -> State:
         passages = bot.search(state["standalone"], state["doc_ids"], config=config, history=state["history"])
         return {**state, "passages": passages}
 
@@ -129,21 +175,20 @@ def build_pipeline(bot: QABot) -> Runnable[Any, StreamEvent]:
         yield finish(state, Answer(question=state["question"], text=reply, abstained=False, smalltalk=True,
                                    backend="smalltalk", kind="smalltalk"))  # fmt: skip
 
-    components = [
+    return Pipeline(
         Component("prepare", INPUTS, ("question", "history", "doc_ids", "smalltalk", "started"), prepare),
-        Component("rewrite", ("question", "history"), ("asked", "standalone", "rewritten"), rewrite),
-        Component("retrieve", ("standalone", "history", "doc_ids"), ("passages",), retrieve),
-        Component(
-            "read", ("asked", "standalone", "rewritten", "passages", "history", "started"), ("events",), read
+        Component("smalltalk", ("question", "smalltalk", "started"), ("events",), smalltalk),
+        (
+            Component("rewrite", ("question", "history"), ("asked", "standalone", "rewritten"), rewrite),
+            Component("retrieve", ("standalone", "history", "doc_ids"), ("passages",), retrieve),
+            Component(
+                "read",
+                ("asked", "standalone", "rewritten", "passages", "history", "started"),
+                ("events",),
+                read,
+            ),
         ),
-    ]
-    talk = Component("smalltalk", ("question", "smalltalk", "started"), ("events",), smalltalk)
-    connect(components, INPUTS)
-    connect([components[0], talk], INPUTS)
-    first, *answering = (_runnable(c) for c in components)
-    path = answering[0] | answering[1] | answering[2]
-    branch = RunnableBranch((lambda s: s["smalltalk"] is not None, _runnable(talk)), path)
-    return (first | branch).with_config(run_name="qa_bot")
+    )
 
 
 def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:

@@ -4,7 +4,10 @@ sentence splitter for short free text."""
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 
 __all__ = [
@@ -12,6 +15,7 @@ __all__ = [
     "CUE_VERBS",
     "QUESTION_TYPES",
     "WH_WORDS",
+    "bm25s_module",
     "content_words",
     "is_stop_word",
     "mentions_cue_verb",
@@ -72,12 +76,31 @@ def mentions_cue_verb(text: str) -> bool:
     return CUE_FORMS.search(text) is not None
 
 
+_IMPORTING = threading.Lock()
+
+
+def bm25s_module() -> ModuleType:
+    """``bm25s``, imported without SciPy when SciPy is not loaded yet. bm25s imports ``scipy.sparse`` when it can
+    but needs it only to build an index with its "scipy" matrix backend; qa-bot builds with the NumPy backend (the
+    same matrix, tested), and loading and scoring are NumPy alone. Skipping that import keeps a quarter of a second
+    out of the first question (SciPy's array-API layer touches every NumPy attribute, importing ``numpy.f2py``)."""
+    with _IMPORTING:
+        block = "bm25s" not in sys.modules and "scipy.sparse" not in sys.modules
+        if block:
+            sys.modules["scipy.sparse"] = None  # type: ignore[assignment]  # "import scipy.sparse" fails at once
+        try:
+            import bm25s
+        finally:
+            if block:
+                del sys.modules["scipy.sparse"]
+    return bm25s
+
+
 @lru_cache(maxsize=1)
 def _analyzer() -> tuple[Any, frozenset[str]]:
     import Stemmer
-    from bm25s.stopwords import STOPWORDS_EN
 
-    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN) | _EXTRA_STOP
+    return Stemmer.Stemmer("english"), frozenset(bm25s_module().stopwords.STOPWORDS_EN) | _EXTRA_STOP
 
 
 def is_stop_word(word: str) -> bool:

@@ -1,56 +1,45 @@
-"""Retrieve stage: hybrid search as a LangChain ``BaseRetriever``.
+"""Retrieve stage: hybrid search, plain Python (no LangChain import: the question path stays light).
 
 Dense (Chroma, cosine over all-MiniLM-L6-v2) and lexical (BM25) candidates are fused by Reciprocal Rank
 Fusion: ``score(chunk) = sum over lists of 1 / (rrf_k + rank)``. A question that names a date ("What happened on
 Oct. 24?", "What did she say last Tuesday?") adds a third list: the chunks of the candidate articles whose
 sentences name that day, the question's date resolved against each article's publication date. No answering
-happens here.
+happens here. :class:`qa_bot.retrieve.retriever.HybridRetriever` is the same search as a LangChain
+``BaseRetriever`` (for callbacks and LangChain users).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
 
 from qa_bot.types import Chunk, Passage
 
-__all__ = ["HybridRetriever", "passage_from_document", "passage_to_document"]
+__all__ = ["HybridSearch"]
 
 
-class HybridRetriever(BaseRetriever):
+@dataclass(frozen=True)
+class HybridSearch:
     """Dense + BM25 retrieval over a :class:`qa_bot.store.Store`, fused with RRF; ``embedder`` turns the query
     into a vector (any object with ``embed_one``, e.g. :class:`qa_bot.models.Embedder`).
 
-    ``k`` (constructor or per call: ``retriever.invoke(q, k=3)``) is how many chunks come back;
-    ``doc_ids`` restricts the search to some articles; ``history`` (a conversation's turns) adds the passage of its
-    last answer.
+    ``k`` (or per call) is how many chunks come back; ``doc_ids`` restricts the search to some articles;
+    ``history`` (a conversation's turns) adds the passage of its last answer.
     """
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Any
     embedder: Any
-    k: int = Field(default=4, gt=0)
-    fetch_k: int = Field(default=20, gt=0)
-    rrf_k: int = Field(default=60, gt=0)
+    k: int = 4
+    fetch_k: int = 20
+    rrf_k: int = 60
     doc_ids: list[str] | None = None
 
-    def _get_relevant_documents(
-        self,
-        query: str,
-        *,
-        run_manager: CallbackManagerForRetrieverRun,
-        k: int | None = None,
-        doc_ids: list[str] | None = None,
-        history: Sequence[tuple[str, str]] = (),
-    ) -> list[LCDocument]:
-        found = self.retrieve(query, k=k, doc_ids=doc_ids, history=history)
-        return [passage_to_document(p) for p in found]
+    def __post_init__(self) -> None:
+        for name in ("k", "fetch_k", "rrf_k"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
 
     def retrieve(
         self,
@@ -138,35 +127,3 @@ class HybridRetriever(BaseRetriever):
             if days:
                 out.append(self.store.chunks_naming(doc_id, days))
         return [ranked for ranked in out if ranked]
-
-
-def passage_to_document(passage: Passage) -> LCDocument:
-    c = passage.chunk
-    return LCDocument(
-        page_content=c.text,
-        id=c.chunk_id,
-        metadata={
-            "chunk_id": c.chunk_id,
-            "doc_id": c.doc_id,
-            "title": c.title,
-            "start": c.start,
-            "end": c.end,
-            "sentences": c.sentences,
-            "score": passage.score,
-            "similarity": passage.similarity,
-        },
-    )
-
-
-def passage_from_document(doc: LCDocument) -> Passage:
-    m = doc.metadata
-    chunk = Chunk(
-        chunk_id=str(m.get("chunk_id", doc.id or "")),
-        doc_id=str(m["doc_id"]),
-        title=str(m.get("title", "")),
-        start=int(m["start"]),
-        end=int(m["end"]),
-        text=doc.page_content,
-        sentences=tuple((int(a), int(b)) for a, b in m.get("sentences", ())),
-    )
-    return Passage(chunk=chunk, score=float(m.get("score", 0.0)), similarity=float(m.get("similarity", 0.0)))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from qa_bot.text import tokenize
+from qa_bot.text import bm25s_module, tokenize
 from qa_bot.types import Chunk
 
 __all__ = ["LexicalCache", "LexicalIndex"]
@@ -27,8 +27,7 @@ class LexicalIndex:
     """BM25 (``bm25s``) over chunk texts (English stems, stop words dropped: :func:`qa_bot.text.tokenize`)."""
 
     def __init__(self, chunks: Sequence[Chunk], _built: tuple[Any, dict[str, int]] | None = None) -> None:
-        import bm25s
-
+        bm25s = bm25s_module()
         self.chunks = list(chunks)
         self._bm25 = None
         self._vocab: dict[str, int] = {}
@@ -36,7 +35,7 @@ class LexicalIndex:
             self._bm25, self._vocab = _built
         elif self.chunks:
             corpus = [tokenize(c.text) or ["\x00"] for c in self.chunks]
-            self._bm25 = bm25s.BM25()
+            self._bm25 = bm25s.BM25(csc_backend="numpy")  # SciPy's backend builds the same matrix
             ids = [[self._vocab.setdefault(t, len(self._vocab)) for t in doc] for doc in corpus]
             self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab), show_progress=False)
 
@@ -71,8 +70,7 @@ class LexicalIndex:
     @classmethod
     def load(cls, directory: Path, stamp: str) -> LexicalIndex | None:
         """The saved index if it was built from the collection ``stamp`` describes, else ``None``."""
-        import bm25s
-
+        bm25s = bm25s_module()
         try:
             meta = json.loads((directory / "meta.json").read_text("utf-8"))
             if meta.get("stamp") != stamp:

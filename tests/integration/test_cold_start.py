@@ -1,5 +1,6 @@
 """A first question in a fresh process loads only what answering needs: no torch, transformers,
-sentence-transformers, scikit-learn or spaCy (the ONNX light path), and answers what the full path answers."""
+sentence-transformers, scikit-learn or spaCy (the ONNX light path), nor langchain-core (whose Runnables and tracing
+only ``bot.chain`` and a LangChain ``config`` need), and answers what the full path answers."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
-HEAVY = ("torch", "transformers", "sentence_transformers", "sklearn", "spacy")
+HEAVY = ("torch", "transformers", "sentence_transformers", "sklearn", "spacy", "langchain_core", "langsmith")
 SCRIPT = """
 import json, sys
 {setup}
@@ -34,7 +35,7 @@ FOLLOW_UP = {
 
 
 @pytest.mark.parametrize("entry", sorted(SETUPS))
-def test_a_first_question_imports_no_torch_spacy_or_sklearn(seed_bot, entry):
+def test_a_first_question_imports_no_torch_spacy_sklearn_or_langchain(seed_bot, entry):
     question = "Who denied the allegations?"
     expected = seed_bot.ask(question)  # the same question in this process (models already loaded)
     script = SCRIPT.format(setup=SETUPS[entry], heavy=HEAVY, follow_up=FOLLOW_UP[entry])

@@ -8,7 +8,7 @@ from langchain_core.documents import Document
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from qa_bot.ingest import chunk_document, make_document, split_sentences
-from qa_bot.retrieve import HybridRetriever, passage_from_document, passage_to_document
+from qa_bot.retrieve import HybridRetriever, HybridSearch, passage_from_document, passage_to_document
 from qa_bot.store import Store
 from tests.conftest import SEED, FakeEmbedder
 
@@ -62,6 +62,25 @@ def test_doc_ids_filter_and_k_validation():
     assert retriever.invoke("Iran", doc_ids=["no-such-doc"]) == []
     with pytest.raises(ValueError):
         HybridRetriever(store=store, embedder=FakeEmbedder(), k=0)
+
+
+@pytest.mark.parametrize("option", ["k", "fetch_k", "rrf_k"])
+def test_the_plain_search_checks_its_options(option):
+    with pytest.raises(ValueError, match=option):
+        HybridSearch(_fake_store(), FakeEmbedder(), **{option: 0})
+    with pytest.raises(ValueError, match=option):
+        HybridSearch(_fake_store(), FakeEmbedder(), **{option: True})
+
+
+def test_the_langchain_retriever_returns_what_the_plain_search_finds():
+    search = HybridSearch(_fake_store(), FakeEmbedder(), k=3, fetch_k=10)
+    retriever = HybridRetriever.over(search)
+    assert (retriever.k, retriever.fetch_k, retriever.rrf_k) == (3, 10, 60)
+    question = "Iravani categorically denied the allegations"
+    passages = search.retrieve(question)
+    assert [p.chunk.chunk_id for p in passages] == [d.id for d in retriever.invoke(question)]
+    assert [passage_from_document(d) for d in retriever.invoke(question)] == passages
+    assert retriever.retrieve(question, k=1) == passages[:1]
 
 
 @pytest.mark.slow

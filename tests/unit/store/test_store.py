@@ -131,3 +131,50 @@ def test_published_reads_the_date_without_the_text(tmp_path, fake_embedder, doc_
     assert store.documents()[0].published_source == "argument"
     with pytest.raises(KeyError):
         store.published("no-such-article")
+
+
+def test_bm25_without_scipy_scores_what_scipy_scores(doc_and_chunks, monkeypatch):
+    """The lexical index builds with bm25s's NumPy matrix backend; SciPy's gives the same scores."""
+    import bm25s
+    import scipy.sparse
+
+    from qa_bot.text import tokenize
+
+    # bm25s may have been imported without SciPy in this process (qa_bot.text.bm25s_module): hand it SciPy
+    monkeypatch.setattr(bm25s, "SCIPY_AVAILABLE", True)
+    monkeypatch.setattr(bm25s, "sp", scipy.sparse, raising=False)
+
+    _, chunks = doc_and_chunks
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in tokenize(c.text) or ["\x00"]] for c in chunks]
+    scores = {}
+    for backend in ("scipy", "numpy"):
+        model = bm25s.BM25(csc_backend=backend)
+        model.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+        query = [vocab[t] for t in tokenize("Iravani denied the allegations of Iran") if t in vocab]
+        scores[backend] = model.get_scores(query)
+    assert scores["numpy"].max() > 0 and (scores["numpy"] == scores["scipy"]).all()
+
+
+def test_the_question_path_imports_bm25s_without_scipy(tmp_path, fake_embedder, doc_and_chunks):
+    import json
+    import subprocess
+    import sys
+
+    doc, chunks = doc_and_chunks
+    Store(tmp_path / "ix").upsert(doc, chunks, fake_embedder.embed([c.text for c in chunks]))
+    probe = (
+        "import sys, json\n"
+        "from qa_bot.store import Store\n"
+        "found = Store(sys.argv[1]).lexical_search('Iravani denied the allegations', 3)\n"
+        "before = 'scipy' in sys.modules\n"
+        "import bm25s, scipy.sparse\n"  # SciPy itself still imports afterwards
+        "print(json.dumps([before, bm25s.SCIPY_AVAILABLE, [c.chunk_id for c, _ in found]]))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "ix")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    before, available, found = json.loads(done.stdout)
+    assert before is False and available is False
+    assert found == [
+        c.chunk_id for c, _ in Store(tmp_path / "ix").lexical_search("Iravani denied the allegations", 3)
+    ]
