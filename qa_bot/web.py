@@ -31,6 +31,12 @@ def create_app(
     server listens on; on a loopback address visitors may add articles, elsewhere (or when unknown) only with the
     ``ingest_token`` setting, or with ``open_ingest`` (:class:`qa_bot.access.IngestPolicy`). Questions and ingest are
     rate-limited per client address (``rate_limit_ask``, ``rate_limit_ingest``)."""
+    import os
+
+    # Gradio runs every event inside a guard that asks matplotlib for its backend and sets "agg"; with no backend
+    # chosen, asking imports pyplot, which made the first answer over the page half a second slower. A server
+    # draws off-screen anyway: choose agg unless the user chose a backend (before matplotlib is imported).
+    os.environ.setdefault("MPLBACKEND", "agg")
     import gradio as gr
     from fastapi import FastAPI
 

@@ -65,12 +65,19 @@ def test_bot_ingests_a_url_and_answers_from_it(site, seed_bot, tmp_path):
 
 
 @pytest.mark.slow
-def test_create_app_mounts_the_page_in_fastapi(seed_bot):
+def test_create_app_mounts_the_page_in_fastapi(seed_bot, monkeypatch):
+    import os
+
     from fastapi.testclient import TestClient
 
     from qa_bot.web import create_app
 
+    monkeypatch.setenv("MPLBACKEND", "pdf")  # a backend the user chose is kept
+    create_app(seed_bot, path="/qa")
+    assert os.environ["MPLBACKEND"] == "pdf"
+    monkeypatch.delenv("MPLBACKEND")  # none chosen: agg, so Gradio's events never import pyplot
     app = create_app(seed_bot, path="/qa")
+    assert os.environ["MPLBACKEND"] == "agg"
     with TestClient(app) as client:
         assert client.get("/healthz").json() == {"status": "ok", "path": "/qa"}
         page = client.get("/qa/")
