@@ -6,7 +6,9 @@
   loads the two exported networks and runs one query (embed, one Chroma query, read the four nearest chunks) —
   no qa-bot code; and the library floor: the same plus importing the libraries qa-bot's question path is built
   on (langchain-core, bm25s, pydantic-settings, click);
-- ``qa-bot serve``: launch to the health check answering, and to the first answer through the page's API.
+- ``qa-bot serve``: launch to the health check answering, and to the first answer through the page's API; its
+  floor: a fresh process that only imports the libraries the page runs on (Gradio, FastAPI, uvicorn, chromadb,
+  onnxruntime, tokenizers).
 
 Each is the best of ``repeats`` runs; wall time and peak RSS (``os.wait4``) are taken by a small launcher
 process, so the bench's own memory is not counted in the child's.
@@ -23,7 +25,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FLOOR_SCRIPT", "cold_start"]
+__all__ = ["FLOOR_SCRIPT", "SERVE_FLOOR_SCRIPT", "cold_start"]
+
+#: The serve floor: only importing what the served page runs on (no app built, no model loaded, nothing served).
+SERVE_FLOOR_SCRIPT = "import gradio, fastapi, uvicorn, chromadb, onnxruntime, tokenizers"
 
 FLOOR_SCRIPT = """
 import glob, sys
@@ -147,6 +152,7 @@ def cold_start(
         "library_floor": _best([*floor, "1"], env, repeats),
         "serve_up_s": min(s["up_s"] for s in serves),
         "serve_first_answer_s": min(s["first_answer_s"] for s in serves),
+        "serve_floor": _best([py, "-c", SERVE_FLOOR_SCRIPT], env, repeats),
         "import_qa_bot_s": _best([py, "-c", "import qa_bot"], env, repeats)["s"],
         "python_s": _best([py, "-c", "pass"], env, repeats)["s"],
     }

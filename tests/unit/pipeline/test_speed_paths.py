@@ -48,7 +48,8 @@ def test_bench_table_puts_each_number_next_to_its_floor():
         "cold_start": {"ask": {"s": 2.0, "rss_mb": 400.0}, "answer": {"s": 1.9, "rss_mb": 390.0},
                        "torch_ask": {"s": 8.0, "rss_mb": 700.0}, "floor": {"s": 1.25, "rss_mb": 350.0},
                        "library_floor": {"s": 1.75, "rss_mb": 380.0}, "serve_up_s": 5.0,
-                       "serve_first_answer_s": 5.5, "import_qa_bot_s": 0.05, "python_s": 0.02},
+                       "serve_first_answer_s": 5.5, "serve_floor": {"s": 4.4, "rss_mb": 300.0},
+                       "import_qa_bot_s": 0.05, "python_s": 0.02},
     }  # fmt: skip
     rows = {r[0]: r[1:] for r in summary_rows(results)}
     assert rows["warm ask p50 / p95 (seed)"] == ("30.0 / 40.0 ms", "20.0 / 25.0 ms", "1.50x")
@@ -62,7 +63,11 @@ def test_bench_table_puts_each_number_next_to_its_floor():
     assert rows["cold qa-bot ask (peak RSS)"] == ("2.00 s (400 MB)", "1.25 s floor (350 MB)", "1.60x")
     assert rows["cold qa-bot ask, runtime torch (peak RSS)"][2] == "6.40x"
     assert rows["cold floor + the path's libraries"] == ("1.75 s", "1.25 s floor", "1.40x")
-    assert rows["qa-bot serve --ingest seed: up / first answer"][0] == "5.00 / 5.50 s"
+    assert rows["qa-bot serve --ingest seed: up / first answer"] == (
+        "5.00 / 5.50 s",
+        "4.40 s importing the server's libraries",
+        "1.25x",
+    )
     assert rows["  ingest without who said what"] == ("5.00 s", "", "statements +20%")
 
 
