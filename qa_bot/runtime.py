@@ -39,6 +39,13 @@ def cache_dir(setting: str | Path = "") -> Path:
     return Path(base) / "qa-bot"
 
 
+def _place(name: str, sources: Sequence[Path]) -> str:
+    """A short digest of where the export's sources are: two checkouts (or virtual environments) keep one export
+    each, instead of each evicting the other's and exporting again at its next start."""
+    where = "|".join(str(Path(src).resolve()) for src in sources)
+    return hashlib.sha256(f"{name}|{where}".encode()).hexdigest()[:8]
+
+
 def _key(name: str, sources: Sequence[Path]) -> str:
     """A short digest of what the export is made from: each source file's path, size and modification time."""
     h = hashlib.sha256(f"{name}|{EXPORT_VERSION}|{OPSET}".encode())
@@ -48,9 +55,13 @@ def _key(name: str, sources: Sequence[Path]) -> str:
     return h.hexdigest()[:16]
 
 
+def _file(name: str, sources: Sequence[Path], directory: str | Path) -> Path:
+    return cache_dir(directory) / f"{name}-{_place(name, sources)}-{_key(name, sources)}.onnx"
+
+
 def cached_path(name: str, sources: Sequence[Path], directory: str | Path = "") -> Path | None:
     """The cached ONNX file of network ``name`` made from ``sources``, or ``None`` when it is not exported yet."""
-    path = cache_dir(directory) / f"{name}-{_key(name, sources)}.onnx"
+    path = _file(name, sources, directory)
     return path if path.exists() else None
 
 
@@ -59,8 +70,8 @@ def cached_export(
 ) -> Path:
     """The ONNX file of network ``name`` made from ``sources``: the cached one, or ``export(path)`` run now (written
     to a temporary name, then moved into place, so a reader never sees half a file)."""
-    folder = cache_dir(directory)
-    path = folder / f"{name}-{_key(name, sources)}.onnx"
+    path = _file(name, sources, directory)
+    folder = path.parent
     if path.exists():
         return path
     with _lock:
@@ -77,8 +88,12 @@ def cached_export(
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-        for old in folder.glob(f"{name}-*.onnx"):  # exports of earlier weights are never used again
-            if old != path:
+        place = _place(name, sources)
+        for old in folder.glob(
+            f"{name}-*.onnx"
+        ):  # exports of earlier weights in the same place are never used
+            parts = old.stem.split("-")  # again (nor those named before exports had a place)
+            if old != path and (len(parts) == 2 or parts[1] == place):
                 old.unlink(missing_ok=True)
     return path
 

@@ -31,15 +31,15 @@ __all__ = ["FLOOR_SCRIPT", "SERVE_FLOOR_SCRIPT", "cold_start"]
 SERVE_FLOOR_SCRIPT = "import gradio, fastapi, uvicorn, chromadb, onnxruntime, tokenizers"
 
 FLOOR_SCRIPT = """
-import glob, sys
+import sys
 import numpy as np, onnxruntime as ort, chromadb
 from tokenizers import Tokenizer
-cache, base, index, question, libraries = sys.argv[1:6]
+embedder_file, reader_file, base, index, question, libraries = sys.argv[1:7]
 if libraries == "1":
     import click, bm25s, pydantic_settings
-def session(name):
-    return ort.InferenceSession(glob.glob(cache + "/" + name + "-*.onnx")[0], providers=["CPUExecutionProvider"])
-embedder, reader = session("embedder"), session("reader")
+def session(path):
+    return ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+embedder, reader = session(embedder_file), session(reader_file)
 tok = Tokenizer.from_file(base + "/tokenizer.json")
 tok.no_padding()
 tok.enable_truncation(256)
@@ -130,7 +130,9 @@ def cold_start(
     import compileall
 
     import qa_bot
-    from qa_bot.models import embedding_model_path
+    from qa_bot.answering.model_io import reader_sources
+    from qa_bot.models import embedder_sources, embedding_model_path
+    from qa_bot.runtime import cached_path
 
     compileall.compile_dir(Path(qa_bot.__file__).parent, quiet=1)
 
@@ -142,7 +144,13 @@ def cold_start(
         "QA_BOT_INDEX_DIR": str(index_dir),
     }
     ask = [py, "-m", "qa_bot", "ask", question, "--index", str(index_dir)]
-    floor = [py, "-c", FLOOR_SCRIPT, str(cache), str(embedding_model_path()), str(index_dir), question]
+    files = [
+        cached_path("embedder", embedder_sources(), cache),
+        cached_path("reader", reader_sources(), cache),
+    ]
+    if not all(files):
+        raise RuntimeError(f"the networks are not exported into {cache} (run `qa-bot prepare`)")
+    floor = [py, "-c", FLOOR_SCRIPT, *map(str, files), str(embedding_model_path()), str(index_dir), question]
     serves = [_serve(index_dir, article, env, question) for _ in range(repeats)]
     return {
         "ask": _best(ask, env, repeats),

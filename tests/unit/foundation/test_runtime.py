@@ -30,6 +30,30 @@ def test_an_export_is_made_once_and_again_when_its_source_changes(tmp_path):
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [second.name]  # the stale export is gone
 
 
+def test_two_checkouts_keep_one_export_each(tmp_path):
+    """A second checkout's export does not evict the first's (each would export again at its next start); an
+    export named before exports had a place is cleaned up."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "net-0123456789abcdef.onnx").write_bytes(b"old layout")
+    made = []
+
+    def export(path):
+        made.append(path)
+        path.write_bytes(b"onnx")
+
+    sources = []
+    for checkout in ("a", "b"):
+        (tmp_path / checkout).mkdir()
+        sources.append(tmp_path / checkout / "weights.bin")
+        sources[-1].write_bytes(b"v1")
+    first = cached_export("net", [sources[0]], export, cache)
+    second = cached_export("net", [sources[1]], export, cache)
+    assert first != second and len(made) == 2
+    assert sorted(p.name for p in cache.iterdir()) == sorted([first.name, second.name])
+    assert cached_export("net", [sources[0]], export, cache) == first and len(made) == 2
+
+
 def test_a_failed_export_leaves_nothing_behind(tmp_path):
     source = tmp_path / "weights.bin"
     source.write_bytes(b"v1")
