@@ -40,6 +40,7 @@ class HybridRetriever(BaseRetriever):
 
     @property
     def search(self) -> HybridSearch:
+        """The plain search this retriever runs (``retriever.search.retrieve(q)``: :class:`Passage` objects)."""
         return HybridSearch(self.store, self.embedder, self.k, self.fetch_k, self.rrf_k, self.doc_ids)
 
     def _get_relevant_documents(
@@ -53,23 +54,6 @@ class HybridRetriever(BaseRetriever):
     ) -> list[LCDocument]:
         found = self.search.retrieve(query, k=k, doc_ids=doc_ids, history=history)
         return [passage_to_document(p) for p in found]
-
-    def retrieve(
-        self,
-        query: str,
-        *,
-        k: int | None = None,
-        doc_ids: list[str] | None = None,
-        history: Sequence[tuple[str, str]] = (),
-    ) -> list[Passage]:
-        """:meth:`HybridSearch.retrieve`: the passages themselves, no callbacks."""
-        return self.search.retrieve(query, k=k, doc_ids=doc_ids, history=history)
-
-    def previous_passage(
-        self, history: Sequence[tuple[str, str]], *, doc_ids: list[str] | None = None, fetch: int = 5
-    ) -> Passage | None:
-        """:meth:`HybridSearch.previous_passage`."""
-        return self.search.previous_passage(history, doc_ids=doc_ids, fetch=fetch)
 
 
 def passage_to_document(passage: Passage) -> LCDocument:

@@ -96,7 +96,7 @@ def test_verification_rejects_an_unsupported_claim_from_the_real_model(llm_serve
 
     model = make_chat_model("openai:smollm2", base_url=llm_server, timeout=60, max_tokens=40)
     reply = model.invoke("Repeat exactly: The capital of Mars is Paris [1].").content
-    passages = seed_bot.retriever.retrieve("Who denied the allegations?")
+    passages = seed_bot.hybrid.retrieve("Who denied the allegations?")
     verdict = verify(reply, passages, "What is the capital of Mars?")
     assert not verdict.ok and verdict.reason, reply
 

@@ -116,11 +116,11 @@ def test_questions_can_be_scoped_by_title_source_and_date(fast_bot, tmp_path):
         fast_bot.scope(filter={"author": "x"})
 
     # every retrieved passage comes from the articles the filter allows
-    passages = fast_bot.retriever.retrieve(
+    passages = fast_bot.hybrid.retrieve(
         "Who went on strike?", doc_ids=fast_bot.scope(filter={"source": "reuters.com"})
     )
     assert passages and {p.chunk.doc_id for p in passages} == {ids["Ferry strike"]}
-    passages = fast_bot.retriever.retrieve(
+    passages = fast_bot.hybrid.retrieve(
         "strike bridge marathon", doc_ids=fast_bot.scope(filter={"since": "2024"})
     )
     assert passages and {p.chunk.doc_id for p in passages} <= {ids["Bridge vote"], ids["Ferry strike"]}

@@ -45,7 +45,7 @@ class TestHybridRetrieverStandard(RetrieversIntegrationTests):
 
 def test_rrf_fuses_both_lists_and_documents_round_trip():
     retriever = HybridRetriever(store=_fake_store(), embedder=FakeEmbedder(), k=3)
-    passages = retriever.retrieve("Iravani categorically denied the allegations")
+    passages = retriever.search.retrieve("Iravani categorically denied the allegations")
     assert len(passages) == 3
     assert "categorically denied" in passages[0].chunk.text
     assert passages[0].score >= passages[1].score >= passages[2].score
@@ -80,7 +80,7 @@ def test_the_langchain_retriever_returns_what_the_plain_search_finds():
     passages = search.retrieve(question)
     assert [p.chunk.chunk_id for p in passages] == [d.id for d in retriever.invoke(question)]
     assert [passage_from_document(d) for d in retriever.invoke(question)] == passages
-    assert retriever.retrieve(question, k=1) == passages[:1]
+    assert [passage_from_document(d) for d in retriever.invoke(question, k=1)] == passages[:1]
 
 
 @pytest.mark.slow
@@ -108,7 +108,7 @@ def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
     bot.ingest_text(BOAT, title="Boat")
     bot.ingest_text(WEATHER, title="Weather")
     history = [("Who found the boat?", "Fishermen from Montgomery County")]
-    before = bot.retriever.previous_passage(history)
+    before = bot.hybrid.previous_passage(history)
     assert before is not None and "Fishermen from Montgomery County" in before.chunk.text
     found = bot.retrieve("And the weather in Oslo?", history)
     assert "Oslo" in found.passages[0].chunk.text  # the question's own passage first
@@ -117,5 +117,5 @@ def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
     alone = bot.retrieve("And the weather in Oslo?")  # no conversation: no extra passage
     assert len(alone.passages) == 1 and alone.history == ()
     # an abstained last turn points nowhere; the turn before it still does
-    assert bot.retriever.previous_passage([("Why?", "The article doesn't say.")]) is None
-    assert bot.retriever.previous_passage([*history, ("Why?", "The article doesn't say.")]) == before
+    assert bot.hybrid.previous_passage([("Why?", "The article doesn't say.")]) is None
+    assert bot.hybrid.previous_passage([*history, ("Why?", "The article doesn't say.")]) == before
