@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Union
 
 from qa_bot.config import Settings
 from qa_bot.errors import InvalidInput
-from qa_bot.pipeline import Pipeline, final_answer
+from qa_bot.pipeline import Pipeline, build_pipeline, final_answer
 from qa_bot.types import ArticleFilter, Final, Retrieval
 
 if TYPE_CHECKING:
@@ -381,8 +381,6 @@ class QABot:
         """The question path (:func:`qa_bot.pipeline.build_pipeline`): a question string or ``{"question",
         "history"?, "doc_ids"?, "filter"?}`` in; ``stream`` yields :class:`Token` pieces and the :class:`Final`
         answer, ``invoke`` returns the :class:`Final`; given a LangChain ``config``, either runs as a Runnable."""
-        from qa_bot.pipeline import build_pipeline
-
         return build_pipeline(self)
 
     @cached_property

@@ -88,11 +88,11 @@ def cached_export(
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
+        # exports of earlier weights in the same place are never used again (nor those named before exports
+        # had a place); another checkout's stay
         place = _place(name, sources)
-        for old in folder.glob(
-            f"{name}-*.onnx"
-        ):  # exports of earlier weights in the same place are never used
-            parts = old.stem.split("-")  # again (nor those named before exports had a place)
+        for old in folder.glob(f"{name}-*.onnx"):
+            parts = old.stem.split("-")
             if old != path and (len(parts) == 2 or parts[1] == place):
                 old.unlink(missing_ok=True)
     return path

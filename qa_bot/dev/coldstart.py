@@ -4,8 +4,8 @@
   ``QA_BOT_RUNTIME=torch`` (PyTorch and sentence-transformers: the path before the light one);
 - the floor: a fresh process that imports only the runtime answering needs (onnxruntime, tokenizers, chromadb),
   loads the two exported networks and runs one query (embed, one Chroma query, read the four nearest chunks) —
-  no qa-bot code; and the library floor: the same plus importing the libraries qa-bot's question path is built
-  on (langchain-core, bm25s, pydantic-settings, click);
+  no qa-bot code; and the library floor: the same plus importing the libraries qa-bot's question path still
+  uses (bm25s, pydantic-settings, click; langchain-core no longer: only ``bot.chain`` imports it);
 - ``qa-bot serve``: launch to the health check answering, and to the first answer through the page's API; its
   floor: a fresh process that only imports the libraries the page runs on (Gradio, FastAPI, uvicorn, chromadb,
   onnxruntime, tokenizers).
