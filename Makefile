@@ -62,10 +62,12 @@ test: install-test
 test-fast: install-test
 	$(BIN)/python -m pytest -m "not slow and not integration and not browser and not llm" $(PYTEST_ARGS)
 
-# Reproduce the shipped reader: train (resumable from out/train-reader), then fit the abstention threshold on the dev
-# sets. About an hour on 2 CPU cores; see qa_bot/answering/model/MODEL_CARD.md.
+# Reproduce the shipped reader: train (resumable from out/train-reader), fit the yes / no / span decision on CoQA's
+# training conversations, then the abstention threshold on the dev sets. Hours on 2 CPU cores; see
+# qa_bot/answering/model/MODEL_CARD.md.
 train-reader: install
 	$(BIN)/qa-bot train-reader $(TRAIN_ARGS)
+	$(BIN)/qa-bot fit-answer-kind
 	$(BIN)/qa-bot calibrate-reader
 
 lint: install-test

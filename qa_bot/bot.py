@@ -131,13 +131,14 @@ class QABot:
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
         from qa_bot.answering.extractive import Calibration, ExtractiveAnswerer
+        from qa_bot.answering.kind import AnswerKind
         from qa_bot.pipeline import trained_reader
 
         model_dir = self.settings.reader_dir or None
         return ExtractiveAnswerer(
             self._reader or trained_reader(self.settings), self.attributor,
             calibration=self._calibration or Calibration.load(model_dir),
-            abstain_threshold=self.settings.abstain_threshold,
+            answer_kind=AnswerKind.load(model_dir), abstain_threshold=self.settings.abstain_threshold,
         )  # fmt: skip
 
     @cached_property

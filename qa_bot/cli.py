@@ -1,5 +1,5 @@
 """The ``qa-bot`` command line: ``ingest``, ``ask``, ``chat``, ``documents``, ``serve`` (here) and
-the developer commands ``eval``, ``bench``, ``train-reader``, ``calibrate-reader`` (:mod:`qa_bot.dev.cli`).
+the developer commands ``eval``, ``bench``, ``train-reader``, ``fit-answer-kind``, ``calibrate-reader`` (:mod:`qa_bot.dev.cli`).
 
 Every expected failure prints one line ``Error: ...`` to stderr and exits with code 2. Commands use only the
 public :class:`qa_bot.QABot` surface; ``rich`` progress bars live here, not in the core.
@@ -30,7 +30,7 @@ CHROMA_HELP = "Use the Chroma server at this URL instead of the embedded index (
 
 
 #: The developer commands (:mod:`qa_bot.dev.cli`), imported only when one of them runs.
-DEV_COMMANDS = ("bench", "calibrate-reader", "convert-coqa", "eval", "train-reader")
+DEV_COMMANDS = ("bench", "calibrate-reader", "convert-coqa", "eval", "fit-answer-kind", "train-reader")
 
 
 class _Group(click.Group):

@@ -8,8 +8,9 @@
 2. **Decide.** The margin between the best span and the reader's "no answer" score is turned into a confidence
    by the calibration fitted on the dev sets (``qa-bot calibrate-reader``, stored beside the weights):
    ``confidence = sigmoid(scale * (margin - threshold))``. Below ``abstain_threshold`` (0.5 = the fitted point) the
-   bot says "The article doesn't say." Otherwise the reader's answer-kind head, in the window the span was read
-   in, says whether the answer is the span or a "yes" / "no" that the span says.
+   bot says "The article doesn't say." Otherwise the answer kind (:mod:`qa_bot.answering.kind`: the reader's
+   answer-kind head in the window the span was read in, with the question's form and the span's words, fitted on
+   CoQA's conversations) says whether the answer is the span or a "yes" / "no" that the span says.
 3. **Attribute.** The cited passage is the sentence holding the span (:class:`qa_bot.answering.attribution.Attributor`);
    the span is always ``document.text[answer_start:answer_end]`` (``Answer.quote``), inside ``citations[0]``.
 """
@@ -19,11 +20,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from qa_bot.answering.attribution import Attributor
+from qa_bot.answering.kind import AnswerKind
 from qa_bot.answering.reader import Reader, ReadResult
 from qa_bot.answering.statements import StatementPiece
 from qa_bot.answering.windows import SpanScore
@@ -73,16 +75,23 @@ class Reading:
     passages: tuple[Passage, ...]
     read: ReadResult
     margin: float | None
+    question: str = ""
+    decider: AnswerKind = field(
+        default_factory=AnswerKind
+    )  # the head alone unless a fitted decision is given
 
     def span_text(self, i: int) -> str:
         s = self.read.spans[i]
         return self.passages[s.piece].chunk.text[s.start : s.end]
 
     def kind(self, i: int) -> str:
-        """What span ``i`` answers with, by the answer-kind head of the window it was read in: ``"span"`` (itself),
-        or ``"yes"`` / ``"no"`` (the span is the words that say so) when those two together are more likely."""
-        p_span, p_yes, p_no = self.read.kind_of(self.read.spans[i])
-        return "span" if p_span >= p_yes + p_no else ("yes" if p_yes >= p_no else "no")
+        """What span ``i`` answers with: ``"span"`` (itself), or ``"yes"`` / ``"no"`` (the span is the words that
+        say so), by the answer-kind decision over the head of the window it was read in."""
+        return self.kind_and_probability(i)[0]
+
+    def kind_and_probability(self, i: int) -> tuple[str, float]:
+        """:meth:`kind` and how likely that kind is."""
+        return self.decider.decide(self.question, self.span_text(i), self.read.kind_of(self.read.spans[i]))
 
     def answer_text(self, i: int) -> str:
         """The answer span ``i`` gives: its text, or "Yes" / "No"."""
@@ -99,6 +108,7 @@ class ExtractiveAnswerer:
         attributor: Attributor | None = None,
         *,
         calibration: Calibration | None = None,
+        answer_kind: AnswerKind | None = None,
         abstain_threshold: float = 0.5,
         related: int = 2,
     ) -> None:
@@ -107,6 +117,7 @@ class ExtractiveAnswerer:
         self.reader = reader
         self.attributor = attributor or Attributor()
         self.calibration = calibration or Calibration.load()
+        self.answer_kind = AnswerKind.load() if answer_kind is None else answer_kind
         self.abstain_threshold = abstain_threshold
         self.related = related
 
@@ -132,7 +143,7 @@ class ExtractiveAnswerer:
         read = self.reader.read(question, [p.chunk.text for p in unique], history=tuple(history))
         read = self._within_sentences(read, unique)
         margin = self.calibration.margin(read) if read.spans else None
-        return Reading(unique, read, margin)
+        return Reading(unique, read, margin, question, self.answer_kind)
 
     def answer(
         self,
@@ -172,9 +183,9 @@ class ExtractiveAnswerer:
         span = spans[pick]
         chunk = reading.passages[span.piece].chunk
         citation = self.attributor.cite_span(chunk, span.start, span.end, score=confidence)
-        kind = reading.kind(pick)
+        kind, kind_probability = reading.kind_and_probability(pick)
         if kind != "span":
-            meta["kind_probability"] = round(max(reading.read.kind_of(span)[1:]), 4)
+            meta["kind_probability"] = round(kind_probability, 4)
         return Answer(
             question=question,
             text=reading.answer_text(pick),
@@ -199,8 +210,7 @@ class ExtractiveAnswerer:
             piece = pieces[s.piece]
             if piece.locate(s.start, s.end) is None or _repeats(piece.text[s.start : s.end], given):
                 continue
-            p_span, p_yes, p_no = read.kind_of(s)
-            if p_span < p_yes + p_no:
+            if self.answer_kind.decide(question, piece.text[s.start : s.end], read.kind_of(s))[0] != "span":
                 return None
             return piece, s, self.calibration.margin(replace(read, spans=(s,)))
         return None

@@ -151,11 +151,13 @@ def load_reader(model_dir: str | Path | None = None, *, new_heads: bool = False)
 
 
 def write_card(model_dir: str | Path | None = None) -> Path:
-    """(Re)write ``MODEL_CARD.md`` from the training record (``reader.json``) and, once fitted, the calibration."""
+    """(Re)write ``MODEL_CARD.md`` from the training record (``reader.json``) and, once fitted, the answer-kind
+    decision and the calibration."""
     out = Path(model_dir or MODEL_DIR)
     meta = json.loads((out / META).read_text("utf-8"))
-    cal_path = out / "calibration.json"
+    cal_path, kind_path = out / "calibration.json", out / "answer_kind.json"
     cal = json.loads(cal_path.read_text("utf-8")) if cal_path.exists() else None
+    kind = json.loads(kind_path.read_text("utf-8")) if kind_path.exists() else None
     cfg = meta.get("config", {})
     size = (out / WEIGHTS).stat().st_size / 1e6
     lines = [
@@ -165,7 +167,9 @@ def write_card(model_dir: str | Path | None = None) -> Path:
         'window of article text, it scores every span as the answer (start + end logits) and [CLS] as "no answer",',
         'and says whether the window\'s answer is the span or a "yes" / "no" that the span says (answer-kind head).',
         "qa-bot reads the retrieved chunks with it, takes the best span across windows and abstains when the span's",
-        'margin over "no answer" is below the calibrated threshold; a yes/no answer is given with the span it rests on.',
+        'margin over "no answer" is below the calibrated threshold; a yes/no answer is given with the span it rests on',
+        "(whether the span answers as itself or as a yes / no, and which, is decided by two small logistic models over",
+        "the head's output, the question's form and the span's words: see [Answer kind](#answer-kind)).",
         "",
         "| | |",
         "|---|---|",
@@ -195,7 +199,7 @@ def write_card(model_dir: str | Path | None = None) -> Path:
         + f", seed {cfg.get('seed')} |",
         *([f"| latency | {meta['latency']} |"] if meta.get("latency") else []),
         f"| training time | {meta.get('train_minutes')} minutes on 2 CPU cores (fp32; the sum of the runs' own clocks, some shared with other work on the machine) |",
-        "| reproduce | `make train-reader` (= `qa-bot train-reader` then `qa-bot calibrate-reader`); resumes from `out/train-reader/`"
+        "| reproduce | `make train-reader` (= `qa-bot train-reader`, `qa-bot fit-answer-kind`, then `qa-bot calibrate-reader`); resumes from `out/train-reader/`"
         + (
             f"; these weights ran stage 3 from the stage-2 reader shipped before it (`--init {cfg['init_dir']}`: reader v2 of commit eac8142), which a run from scratch reproduces"
             if cfg.get("init_dir")
@@ -217,6 +221,23 @@ def write_card(model_dir: str | Path | None = None) -> Path:
         lines.append(
             f"| {p.get('stage', 1)} | {p.get('step', '')} | {p.get('windows', '')} | {p.get('loss', '')} | {p.get('dev_hasans_f1', '—')} | {p.get('dev_noans_auc', '—')} | {p.get('dev_conv_f1', '—')} | {p.get('dev_yes_no', '—')} | {p.get('minutes', '')} |"
         )
+    lines += ["", "## Answer kind", ""]
+    if kind is None:
+        lines.append(
+            "Not fitted: the answer-kind head decides alone (`qa-bot fit-answer-kind` fits the decision)."
+        )
+    else:
+        lines += [
+            f"Fitted by `qa-bot fit-answer-kind` on {kind['fitted_on']}: each answered turn read as at question time",
+            "(the question with its last two turns, a window of the story around the rationale), the best span and the",
+            "head's probabilities as features (`qa_bot/answering/kind.py`); L2 logistic regressions, their strength chosen",
+            f"by 5-fold cross-validation grouped by story ({kind.get('seconds', '?')} s on 2 CPU cores).",
+            "",
+            "| model | features | turns | cross-validated accuracy | AUC | the head alone (in sample) |",
+            "|---|---|---|---|---|---|",
+            f"| yes/no vs span | {', '.join(kind['kind_features'][1:])} | {kind['kind_fit']['samples']:,} | {kind['kind_fit']['cv_accuracy']} | {kind['kind_fit']['cv_auc']} | {kind['head_alone']['kind_accuracy']} |",
+            f"| yes vs no | {', '.join(kind['polarity_features'][1:])} | {kind['polarity_fit']['samples']:,} (yes: {kind['polarity_fit']['positive_share']:.0%}) | {kind['polarity_fit']['cv_accuracy']} | {kind['polarity_fit']['cv_auc']} | {kind['head_alone']['polarity_accuracy']} |",
+        ]
     lines += ["", "## Abstention calibration", ""]
     if cal is None:
         lines.append("Not fitted yet: run `qa-bot calibrate-reader`.")

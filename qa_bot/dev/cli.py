@@ -1,4 +1,5 @@
-"""Developer commands of the ``qa-bot`` CLI: ``eval``, ``bench``, ``train-reader``, ``calibrate-reader``.
+"""Developer commands of the ``qa-bot`` CLI: ``eval``, ``bench``, ``train-reader``, ``fit-answer-kind``,
+``calibrate-reader``.
 
 They are registered on the group in :mod:`qa_bot.cli` and use only the public surface of the package.
 """
@@ -316,4 +317,26 @@ def convert_coqa_cmd(data_dir: str, out: Path) -> None:
     click.echo(f"{len(layout['data'])} stories, {turns} turns written to {out}")
 
 
-COMMANDS = (bench, eval_, train_reader_cmd, calibrate_reader_cmd, convert_coqa_cmd)
+@click.command("fit-answer-kind")
+@click.option(
+    "--data",
+    "data_dir",
+    default="../shared/data/train",
+    show_default=True,
+    help="Directory holding the CoQA file.",
+)
+@click.option(
+    "--model", "model_dir", default=None, help="The reader to fit it for (default: the shipped one)."
+)
+@click.option("--stories", default=0, type=int, help="Only the first N training stories (a quick check).")
+@click.option(
+    "--out", "out_dir", default=None, help="Write answer_kind.json here (default: beside the weights)."
+)
+def fit_answer_kind_cmd(data_dir: str, model_dir: str | None, stories: int, out_dir: str | None) -> None:
+    """Fit the yes / no / span decision on CoQA's training conversations into answer_kind.json."""
+    from qa_bot.dev.answer_kind import fit_answer_kind
+
+    fit_answer_kind(data_dir, model_dir, stories=stories, out_dir=out_dir, echo=click.echo)
+
+
+COMMANDS = (bench, eval_, train_reader_cmd, fit_answer_kind_cmd, calibrate_reader_cmd, convert_coqa_cmd)

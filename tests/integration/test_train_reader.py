@@ -112,3 +112,24 @@ def test_train_resume_export_load_and_calibrate(train_dir, shared_data, tmp_path
     fitted = json.loads((out / "calibration.json").read_text())
     assert fitted["questions_by_set"] == {"tiny.json": 2} and fitted["null"] in {"min", "own"}
     assert fitted["fitted_on"] == ["tiny.json"]
+
+
+def test_fit_answer_kind_on_a_slice_of_coqa(train_dir, tmp_path):
+    """`qa-bot fit-answer-kind` end to end on four training stories, with the shipped reader."""
+    from qa_bot.answering.kind import KIND_FEATURES, POLARITY_FEATURES, AnswerKind
+
+    result = CliRunner().invoke(
+        cli, ["fit-answer-kind", "--data", str(train_dir), "--stories", "4", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "answer_kind.json").read_text())
+    assert record["kind_features"] == list(KIND_FEATURES) and record["polarity_features"] == list(
+        POLARITY_FEATURES
+    )
+    assert record["kind_fit"]["samples"] > record["polarity_fit"]["samples"] > 5
+    assert "4 CoQA training stories" in record["fitted_on"]
+    decider = AnswerKind.load(tmp_path)
+    kind, p = decider.decide("Did she return?", "she did not return", (0.2, 0.4, 0.4))
+    assert kind in {"span", "yes", "no"} and 0.0 <= p <= 1.0
+    missing = CliRunner().invoke(cli, ["fit-answer-kind", "--data", str(tmp_path), "--out", str(tmp_path)])
+    assert missing.exit_code == 2 and "CoQA data not found" in missing.output

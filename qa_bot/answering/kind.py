@@ -1,0 +1,176 @@
+"""The answer kind: whether a span answers as itself or as a "yes" / "no" that it says, and which.
+
+The reader's answer-kind head (:mod:`qa_bot.answering.network`) gives P(span), P(yes), P(no) for the window a span
+was read in. Taken alone its polarity is weak (it tells "yes" from "no" little better than always saying "yes" on
+held-out conversations). :class:`AnswerKind` is two small logistic models fitted on CoQA's conversations
+(``qa-bot fit-answer-kind``, :mod:`qa_bot.dev.answer_kind`; stored beside the weights as ``answer_kind.json``) over
+the head's log-odds and features of the question and the span's words:
+
+* **kind** (yes/no vs span): the head's log-odds, whether the question opens with an auxiliary verb ("Did …?",
+  "Was …?", "And is …?"), offers alternatives ("… or …?"), or holds a wh-word;
+* **polarity** (yes vs no): the head's log-odds, negations in the span and in the question (and whether they
+  differ), a contrast word in the span ("but", "only", "instead"), the share of the question's content words the span
+  does not hold, a number or a name the question has and the span does not, the span's length.
+
+Without the fitted file the head decides alone (as before). Every feature is computed from the question and the
+span's own text, so the decision is the same wherever the span was read (a retrieved chunk, a statement).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ANSWER_KIND_FILE",
+    "KIND_FEATURES",
+    "POLARITY_FEATURES",
+    "AnswerKind",
+    "kind_features",
+    "polarity_features",
+]
+
+ANSWER_KIND_FILE = "answer_kind.json"  # beside the reader's weights
+KIND_FEATURES = ("bias", "head_log_odds", "auxiliary_first", "alternatives", "wh_word")
+POLARITY_FEATURES = (
+    "bias",
+    "head_log_odds",
+    "span_negations",
+    "question_negated",
+    "negation_differs",
+    "span_contrast",
+    "question_words_missing",
+    "number_missing",
+    "name_missing",
+    "span_length",
+)
+
+_OPENERS = r"(?:(?:and|so|but|then|also|well|ok|okay|now)\W+)*"
+_AUXILIARY = re.compile(
+    r"^\W*"
+    + _OPENERS
+    + r"(?:is|are|was|were|am|do|does|did|has|have|had|can|could|will|would|should|shall|may|"
+    r"might|must|isn't|aren't|wasn't|weren't|don't|doesn't|didn't|hasn't|haven't|hadn't|can't|couldn't|won't|"
+    r"wouldn't|shouldn't)\b",
+    re.IGNORECASE,
+)
+_ALTERNATIVES = re.compile(r"\bor\b", re.IGNORECASE)
+_WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nothing|nobody|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE
+)
+_CONTRAST = re.compile(r"\b(?:but|however|instead|rather|only|although|though|yet)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+")
+_NAME = re.compile(r"\b[A-Z][a-z]+")
+_CLIP = 10.0
+
+
+def _log_odds(a: float, b: float) -> float:
+    return max(-_CLIP, min(_CLIP, math.log((a + 1e-6) / (b + 1e-6))))
+
+
+def kind_features(question: str, probs: Sequence[float]) -> list[float]:
+    """:data:`KIND_FEATURES` of a question whose span's window the head scored ``probs`` (P(span), P(yes), P(no))."""
+    p_span, p_yes, p_no = probs
+    return [
+        1.0,
+        _log_odds(p_yes + p_no, p_span),
+        float(bool(_AUXILIARY.search(question))),
+        float(bool(_ALTERNATIVES.search(question))),
+        float(bool(_WH.search(question))),
+    ]
+
+
+def polarity_features(question: str, span: str, probs: Sequence[float]) -> list[float]:
+    """:data:`POLARITY_FEATURES` of the span a yes/no answer rests on."""
+    from qa_bot.text import content_words, stem
+
+    _, p_yes, p_no = probs
+    asked = {stem(w) for w in content_words(question)}
+    said = {stem(w) for w in content_words(span)}
+    span_words = {w.lower() for w in re.findall(r"\w+", span)}
+    names = {w.lower() for w in _NAME.findall(question[1:])}  # not the question's first word
+    negations_span = len(_NEGATION.findall(span))
+    negated_question = bool(_NEGATION.search(question))
+    return [
+        1.0,
+        _log_odds(p_yes, p_no),
+        float(min(negations_span, 2)),
+        float(negated_question),
+        float((negations_span > 0) != negated_question),
+        float(bool(_CONTRAST.search(span))),
+        len(asked - said) / max(1, len(asked)),
+        float(bool(set(_NUMBER.findall(question)) - set(_NUMBER.findall(span)))),
+        float(bool(names - span_words)),
+        math.log1p(len(span.split())),
+    ]
+
+
+def _dot(weights: Sequence[float], features: Sequence[float]) -> float:
+    return sum(w * f for w, f in zip(weights, features, strict=True))
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    """The fitted decision (see the module docstring); ``kind_weights`` / ``polarity_weights`` are logistic
+    weights over :data:`KIND_FEATURES` / :data:`POLARITY_FEATURES`. Empty weights: the head decides alone."""
+
+    kind_weights: tuple[float, ...] = ()
+    polarity_weights: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name, weights, features in (
+            ("kind_weights", self.kind_weights, KIND_FEATURES),
+            ("polarity_weights", self.polarity_weights, POLARITY_FEATURES),
+        ):
+            if weights and len(weights) != len(features):
+                raise ValueError(f"{name} needs {len(features)} weights, got {len(weights)}")
+
+    @classmethod
+    def load(cls, model_dir: str | Path | None = None) -> AnswerKind:
+        """The decision stored beside the reader's weights (the shipped reader when ``model_dir`` is None); the
+        head alone when none was fitted."""
+        from qa_bot.answering.model_io import MODEL_DIR
+
+        p = Path(model_dir or MODEL_DIR) / ANSWER_KIND_FILE
+        if not p.exists():
+            return cls()
+        raw = json.loads(p.read_text("utf-8"))
+        if (
+            tuple(raw["kind_features"]) != KIND_FEATURES
+            or tuple(raw["polarity_features"]) != POLARITY_FEATURES
+        ):
+            raise ValueError(f"{p} was fitted on other features: run `qa-bot fit-answer-kind` again")
+        return cls(tuple(raw["kind_weights"]), tuple(raw["polarity_weights"]))
+
+    def yes_no_probability(self, question: str, probs: Sequence[float]) -> float:
+        """P(the answer is a yes or a no that the span says, not the span itself)."""
+        if not self.kind_weights:
+            return 1.0 - probs[0]
+        return _sigmoid(_dot(self.kind_weights, kind_features(question, probs)))
+
+    def yes_probability(self, question: str, span: str, probs: Sequence[float]) -> float:
+        """P(yes | the answer is a yes or a no)."""
+        if not self.polarity_weights:
+            return probs[1] / max(1e-9, probs[1] + probs[2])
+        return _sigmoid(_dot(self.polarity_weights, polarity_features(question, span, probs)))
+
+    def decide(self, question: str, span: str, probs: Sequence[float]) -> tuple[str, float]:
+        """``("span" | "yes" | "no", probability of that kind)`` for the span ``span`` read in a window the head
+        scored ``probs``."""
+        if len(probs) != 3:
+            return "span", 1.0
+        p_yes_no = self.yes_no_probability(question, probs)
+        if p_yes_no <= 0.5:
+            return "span", 1.0 - p_yes_no
+        p_yes = self.yes_probability(question, span, probs)
+        return ("yes", p_yes_no * p_yes) if p_yes >= 0.5 else ("no", p_yes_no * (1.0 - p_yes))
+
+
+def _sigmoid(z: float) -> float:
+    z = max(-60.0, min(60.0, z))
+    return 1.0 / (1.0 + math.exp(-z))

@@ -1,0 +1,137 @@
+"""The answer-kind decision (qa_bot.answering.kind): its features, the head alone, a fitted decision on a tiny
+made-up story, and the stored file."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+
+from qa_bot.answering.attribution import Attributor
+from qa_bot.answering.extractive import Calibration, ExtractiveAnswerer
+from qa_bot.answering.kind import (
+    ANSWER_KIND_FILE,
+    KIND_FEATURES,
+    POLARITY_FEATURES,
+    AnswerKind,
+    kind_features,
+    polarity_features,
+)
+from qa_bot.text import rule_sentences
+from qa_bot.types import Passage
+from tests.unit.answering.test_reader import FakeReader, chunk_of
+
+STORY = (
+    "Storm on the lake\n\n"
+    "Ana Ruiz sailed out of Port Elm on Sunday morning. "
+    "Her boat did not return to the harbour before the storm. "
+    "Rescuers found her on Crane Island, cold but unhurt, two days later."
+)
+
+
+def feature(names, values, name):
+    return dict(zip(names, values, strict=True))[name]
+
+
+@pytest.mark.parametrize(
+    ("question", "auxiliary", "alternatives", "wh"),
+    [
+        ("Did she return safely?", 1, 0, 0),
+        ("And was her boat found?", 1, 0, 0),
+        ("so, is she home now?", 1, 0, 0),
+        ("Where did she sail from?", 0, 0, 1),
+        ("County?", 0, 0, 0),
+        ("Was it Sunday or Monday?", 1, 1, 0),
+    ],
+)
+def test_the_question_s_form(question, auxiliary, alternatives, wh):
+    f = kind_features(question, (0.5, 0.25, 0.25))
+    assert len(f) == len(KIND_FEATURES) and f[0] == 1.0
+    assert feature(KIND_FEATURES, f, "auxiliary_first") == auxiliary
+    assert feature(KIND_FEATURES, f, "alternatives") == alternatives
+    assert feature(KIND_FEATURES, f, "wh_word") == wh
+    assert feature(KIND_FEATURES, f, "head_log_odds") == pytest.approx(0.0, abs=1e-5)  # P(yes/no) = P(span)
+
+
+def test_the_span_s_words():
+    f = polarity_features("Did her boat return?", "Her boat did not return to the harbour", (0.2, 0.5, 0.3))
+    assert feature(POLARITY_FEATURES, f, "span_negations") == 1
+    assert feature(POLARITY_FEATURES, f, "question_negated") == 0
+    assert feature(POLARITY_FEATURES, f, "negation_differs") == 1
+    assert feature(POLARITY_FEATURES, f, "question_words_missing") == 0  # boat, return: both in the span
+    assert feature(POLARITY_FEATURES, f, "head_log_odds") == pytest.approx(math.log(0.5 / 0.3), abs=1e-4)
+    g = polarity_features(
+        "Did Ana sail 3 days?", "Rescuers found her on Crane Island, cold but unhurt", (0, 0.5, 0.5)
+    )
+    assert feature(POLARITY_FEATURES, g, "number_missing") == 1
+    assert feature(POLARITY_FEATURES, g, "name_missing") == 1  # "Ana" (the first word is never a name)
+    assert feature(POLARITY_FEATURES, g, "span_contrast") == 1  # "but"
+    assert feature(POLARITY_FEATURES, g, "question_words_missing") == 1.0  # ana, sail, 3, days: none said
+    assert feature(POLARITY_FEATURES, g, "negation_differs") == 0
+
+
+def test_without_a_fitted_decision_the_head_decides_alone():
+    rng = random.Random(0)
+    head = AnswerKind()
+    for _ in range(200):
+        raw = [rng.random() for _ in range(3)]
+        probs = tuple(x / sum(raw) for x in raw)
+        p_span, p_yes, p_no = probs
+        expected = "span" if p_span >= p_yes + p_no else ("yes" if p_yes >= p_no else "no")
+        kind, p = head.decide("Did she?", "words", probs)
+        assert kind == expected and 0.0 <= p <= 1.0
+    assert head.decide("q", "w", ()) == ("span", 1.0)  # a reader without the head: always the span
+
+
+# Weights of the shape a fit gives (signs as fitted on CoQA), made up for the test
+FITTED = AnswerKind(
+    kind_weights=(-1.5, 0.5, 3.0, -2.5, -1.0),
+    polarity_weights=(0.3, 1.0, -0.4, 0.9, -2.5, 0.0, -0.5, -0.8, -0.3, 0.0),
+)
+
+
+def answer(question, span, kinds, decider=FITTED):
+    reader = FakeReader([(span, 6.0)], kinds=kinds)
+    bot = ExtractiveAnswerer(reader, Attributor(rule_sentences), calibration=Calibration(0.0, 1.0),
+                             answer_kind=decider)  # fmt: skip
+    return bot.answer(question, [Passage(chunk_of(STORY, start=100), score=1.0)])
+
+
+def test_a_fitted_decision_answers_yes_no_questions_on_a_tiny_story():
+    doc = "x" * 100 + STORY
+    # the head leans to "span" and to "yes"; the question's form and the span's negation say "No"
+    a = answer("Did her boat return before the storm?", "did not return to the harbour", (0.6, 0.3, 0.1))
+    assert (a.kind, a.text, a.quote) == ("no", "No", "did not return to the harbour")
+    assert doc[a.answer_start : a.answer_end] == a.quote  # the offsets invariant holds for yes/no answers
+    c = a.citations[0]
+    assert c.start <= a.answer_start < a.answer_end <= c.end and doc[c.start : c.end] == c.text
+    assert 0.5 < a.meta["kind_probability"] <= 1.0
+    # the head alone takes the same window as a span answer
+    head = answer("Did her boat return before the storm?", "did not return to the harbour", (0.6, 0.3, 0.1),
+                  AnswerKind())  # fmt: skip
+    assert (head.kind, head.text) == ("span", "did not return to the harbour")
+    # a yes the span says without negation
+    yes = answer("Was she found on Crane Island?", "Rescuers found her on Crane Island", (0.4, 0.35, 0.25))
+    assert (yes.kind, yes.text, yes.quote) == ("yes", "Yes", "Rescuers found her on Crane Island")
+    # a wh-question is answered by its span, whatever the head leans to
+    span = answer("Where was she found?", "Crane Island", (0.45, 0.5, 0.05))
+    assert (span.kind, span.text) == ("span", "Crane Island")
+    # an elliptical follow-up with no auxiliary: the span too
+    ell = answer("Which island?", "Crane Island", (0.5, 0.4, 0.1))
+    assert (ell.kind, ell.text) == ("span", "Crane Island")
+
+
+def test_the_stored_decision_loads_and_checks_its_features(tmp_path):
+    shipped = AnswerKind.load()  # the shipped reader's: fitted on CoQA's training stories
+    assert len(shipped.kind_weights) == len(KIND_FEATURES)
+    assert len(shipped.polarity_weights) == len(POLARITY_FEATURES)
+    assert AnswerKind.load(tmp_path) == AnswerKind()  # none fitted: the head alone
+    record = {"kind_features": ["bias"], "kind_weights": [1.0], "polarity_features": list(POLARITY_FEATURES),
+              "polarity_weights": [0.0] * len(POLARITY_FEATURES)}  # fmt: skip
+    (tmp_path / ANSWER_KIND_FILE).write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="other features"):
+        AnswerKind.load(tmp_path)
+    with pytest.raises(ValueError, match="needs 5 weights"):
+        AnswerKind(kind_weights=(1.0, 2.0))
