@@ -1,5 +1,5 @@
-"""The ``qa-bot`` command line: ``ingest``, ``ask``, ``chat``, ``documents``, ``serve`` (here) and
-the developer commands ``eval``, ``bench``, ``train-reader``, ``fit-answer-kind``, ``calibrate-reader`` (:mod:`qa_bot.dev.cli`).
+"""The ``qa-bot`` command line: ``ingest``, ``ask``, ``chat``, ``documents``, ``serve`` (here) and the developer
+commands ``eval``, ``bench``, ``train-reader``, ``fit-answer-kind``, ``calibrate-reader`` (:mod:`qa_bot.dev.cli`).
 
 Every expected failure prints one line ``Error: ...`` to stderr and exits with code 2. Commands use only the
 public :class:`qa_bot.QABot` surface; ``rich`` progress bars live here, not in the core.

@@ -76,9 +76,8 @@ class Reading:
     read: ReadResult
     margin: float | None
     question: str = ""
-    decider: AnswerKind = field(
-        default_factory=AnswerKind
-    )  # the head alone unless a fitted decision is given
+    # span or yes / no: the head alone unless a fitted decision is given
+    decider: AnswerKind = field(default_factory=AnswerKind)
 
     def span_text(self, i: int) -> str:
         s = self.read.spans[i]

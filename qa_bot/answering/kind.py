@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa_bot.text import content_words, stem
+
 __all__ = [
     "ANSWER_KIND_FILE",
     "KIND_FEATURES",
@@ -87,8 +89,6 @@ def kind_features(question: str, probs: Sequence[float]) -> list[float]:
 
 def polarity_features(question: str, span: str, probs: Sequence[float]) -> list[float]:
     """:data:`POLARITY_FEATURES` of the span a yes/no answer rests on."""
-    from qa_bot.text import content_words, stem
-
     _, p_yes, p_no = probs
     asked = {stem(w) for w in content_words(question)}
     said = {stem(w) for w in content_words(span)}

@@ -295,14 +295,17 @@ def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, obser
         calibrate(chosen, model_dir, echo=click.echo, bot_factory=factory, observations_file=observations)
 
 
-@click.command("convert-coqa")
-@click.option(
+coqa_data_option = click.option(
     "--data",
     "data_dir",
     default="../shared/data/train",
     show_default=True,
     help="Directory holding the CoQA file.",
 )
+
+
+@click.command("convert-coqa")
+@coqa_data_option
 @click.option(
     "--out", "out", default="out/coqa_cnn_dev.json", show_default=True, type=click.Path(path_type=Path)
 )
@@ -318,13 +321,7 @@ def convert_coqa_cmd(data_dir: str, out: Path) -> None:
 
 
 @click.command("fit-answer-kind")
-@click.option(
-    "--data",
-    "data_dir",
-    default="../shared/data/train",
-    show_default=True,
-    help="Directory holding the CoQA file.",
-)
+@coqa_data_option
 @click.option(
     "--model", "model_dir", default=None, help="The reader to fit it for (default: the shipped one)."
 )
