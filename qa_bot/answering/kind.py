@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa_bot.errors import ModelUnavailable
 from qa_bot.text import content_words, stem
 
 __all__ = [
@@ -139,13 +140,16 @@ class AnswerKind:
         p = Path(model_dir or MODEL_DIR) / ANSWER_KIND_FILE
         if not p.exists():
             return cls()
-        raw = json.loads(p.read_text("utf-8"))
-        if (
-            tuple(raw["kind_features"]) != KIND_FEATURES
-            or tuple(raw["polarity_features"]) != POLARITY_FEATURES
-        ):
-            raise ValueError(f"{p} was fitted on other features: run `qa-bot fit-answer-kind` again")
-        return cls(tuple(raw["kind_weights"]), tuple(raw["polarity_weights"]))
+        try:
+            raw = json.loads(p.read_text("utf-8"))
+            fitted_on = tuple(raw["kind_features"]), tuple(raw["polarity_features"])
+            if fitted_on != (KIND_FEATURES, POLARITY_FEATURES):
+                raise ModelUnavailable(
+                    f"{p} was fitted on other features: run `qa-bot fit-answer-kind` again"
+                )
+            return cls(tuple(map(float, raw["kind_weights"])), tuple(map(float, raw["polarity_weights"])))
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # unreadable, or weights that do not fit
+            raise ModelUnavailable(f"Cannot read the answer-kind decision {p}: {exc}") from None
 
     def yes_no_probability(self, question: str, probs: Sequence[float]) -> float:
         """P(the answer is a yes or a no that the span says, not the span itself)."""

@@ -19,6 +19,7 @@ from qa_bot.answering.kind import (
     kind_features,
     polarity_features,
 )
+from qa_bot.errors import ModelUnavailable
 from qa_bot.text import rule_sentences
 from qa_bot.types import Passage
 from tests.unit.answering.test_reader import FakeReader, chunk_of
@@ -131,7 +132,14 @@ def test_the_stored_decision_loads_and_checks_its_features(tmp_path):
     record = {"kind_features": ["bias"], "kind_weights": [1.0], "polarity_features": list(POLARITY_FEATURES),
               "polarity_weights": [0.0] * len(POLARITY_FEATURES)}  # fmt: skip
     (tmp_path / ANSWER_KIND_FILE).write_text(json.dumps(record))
-    with pytest.raises(ValueError, match="other features"):
+    with pytest.raises(ModelUnavailable, match="other features"):
+        AnswerKind.load(tmp_path)
+    record.update(kind_features=list(KIND_FEATURES), kind_weights=[1.0, 2.0])  # too few weights
+    (tmp_path / ANSWER_KIND_FILE).write_text(json.dumps(record))
+    with pytest.raises(ModelUnavailable, match="needs 5 weights"):
+        AnswerKind.load(tmp_path)
+    (tmp_path / ANSWER_KIND_FILE).write_text("{not json")
+    with pytest.raises(ModelUnavailable, match="Cannot read the answer-kind decision"):
         AnswerKind.load(tmp_path)
     with pytest.raises(ValueError, match="needs 5 weights"):
         AnswerKind(kind_weights=(1.0, 2.0))
