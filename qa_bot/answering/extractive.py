@@ -18,14 +18,13 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from qa_bot.answering.attribution import Attributor
-from qa_bot.answering.kind import AnswerKind
+from qa_bot.answering.kind import AnswerKind, sigmoid
 from qa_bot.answering.reader import Reader, ReadResult
 from qa_bot.answering.statements import StatementPiece
 from qa_bot.answering.windows import SpanScore
@@ -64,8 +63,7 @@ class Calibration:
         return span.score - (span.null if self.null == "own" else read.null)
 
     def confidence(self, margin: float) -> float:
-        z = max(-60.0, min(60.0, self.scale * (margin - self.threshold)))
-        return 1.0 / (1.0 + math.exp(-z))
+        return sigmoid(self.scale * (margin - self.threshold))
 
 
 @dataclass(frozen=True)

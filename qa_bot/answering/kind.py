@@ -35,6 +35,7 @@ __all__ = [
     "AnswerKind",
     "kind_features",
     "polarity_features",
+    "sigmoid",
 ]
 
 ANSWER_KIND_FILE = "answer_kind.json"  # beside the reader's weights
@@ -155,13 +156,13 @@ class AnswerKind:
         """P(the answer is a yes or a no that the span says, not the span itself)."""
         if not self.kind_weights:
             return 1.0 - probs[0]
-        return _sigmoid(_dot(self.kind_weights, kind_features(question, probs)))
+        return sigmoid(_dot(self.kind_weights, kind_features(question, probs)))
 
     def yes_probability(self, question: str, span: str, probs: Sequence[float]) -> float:
         """P(yes | the answer is a yes or a no)."""
         if not self.polarity_weights:
             return probs[1] / max(1e-9, probs[1] + probs[2])
-        return _sigmoid(_dot(self.polarity_weights, polarity_features(question, span, probs)))
+        return sigmoid(_dot(self.polarity_weights, polarity_features(question, span, probs)))
 
     def decide(self, question: str, span: str, probs: Sequence[float]) -> tuple[str, float]:
         """``("span" | "yes" | "no", probability of that kind)`` for the span ``span`` read in a window the head
@@ -175,6 +176,7 @@ class AnswerKind:
         return ("yes", p_yes_no * p_yes) if p_yes >= 0.5 else ("no", p_yes_no * (1.0 - p_yes))
 
 
-def _sigmoid(z: float) -> float:
+def sigmoid(z: float) -> float:
+    """The logistic function, clipped far from zero so that it never overflows."""
     z = max(-60.0, min(60.0, z))
     return 1.0 / (1.0 + math.exp(-z))

@@ -13,6 +13,7 @@ fitted on.
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -24,11 +25,19 @@ from qa_bot.answering.kind import (
     ANSWER_KIND_FILE,
     KIND_FEATURES,
     POLARITY_FEATURES,
+    AnswerKind,
     kind_features,
     polarity_features,
 )
 
-__all__ = ["KindSample", "collect_samples", "fit_answer_kind", "fit_logistic"]
+__all__ = [
+    "KindSample",
+    "collect_samples",
+    "fit_answer_kind",
+    "fit_logistic",
+    "fit_summary",
+    "head_only_scores",
+]
 
 STRENGTHS = (0.01, 0.1, 1.0, 10.0)
 
@@ -85,23 +94,20 @@ def fit_logistic(x: Sequence[Sequence[float]], y: Sequence[int], groups: Sequenc
     if len(set(ya.tolist())) < 2:
         raise ValueError("both labels are needed to fit")
     splits = min(5, len(set(groups)), int(np.bincount(ya).min()))
-    best: tuple[float, float, Any] | None = None
-    for c in STRENGTHS if splits >= 2 else (1.0,):
-        if splits < 2:
-            best = (0.0, c, None)
-            break
+    c, p = 1.0, None  # too few of a label to cross-validate: the default strength, no CV scores
+    if splits >= 2:
         folds = StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=0)
-        model = LogisticRegression(C=c, fit_intercept=False, max_iter=5000)
-        try:
-            p = cross_val_predict(model, xa, ya, cv=folds, groups=list(groups), method="predict_proba")[:, 1]
-        except ValueError:  # a fold with one label only: too few to cross-validate
-            best = (0.0, 1.0, None)
-            break
-        loss = log_loss(ya, p, labels=[0, 1])
-        if best is None or loss < best[0]:
-            best = (loss, c, p)
-    assert best is not None
-    _, c, p = best
+        best_loss = math.inf
+        for strength in STRENGTHS:
+            model = LogisticRegression(C=strength, fit_intercept=False, max_iter=5000)
+            try:
+                cv = cross_val_predict(model, xa, ya, cv=folds, groups=list(groups), method="predict_proba")
+            except ValueError:  # a fold with one label only: too few to cross-validate
+                c, p = 1.0, None
+                break
+            loss = log_loss(ya, cv[:, 1], labels=[0, 1])
+            if loss < best_loss:
+                best_loss, c, p = loss, strength, cv[:, 1]
     model = LogisticRegression(C=c, fit_intercept=False, max_iter=5000).fit(xa, ya)
     return {
         "weights": [round(float(w), 6) for w in model.coef_[0]],
@@ -114,14 +120,30 @@ def fit_logistic(x: Sequence[Sequence[float]], y: Sequence[int], groups: Sequenc
 
 
 def head_only_scores(samples: Sequence[KindSample]) -> dict[str, float]:
-    """How the answer-kind head alone does on the same turns (in sample for the head: it learned from them)."""
-    yn = [s for s in samples if s.kind != "span"]
-    kind_right = sum((s.probs[0] < 0.5) == (s.kind != "span") for s in samples)
-    polarity_right = sum((s.probs[1] >= s.probs[2]) == (s.kind == "yes") for s in yn)
+    """How the answer-kind head alone (:class:`AnswerKind` without fitted weights) does on the same turns, each
+    model on its own turns (in sample for the head: it learned from them)."""
+    head = AnswerKind()
+    yes_no = [s for s in samples if s.kind != "span"]
+    kind_right = sum(
+        (head.yes_no_probability(s.question, s.probs) > 0.5) == (s.kind != "span") for s in samples
+    )
+    polarity_right = sum(
+        (head.yes_probability(s.question, s.span, s.probs) >= 0.5) == (s.kind == "yes") for s in yes_no
+    )
     return {
         "kind_accuracy": round(kind_right / max(1, len(samples)), 4),
-        "polarity_accuracy": round(polarity_right / max(1, len(yn)), 4),
+        "polarity_accuracy": round(polarity_right / max(1, len(yes_no)), 4),
     }
+
+
+def fit_summary(name: str, fit: dict[str, Any]) -> str:
+    """One line on a fitted model: its turns and, where it was cross-validated, accuracy and AUC."""
+    scores = (
+        f"cross-validated accuracy {fit['cv_accuracy']:.3f}, AUC {fit['cv_auc']:.3f}"
+        if fit["cv_accuracy"] is not None
+        else "too few of a label to cross-validate"
+    )
+    return f"{name}: {fit['samples']:,} turns, {scores}"
 
 
 def fit_answer_kind(
@@ -178,12 +200,8 @@ def fit_answer_kind(
     out = Path(out_dir or model_dir or MODEL_DIR) / ANSWER_KIND_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=1) + "\n", "utf-8")
-    echo(
-        f"kind (yes/no vs span): {kind['samples']} turns, cross-validated accuracy {kind['cv_accuracy']:.3f}, "
-        f"AUC {kind['cv_auc']}; polarity (yes vs no): {polarity['samples']} turns, accuracy "
-        f"{polarity['cv_accuracy']:.3f}, AUC {polarity['cv_auc']}; the head alone (in sample): "
-        f"{record['head_alone']}"
-    )
+    echo(f"{fit_summary('kind (yes/no vs span)', kind)}; {fit_summary('polarity (yes vs no)', polarity)}")
+    echo(f"the head alone (in sample): {record['head_alone']}")
     if (out.parent / META).exists():  # beside a reader's training record: its model card says so
         write_card(out.parent)
     echo(f"Wrote {out}")

@@ -9,7 +9,7 @@ import pytest
 from qa_bot.answering.kind import KIND_FEATURES, AnswerKind, kind_features
 from qa_bot.answering.reader import ReadResult
 from qa_bot.answering.windows import SpanScore
-from qa_bot.dev.answer_kind import KindSample, collect_samples, fit_logistic, head_only_scores
+from qa_bot.dev.answer_kind import KindSample, collect_samples, fit_logistic, fit_summary, head_only_scores
 from qa_bot.text import rule_sentences
 
 STORY = {
@@ -77,7 +77,12 @@ def test_the_logistic_fit_finds_the_informative_feature_and_reports_its_cross_va
     with pytest.raises(ValueError, match="both labels"):
         fit_logistic(x, [1] * 300, groups)
     few = fit_logistic(x[:4], [0, 1, 0, 0], groups[:4])  # too few of a label to cross-validate: fitted anyway
-    assert few["cv_accuracy"] is None and len(few["weights"]) == 3
+    assert few["cv_accuracy"] is None and few["cv_auc"] is None and len(few["weights"]) == 3
+    assert fit_summary("polarity", few) == "polarity: 4 turns, too few of a label to cross-validate"
+    line = fit_summary("kind", fit)
+    assert (
+        line.startswith("kind: 300 turns, cross-validated accuracy 0.") and f"AUC {fit['cv_auc']:.3f}" in line
+    )
 
 
 def test_a_kind_fit_on_made_up_turns_learns_the_question_s_form():
