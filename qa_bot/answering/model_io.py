@@ -150,6 +150,26 @@ def load_reader(model_dir: str | Path | None = None, *, new_heads: bool = False)
     return model
 
 
+def _precisions(meta: dict[str, Any]) -> str:
+    """How each stage trained: "fp32", or e.g. "fp32; 3 (conversation, round 2) under bf16 autocast"."""
+    bf16 = list(dict.fromkeys(str(p["stage"]) for p in meta.get("curve", []) if p.get("precision") == "bf16"))
+    return "fp32" + (f"; {', '.join(bf16)} under bf16 autocast" if bf16 else "")
+
+
+def _continued_from(meta: dict[str, Any]) -> str:
+    """The card's note on a run that went on from an earlier shipped reader (``--init``), or ""."""
+    cfg, init = meta.get("config", {}), meta.get("init") or {}
+    if not cfg.get("init_dir"):
+        return ""
+    done = init.get("rounds_done", 0)
+    went_on = f"stage 3 round {done + 1}" if done else "stage 3"
+    before = (
+        "the stage-2 reader" if not done else f"the reader with {done} round{'s' * (done > 1)} of stage 3"
+    )
+    return (f"; these weights ran {went_on} from {before} shipped before them (`--init {cfg['init_dir']}`), the"
+            " same recipe a run from scratch follows")  # fmt: skip
+
+
 def write_card(model_dir: str | Path | None = None) -> Path:
     """(Re)write ``MODEL_CARD.md`` from the training record (``reader.json``) and, once fitted, the answer-kind
     decision and the calibration."""
@@ -193,18 +213,19 @@ def write_card(model_dir: str | Path | None = None) -> Path:
             f" (the yes/no turns {cfg.get('conv_yes_no_extra', 0)} times more)"
             f" with {cfg.get('conv_squad_windows', 0):,} SQuAD windows of a fresh stage-2 draw mixed in, ≤ {cfg.get('conv_max_tokens')} tokens,"
             f" lr {cfg.get('conv_lr')} (the answer-kind head × {cfg.get('new_head_lr_scale')}), loss = span + {cfg.get('kind_weight')} × kind"
+            + (
+                f"; stage 3 ran {cfg['conv_rounds']} rounds, each from the last one's weights as shipped (fp16) on a fresh draw of the turns"
+                if cfg.get("conv_rounds", 1) > 1
+                else ""
+            )
             if cfg.get("conv_passes")
             else ""
         )
         + f", seed {cfg.get('seed')} |",
         *([f"| latency | {meta['latency']} |"] if meta.get("latency") else []),
-        f"| training time | {meta.get('train_minutes')} minutes on 2 CPU cores (fp32; the sum of the runs' own clocks, some shared with other work on the machine) |",
+        f"| training time | {meta.get('train_minutes')} minutes on 2 CPU cores ({_precisions(meta)}; the sum of the runs' own clocks, some shared with other work on the machine) |",
         "| reproduce | `make train-reader` (= `qa-bot train-reader`, `qa-bot fit-answer-kind`, then `qa-bot calibrate-reader`); resumes from `out/train-reader/`"
-        + (
-            f"; these weights ran stage 3 from the stage-2 reader shipped before it (`--init {cfg['init_dir']}`: reader v2 of commit eac8142), which a run from scratch reproduces"
-            if cfg.get("init_dir")
-            else ""
-        )
+        + _continued_from(meta)
         + " |",
         "",
         "## Training curve",

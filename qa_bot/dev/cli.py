@@ -214,6 +214,13 @@ def eval_(
     help="Stage 3: draws of the CoQA conversation turns (with their history), 0 = no stage 3.",
 )
 @click.option(
+    "--conv-rounds",
+    default=TrainConfig.conv_rounds,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Stage 3: rounds, each from the last one's weights on a fresh draw of the turns.",
+)
+@click.option(
     "--conv-squad-windows",
     default=TrainConfig.conv_squad_windows,
     show_default=True,
@@ -239,8 +246,14 @@ def eval_(
     "--init",
     "init_dir",
     default="",
-    help="Start stage 3 from this saved reader (the result of "
-    "stages 1 and 2, e.g. the shipped reader of an earlier commit) instead of training stages 1 and 2.",
+    help="Go on from this saved reader (the result of stages 1 and 2 and maybe some rounds of stage 3, e.g. the "
+    "shipped reader of an earlier commit) instead of training stages 1 and 2.",
+)
+@click.option(
+    "--bf16/--fp32",
+    default=TrainConfig.bf16,
+    show_default=True,
+    help="Train under bf16 autocast (weights stay fp32): about 1.6x faster on CPUs with AMX.",
 )
 def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
     """Train the extractive reader (resumable; see qa_bot/answering/model/MODEL_CARD.md)."""

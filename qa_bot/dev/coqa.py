@@ -211,10 +211,10 @@ def write_dev_split(data_dir: Path, out: Path) -> Path:
 
 # -- stage 3 of qa-bot train-reader: its windows and its dev curve -------------------------------------------
 def conversation_features(
-    cfg: TrainConfig, tokenizer: Any, work: Path, echo: Callable[[str], None]
+    cfg: TrainConfig, tokenizer: Any, work: Path, echo: Callable[[str], None], conv_round: int = 1
 ) -> list[dict[str, Any]]:
-    """Stage 3's encoded windows: CoQA turns with their history (``cfg.conv_passes`` draws) and a sample of SQuAD
-    windows; drawn once and kept in ``work``."""
+    """Stage 3's encoded windows for round ``conv_round``: CoQA turns with their history (``cfg.conv_passes``
+    draws) and a sample of SQuAD windows, each round drawn afresh (its own seeds); drawn once and kept in ``work``."""
     import dataclasses
 
     import numpy as np
@@ -222,7 +222,8 @@ def conversation_features(
 
     from qa_bot.dev.train_data import _splitter
 
-    path = work / "features3.pt"
+    path = work / ("features3.pt" if conv_round == 1 else f"features3-r{conv_round}.pt")
+    cfg = dataclasses.replace(cfg, seed=cfg.seed + 1000 * (conv_round - 1))
     if path.exists():
         features = torch.load(path, weights_only=False)
     else:
@@ -235,7 +236,8 @@ def conversation_features(
         if cfg.conv_stories:
             train = train[: cfg.conv_stories]
         echo(
-            f"stage 3: drawing windows from {len(train)} CoQA stories and {cfg.conv_squad_windows:,} SQuAD ..."
+            f"stage 3 (round {conv_round}): drawing windows from {len(train)} CoQA stories"
+            f" and {cfg.conv_squad_windows:,} SQuAD ..."
         )
         split = _splitter()
         windows: list[Window] = []
@@ -255,7 +257,7 @@ def conversation_features(
         torch.save(features, path)
     kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
     mean = np.mean([len(f["ids"]) for f in features])
-    echo(f"stage 3: {len(features):,} windows: {kinds}; mean length {mean:.0f} tokens")
+    echo(f"stage 3 (round {conv_round}): {len(features):,} windows: {kinds}; mean length {mean:.0f} tokens")
     return features
 
 

@@ -65,11 +65,14 @@ class TrainConfig:
     # ship-safe stories (coqa.py; the dev CNN stories held out) with their history, drawn ``conv_passes`` times,
     # mixed with ``conv_squad_windows`` SQuAD windows (a sample of a fresh stage-2 draw) so single questions keep
     # their skill; windows of up to ``conv_max_tokens`` tokens. ``init_dir``: start stage 3 from this saved reader
-    # instead of running stages 1 and 2 (it must be their result, e.g. the reader at an earlier commit)
+    # instead of running stages 1 and 2 (it must be their result, e.g. the reader at an earlier commit). Stage 3
+    # runs ``conv_rounds`` times, each round from the last one's weights as shipped (fp16) on a fresh draw of the
+    # turns (seed + 1000 per round); a reader given as ``init_dir`` that ran some rounds already goes on from there
+    conv_rounds: int = 2
     conv_passes: int = 2
     conv_negative_rate: float = 0.35
     conv_yes_no_extra: int = 2  # more draws of the yes/no turns alone
-    conv_squad_windows: int = 8_000
+    conv_squad_windows: int = 10_000
     conv_lr: float = 3e-5
     conv_max_tokens: int = 256
     conv_stories: int = 0  # 0 = every training story (a small number: the CI's tiny slice)
@@ -87,7 +90,7 @@ STAGE2_KEYS = (
 )  # each swap rate has files of its own: adding one keeps the others
 STAGE1_KEYS = ("data_dir", "windows", "batch_size", "lr", "warmup", "weight_decay", "negative_rate",
                "max_question_tokens", "max_tokens", "seed")  # fmt: skip
-STAGE3_FILES = ("features3.pt", "checkpoint3.pt")
+STAGE3_FILES = ("features3.pt", "checkpoint3.pt", "features3-r*.pt", "checkpoint3-r*.pt")
 STAGE3_KEYS = ("conv_passes", "conv_negative_rate", "conv_yes_no_extra", "conv_squad_windows", "conv_lr", "conv_max_tokens",
                "conv_stories", "kind_weight", "new_head_lr_scale", "init_dir")  # fmt: skip
 
@@ -118,14 +121,19 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
     dev = _dev_windows(cfg, tokenizer)
     features: list[dict[str, Any]] = []
     elapsed = 0.0
+    rounds_done = 0
     if cfg.init_dir:
-        echo(f"stages 1 and 2: taken from the reader in {cfg.init_dir}")
+        prior = json.loads((Path(cfg.init_dir) / "reader.json").read_text("utf-8"))
+        rounds_done = len(
+            {str(p["stage"]) for p in prior.get("curve", []) if str(p.get("stage", "1")).startswith("3")}
+        )
+        echo(f"stages 1 and 2{' and ' + str(rounds_done) + ' round(s) of stage 3' if rounds_done else ''}:"
+             f" taken from the reader in {cfg.init_dir}")  # fmt: skip
         model = load_reader(cfg.init_dir, new_heads=True)
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-        prior = json.loads((Path(cfg.init_dir) / "reader.json").read_text("utf-8"))
         elapsed = 60.0 * float(prior.get("train_minutes", 0.0))
         features_count, kinds = int(prior.get("windows", 0)), dict(prior.get("kinds", {}))
-        curve_before = [p for p in prior.get("curve", []) if not str(p.get("stage", "1")).startswith("3")]
+        curve_before = list(prior.get("curve", []))
     else:
         features = _features(cfg, tokenizer, work, 1, echo)
         model = load_base()
@@ -143,36 +151,45 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
                 ends.append({k: v.clone() for k, v in model.state_dict().items()})
                 features = features + more
             model.load_state_dict({k: sum(e[k] for e in ends) / len(ends) for k in start})
-            curve = work / "curve.jsonl"  # one average point: the one of this run's variants
-            kept = [
-                x
-                for x in curve.read_text().splitlines()
-                if x.strip() and not json.loads(x)["stage"].startswith("average")
-            ]
-            curve.write_text("".join(x + "\n" for x in kept))
+            # one average point, the one of this run's variants, between stage 2's points and stage 3's (a resumed
+            # run has them all already)
+            curve = work / "curve.jsonl"
+            points = [json.loads(x) for x in curve.read_text().splitlines() if x.strip()]
+            stage = lambda p: str(p.get("stage", "1"))  # noqa: E731
+            curve.write_text("".join(json.dumps(p) + "\n" for p in points if stage(p)[0] in "12"))
             _log(work, {"stage": "average of stage 2", **_dev_scores(model, dev)}, echo)
+            with open(curve, "a", encoding="utf-8") as f:
+                f.writelines(json.dumps(p) + "\n" for p in points if stage(p).startswith("3"))
         features_count = len(features)
         kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
         curve_before = []
-    if cfg.conv_passes > 0:
-        # stage 3 starts from stage 2's weights as they ship (fp16), so that a run from `init_dir` (the shipped
-        # earlier reader) and a run from scratch give the same weights
+    conv_dev = conversation_dev_windows(cfg, tokenizer) if cfg.conv_passes > 0 else []
+    for n in range(rounds_done + 1, cfg.conv_rounds + 1) if cfg.conv_passes > 0 else ():
+        # each round of stage 3 starts from the weights before it as they ship (fp16), so that a run from
+        # `init_dir` (the shipped earlier reader) and a run from scratch give the same weights
         with torch.no_grad():
             for name, value in model.state_dict().items():
                 if name not in FROZEN:
                     value.copy_(value.to(torch.float16).to(value.dtype))
-        conv = conversation_features(cfg, tokenizer, work, echo)
-        conv_dev = conversation_dev_windows(cfg, tokenizer)
-        elapsed += _fit(model, conv, cfg, cfg.conv_lr, work / "checkpoint3.pt", dev, work, echo, stage=3,
-                        label="3 (conversation)", conv_dev=conv_dev)  # fmt: skip
+        conv = conversation_features(cfg, tokenizer, work, echo, conv_round=n)
+        suffix, label = ("", "3 (conversation)") if n == 1 else (f"-r{n}", f"3 (conversation, round {n})")
+        elapsed += _fit(model, conv, cfg, cfg.conv_lr, work / f"checkpoint3{suffix}.pt", dev, work, echo, stage=3,
+                        label=label, conv_dev=conv_dev)  # fmt: skip
         features_count += len(conv)
         for k in KINDS:
             kinds[k] = kinds.get(k, 0) + sum(f["src"] == k for f in conv)
     curve = curve_before + [
         json.loads(x) for x in (work / "curve.jsonl").read_text().splitlines() if x.strip()
     ]
-    out = save_reader(model, cfg.out_dir, meta={"config": asdict(cfg), "train_minutes": round(elapsed / 60, 1),
-                      "windows": features_count, "kinds": kinds, "curve": curve})  # fmt: skip
+    meta = {"config": asdict(cfg), "train_minutes": round(elapsed / 60, 1), "windows": features_count,
+            "kinds": kinds, "curve": curve}  # fmt: skip
+    if cfg.init_dir:  # what the run went on from: that reader's own record, for the card
+        meta["init"] = {
+            "rounds_done": rounds_done,
+            "config": prior.get("config", {}),
+            "init": prior.get("init"),
+        }
+    out = save_reader(model, cfg.out_dir, meta=meta)
     echo(f"saved {out} ({elapsed / 60:.1f} min of training; {time.time() - started:.0f} s this run)")
     return out
 
@@ -304,7 +321,7 @@ def _fit(
         if step % cfg.eval_every == 0 or step == total:
             line = {"stage": label, "step": step, "windows": min(step * cfg.batch_size, len(features)),
                     "loss": round(float(np.mean(losses[-cfg.eval_every :])), 4), "lr": f"{lr_at(step):.2e}",
-                    "minutes": round(elapsed / 60, 1)}  # fmt: skip
+                    "minutes": round(elapsed / 60, 1), "precision": "bf16" if cfg.bf16 else "fp32"}  # fmt: skip
             line.update(_dev_scores(model, dev))
             if conv_dev:
                 line.update(conversation_dev_scores(model, conv_dev))

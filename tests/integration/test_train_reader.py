@@ -66,7 +66,9 @@ def test_train_resume_export_load_and_calibrate(train_dir, shared_data, tmp_path
         ("average of stage 2", None),
     ]  # fmt: skip
     conv = curve[7:]  # stage 3: the conversation turns, every point also scored on held-out CoQA turns
-    assert conv and all(p["stage"] == "3 (conversation)" for p in conv)
+    rounds = list(dict.fromkeys(p["stage"] for p in conv))  # two rounds by default, each on a fresh draw
+    assert rounds == ["3 (conversation)", "3 (conversation, round 2)"]
+    assert (work / "features3.pt").exists() and (work / "features3-r2.pt").exists()
     assert all(0 <= p["dev_conv_f1"] <= 100 and 0 <= p["dev_yes_no"] <= 100 for p in conv)
     assert all(p["loss"] > 0 for p in curve if "loss" in p)
     assert all(0 <= p["dev_hasans_f1"] <= 100 for p in curve)
@@ -78,8 +80,11 @@ def test_train_resume_export_load_and_calibrate(train_dir, shared_data, tmp_path
     again = CliRunner().invoke(cli, args)  # the checkpoint is complete: resumes at the end, trains nothing
     assert again.exit_code == 0 and "stage 1: resumed at step 3/3" in again.output
     assert "stage 2b (swap 0.5): resumed at step 3/3" in again.output
-    last = conv[-1]["step"]
-    assert f"stage 3 (conversation): resumed at step {last}/{last}" in again.output
+    for label in rounds:
+        last = [p for p in conv if p["stage"] == label][-1]["step"]
+        assert f"stage {label}: resumed at step {last}/{last}" in again.output
+    resumed = [json.loads(line) for line in (work / "curve.jsonl").read_text().splitlines()]
+    assert [p["stage"] for p in resumed] == [p["stage"] for p in curve]  # the average point keeps its place
 
     from qa_bot.answering.reader import TrainedReader
 
@@ -90,16 +95,26 @@ def test_train_resume_export_load_and_calibrate(train_dir, shared_data, tmp_path
     for s in read.spans:
         assert 0 <= s.start < s.end <= len("Ada Lovelace wrote the first program.")
 
-    # stage 3 alone, from a saved reader (how the shipped weights continue from the ones before them)
+    # one more round of stage 3 from a saved reader (how the shipped weights go on from the ones before them)
     out3 = tmp_path / "model3"
     only3 = CliRunner().invoke(cli, ["train-reader", "--data", str(train_dir), "--out", str(out3), "--work",
                                      str(tmp_path / "work3"), "--init", str(out), "--batch-size", "16",
-                                     "--conv-stories", "1", "--conv-squad-windows", "0", "--conv-dev-turns", "0",
-                                     "--eval-questions", "0"])  # fmt: skip
+                                     "--conv-rounds", "3", "--conv-stories", "1", "--conv-squad-windows", "0",
+                                     "--conv-dev-turns", "0", "--eval-questions", "0", "--eval-every", "1",
+                                     "--bf16"])  # fmt: skip
     assert only3.exit_code == 0, only3.output
-    assert f"stages 1 and 2: taken from the reader in {out}" in only3.output
+    assert f"stages 1 and 2 and 2 round(s) of stage 3: taken from the reader in {out}" in only3.output
+    assert "stage 3 (round 3): drawing windows" in only3.output and "(round 2)" not in only3.output
     meta3 = json.loads((out3 / "reader.json").read_text())
+    meta = json.loads((out / "reader.json").read_text())  # as the resumed run saved it
     assert meta3["config"]["init_dir"] == str(out) and meta3["train_minutes"] >= meta["train_minutes"]
+    assert meta3["init"]["rounds_done"] == 2 and meta3["curve"][: len(curve)] == curve  # its record goes on
+    added = meta3["curve"][len(curve) :]
+    assert added and all(
+        p["stage"] == "3 (conversation, round 3)" and p["precision"] == "bf16" for p in added
+    )
+    card = (out3 / "MODEL_CARD.md").read_text()
+    assert "3 (conversation, round 3) under bf16 autocast" in card and "ran stage 3 round 3" in card
 
     tiny = tmp_path / "tiny.json"
     tiny.write_text(json.dumps({"data": [{"title": "Ada", "paragraphs": [{
