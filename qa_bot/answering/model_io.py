@@ -215,6 +215,11 @@ def write_card(model_dir: str | Path | None = None) -> Path:
             f" lr {cfg.get('conv_lr')} (the answer-kind head × {cfg.get('new_head_lr_scale')}), loss = span + {cfg.get('kind_weight')} × kind"
             + (
                 f"; stage 3 ran {cfg['conv_rounds']} rounds, each from the last one's weights as shipped (fp16) on a fresh draw of the turns"
+                + (
+                    ", and the shipped weights are the mean of the rounds' end weights (measured better than the last round alone on the dev sets)"
+                    if cfg.get("conv_average")
+                    else ""
+                )
                 if cfg.get("conv_rounds", 1) > 1
                 else ""
             )

@@ -221,6 +221,13 @@ def eval_(
     help="Stage 3: rounds, each from the last one's weights on a fresh draw of the turns.",
 )
 @click.option(
+    "--average-rounds/--last-round",
+    "conv_average",
+    default=TrainConfig.conv_average,
+    show_default=True,
+    help="Stage 3: ship the mean of the rounds' end weights, or the last round's.",
+)
+@click.option(
     "--conv-squad-windows",
     default=TrainConfig.conv_squad_windows,
     show_default=True,

@@ -19,9 +19,7 @@ there, and prints a loss / dev-F1 curve. Dev numbers come from the dev sets (nev
 from __future__ import annotations
 
 import json
-import math
 import os
-import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -29,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from qa_bot.dev.coqa import conversation_dev_scores, conversation_dev_windows, conversation_features
-from qa_bot.dev.train_data import KINDS, batches, collate, draw_windows, encode, load_squad
+from qa_bot.dev.curve import squad_dev_scores, squad_dev_windows
+from qa_bot.dev.train_data import KINDS, batches, collate, draw_windows, encode
 
 __all__ = ["TrainConfig", "train_reader"]
 
@@ -69,6 +68,9 @@ class TrainConfig:
     # runs ``conv_rounds`` times, each round from the last one's weights as shipped (fp16) on a fresh draw of the
     # turns (seed + 1000 per round); a reader given as ``init_dir`` that ran some rounds already goes on from there
     conv_rounds: int = 2
+    conv_average: bool = (
+        True  # ship the mean of the rounds' end weights (measured better than the last round alone)
+    )
     conv_passes: int = 2
     conv_negative_rate: float = 0.35
     conv_yes_no_extra: int = 2  # more draws of the yes/no turns alone
@@ -82,6 +84,7 @@ class TrainConfig:
     init_dir: str = ""
 
 
+AVERAGE3 = "average of stage 3 rounds"
 # the fields that decide each stage's windows and run: its checkpoint is reused only while these are unchanged
 STAGE2_FILES = ("features2-*.pt", "checkpoint2-*.pt")
 STAGE2_KEYS = (
@@ -118,7 +121,7 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
     started = time.time()
     tokenizer = load_tokenizer()
     _forget_changed_stages(cfg, work)
-    dev = _dev_windows(cfg, tokenizer)
+    dev = squad_dev_windows(cfg, tokenizer)
     features: list[dict[str, Any]] = []
     elapsed = 0.0
     rounds_done = 0
@@ -157,27 +160,46 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
             points = [json.loads(x) for x in curve.read_text().splitlines() if x.strip()]
             stage = lambda p: str(p.get("stage", "1"))  # noqa: E731
             curve.write_text("".join(json.dumps(p) + "\n" for p in points if stage(p)[0] in "12"))
-            _log(work, {"stage": "average of stage 2", **_dev_scores(model, dev)}, echo)
+            _log(work, {"stage": "average of stage 2", **squad_dev_scores(model, dev)}, echo)
             with open(curve, "a", encoding="utf-8") as f:
                 f.writelines(json.dumps(p) + "\n" for p in points if stage(p).startswith("3"))
         features_count = len(features)
         kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
         curve_before = []
     conv_dev = conversation_dev_windows(cfg, tokenizer) if cfg.conv_passes > 0 else []
-    for n in range(rounds_done + 1, cfg.conv_rounds + 1) if cfg.conv_passes > 0 else ():
-        # each round of stage 3 starts from the weights before it as they ship (fp16), so that a run from
-        # `init_dir` (the shipped earlier reader) and a run from scratch give the same weights
+
+    def as_shipped() -> dict[str, Any]:
+        """Round the trained weights as they ship (fp16), in place; a copy of them."""
         with torch.no_grad():
             for name, value in model.state_dict().items():
                 if name not in FROZEN:
                     value.copy_(value.to(torch.float16).to(value.dtype))
+        return {k: v.clone() for k, v in model.state_dict().items() if k not in FROZEN}
+
+    # each round's end weights as shipped; a reader given with --init counts as the end of its last round
+    ends = [as_shipped()] if rounds_done else []
+    for n in range(rounds_done + 1, cfg.conv_rounds + 1) if cfg.conv_passes > 0 else ():
+        # each round of stage 3 starts from the weights before it as they ship (fp16), so that a run from
+        # `init_dir` (the shipped earlier reader) and a run from scratch give the same weights
+        as_shipped()
         conv = conversation_features(cfg, tokenizer, work, echo, conv_round=n)
         suffix, label = ("", "3 (conversation)") if n == 1 else (f"-r{n}", f"3 (conversation, round {n})")
         elapsed += _fit(model, conv, cfg, cfg.conv_lr, work / f"checkpoint3{suffix}.pt", dev, work, echo, stage=3,
                         label=label, conv_dev=conv_dev)  # fmt: skip
+        ends.append(as_shipped())
         features_count += len(conv)
         for k in KINDS:
             kinds[k] = kinds.get(k, 0) + sum(f["src"] == k for f in conv)
+    if cfg.conv_average and len(ends) > 1 and cfg.conv_rounds > rounds_done:
+        model.load_state_dict({k: sum(e[k] for e in ends) / len(ends) for k in ends[0]}, strict=False)
+        curve_file = work / "curve.jsonl"  # one average point, this run's (a resumed run has one already)
+        kept = [x for x in curve_file.read_text().splitlines() if x.strip() and AVERAGE3 not in x]
+        curve_file.write_text("".join(x + "\n" for x in kept))
+        scores = {
+            **squad_dev_scores(model, dev),
+            **(conversation_dev_scores(model, conv_dev) if conv_dev else {}),
+        }
+        _log(work, {"stage": AVERAGE3, **scores}, echo)
     curve = curve_before + [
         json.loads(x) for x in (work / "curve.jsonl").read_text().splitlines() if x.strip()
     ]
@@ -209,7 +231,7 @@ def _forget_changed_stages(cfg: TrainConfig, work: Path) -> None:
         keep = lambda stage: stage == "1"  # noqa: E731
     elif any(saved.get(k) != now[k] for k in STAGE3_KEYS):
         stale = list(STAGE3_FILES)
-        keep = lambda stage: not stage.startswith("3")  # noqa: E731
+        keep = lambda stage: not stage.startswith("3") and stage != AVERAGE3  # noqa: E731
     curve = work / "curve.jsonl"
     if stale and curve.exists():  # keep the points of the stages that stay
         lines = [
@@ -322,65 +344,10 @@ def _fit(
             line = {"stage": label, "step": step, "windows": min(step * cfg.batch_size, len(features)),
                     "loss": round(float(np.mean(losses[-cfg.eval_every :])), 4), "lr": f"{lr_at(step):.2e}",
                     "minutes": round(elapsed / 60, 1), "precision": "bf16" if cfg.bf16 else "fp32"}  # fmt: skip
-            line.update(_dev_scores(model, dev))
+            line.update(squad_dev_scores(model, dev))
             if conv_dev:
                 line.update(conversation_dev_scores(model, conv_dev))
             model.train()
             _log(work, line, echo)
     model.eval()
     return elapsed_before + time.time() - run_started
-
-
-# -- a quick dev curve (paragraph given) -------------------------------------------------------------------
-def _dev_windows(cfg: TrainConfig, tokenizer: Any) -> list[dict[str, Any]]:
-    """A fixed sample of dev questions, each with its own paragraph cut into reader windows."""
-    path = Path(cfg.dev_file)
-    if not path.exists() or cfg.eval_questions <= 0:
-        return []
-    from qa_bot.answering.windows import encode_windows
-
-    items = [(qa, p["context"]) for a in load_squad(path) for p in a["paragraphs"] for qa in p["qas"]]
-    random.Random(0).shuffle(items)
-    out = []
-    for qa, ctx in items[: cfg.eval_questions]:
-        golds = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
-        enc = encode_windows(tokenizer, qa["question"], [ctx], cfg.max_tokens)
-        out.append({"golds": golds, "enc": enc, "text": ctx})
-    return out
-
-
-def _dev_scores(model: Any, dev: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """HasAns F1 (best span, no abstention) and the no-answer margin's AUC on the dev sample."""
-    if not dev:
-        return {}
-    import torch
-
-    from qa_bot.answering.windows import best_spans
-    from qa_bot.dev.metrics import compute_f1
-
-    model.eval()
-    f1s, pos, neg = [], [], []
-    with torch.inference_mode():
-        for item in dev:
-            enc = item["enc"]
-            out = model(**{k: torch.tensor(v) for k, v in enc.tensors().items()})
-            spans, null = best_spans(enc, out.start_logits.numpy(), out.end_logits.numpy(), top=1)
-            text = item["text"][spans[0].start : spans[0].end] if spans else ""
-            margin = (spans[0].score if spans else -1e9) - null
-            if item["golds"]:
-                f1s.append(compute_f1(item["golds"], text))
-                pos.append(margin)
-            else:
-                neg.append(margin)
-    auc = _auc(pos, neg)
-    return {
-        "dev_hasans_f1": round(100 * float(sum(f1s) / max(1, len(f1s))), 1),
-        "dev_noans_auc": round(auc, 3),
-    }
-
-
-def _auc(pos: Sequence[float], neg: Sequence[float]) -> float:
-    if not pos or not neg:
-        return math.nan
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
