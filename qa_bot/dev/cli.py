@@ -17,6 +17,8 @@ from qa_bot.dev.evaluate import SYSTEMS  # plain data; the module imports no hea
 from qa_bot.dev.train import TrainConfig  # a dataclass of defaults; the module imports no heavy library
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from qa_bot.bot import QABot
 
 __all__ = ["COMMANDS"]
@@ -159,6 +161,12 @@ def eval_(
         click.echo(f"Report written to {report}: " + ", ".join(f.name for f in files))
 
 
+def _config_count(flag: str, minimum: int, help: str) -> Callable[[Any], Any]:
+    """A whole-number option of ``train-reader`` whose default is the ``TrainConfig`` field of the same name."""
+    default = getattr(TrainConfig, flag.lstrip("-").replace("-", "_"))
+    return click.option(flag, default=default, show_default=True, type=click.IntRange(minimum), help=help)
+
+
 @click.command("train-reader")
 @click.option(
     "--data",
@@ -206,19 +214,11 @@ def eval_(
 @click.option(
     "--eval-questions", default=240, show_default=True, type=int, help="Dev questions per curve point."
 )
-@click.option(
-    "--conv-passes",
-    default=TrainConfig.conv_passes,
-    show_default=True,
-    type=click.IntRange(0),
-    help="Stage 3: draws of the CoQA conversation turns (with their history), 0 = no stage 3.",
+@_config_count(
+    "--conv-passes", 0, "Stage 3: draws of the CoQA conversation turns (with their history), 0 = no stage 3."
 )
-@click.option(
-    "--conv-rounds",
-    default=TrainConfig.conv_rounds,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Stage 3: rounds, each from the last one's weights on a fresh draw of the turns.",
+@_config_count(
+    "--conv-rounds", 1, "Stage 3: rounds, each from the last one's weights on a fresh draw of the turns."
 )
 @click.option(
     "--average-rounds/--last-round",
@@ -227,28 +227,12 @@ def eval_(
     show_default=True,
     help="Stage 3: ship the mean of the rounds' end weights, or the last round's.",
 )
-@click.option(
-    "--conv-squad-windows",
-    default=TrainConfig.conv_squad_windows,
-    show_default=True,
-    type=click.IntRange(0),
-    help="Stage 3: SQuAD windows mixed in, so single questions keep their skill.",
+@_config_count(
+    "--conv-squad-windows", 0, "Stage 3: SQuAD windows mixed in, so single questions keep their skill."
 )
 @click.option("--conv-lr", default=TrainConfig.conv_lr, show_default=True, type=float)
-@click.option(
-    "--conv-stories",
-    default=TrainConfig.conv_stories,
-    show_default=True,
-    type=click.IntRange(0),
-    help="Stage 3: only the first N training stories (0 = all).",
-)
-@click.option(
-    "--conv-dev-turns",
-    default=TrainConfig.conv_dev_turns,
-    show_default=True,
-    type=click.IntRange(0),
-    help="Held-out CoQA turns per curve point.",
-)
+@_config_count("--conv-stories", 0, "Stage 3: only the first N training stories (0 = all).")
+@_config_count("--conv-dev-turns", 0, "Held-out CoQA turns per curve point.")
 @click.option(
     "--init",
     "init_dir",

@@ -66,11 +66,10 @@ class TrainConfig:
     # their skill; windows of up to ``conv_max_tokens`` tokens. ``init_dir``: start stage 3 from this saved reader
     # instead of running stages 1 and 2 (it must be their result, e.g. the reader at an earlier commit). Stage 3
     # runs ``conv_rounds`` times, each round from the last one's weights as shipped (fp16) on a fresh draw of the
-    # turns (seed + 1000 per round); a reader given as ``init_dir`` that ran some rounds already goes on from there
+    # turns (seed + 1000 per round); a reader given as ``init_dir`` that ran some rounds already goes on from there.
+    # ``conv_average``: ship the mean of the rounds' end weights (measured better than the last round alone)
     conv_rounds: int = 2
-    conv_average: bool = (
-        True  # ship the mean of the rounds' end weights (measured better than the last round alone)
-    )
+    conv_average: bool = True
     conv_passes: int = 2
     conv_negative_rate: float = 0.35
     conv_yes_no_extra: int = 2  # more draws of the yes/no turns alone
