@@ -289,17 +289,14 @@ def conversation_dev_scores(model: Any, dev: Sequence[dict[str, Any]]) -> dict[s
     import torch
 
     from qa_bot.answering.network import KINDS as ANSWER_KINDS
-    from qa_bot.answering.windows import best_spans
+    from qa_bot.dev.curve import read_best
     from qa_bot.dev.metrics import compute_f1
 
     model.eval()
     f1s, yes_no = [], []
     with torch.inference_mode():
         for item in dev:
-            enc = item["enc"]
-            out = model(**{k: torch.tensor(v) for k, v in enc.tensors().items()})
-            spans, _ = best_spans(enc, out.start_logits.numpy(), out.end_logits.numpy(), top=1)
-            text = item["text"][spans[0].start : spans[0].end] if spans else ""
+            out, spans, _, text = read_best(model, item)
             if spans:
                 kind = ANSWER_KINDS[int(out.kind_logits[spans[0].window].argmax())]
                 text = kind if kind != "span" else text

@@ -15,7 +15,7 @@ from qa_bot.dev.train_data import load_squad
 if TYPE_CHECKING:
     from qa_bot.dev.train import TrainConfig
 
-__all__ = ["auc", "squad_dev_scores", "squad_dev_windows"]
+__all__ = ["auc", "read_best", "squad_dev_scores", "squad_dev_windows"]
 
 
 def squad_dev_windows(cfg: TrainConfig, tokenizer: Any) -> list[dict[str, Any]]:
@@ -35,23 +35,32 @@ def squad_dev_windows(cfg: TrainConfig, tokenizer: Any) -> list[dict[str, Any]]:
     return out
 
 
+def read_best(model: Any, item: dict[str, Any]) -> tuple[Any, list[Any], float, str]:
+    """Read a dev item's windows (``enc``, cut from ``text``): the network's output, the best span (none or one),
+    the no-answer score and the span's text ("" without a span)."""
+    import torch
+
+    from qa_bot.answering.windows import best_spans
+
+    enc = item["enc"]
+    out = model(**{k: torch.tensor(v) for k, v in enc.tensors().items()})
+    spans, null = best_spans(enc, out.start_logits.numpy(), out.end_logits.numpy(), top=1)
+    return out, spans, null, item["text"][spans[0].start : spans[0].end] if spans else ""
+
+
 def squad_dev_scores(model: Any, dev: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """HasAns F1 (best span, no abstention) and the no-answer margin's AUC on the dev sample."""
     if not dev:
         return {}
     import torch
 
-    from qa_bot.answering.windows import best_spans
     from qa_bot.dev.metrics import compute_f1
 
     model.eval()
     f1s, pos, neg = [], [], []
     with torch.inference_mode():
         for item in dev:
-            enc = item["enc"]
-            out = model(**{k: torch.tensor(v) for k, v in enc.tensors().items()})
-            spans, null = best_spans(enc, out.start_logits.numpy(), out.end_logits.numpy(), top=1)
-            text = item["text"][spans[0].start : spans[0].end] if spans else ""
+            _, spans, null, text = read_best(model, item)
             margin = (spans[0].score if spans else -1e9) - null
             if item["golds"]:
                 f1s.append(compute_f1(item["golds"], text))

@@ -152,16 +152,9 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
                                 echo, stage=2, label=f"2{'abcdefgh'[i]} (swap {rate:g})")  # fmt: skip
                 ends.append({k: v.clone() for k, v in model.state_dict().items()})
                 features = features + more
-            model.load_state_dict({k: sum(e[k] for e in ends) / len(ends) for k in start})
-            # one average point, the one of this run's variants, between stage 2's points and stage 3's (a resumed
-            # run has them all already)
-            curve = work / "curve.jsonl"
-            points = [json.loads(x) for x in curve.read_text().splitlines() if x.strip()]
-            stage = lambda p: str(p.get("stage", "1"))  # noqa: E731
-            curve.write_text("".join(json.dumps(p) + "\n" for p in points if stage(p)[0] in "12"))
-            _log(work, {"stage": "average of stage 2", **squad_dev_scores(model, dev)}, echo)
-            with open(curve, "a", encoding="utf-8") as f:
-                f.writelines(json.dumps(p) + "\n" for p in points if stage(p).startswith("3"))
+            model.load_state_dict(_mean(ends))
+            _log_average(work, "average of stage 2", squad_dev_scores(model, dev), echo,
+                         later=lambda stage: stage.startswith("3") or stage == AVERAGE3)  # fmt: skip
         features_count = len(features)
         kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
         curve_before = []
@@ -175,32 +168,33 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
                     value.copy_(value.to(torch.float16).to(value.dtype))
         return {k: v.clone() for k, v in model.state_dict().items() if k not in FROZEN}
 
-    # each round's end weights as shipped; a reader given with --init counts as the end of its last round
-    ends = [as_shipped()] if rounds_done else []
+    # each round of stage 3 starts from the weights before it as they ship (fp16), so that a run from `init_dir`
+    # (the shipped earlier reader) and a run from scratch give the same weights; ``ends``: each round's end weights
+    # as shipped, a reader given with --init counting as the end of its last round
+    rounded = as_shipped() if cfg.conv_passes > 0 else {}
+    ends = [rounded] if rounds_done else []
     for n in range(rounds_done + 1, cfg.conv_rounds + 1) if cfg.conv_passes > 0 else ():
-        # each round of stage 3 starts from the weights before it as they ship (fp16), so that a run from
-        # `init_dir` (the shipped earlier reader) and a run from scratch give the same weights
-        as_shipped()
         conv = conversation_features(cfg, tokenizer, work, echo, conv_round=n)
-        suffix, label = ("", "3 (conversation)") if n == 1 else (f"-r{n}", f"3 (conversation, round {n})")
+        suffix = "" if n == 1 else f"-r{n}"
         elapsed += _fit(model, conv, cfg, cfg.conv_lr, work / f"checkpoint3{suffix}.pt", dev, work, echo, stage=3,
-                        label=label, conv_dev=conv_dev)  # fmt: skip
+                        label=_round_label(n), conv_dev=conv_dev)  # fmt: skip
         ends.append(as_shipped())
         features_count += len(conv)
         for k in KINDS:
             kinds[k] = kinds.get(k, 0) + sum(f["src"] == k for f in conv)
-    if cfg.conv_average and len(ends) > 1 and cfg.conv_rounds > rounds_done:
-        model.load_state_dict({k: sum(e[k] for e in ends) / len(ends) for k in ends[0]}, strict=False)
-        curve_file = work / "curve.jsonl"  # one average point, this run's (a resumed run has one already)
-        kept = [x for x in curve_file.read_text().splitlines() if x.strip() and AVERAGE3 not in x]
-        curve_file.write_text("".join(x + "\n" for x in kept))
+    averaged = cfg.conv_average and len(ends) > 1  # more than one end: this run trained a round
+    if averaged:
+        model.load_state_dict(_mean(ends), strict=False)
         scores = {
             **squad_dev_scores(model, dev),
             **(conversation_dev_scores(model, conv_dev) if conv_dev else {}),
         }
-        _log(work, {"stage": AVERAGE3, **scores}, echo)
+        _log_average(work, AVERAGE3, scores, echo)
+    # the points of what ships: not those of a later round, or of an average, that an earlier run made here
+    shipped = {_round_label(n) for n in range(1, cfg.conv_rounds + 1)} | ({AVERAGE3} if averaged else set())
+    points = [json.loads(x) for x in (work / "curve.jsonl").read_text().splitlines() if x.strip()]
     curve = curve_before + [
-        json.loads(x) for x in (work / "curve.jsonl").read_text().splitlines() if x.strip()
+        p for p in points if p["stage"] in shipped or not str(p["stage"]).startswith(("3", AVERAGE3))
     ]
     meta = {"config": asdict(cfg), "train_minutes": round(elapsed / 60, 1), "windows": features_count,
             "kinds": kinds, "curve": curve}  # fmt: skip
@@ -213,6 +207,35 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
     out = save_reader(model, cfg.out_dir, meta=meta)
     echo(f"saved {out} ({elapsed / 60:.1f} min of training; {time.time() - started:.0f} s this run)")
     return out
+
+
+def _round_label(n: int) -> str:
+    """The curve's name for round ``n`` of stage 3."""
+    return "3 (conversation)" if n == 1 else f"3 (conversation, round {n})"
+
+
+def _mean(states: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The mean of model weights, tensor by tensor."""
+    return {k: sum(s[k] for s in states) / len(states) for k in states[0]}
+
+
+def _log_average(
+    work: Path,
+    label: str,
+    scores: dict[str, Any],
+    echo: Callable[[str], None],
+    later: Callable[[str], bool] = lambda stage: False,
+) -> None:
+    """Log the point of the averaged weights ``label`` once (a resumed run's earlier one replaced), after the points
+    of the stages it averages and before those of the ``later`` stages."""
+    curve = work / "curve.jsonl"
+    points = [json.loads(x) for x in curve.read_text().splitlines() if x.strip()]
+    points = [p for p in points if p.get("stage") != label]
+    after = [later(str(p.get("stage", "1"))) for p in points]
+    curve.write_text("".join(json.dumps(p) + "\n" for p, a in zip(points, after, strict=True) if not a))
+    _log(work, {"stage": label, **scores}, echo)
+    with open(curve, "a", encoding="utf-8") as f:
+        f.writelines(json.dumps(p) + "\n" for p, a in zip(points, after, strict=True) if a)
 
 
 def _forget_changed_stages(cfg: TrainConfig, work: Path) -> None:

@@ -86,6 +86,12 @@ def test_train_resume_export_load_and_calibrate(train_dir, shared_data, tmp_path
         assert f"stage {label}: resumed at step {last}/{last}" in again.output
     resumed = [json.loads(line) for line in (work / "curve.jsonl").read_text().splitlines()]
     assert [p["stage"] for p in resumed] == [p["stage"] for p in curve]  # the average point keeps its place
+    fewer = CliRunner().invoke(cli, [*args[:4], str(tmp_path / "model1"), *args[5:], "--conv-rounds", "1"])
+    assert fewer.exit_code == 0, fewer.output  # round 1's end ships, recorded without round 2 or the average
+    kept = json.loads((tmp_path / "model1" / "reader.json").read_text())["curve"]
+    dropped = {"3 (conversation, round 2)", "average of stage 3 rounds"}
+    assert [p["stage"] for p in kept] == [p["stage"] for p in curve if p["stage"] not in dropped]
+    assert [p["stage"] for p in kept][-1] == "3 (conversation)"
 
     from qa_bot.answering.reader import TrainedReader
 
