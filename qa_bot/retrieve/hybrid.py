@@ -10,13 +10,22 @@ happens here. :class:`qa_bot.retrieve.retriever.HybridRetriever` is the same sea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qa_bot.types import Chunk, Passage
+from qa_bot.types import ABSTAIN_TEXT, Chunk, Passage
 
 __all__ = ["HybridSearch"]
+
+_NAME = re.compile(r"\b[A-Z][\w'-]*[a-z][\w'-]*")
+_YES_NO = re.compile(r"^\W*(?:yes|no)\W*$", re.IGNORECASE)
+
+
+def _answered(history: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The turns of a conversation that were answered (not declined), their answers stripped."""
+    return [(q, a.strip()) for q, a in history if a.strip() and a.strip() != ABSTAIN_TEXT]
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,7 @@ class HybridSearch:
     into a vector (any object with ``embed_one``, e.g. :class:`qa_bot.models.Embedder`).
 
     ``k`` (or per call) is how many chunks come back; ``doc_ids`` restricts the search to some articles;
-    ``history`` (a conversation's turns) adds the passage of its last answer.
+    ``history`` (a conversation's turns) favours the conversation's article and adds the passage of its last answer.
     """
 
     store: Any
@@ -49,56 +58,97 @@ class HybridSearch:
         doc_ids: list[str] | None = None,
         history: Sequence[tuple[str, str]] = (),
     ) -> list[Passage]:
-        """The fused top ``k`` passages as qa-bot :class:`Passage` objects, best first; asked in a conversation
-        (``history``), also the passage its last answer came from, after them when not among them
-        (:meth:`previous_passage`)."""
-        passages = self._search(query, k, doc_ids)
-        before = self.previous_passage(history, doc_ids=doc_ids) if history else None
+        """The fused top ``k`` passages as qa-bot :class:`Passage` objects, best first. Asked in a conversation
+        (``history``): the conversation's article favoured (see the module docstring), and the passage its last
+        answer came from after them when not among them (:meth:`previous_passage`)."""
+        doc_ids = doc_ids if doc_ids is not None else self.doc_ids
+        article = self.conversation_article(history, doc_ids=doc_ids)
+        passages = self._search(query, k, doc_ids, article)
+        before = self.previous_passage(history, doc_ids=doc_ids, article=article) if article else None
         if before is not None and all(p.chunk.chunk_id != before.chunk.chunk_id for p in passages):
             passages.append(before)
         return passages
 
-    def _search(self, query: str, k: int | None, doc_ids: list[str] | None) -> list[Passage]:
+    def _search(
+        self, query: str, k: int | None, doc_ids: list[str] | None, article: str | None = None
+    ) -> list[Passage]:
         k = k or self.k
-        doc_ids = doc_ids if doc_ids is not None else self.doc_ids
-        fetch = max(self.fetch_k, k)
-        dense = self.store.dense_search(self.embedder.embed_one(query), fetch, doc_ids)
-        lexical = self.store.lexical_search(query, fetch, doc_ids)
-        lists = [[c for c, _ in dense], [c for c, _ in lexical]]
+        lists, similarity = self._candidates(query, max(self.fetch_k, k), doc_ids)
         lists += self._dated(query, lists[0] + lists[1])
-        similarity = {c.chunk_id: s for c, s in dense}
+        if article is not None and not self._leaves(query, article, doc_ids):
+            lists.append([c for c, _ in self._fuse(lists) if c.doc_id == article])
         return [
             Passage(chunk=c, score=score, similarity=similarity.get(c.chunk_id, 0.0))
             for c, score in self._fuse(lists)[:k]
         ]
 
-    def previous_passage(
-        self, history: Sequence[tuple[str, str]], *, doc_ids: list[str] | None = None, fetch: int = 5
-    ) -> Passage | None:
-        """The passage the conversation's last answer came from: of the chunks most like that turn (its question
-        and answer, dense and BM25 fused), the first that holds the answer's words, else the first. ``None``
-        when no earlier turn was answered. A follow-up reads it besides its own passages, so that "Why?" or
-        "County?" can be answered from where the conversation is."""
-        from qa_bot.types import ABSTAIN_TEXT
-
-        answered = [(q, a.strip()) for q, a in history if a.strip() and a.strip() != ABSTAIN_TEXT]
+    def conversation_article(
+        self, history: Sequence[tuple[str, str]], *, doc_ids: list[str] | None = None, turns: int = 8
+    ) -> str | None:
+        """The article a conversation is about: the one whose chunk comes first when its last ``turns`` answered
+        turns (questions and answers) are searched together (no search when only one article is in scope).
+        ``None`` when no turn was answered."""
+        answered = _answered(history)[-turns:]
         if not answered:
             return None
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
+        scope = set(doc_ids) if doc_ids is not None else self.store.lexical_index().doc_ids
+        if len(scope) == 1:
+            return next(iter(scope))
+        fused, _ = self._fused(" ".join(f"{q} {a}" for q, a in answered), 5, doc_ids)
+        return fused[0][0].doc_id if fused else None
+
+    def previous_passage(
+        self,
+        history: Sequence[tuple[str, str]],
+        *,
+        doc_ids: list[str] | None = None,
+        article: str | None = None,
+        fetch: int = 5,
+    ) -> Passage | None:
+        """The passage the conversation's last answer came from: of the chunks of the conversation's ``article``
+        (:meth:`conversation_article` when not given) most like that turn (its question and answer, dense and
+        BM25 fused), the first that holds the answer's words, else the first. ``None`` when no earlier turn was
+        answered. A follow-up reads it besides its own passages, so that "Why?" or "County?" can be answered from
+        where the conversation is."""
+        answered = _answered(history)
+        article = article or self.conversation_article(history, doc_ids=doc_ids)
+        if not answered or article is None:
+            return None
         question, answer = answered[-1]
-        query = f"{question} {answer}"
-        dense = self.store.dense_search(self.embedder.embed_one(query), fetch, doc_ids)
-        lexical = self.store.lexical_search(query, fetch, doc_ids)
-        fused = self._fuse([[c for c, _ in dense], [c for c, _ in lexical]])
+        fused, similarity = self._fused(f"{question} {answer}", fetch, [article])
         if not fused:
             return None
-        said = answer.lower()
-        chunk, score = next(((c, s) for c, s in fused if said in c.text.lower()), fused[0])
-        return Passage(
-            chunk=chunk,
-            score=score,
-            similarity=dict((c.chunk_id, s) for c, s in dense).get(chunk.chunk_id, 0.0),
+        said = re.compile(rf"(?<!\w){re.escape(answer.lower())}(?!\w)")
+        chunk, score = next(
+            ((c, s) for c, s in fused if not _YES_NO.match(answer) and said.search(c.text.lower())), fused[0]
         )
+        return Passage(chunk=chunk, score=score, similarity=similarity.get(chunk.chunk_id, 0.0))
+
+    def _candidates(
+        self, query: str, fetch: int, doc_ids: list[str] | None
+    ) -> tuple[list[list[Chunk]], dict[str, float]]:
+        """The dense and the BM25 candidates of ``query`` (best first), with the dense similarities by chunk id."""
+        dense = self.store.dense_search(self.embedder.embed_one(query), fetch, doc_ids)
+        lexical = self.store.lexical_search(query, fetch, doc_ids)
+        return [[c for c, _ in dense], [c for c, _ in lexical]], {c.chunk_id: s for c, s in dense}
+
+    def _fused(
+        self, query: str, fetch: int, doc_ids: list[str] | None
+    ) -> tuple[list[tuple[Chunk, float]], dict[str, float]]:
+        """:meth:`_candidates` fused, with the dense similarities."""
+        lists, similarity = self._candidates(query, fetch, doc_ids)
+        return self._fuse(lists), similarity
+
+    def _leaves(self, query: str, article: str, doc_ids: list[str] | None) -> bool:
+        """Whether ``query`` names something (a capitalised word past its first) that ``article`` never mentions
+        and another article in scope does: a new topic, not a follow-up."""
+        for name in dict.fromkeys(_NAME.findall(query[1:])):
+            if not self.store.lexical_search(name, 1, [article]) and self.store.lexical_search(
+                name, 1, doc_ids
+            ):
+                return True
+        return False
 
     def _fuse(self, lists: Sequence[Sequence[Chunk]]) -> list[tuple[Chunk, float]]:
         """Reciprocal Rank Fusion of ranked chunk lists: best first, ties by article and position."""

@@ -29,6 +29,7 @@ class LexicalIndex:
     def __init__(self, chunks: Sequence[Chunk], _built: tuple[Any, dict[str, int]] | None = None) -> None:
         bm25s = bm25s_module()
         self.chunks = list(chunks)
+        self.doc_ids = frozenset(c.doc_id for c in self.chunks)  # the articles that have chunks
         self._bm25 = None
         self._vocab: dict[str, int] = {}
         if _built is not None:

@@ -119,3 +119,32 @@ def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
     # an abstained last turn points nowhere; the turn before it still does
     assert bot.hybrid.previous_passage([("Why?", "The article doesn't say.")]) is None
     assert bot.hybrid.previous_passage([*history, ("Why?", "The article doesn't say.")]) == before
+
+
+FIRE = (
+    "A fire broke out in a warehouse on Elm Street in Denver on Monday night. Firefighters needed four hours to "
+    "put it out. Two days later police arrested the owner, Carl Mertens, on suspicion of arson."
+)
+RAID = "Police arrested three men in Austin. The men were arrested after a raid. Arrested, all three were charged."
+
+
+def test_a_follow_up_is_searched_in_the_conversations_article(fast_bot):
+    from qa_bot import QABot
+
+    bot = QABot(index_dir=fast_bot.settings.index_dir, embedder=fast_bot.embedder, nlp=fast_bot.nlp, k=1,
+                chunk_max_chars=400)  # fmt: skip
+    fire = bot.ingest_text(FIRE, title="Fire").doc_ids[0]
+    raid = bot.ingest_text(RAID, title="Raid").doc_ids[0]
+    history = [("Where did the fire break out?", "in a warehouse on Elm Street"), ("How long?", "four hours")]
+    assert bot.hybrid.conversation_article(history) == fire
+    assert bot.hybrid.conversation_article([*history[:1], ("Why?", "The article doesn't say.")]) == fire
+    assert bot.hybrid.conversation_article([("Why?", "The article doesn't say.")]) is None
+    assert bot.hybrid.conversation_article(history, doc_ids=[raid]) == raid  # one article in scope: that one
+    # alone, "Who was arrested?" matches the raid's words best; in the fire conversation, it is about the fire
+    assert bot.retrieve("Who was arrested?").passages[0].chunk.doc_id == raid
+    assert bot.retrieve("Who was arrested?", history).passages[0].chunk.doc_id == fire
+    # a question naming what the fire article never mentions and the raid article does is a new topic
+    assert bot.retrieve("Who was arrested in Austin?", history).passages[0].chunk.doc_id == raid
+    # the last answer's passage is looked for in the conversation's article only
+    before = bot.hybrid.previous_passage([*history, ("Who was held?", "Carl Mertens")])
+    assert before is not None and before.chunk.doc_id == fire
