@@ -63,7 +63,10 @@ class HybridSearch:
         answer came from after them when not among them (:meth:`previous_passage`)."""
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
         article = self.conversation_article(history, doc_ids=doc_ids)
-        passages = self._search(query, k, doc_ids, article)
+        several = (
+            article is not None and len(self._scope(doc_ids)) > 1
+        )  # one article: nothing to favour it over
+        passages = self._search(query, k, doc_ids, article if several else None)
         before = self.previous_passage(history, doc_ids=doc_ids, article=article) if article else None
         if before is not None and all(p.chunk.chunk_id != before.chunk.chunk_id for p in passages):
             passages.append(before)
@@ -92,7 +95,7 @@ class HybridSearch:
         if not answered:
             return None
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
-        scope = set(doc_ids) if doc_ids is not None else self.store.lexical_index().doc_ids
+        scope = self._scope(doc_ids)
         if len(scope) == 1:
             return next(iter(scope))
         fused, _ = self._fused(" ".join(f"{q} {a}" for q, a in answered), 5, doc_ids)
@@ -124,6 +127,11 @@ class HybridSearch:
             ((c, s) for c, s in fused if not _YES_NO.match(answer) and said.search(c.text.lower())), fused[0]
         )
         return Passage(chunk=chunk, score=score, similarity=similarity.get(chunk.chunk_id, 0.0))
+
+    def _scope(self, doc_ids: list[str] | None) -> frozenset[str]:
+        """The articles a search may use: ``doc_ids``, or every article with chunks (from the BM25 index, in
+        memory)."""
+        return frozenset(doc_ids) if doc_ids is not None else self.store.lexical_index().doc_ids
 
     def _candidates(
         self, query: str, fetch: int, doc_ids: list[str] | None
