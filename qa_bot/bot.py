@@ -281,8 +281,9 @@ class QABot:
         config: RunnableConfig | None = None,
         history: History = (),
     ) -> tuple[Passage, ...]:
-        """The hybrid search's passages for a standalone query (in a conversation, ``history``, also the passage its
-        last answer came from); given a LangChain ``config``, through ``retriever.invoke``, so its callbacks see it."""
+        """The hybrid search's passages for a standalone query (in a conversation, ``history``, the conversation's
+        article favoured and the passage its last answer came from too); given a LangChain ``config``, through
+        ``retriever.invoke``, so its callbacks see it."""
         options = {"doc_ids": list(doc_ids) if doc_ids else None, "k": k, "history": tuple(history)}
         if config is None:
             return tuple(self.hybrid.retrieve(query, **options))  # type: ignore[arg-type]
