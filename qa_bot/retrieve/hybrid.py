@@ -63,10 +63,9 @@ class HybridSearch:
         answer came from after them when not among them (:meth:`previous_passage`)."""
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
         article = self.conversation_article(history, doc_ids=doc_ids)
-        several = (
-            article is not None and len(self._scope(doc_ids)) > 1
-        )  # one article: nothing to favour it over
-        passages = self._search(query, k, doc_ids, article if several else None)
+        # with one article in scope there is nothing to favour it over
+        favoured = article if article is not None and len(self._scope(doc_ids)) > 1 else None
+        passages = self._search(query, k, doc_ids, favoured)
         before = self.previous_passage(history, doc_ids=doc_ids, article=article) if article else None
         if before is not None and all(p.chunk.chunk_id != before.chunk.chunk_id for p in passages):
             passages.append(before)
@@ -129,9 +128,9 @@ class HybridSearch:
         return Passage(chunk=chunk, score=score, similarity=similarity.get(chunk.chunk_id, 0.0))
 
     def _scope(self, doc_ids: list[str] | None) -> frozenset[str]:
-        """The articles a search may use: ``doc_ids``, or every article with chunks (from the BM25 index, in
-        memory)."""
-        return frozenset(doc_ids) if doc_ids is not None else self.store.lexical_index().doc_ids
+        """The articles a search may use: ``doc_ids``, or (none given, as the store reads it) every article with
+        chunks, from the BM25 index in memory."""
+        return frozenset(doc_ids) if doc_ids else self.store.lexical_index().doc_ids
 
     def _candidates(
         self, query: str, fetch: int, doc_ids: list[str] | None
