@@ -3,9 +3,16 @@
 Dense (Chroma, cosine over all-MiniLM-L6-v2) and lexical (BM25) candidates are fused by Reciprocal Rank
 Fusion: ``score(chunk) = sum over lists of 1 / (rrf_k + rank)``. A question that names a date ("What happened on
 Oct. 24?", "What did she say last Tuesday?") adds a third list: the chunks of the candidate articles whose
-sentences name that day, the question's date resolved against each article's publication date. No answering
-happens here. :class:`qa_bot.retrieve.retriever.HybridRetriever` is the same search as a LangChain
-``BaseRetriever`` (for callbacks and LangChain users).
+sentences name that day, the question's date resolved against each article's publication date.
+
+A follow-up is searched in its conversation. The conversation's article is the one its answered turns, searched
+together, find first (:meth:`HybridSearch.conversation_article`); its candidate chunks get one more list, so that
+"How many?" or "Who was arrested?" are answered from the story being talked about rather than from another article
+that matches the words better; a soft prior, not a filter, and none when the question names something that article
+never mentions and another does ("And the weather in Oslo?": a new topic). The passage the last answer came from is
+read as well (:meth:`HybridSearch.previous_passage`). No answering happens here.
+:class:`qa_bot.retrieve.retriever.HybridRetriever` is the same search as a LangChain ``BaseRetriever`` (for
+callbacks and LangChain users).
 """
 
 from __future__ import annotations
