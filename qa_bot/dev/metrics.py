@@ -142,6 +142,9 @@ def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Predictio
     latencies = [r[1].latency_ms for r in rows]
     follow = [r for r in rows if r[0].history]
     alone = [r for r in rows if not r[0].history]
+    # an answer cited from another article than the question's (in an index of several: another story's words)
+    cited = [r for r in rows if r[1].answer and r[1].citations and r[0].article]
+    elsewhere = [r for r in cited if r[1].citations[0].get("title") != r[0].article]
     return {
         "total": len(rows),
         "exact": pct(sum(r[2] for r in rows), len(rows)),
@@ -168,4 +171,8 @@ def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Predictio
         "followup_f1": pct(sum(r[3] for r in follow), len(follow)),
         "standalone_total": len(alone),
         "standalone_f1": pct(sum(r[3] for r in alone), len(alone)),
+        "answered_elsewhere": pct(len(elsewhere), len(cited)),
+        "followups_answered_elsewhere": pct(
+            sum(bool(r[0].history) for r in elsewhere), sum(bool(r[0].history) for r in cited)
+        ),
     }

@@ -138,3 +138,23 @@ def test_scores_by_turn_kind_count_abstentions_on_answerable_turns():
     assert m["by_turn"]["yes/no"] == {"n": 1, "f1": 100.0, "abstained_answerable": 0.0}
     assert m["by_turn"]["elliptical follow-up"]["abstained_answerable"] == 100.0
     assert m["abstained_HasAns"] == pytest.approx(100 / 3, abs=0.01)
+
+
+def test_answers_cited_from_another_article_are_counted():
+    from qa_bot.dev.evaluate import Prediction
+    from qa_bot.dev.metrics import score
+
+    def cited(answer, title):
+        return Prediction(answer, ({"title": title, "text": answer},))
+
+    qs = [EvalQuestion("1", "Whose boat sank?", ("Ana Ruiz's",), False, (), "Boat"),
+          EvalQuestion("2", "County?", ("Montgomery",), False, (("q", "a"),), "Boat"),
+          EvalQuestion("3", "Who was arrested?", ("Carl",), False, (("q", "a"),), "Boat"),
+          EvalQuestion("4", "Why?", ("storm",), False, (("q", "a"),), "Boat")]  # fmt: skip
+    preds = {"1": cited("Ana Ruiz's", "Boat"), "2": cited("Montgomery", "Boat"), "3": cited("Mertens", "Fire"),
+             "4": Prediction("")}  # fmt: skip
+    m = score(qs, preds)
+    assert m["answered_elsewhere"] == pytest.approx(100 / 3, abs=0.01)  # of the three answered, one
+    assert m["followups_answered_elsewhere"] == 50.0  # of the two answered follow-ups, one
+    untitled = score([EvalQuestion("1", "Whose boat sank?", ("x",), False)], {"1": cited("x", "Boat")})
+    assert untitled["answered_elsewhere"] is None  # a question without its article is not counted
