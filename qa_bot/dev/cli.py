@@ -144,9 +144,8 @@ def eval_(
             turns.add_row(name, *(f"{c['n']} · {c['f1']:.1f} · {c['abstained_answerable'] or 0:.0f}" if (c := cells.get(k))
                                   else "—" for k in TURN_KINDS))  # fmt: skip
         console.print(turns)
-    if (
-        len({q.article for q in run.questions}) > 1
-    ):  # several articles in one index: answers from the wrong one
+    # several articles in one index: how many answers came from another article than the question's
+    if len({q.article for q in run.questions}) > 1:
         for name in run.systems:
             m = run.metrics[name]
             click.echo(f"{name}: answers cited from another article than the question's: "

@@ -128,10 +128,9 @@ class HybridSearch:
         fused, similarity = self._fused(f"{question} {answer}", fetch, [article])
         if not fused:
             return None
-        said = re.compile(rf"(?<!\w){re.escape(answer.lower())}(?!\w)")
-        chunk, score = next(
-            ((c, s) for c, s in fused if not _YES_NO.match(answer) and said.search(c.text.lower())), fused[0]
-        )
+        # a "yes" or "no" is not the article's words; other answers are found as whole words
+        said = None if _YES_NO.match(answer) else re.compile(rf"(?<!\w){re.escape(answer.lower())}(?!\w)")
+        chunk, score = next(((c, s) for c, s in fused if said and said.search(c.text.lower())), fused[0])
         return Passage(chunk=chunk, score=score, similarity=similarity.get(chunk.chunk_id, 0.0))
 
     def _scope(self, doc_ids: list[str] | None) -> frozenset[str]:
