@@ -14,7 +14,8 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ __all__ = ["EXPORT_VERSION", "cache_dir", "cached_export", "cached_path", "expor
 log = logging.getLogger(__name__)
 
 #: Bumped when the exported graphs change, so that every cache exports again.
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"  # 2: attention exported in its plain (eager) form
 OPSET = 17
 _lock = threading.Lock()
 
@@ -109,12 +110,28 @@ def export_module(
 
     names = list(inputs)
     axes: dict[str, dict[int, str]] = {n: {0: "batch", 1: "tokens"} for n in names} | outputs
-    with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+    with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad(), _eager_attention(module):
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices, not ours to act on
         torch.onnx.export(
             module.eval(), tuple(inputs[n] for n in names), str(path), input_names=names,
             output_names=list(outputs), dynamic_axes=axes, opset_version=OPSET, dynamo=False,
         )  # fmt: skip
+
+
+@contextmanager
+def _eager_attention(module: Any) -> Iterator[None]:
+    """Every transformers model inside ``module`` computes attention in its plain (eager) form while inside, then
+    as before. Traced, PyTorch's fused attention (SDPA) becomes a longer chain of ONNX ops than the plain matmul -
+    softmax - matmul, which ONNX Runtime runs about 15 % slower on the CPU here (same outputs within 1e-5)."""
+    models = [m for m in module.modules() if hasattr(m, "set_attn_implementation")]
+    before = [m.config._attn_implementation for m in models]
+    for m in models:
+        m.set_attn_implementation("eager")
+    try:
+        yield
+    finally:
+        for m, impl in zip(models, before, strict=True):
+            m.set_attn_implementation(impl)
 
 
 def open_session(path: Path, threads: int = 0) -> Any:

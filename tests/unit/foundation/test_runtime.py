@@ -156,3 +156,41 @@ def test_without_an_export_the_reader_falls_back_to_pytorch(tmp_path, monkeypatc
     assert "falls back to PyTorch" in caplog.text and "no exporter here" in caplog.text
     assert reader.read("Who denied the allegations?", ["Iravani denied the allegations."]).spans
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_an_export_traces_plain_attention_and_leaves_the_model_as_it_was(tmp_path):
+    """Exported, attention is the plain matmul - softmax - matmul (ONNX Runtime runs it faster than a traced
+    fused attention); the model itself keeps its own attention, and the graph computes what the model does."""
+    import onnxruntime as ort
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from qa_bot.runtime import export_module
+
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, attn_implementation="sdpa")  # fmt: skip
+    model = BertModel(config).eval()
+    seen = []
+    model.encoder.register_forward_pre_hook(lambda *_: seen.append(model.config._attn_implementation))
+
+    class Hidden(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = model
+
+        def forward(self, input_ids, attention_mask):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    ids = torch.tensor([[1, 7, 9, 2], [1, 5, 2, 0]])
+    inputs = {"input_ids": ids, "attention_mask": (ids > 0).long()}
+    export_module(Hidden(), inputs, {"hidden": {0: "batch", 1: "tokens"}}, tmp_path / "tiny.onnx")
+    assert seen and set(seen) == {"eager"}
+    assert model.config._attn_implementation == "sdpa"
+    got = ort.InferenceSession(str(tmp_path / "tiny.onnx")).run(
+        None, {k: v.numpy() for k, v in inputs.items()}
+    )
+    with torch.no_grad():
+        want = Hidden()(**inputs).numpy()
+    mask = inputs["attention_mask"].numpy().astype(bool)
+    np.testing.assert_allclose(got[0][mask], want[mask], atol=1e-5)
