@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,15 @@ from typing import Any
 
 from qa_bot.errors import ModelUnavailable
 
-__all__ = ["EXPORT_VERSION", "cache_dir", "cached_export", "cached_path", "export_module", "open_session"]
+__all__ = [
+    "EXPORT_VERSION",
+    "cache_dir",
+    "cached_export",
+    "cached_path",
+    "export_module",
+    "open_session",
+    "quantize_int8",
+]
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +141,24 @@ def _eager_attention(module: Any) -> Iterator[None]:
     finally:
         for m, impl in zip(models, before, strict=True):
             m.set_attn_implementation(impl)
+
+
+def quantize_int8(source: Path, path: Path, keep: str = r"/layer\.\d+/output/dense/|_outputs/") -> None:
+    """``source`` (an fp32 graph) with its weight matrix products in int8 (ONNX Runtime's dynamic quantisation, one
+    scale per output channel) written to ``path``, except the products whose node name matches ``keep``: by
+    default a BERT's feed-forward down-projections (whose inputs carry the few very large activations int8 cannot
+    hold) and the heads, which stay fp32. For the reader: 1.3x faster than fp32, measured -0.6 F1 on the two larger
+    dev sets (the README's table); every product in int8 cost 9 F1 on the seed's."""
+    try:
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise ModelUnavailable(f"onnx is missing: run `make install` ({exc}).") from exc
+    graph = onnx.load(str(source), load_external_data=False).graph
+    fp32 = [n.name for n in graph.node if n.op_type in ("MatMul", "Gemm") and re.search(keep, n.name)]
+    quantize_dynamic(
+        str(source), str(path), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=fp32
+    )
 
 
 def open_session(path: Path, threads: int = 0) -> Any:

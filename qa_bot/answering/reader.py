@@ -2,10 +2,12 @@
 
 :class:`Reader` is the protocol the answer stage depends on (tests use small fakes); :class:`TrainedReader` is the
 MiniLM span model trained here (``qa_bot/answering/model``). By default it runs through ONNX Runtime in fp32 (the
-network exported once into the model cache, :mod:`qa_bot.runtime`), so answering never imports torch; with
-``runtime="torch"`` it runs through PyTorch, in bf16 where the CPU has AMX or AVX512-BF16 (logits within 0.07 of
-fp32), else fp32. int8 dynamic quantisation (PyTorch) is a little faster still but measured 3-6 F1 points worse on
-the dev sets (``scripts/bench_reader_backends.py`` and the model card).
+network exported once into the model cache, :mod:`qa_bot.runtime`), so answering never imports torch. Precision
+``int8`` runs the same export with its weight matrix products in int8 except the feed-forward down-projections and
+the heads (:func:`qa_bot.runtime.quantize_int8`): about 1.3x faster, measured 0.6 F1 lower on the two larger dev
+sets. With ``runtime="torch"`` it runs through PyTorch, in bf16 where the CPU has AMX or AVX512-BF16 (logits within
+0.07 of fp32), else fp32; int8 there is PyTorch's dynamic quantisation of every linear layer (3-6 F1 points worse,
+``scripts/bench_reader_backends.py`` and the model card).
 """
 
 from __future__ import annotations
@@ -71,8 +73,8 @@ class Reader(Protocol):
 class TrainedReader:
     """The span model trained by :mod:`qa_bot.dev.train`. Loads lazily (:meth:`warm_up`), thread-safe.
 
-    ``runtime="onnx"`` with precision ``auto`` or ``fp32`` runs it through ONNX Runtime (exported into ``cache_dir``
-    on first use; where that cannot be done, PyTorch answers instead); anything else through PyTorch."""
+    ``runtime="onnx"`` with precision ``auto``, ``fp32`` or ``int8`` runs it through ONNX Runtime (exported into
+    ``cache_dir`` on first use; where that cannot be done, PyTorch answers instead); anything else through PyTorch."""
 
     def __init__(
         self,
@@ -96,7 +98,7 @@ class TrainedReader:
         self.top = top
         self.max_answer_tokens = max_answer_tokens
         self.precision = precision
-        self.runtime = "onnx" if runtime == "onnx" and precision in ("auto", "fp32") else "torch"
+        self.runtime = "onnx" if runtime == "onnx" and precision in ("auto", "fp32", "int8") else "torch"
         self.cache_dir = cache_dir
         self._model: Any = None
         self._session: Any = None
@@ -118,17 +120,19 @@ class TrainedReader:
 
     def _load_onnx(self) -> None:
         from qa_bot.answering.model_io import export_reader, reader_sources
-        from qa_bot.runtime import cached_export, open_session
+        from qa_bot.runtime import cached_export, open_session, quantize_int8
 
+        sources = reader_sources(self.model_dir)
         try:
             path = cached_export(
-                "reader",
-                reader_sources(self.model_dir),
-                lambda p: export_reader(self.model_dir, p),
-                self.cache_dir,
+                "reader", sources, lambda p: export_reader(self.model_dir, p), self.cache_dir
             )
+            if self.precision == "int8":
+                fp32 = path
+                path = cached_export("reader_int8", sources, lambda p: quantize_int8(fp32, p), self.cache_dir)
             self._session = open_session(path)
-            self.onnx_path, self.precision = path, "fp32"
+            self.onnx_path = path
+            self.precision = "int8" if self.precision == "int8" else "fp32"
         except Exception as exc:  # no ONNX export here: PyTorch answers the same
             log.warning("The reader falls back to PyTorch: %s", exc)
             self.runtime = "torch"

@@ -94,8 +94,10 @@ def test_runtime_choices_are_checked():
         TrainedReader(runtime="tensorflow")
     with pytest.raises(InvalidInput, match="runtime"):
         Settings(runtime="tensorflow")
-    assert TrainedReader(precision="bf16").runtime == "torch"  # bf16 and int8 are PyTorch's
+    assert TrainedReader(precision="bf16").runtime == "torch"  # bf16 is PyTorch's
     assert TrainedReader(precision="fp32").runtime == "onnx"
+    assert TrainedReader(precision="int8").runtime == "onnx"
+    assert TrainedReader(precision="int8", runtime="torch").runtime == "torch"
 
 
 # -- the exported networks against PyTorch (slow) -----------------------------------------------------------
@@ -143,6 +145,34 @@ def test_light_reader_reads_what_the_pytorch_reader_reads(tmp_path, seed_text):
 
 
 @pytest.mark.slow
+def test_the_int8_reader_reads_the_spans_the_fp32_reader_reads(tmp_path, seed_text):
+    """Precision int8: the fp32 export quantised once into the cache beside it; the logits move by int8 rounding,
+    the best span stays the fp32 reader's."""
+    from qa_bot.answering.reader import TrainedReader
+
+    fp32 = TrainedReader(cache_dir=tmp_path).warm_up()
+    int8 = TrainedReader(precision="int8", cache_dir=tmp_path).warm_up()
+    assert (int8.runtime, int8.precision, fp32.precision) == ("onnx", "int8", "fp32")
+    assert int8.onnx_path is not None and int8.onnx_path.parent == tmp_path
+    assert int8.onnx_path.name.startswith("reader_int8-") and int8.reads_history
+    pieces = [seed_text[i : i + 900] for i in range(0, 3600, 900)]
+    same = 0
+    for q in QUESTIONS:
+        enc = fp32.encode(q, pieces, history=[("Who denied it?", "Iravani")])
+        mask = enc.attention_mask.astype(bool)
+        for got, want in zip(int8.forward(enc)[:2], fp32.forward(enc)[:2], strict=True):
+            assert np.abs(got - want)[mask].max() < 2.5
+        a, b = int8.read(q, pieces), fp32.read(q, pieces)
+        same += (a.spans[0].piece, a.spans[0].start, a.spans[0].end) == (
+            b.spans[0].piece,
+            b.spans[0].start,
+            b.spans[0].end,
+        )
+    assert same >= len(QUESTIONS) - 1
+    assert len(list(tmp_path.glob("*.onnx"))) == 2  # one export each, neither evicting the other
+
+
+@pytest.mark.slow
 def test_without_an_export_the_reader_falls_back_to_pytorch(tmp_path, monkeypatch, caplog):
     from qa_bot.answering import model_io
     from qa_bot.answering.reader import TrainedReader
@@ -158,17 +188,15 @@ def test_without_an_export_the_reader_falls_back_to_pytorch(tmp_path, monkeypatc
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.slow
-def test_an_export_traces_plain_attention_and_leaves_the_model_as_it_was(tmp_path):
-    """Exported, attention is the plain matmul - softmax - matmul (ONNX Runtime runs it faster than a traced
-    fused attention); the model itself keeps its own attention, and the graph computes what the model does."""
-    import onnxruntime as ort
+def _tiny_bert(tmp_path):
+    """A two-layer BERT of random weights (fused attention) wrapped to return its hidden states, its inputs, and
+    its ONNX export, and the attention implementations the model used while traced."""
     import torch
     from transformers import BertConfig, BertModel
 
     from qa_bot.runtime import export_module
 
-    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=32, attn_implementation="sdpa")  # fmt: skip
     model = BertModel(config).eval()
     seen = []
@@ -185,12 +213,42 @@ def test_an_export_traces_plain_attention_and_leaves_the_model_as_it_was(tmp_pat
     ids = torch.tensor([[1, 7, 9, 2], [1, 5, 2, 0]])
     inputs = {"input_ids": ids, "attention_mask": (ids > 0).long()}
     export_module(Hidden(), inputs, {"hidden": {0: "batch", 1: "tokens"}}, tmp_path / "tiny.onnx")
-    assert seen and set(seen) == {"eager"}
-    assert model.config._attn_implementation == "sdpa"
-    got = ort.InferenceSession(str(tmp_path / "tiny.onnx")).run(
-        None, {k: v.numpy() for k, v in inputs.items()}
-    )
+    traced = list(seen)
     with torch.no_grad():
         want = Hidden()(**inputs).numpy()
-    mask = inputs["attention_mask"].numpy().astype(bool)
+    return model, traced, {k: v.numpy() for k, v in inputs.items()}, want, tmp_path / "tiny.onnx"
+
+
+@pytest.mark.slow
+def test_an_export_traces_plain_attention_and_leaves_the_model_as_it_was(tmp_path):
+    """Exported, attention is the plain matmul - softmax - matmul (ONNX Runtime runs it faster than a traced
+    fused attention); the model itself keeps its own attention, and the graph computes what the model does."""
+    import onnxruntime as ort
+
+    model, seen, inputs, want, path = _tiny_bert(tmp_path)
+    assert seen and set(seen) == {"eager"}
+    assert model.config._attn_implementation == "sdpa"
+    got = ort.InferenceSession(str(path)).run(None, inputs)
+    mask = inputs["attention_mask"].astype(bool)
     np.testing.assert_allclose(got[0][mask], want[mask], atol=1e-5)
+
+
+@pytest.mark.slow
+def test_int8_keeps_the_feed_forward_down_projections_in_fp32(tmp_path):
+    import onnx
+    import onnxruntime as ort
+
+    from qa_bot.runtime import quantize_int8
+
+    *_, inputs, want, path = _tiny_bert(tmp_path)
+    quantize_int8(path, tmp_path / "int8.onnx")
+    nodes = onnx.load(str(tmp_path / "int8.onnx")).graph.node
+    fp32 = sorted(n.name for n in nodes if n.op_type == "MatMul" and "/dense/" in n.name)
+    assert fp32 == [f"/bert/encoder/layer.{i}/output/dense/MatMul" for i in range(2)]
+    quantized = [n for n in nodes if n.op_type in ("MatMulInteger", "DynamicQuantizeMatMul")]
+    assert (
+        len(quantized) == 2 * 5
+    )  # per layer: query, key, value, attention output, feed-forward up-projection
+    got = ort.InferenceSession(str(tmp_path / "int8.onnx")).run(None, inputs)[0]
+    mask = inputs["attention_mask"].astype(bool)
+    assert np.abs(got[mask] - want[mask]).max() < 0.2  # int8 rounding, not another network
