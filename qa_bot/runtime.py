@@ -131,7 +131,7 @@ def export_module(
 def _eager_attention(module: Any) -> Iterator[None]:
     """Every transformers model inside ``module`` computes attention in its plain (eager) form while inside, then
     as before. Traced, PyTorch's fused attention (SDPA) becomes a longer chain of ONNX ops than the plain matmul -
-    softmax - matmul, which ONNX Runtime runs about 15 % slower on the CPU here (same outputs within 1e-5)."""
+    softmax - matmul, which ONNX Runtime runs about 8 % slower on the CPU here (same outputs within 1e-5)."""
     models = [m for m in module.modules() if hasattr(m, "set_attn_implementation")]
     before = [m.config._attn_implementation for m in models]
     for m in models:
@@ -148,7 +148,7 @@ def quantize_int8(source: Path, path: Path, keep: str = r"/layer\.\d+/output/den
     scale per output channel) written to ``path``, except the products whose node name matches ``keep``: by
     default a BERT's feed-forward down-projections (whose inputs carry the few very large activations int8 cannot
     hold) and the heads, which stay fp32. For the reader: 1.3x faster than fp32, measured -0.6 F1 on the two larger
-    dev sets (the README's table); every product in int8 cost 9 F1 on the seed's."""
+    dev sets (README, "Fast answers"); every product in int8 cost 9 F1 on the seed's."""
     try:
         import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic

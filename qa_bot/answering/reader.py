@@ -133,7 +133,7 @@ class TrainedReader:
             self._session = open_session(path)
             self.onnx_path = path
             self.precision = "int8" if self.precision == "int8" else "fp32"
-        except Exception as exc:  # no ONNX export here: PyTorch answers the same
+        except Exception as exc:  # no ONNX export here: PyTorch answers instead (int8: its own quantisation)
             log.warning("The reader falls back to PyTorch: %s", exc)
             self.runtime = "torch"
 
