@@ -104,6 +104,10 @@ class Embedder:
         """One question's vector (remembered: see the class docstring)."""
         return self._one(text)
 
+    def forget(self) -> None:
+        """Forget the questions' vectors remembered so far (``qa-bot bench`` times each question embedded anew)."""
+        self._cache.clear()
+
     def warm_up(self) -> Embedder:
         """Load the question path's model now (the ONNX session, exporting it first if it is not cached)."""
         if self.runtime == "onnx":

@@ -32,6 +32,11 @@ def test_embedder_remembers_only_the_last_few_texts():
     e.embed_one("who won?")  # pushed out by newer ones: embedded again
     assert model.batches[-1] == ["who won?"]
     assert len(e.embed(["x", "x"])) == 2 and model.batches[-1] == ["x", "x"]  # embed() is never cached
+    e.embed_one("q3")
+    calls = len(model.batches)
+    e.forget()
+    e.embed_one("q3")  # remembered a moment ago, forgotten: embedded again
+    assert len(model.batches) == calls + 1
 
 
 def test_bench_table_puts_each_number_next_to_its_floor():
@@ -98,3 +103,33 @@ def test_cold_start_memory_is_the_childs_own_not_the_benchs():
     _, big_mb = _run([sys.executable, "-c", "x = bytearray(200 * 1024 * 1024)"], dict(os.environ))
     assert big_mb > 200
     del held
+
+
+def test_bench_asks_each_question_embedded_anew_and_follow_ups_beside_their_first_turns():
+    """The timed asks forget remembered question vectors first (their floor embeds anew too), and each follow-up is
+    timed right after the first question it follows."""
+    from types import SimpleNamespace
+
+    from qa_bot.dev.bench import FOLLOW_UPS, QUESTIONS, _followup_latency, _latency
+
+    events = []
+
+    class Bot:
+        embedder = SimpleNamespace(forget=lambda: events.append("forget"))
+
+        def ask(self, question, history=None):
+            events.append(("ask", question, bool(history)))
+            return SimpleNamespace(text="an answer")
+
+        def floor(self, question):
+            return lambda: events.append(("floor", question))
+
+    lat = _latency(Bot(), repeats=1)
+    assert lat["n"] == len(QUESTIONS)
+    assert events[-3:] == [("floor", QUESTIONS[-1]), "forget", ("ask", QUESTIONS[-1], False)]
+    events.clear()
+    fol = _followup_latency(Bot(), repeats=2)
+    assert fol["n"] == 2 * len(FOLLOW_UPS) and fol["ratio_p50"] > 0
+    rounds = events[2 * len(FOLLOW_UPS) :]  # after each first question asked once and each follow-up warmed
+    q, f = FOLLOW_UPS[0]
+    assert rounds[:4] == ["forget", ("ask", q, False), "forget", ("ask", f, True)]
