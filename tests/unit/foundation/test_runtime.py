@@ -252,3 +252,14 @@ def test_int8_keeps_the_feed_forward_down_projections_in_fp32(tmp_path):
     got = ort.InferenceSession(str(tmp_path / "int8.onnx")).run(None, inputs)[0]
     mask = inputs["attention_mask"].astype(bool)
     assert np.abs(got[mask] - want[mask]).max() < 0.2  # int8 rounding, not another network
+
+
+@pytest.mark.slow
+def test_sessions_threads_sleep_when_done(tmp_path):
+    """Two sessions run one after the other on each question (embedder, reader): threads spinning on after one
+    took the cores from the next, so none spins."""
+    *_, path = _tiny_bert(tmp_path)
+    from qa_bot.runtime import open_session
+
+    options = open_session(path).get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
