@@ -4,6 +4,7 @@ standalone questions (:mod:`.rewrite`), and a chat that keeps its own history (:
 from qa_bot.conversation.rewrite import (
     PRONOUNS,
     History,
+    RememberedParses,
     asks_for_another,
     reader_input,
     rewrite_question,
@@ -15,6 +16,7 @@ from qa_bot.conversation.rewrite import (
 __all__ = [
     "PRONOUNS",
     "History",
+    "RememberedParses",
     "asks_for_another",
     "reader_input",
     "rewrite_question",

@@ -71,11 +71,16 @@ def _timed(fn: Callable[[], Any]) -> float:
 
 
 def _asked(bot: QABot, question: str, history: Sequence[tuple[str, str]] = ()) -> float:
-    """ms of ``bot.ask``, the question embedded anew (as its floor embeds it, and as a new question is): the
-    embedder's remembered vectors are forgotten first."""
+    """ms of ``bot.ask``, the question embedded anew (as its floor embeds it, and as a new question is) and a
+    follow-up's conversation parsed anew: the embedder's remembered vectors and the remembered parses are
+    forgotten first."""
+    from qa_bot.conversation import RememberedParses
+
     forget = getattr(bot.embedder, "forget", None)
     if forget is not None:
         forget()
+    if history:
+        RememberedParses.of(bot.nlp).forget()
     return _timed(lambda: bot.ask(question, list(history) or None))
 
 

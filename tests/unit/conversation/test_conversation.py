@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_bot.conversation import asks_for_another, rewrite_question
+from qa_bot.conversation import RememberedParses, asks_for_another, rewrite_question, standalone_question
 from qa_bot.conversation.smalltalk import smalltalk_reply, strip_greeting
 
 DENIED = ("Who denied the allegations?", "Amir Saeid Iravani")
@@ -65,6 +65,31 @@ def nlp():
 )  # fmt: skip
 def test_rewrite(nlp, history, question, expected):
     assert rewrite_question(question, history, nlp) == expected
+
+
+@pytest.mark.slow
+def test_a_conversation_parses_each_text_once(nlp):
+    """The remembered parses give the same rewrites as parsing anew, and a text read again at a later follow-up
+    (an earlier question or answer) is not parsed again."""
+    parsed: list[str] = []
+    anew: list[str] = []
+
+    def counting(seen: list[str]):
+        return lambda text: seen.append(text) or nlp(text)
+
+    remembered = RememberedParses(counting(parsed))
+    turns = [DENIED]
+    for question, answer in [
+        ("What did he call them?", "baseless"),
+        ("and why?", ""),
+        ("Where does he work?", ""),
+    ]:
+        assert standalone_question(question, turns, remembered) == standalone_question(
+            question, turns, counting(anew)
+        )
+        turns.append((question, answer))
+    assert parsed and len(parsed) == len(set(parsed))
+    assert len(anew) > len(set(anew))  # each question on its own parses again what earlier ones parsed
 
 
 @pytest.mark.slow
@@ -129,3 +154,25 @@ def test_orders_to_the_bot_are_dropped_from_a_question(message, kept):
     from qa_bot.conversation.smalltalk import strip_instructions
 
     assert strip_instructions(message) == kept
+
+
+def test_the_parses_of_a_pipeline_are_remembered_while_it_lives():
+    import gc
+
+    from qa_bot.conversation import rewrite
+
+    seen: list[str] = []
+
+    def parse(text: str) -> str:
+        seen.append(text)
+        return text.upper()
+
+    first = RememberedParses.of(parse)
+    assert RememberedParses.of(parse) is first and RememberedParses.of(first) is first
+    assert first("who?") == first("who?") == "WHO?" and seen == ["who?"]
+    first.forget()
+    assert first("who?") == "WHO?" and seen == ["who?", "who?"]
+    before = len(rewrite._REMEMBERED)
+    del parse, first
+    gc.collect()
+    assert len(rewrite._REMEMBERED) == before - 1  # the memory does not keep its pipeline alive

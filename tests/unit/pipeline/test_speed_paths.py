@@ -106,18 +106,28 @@ def test_cold_start_memory_is_the_childs_own_not_the_benchs():
 
 
 def test_bench_asks_each_question_embedded_anew_and_follow_ups_beside_their_first_turns():
-    """The timed asks forget remembered question vectors first (their floor embeds anew too), and each follow-up is
-    timed right after the first question it follows."""
+    """The timed asks forget remembered question vectors first (their floor embeds anew too), a follow-up's
+    remembered parses too, and each follow-up is timed right after the first question it follows."""
     from types import SimpleNamespace
 
+    from qa_bot.conversation import RememberedParses
     from qa_bot.dev.bench import FOLLOW_UPS, QUESTIONS, _followup_latency, _latency
 
     events = []
 
+    def nlp(text):
+        events.append(("parse", text))
+        return text
+
     class Bot:
         embedder = SimpleNamespace(forget=lambda: events.append("forget"))
 
+        def __init__(self):
+            self.nlp = nlp
+
         def ask(self, question, history=None):
+            if history:  # a follow-up is parsed (through the memory its rewrite keeps)
+                RememberedParses.of(self.nlp)(question)
             events.append(("ask", question, bool(history)))
             return SimpleNamespace(text="an answer")
 
@@ -130,6 +140,7 @@ def test_bench_asks_each_question_embedded_anew_and_follow_ups_beside_their_firs
     events.clear()
     fol = _followup_latency(Bot(), repeats=2)
     assert fol["n"] == 2 * len(FOLLOW_UPS) and fol["ratio_p50"] > 0
-    rounds = events[2 * len(FOLLOW_UPS) :]  # after each first question asked once and each follow-up warmed
+    rounds = events[3 * len(FOLLOW_UPS) :]  # after each first question asked once and each follow-up warmed
     q, f = FOLLOW_UPS[0]
-    assert rounds[:4] == ["forget", ("ask", q, False), "forget", ("ask", f, True)]
+    assert rounds[:5] == ["forget", ("ask", q, False), "forget", ("parse", f), ("ask", f, True)]
+    assert events.count(("parse", f)) == 3  # warmed, then parsed anew in each of the 2 rounds
