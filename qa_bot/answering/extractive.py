@@ -41,11 +41,15 @@ CALIBRATION_FILE = "calibration.json"  # beside the reader's weights
 class Calibration:
     """How the reader's margin becomes a confidence: ``sigmoid(scale * (margin - threshold))``; ``null`` says which
     "no answer" score the margin is taken against (``"min"``: the lowest of all windows read; ``"own"``: the
-    window the best span was read in)."""
+    window the best span was read in). ``length_penalty``: how much a span's margin over its window's "no
+    answer" loses per token when the spans are ranked (:meth:`rank`), so that of two spans the reader scores
+    about the same ("United States" and "United States was behind Israel's attacks ...") the shorter is given;
+    its confidence is still its own margin's."""
 
     threshold: float = 0.0
     scale: float = 1.0
     null: str = "min"
+    length_penalty: float = 0.0
 
     @classmethod
     def load(cls, model_dir: str | Path | None = None) -> Calibration:
@@ -56,7 +60,15 @@ class Calibration:
         if not p.exists():
             return cls()
         raw = json.loads(p.read_text("utf-8"))
-        return cls(float(raw["threshold"]), float(raw.get("scale", 1.0)), str(raw.get("null", "min")))
+        return cls(float(raw["threshold"]), float(raw.get("scale", 1.0)), str(raw.get("null", "min")),
+                   float(raw.get("length_penalty", 0.0)))  # fmt: skip
+
+    def rank(self, read: ReadResult) -> ReadResult:
+        """``read`` with its spans best first by margin less the length penalty (ties keep the reader's order)."""
+        if not self.length_penalty or len(read.spans) < 2:
+            return read
+        ranked = tuple(sorted(read.spans, key=lambda s: -(s.margin - self.length_penalty * s.tokens)))
+        return read if ranked == read.spans else replace(read, spans=ranked)
 
     def margin(self, read: ReadResult, best: int = 0) -> float:
         span = read.spans[best]
@@ -138,7 +150,7 @@ class ExtractiveAnswerer:
             first.setdefault(p.chunk.chunk_id, p)
         unique = tuple(first.values())
         read = self.reader.read(question, [p.chunk.text for p in unique], history=tuple(history))
-        read = self._within_sentences(read, unique)
+        read = self.calibration.rank(self._within_sentences(read, unique))
         margin = self.calibration.margin(read) if read.spans else None
         return Reading(unique, read, margin, question, self.answer_kind)
 
@@ -202,7 +214,9 @@ class ExtractiveAnswerer:
     ) -> tuple[StatementPiece, SpanScore, float] | None:
         """The best span the reader finds inside one part of a statement piece (not an answer already given, and
         a span, not a yes / no), with its margin."""
-        read = self.reader.read(question, [p.text for p in pieces], history=tuple(history))
+        read = self.calibration.rank(
+            self.reader.read(question, [p.text for p in pieces], history=tuple(history))
+        )
         for s in read.spans:
             piece = pieces[s.piece]
             if piece.locate(s.start, s.end) is None or _repeats(piece.text[s.start : s.end], given):

@@ -272,6 +272,8 @@ def write_card(model_dir: str | Path | None = None) -> Path:
             f"Fitted by `qa-bot calibrate-reader` on {', '.join(cal['fitted_on'])} (article level, as `qa-bot eval` reads them):",
             f"margin = best span score − {'the lowest [CLS] score of all windows' if cal['null'] == 'min' else '[CLS] score of its window'};",
             f"threshold {cal['threshold']}, confidence = sigmoid({cal['scale']} × (margin − threshold)).",
+            f"Spans ranked by margin − {cal.get('length_penalty', 0.0)} × their length in tokens (the shorter of two"
+            " spans scored about the same; chosen with the threshold from a grid, by the same F1).",
             "",
             "| dev set | questions | F1 at the threshold |",
             "|---|---|---|",

@@ -55,8 +55,8 @@ class EncodedWindows:
 
 @dataclass(frozen=True)
 class SpanScore:
-    """A candidate answer: ``pieces[piece][start:end]``, its span score, and the "no answer" score of the window it
-    was read in (the same scale: logits of [CLS])."""
+    """A candidate answer: ``pieces[piece][start:end]``, its span score, the "no answer" score of the window it
+    was read in (the same scale: logits of [CLS]) and its length in the reader's tokens (0: not known)."""
 
     piece: int
     start: int
@@ -64,6 +64,7 @@ class SpanScore:
     score: float
     null: float
     window: int
+    tokens: int = 0
 
     @property
     def margin(self) -> float:
@@ -146,6 +147,6 @@ def best_spans(
                 score = float(st[s] + en[e])
                 old = found.get(key)
                 if old is None or score - null > old.margin:
-                    found[key] = SpanScore(*key, score=score, null=null, window=w)
+                    found[key] = SpanScore(*key, score=score, null=null, window=w, tokens=int(e - s + 1))
     spans = sorted(found.values(), key=lambda x: -x.margin)[:top]
     return spans, (min(nulls) if nulls else 0.0)

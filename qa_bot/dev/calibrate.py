@@ -5,7 +5,10 @@ question asked against the whole index, follow-ups with their history). For ever
 best span and its margin over the "no answer" score (against the lowest [CLS] score of all windows, and against
 the best span's own window). The fitted threshold is the one that maximises the mean F1 of the dev sets (each set
 weighs the same, however many questions it has); the scale of the confidence is a one-feature logistic fit of
-"the span is right" (F1 >= 0.5 on an answerable question) on the margin. Nothing is set by hand.
+"the span is right" (F1 >= 0.5 on an answerable question) on the margin. The spans' length penalty (how much a
+span's margin loses per token when spans are ranked, :meth:`~qa_bot.answering.extractive.Calibration.rank`) is
+chosen with them from a short log-spaced grid, by the same mean F1, the smallest of tied ones (every question's
+top spans are kept, so each penalty's pick is re-made without reading again). Nothing is set by hand.
 """
 
 from __future__ import annotations
@@ -16,13 +19,23 @@ import math
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Observation", "calibrate", "collect", "fit"]
+__all__ = ["Candidate", "Observation", "calibrate", "collect", "fit"]
 
 NULLS = ("min", "own")
+LENGTH_PENALTIES = (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One of the reader's top spans for a question: its F1 if given, its margins by null choice, its tokens."""
+
+    f1: float
+    margins: dict[str, float]
+    tokens: int
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,14 @@ class Observation:
     f1: float  # F1 of the best span if it were given
     margins: dict[str, float]  # by null choice; -inf when the reader found no span
     followup: bool = False  # asked with a history
+    candidates: tuple[Candidate, ...] = ()  # the top spans, best margin (own window's null) first
+
+    def ranked(self, length_penalty: float) -> Observation:
+        """The observation as it would be with the spans ranked with ``length_penalty``."""
+        if not length_penalty or not self.candidates:
+            return self
+        pick = max(self.candidates, key=lambda c: c.margins["own"] - length_penalty * c.tokens)
+        return replace(self, f1=pick.f1, margins=pick.margins)
 
 
 def collect(dataset: str | Path, bot_factory: Callable[[Path], Any] | None = None) -> list[Observation]:
@@ -53,16 +74,23 @@ def collect(dataset: str | Path, bot_factory: Callable[[Path], Any] | None = Non
         for art in articles:
             for q in art.questions:
                 reading = bot.analyze(q.question, list(q.history))
-                spans = reading.read.spans
-                if spans:
-                    best = spans[0]
-                    text = reading.answer_text(0)
-                    margins = {"min": best.score - reading.read.null, "own": best.score - best.null}
-                else:
-                    text, margins = "", {n: -math.inf for n in NULLS}
-                out.append(Observation(Path(dataset).name, q.qid, q.is_impossible, compute_f1(q.answers, text),
-                                       margins, bool(q.history)))  # fmt: skip
+                cands = _candidates(reading, q.answers)
+                none = Candidate(compute_f1(q.answers, ""), {n: -math.inf for n in NULLS}, 0)
+                best = cands[0] if cands else none
+                out.append(Observation(Path(dataset).name, q.qid, q.is_impossible, best.f1, best.margins,
+                                       bool(q.history), cands))  # fmt: skip
     return out
+
+
+def _candidates(reading: Any, answers: Sequence[str]) -> tuple[Candidate, ...]:
+    """The reader's spans for one question as candidates, best margin over their own window's null first."""
+    from qa_bot.dev.metrics import compute_f1
+
+    spans = reading.read.spans
+    order = sorted(range(len(spans)), key=lambda i: -spans[i].margin)
+    return tuple(Candidate(compute_f1(answers, reading.answer_text(i)),
+                           {"min": spans[i].score - reading.read.null, "own": spans[i].margin}, spans[i].tokens)
+                 for i in order)  # fmt: skip
 
 
 def _f1_at(obs: Sequence[Observation], null: str, threshold: float) -> float:
@@ -73,8 +101,21 @@ def _f1_at(obs: Sequence[Observation], null: str, threshold: float) -> float:
     return 100.0 * total / max(1, len(obs))
 
 
-def fit(observations: Sequence[Observation]) -> dict[str, Any]:
-    """The (null choice, threshold) with the best mean dev-set F1, and the logistic scale of the margin."""
+def fit(
+    observations: Sequence[Observation], length_penalties: Sequence[float] = LENGTH_PENALTIES
+) -> dict[str, Any]:
+    """The (length penalty, null choice, threshold) with the best mean dev-set F1 (a larger penalty only when it
+    does better), and the logistic scale of the margin."""
+    best: dict[str, Any] | None = None
+    for penalty in length_penalties:
+        result = _fit_ranked([o.ranked(penalty) for o in observations])
+        if best is None or result["mean_f1"] > best["mean_f1"] + 1e-9:
+            best = {**result, "length_penalty": penalty}
+    assert best is not None
+    return best
+
+
+def _fit_ranked(observations: Sequence[Observation]) -> dict[str, Any]:
     sets = sorted({o.dataset for o in observations})
     by_set = {s: [o for o in observations if o.dataset == s] for s in sets}
     best: tuple[float, str, float] | None = None

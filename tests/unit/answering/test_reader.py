@@ -279,6 +279,22 @@ def test_calibration_loads_from_the_model_directory(tmp_path):
     assert cal.margin(read) == pytest.approx(2.0)  # against its own window
     assert Calibration(null="min").margin(read) == pytest.approx(4.0)  # against the lowest of all windows
     assert Calibration.load(tmp_path / "missing") == Calibration()
+    assert cal.length_penalty == 0.0  # a calibration from before the penalty ranks as the reader does
+
+
+def test_the_length_penalty_ranks_the_shorter_of_two_spans_scored_about_the_same(tmp_path):
+    (tmp_path / "calibration.json").write_text(
+        json.dumps({"threshold": 0.0, "null": "own", "length_penalty": 0.01})
+    )
+    cal = Calibration.load(tmp_path)
+    clause, name, other = SpanScore(0, 0, 90, 5.02, 0.0, 0, 25), SpanScore(0, 0, 13, 5.0, 0.0, 0, 2), \
+        SpanScore(0, 40, 45, 4.0, 0.0, 0, 1)  # fmt: skip
+    read = ReadResult((clause, name, other), null=0.0)
+    assert cal.rank(read).spans == (name, clause, other)
+    assert cal.margin(cal.rank(read)) == pytest.approx(5.0)  # its confidence is its own margin's
+    assert Calibration().rank(read) is read  # no penalty: the reader's order
+    far = ReadResult((SpanScore(0, 0, 90, 6.0, 0.0, 0, 25), name), null=0.0)
+    assert cal.rank(far) is far  # a longer span scored clearly higher stays first
 
 
 def test_attribution_cites_every_sentence_a_span_crosses():
@@ -308,6 +324,26 @@ def test_fit_picks_the_threshold_that_best_separates_right_answers_from_unanswer
     assert result["threshold"] == pytest.approx(1.2)  # the middle of the tied range (-0.1, 2.5), not its edge
     assert result["f1_by_set"] == {"a.json": 100.0, "b.json": 100.0}
     assert result["scale"] > 0
+    assert result["length_penalty"] == 0.0  # no observation has spans to rank: no penalty
+
+
+def test_fit_takes_a_length_penalty_only_where_it_does_better():
+    from qa_bot.dev.calibrate import Candidate, Observation, fit
+
+    def asked(qid, long_f1, short_f1, gap):  # a long span scored `gap` above a short one
+        long, short = (
+            Candidate(long_f1, {"min": 3.0, "own": 3.0}, 20),
+            Candidate(short_f1, {"min": 3.0 - gap, "own": 3.0 - gap}, 2),
+        )
+        return Observation("a.json", qid, False, long_f1, long.margins, False, (long, short))  # fmt: skip
+
+    # the short span is right and scored about the same; then the long one right and scored clearly higher
+    near = [asked(f"q{i}", 0.3, 1.0, 0.01) for i in range(5)]
+    far = [asked(f"f{i}", 1.0, 0.0, 0.5) for i in range(5)]
+    result = fit(near + far, length_penalties=(0.0, 0.002, 0.01, 0.1))
+    assert result["length_penalty"] == 0.002  # the smallest that takes every near tie and none of the others
+    assert result["f1_by_set"] == {"a.json": 100.0}
+    assert fit(far, length_penalties=(0.0, 0.002, 0.01, 0.1))["length_penalty"] == 0.0
 
 
 # -- the trained reader on a made-up article (real weights) ------------------------------------------------
@@ -359,8 +395,8 @@ def test_the_trained_reader_answers_paraphrased_questions(made_up_bot, question,
             marks=pytest.mark.xfail(
                 strict=True,
                 reason="known miss of the reader (issue 20): it answers 'Lena Ortiz' with margin 0.30, just over "
-                "the threshold 0.25 fitted on the four dev sets (reader v3 with its fitted answer kind abstained: "
-                "threshold 0.49)",
+                "the threshold fitted on the four dev sets (0.25; 0.17 fitted with the spans' length penalty; reader "
+                "v3 with its fitted answer kind abstained: threshold 0.49)",
             ),
         ),
         "How much did the furnace cost the city in 1950?",
