@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from qa_bot.conversation.smalltalk import strip_greeting, strip_instructions
@@ -115,20 +115,44 @@ def standalone_question(
 class RememberedParses:
     """spaCy's parses of the short texts a rewrite reads (questions, answers), remembered (the ``size`` latest):
     a conversation's earlier turns are parsed once, not again at every follow-up and again for each earlier turn
-    the rewrite resolves on its way (a follow-up after five turns parsed 16 texts, ~9 ms each on 2 cores).
-    Callable like the pipeline it wraps; the parses are only read, never changed. :meth:`of` gives the one
-    memory of a pipeline (what :func:`standalone_question` uses)."""
+    the rewrite resolves on its way (a follow-up after five turns parsed 16 texts, ~9 ms each on 2 cores); and
+    the texts a follow-up is known to need are parsed together (:meth:`prefetch`: three short texts in one
+    ``nlp.pipe`` take half the time of three calls). Callable like the pipeline it wraps; the parses are only
+    read, never changed. :meth:`of` gives the one memory of a pipeline (what :func:`standalone_question` uses)."""
 
-    def __init__(self, nlp: Any, size: int = 1024) -> None:
+    def __init__(self, nlp: Any, size: int = 1024, pipe: Callable[[list[str]], Any] | None = None) -> None:
         self.nlp = nlp
-        self._parse = lru_cache(maxsize=size)(nlp)
+        self.size = size
+        self._pipe = pipe or getattr(nlp, "pipe", None) or (lambda texts: [nlp(t) for t in texts])
+        self._docs: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __call__(self, text: str) -> Any:
-        return self._parse(text)
+        with self._lock:
+            if text in self._docs:
+                self._docs.move_to_end(text)
+                return self._docs[text]
+        doc = self.nlp(text)
+        self._keep({text: doc})
+        return doc
+
+    def prefetch(self, texts: Sequence[str]) -> None:
+        """Parse the ``texts`` not remembered yet, together."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._docs]
+        if missing:
+            self._keep(dict(zip(missing, self._pipe(missing), strict=True)))
+
+    def _keep(self, docs: dict[str, Any]) -> None:
+        with self._lock:
+            self._docs.update(docs)
+            while len(self._docs) > self.size:
+                self._docs.popitem(last=False)
 
     def forget(self) -> None:
         """Forget every parse (``qa-bot bench`` times each follow-up with its texts parsed anew)."""
-        self._parse.cache_clear()
+        with self._lock:
+            self._docs.clear()
 
     @classmethod
     def of(cls, nlp: Any) -> RememberedParses:
@@ -139,9 +163,11 @@ class RememberedParses:
             ref = weakref.ref(nlp)
         except TypeError:  # a parser that cannot be weakly referenced: a memory of its own each time
             return cls(nlp)
+        piped = hasattr(nlp, "pipe")
         with _REMEMBERED_LOCK:
             if nlp not in _REMEMBERED:  # the memory refers to its pipeline weakly, so both go together
-                _REMEMBERED[nlp] = cls(lambda text: ref()(text))  # type: ignore[misc]
+                _REMEMBERED[nlp] = cls(lambda text: ref()(text),  # type: ignore[misc]
+                                       pipe=(lambda texts: ref().pipe(texts)) if piped else None)  # type: ignore[union-attr]  # fmt: skip
             return _REMEMBERED[nlp]
 
 
@@ -317,15 +343,20 @@ def rewrite_question(question: str, history: History, nlp: Any) -> str | None:
     if not turns:
         return None
     prev_q, prev_a = turns[-1]
-    for pattern in (_FRAGMENT, _HAPPEN):
-        m = pattern.match(question)
-        if m:
-            again = _ask_again(m.group(1).lower(), prev_q, prev_a, nlp)
-            if again is not None:
-                return again
     words = {w.lower() for w in _WORD.findall(question)}
     stripped = _LEAD.sub("", question, count=1)
-    if not words & (_PERSON_PRONOUNS | _THING_PRONOUNS):
+    pronouns = bool(words & (_PERSON_PRONOUNS | _THING_PRONOUNS))
+    fragment = [m for m in (p.match(question) for p in (_FRAGMENT, _HAPPEN)) if m]
+    if isinstance(nlp, RememberedParses):  # what this follow-up will parse, at least, parsed together
+        needed = [prev_q.strip().rstrip("?.! ")] if fragment else []
+        if pronouns:
+            needed += [stripped, prev_q, *([prev_a] if _usable(prev_a) else [])]
+        nlp.prefetch(needed)
+    for m in fragment:
+        again = _ask_again(m.group(1).lower(), prev_q, prev_a, nlp)
+        if again is not None:
+            return again
+    if not pronouns:
         return _capitalize(stripped) if stripped != question and stripped.strip() else None
     doc = nlp(stripped)
     found: dict[str, str | None] = {}

@@ -39,6 +39,19 @@ def test_the_conversations_are_well_formed():
 
 
 @pytest.mark.slow
+def test_remembered_parses_read_every_follow_up_as_parsing_anew_does(nlp):
+    """The memory parses what a follow-up needs together (``nlp.pipe``): the rewrites are those of one parse per
+    call, turn after turn of every conversation, the memory kept across them as a bot keeps it."""
+    from qa_bot.conversation import RememberedParses
+
+    piped = []
+    remembered = RememberedParses(nlp, pipe=lambda texts: piped.append(list(texts)) or list(nlp.pipe(texts)))
+    for _, history, turn in _follow_ups():
+        assert rewrite_question(turn["q"], history, remembered) == rewrite_question(turn["q"], history, nlp)
+    assert any(len(batch) >= 3 for batch in piped)  # a pronoun's question, the last question and its answer
+
+
+@pytest.mark.slow
 def test_at_least_nine_in_ten_follow_ups_name_the_right_referent(nlp):
     wrong = []
     for kind, history, turn in _follow_ups():
