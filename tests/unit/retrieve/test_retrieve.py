@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
 import functools
 import tempfile
+from types import SimpleNamespace
 
 import pytest
 from langchain_core.documents import Document
@@ -108,8 +110,12 @@ def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
     bot.ingest_text(BOAT, title="Boat")
     bot.ingest_text(WEATHER, title="Weather")
     history = [("Who found the boat?", "Fishermen from Montgomery County")]
-    before = bot.hybrid.previous_passage(history)
+    embedded = []
+    counted = SimpleNamespace(embed_one=lambda q: embedded.append(q) or fast_bot.embedder.embed_one(q))
+    article = bot.hybrid.conversation_article(history)  # a search of its own (two articles in scope)
+    before = dataclasses.replace(bot.hybrid, embedder=counted).previous_passage(history, article=article)
     assert before is not None and "Fishermen from Montgomery County" in before.chunk.text
+    assert embedded == [] and 0 < before.score <= 1 / (bot.settings.rrf_k + 1)  # by BM25 alone, an RRF score
     found = bot.retrieve("And the weather in Oslo?", history)
     assert "Oslo" in found.passages[0].chunk.text  # the question's own passage first
     assert found.passages[-1].chunk.chunk_id == before.chunk.chunk_id and len(found.passages) == 2
