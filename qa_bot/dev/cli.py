@@ -280,8 +280,8 @@ def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
     "--observations", default=None, help="Also write every question's margins and span F1 (JSON) here."
 )
 def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, observations: str | None) -> None:
-    """Fit the abstention threshold on DATASETS (default: the three shared dev sets and the CoQA CNN dev split)
-    into calibration.json."""
+    """Fit the abstention threshold and the spans' length penalty on DATASETS (default: the three shared dev sets
+    and the CoQA CNN dev split) into calibration.json."""
     import tempfile
 
     from qa_bot.dev.calibrate import calibrate
