@@ -163,11 +163,10 @@ class RememberedParses:
             ref = weakref.ref(nlp)
         except TypeError:  # a parser that cannot be weakly referenced: a memory of its own each time
             return cls(nlp)
-        piped = hasattr(nlp, "pipe")
         with _REMEMBERED_LOCK:
             if nlp not in _REMEMBERED:  # the memory refers to its pipeline weakly, so both go together
-                _REMEMBERED[nlp] = cls(lambda text: ref()(text),  # type: ignore[misc]
-                                       pipe=(lambda texts: ref().pipe(texts)) if piped else None)  # type: ignore[union-attr]  # fmt: skip
+                pipe = (lambda texts: ref().pipe(texts)) if hasattr(nlp, "pipe") else None  # type: ignore[union-attr]
+                _REMEMBERED[nlp] = cls(lambda text: ref()(text), pipe=pipe)  # type: ignore[misc]
             return _REMEMBERED[nlp]
 
 
