@@ -112,6 +112,9 @@ def standalone_question(
     return rewritten
 
 
+MAX_REMEMBERED_CHARS = 2_000  # a longer text (a pasted answer in a history) is parsed each time, never kept
+
+
 class RememberedParses:
     """spaCy's parses of the short texts a rewrite reads (questions, answers), remembered (the ``size`` latest):
     a conversation's earlier turns are parsed once, not again at every follow-up and again for each earlier turn
@@ -137,15 +140,17 @@ class RememberedParses:
         return doc
 
     def prefetch(self, texts: Sequence[str]) -> None:
-        """Parse the ``texts`` not remembered yet, together."""
+        """Parse the ``texts`` not remembered yet (and short enough to be), together."""
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._docs]
+            missing = [
+                t for t in dict.fromkeys(texts) if t not in self._docs and len(t) <= MAX_REMEMBERED_CHARS
+            ]
         if missing:
             self._keep(dict(zip(missing, self._pipe(missing), strict=True)))
 
     def _keep(self, docs: dict[str, Any]) -> None:
         with self._lock:
-            self._docs.update(docs)
+            self._docs.update((t, d) for t, d in docs.items() if len(t) <= MAX_REMEMBERED_CHARS)
             while len(self._docs) > self.size:
                 self._docs.popitem(last=False)
 

@@ -172,6 +172,9 @@ def test_the_parses_of_a_pipeline_are_remembered_while_it_lives():
     assert first("who?") == first("who?") == "WHO?" and seen == ["who?"]
     first.forget()
     assert first("who?") == "WHO?" and seen == ["who?", "who?"]
+    long = "x" * (rewrite.MAX_REMEMBERED_CHARS + 1)  # a long pasted answer is not kept
+    first(long), first.prefetch([long]), first(long)
+    assert seen.count(long) == 2
     before = len(rewrite._REMEMBERED)
     del parse, first
     gc.collect()
