@@ -161,10 +161,13 @@ def quantize_int8(source: Path, path: Path, keep: str = r"/layer\.\d+/output/den
     )
 
 
-def open_session(path: Path, threads: int = 0) -> Any:
-    """An ONNX Runtime CPU session over ``path`` (``threads`` 0: one per core). Its threads sleep when done instead
-    of spinning: each session has its own threads, and the query embedder's, spinning on after embedding the
-    question, took the cores from the reader that runs next (on 2 cores its forward pass went from 108 to 183 ms)."""
+def open_session(path: Path, threads: int = 0, *, spin: bool = False) -> Any:
+    """An ONNX Runtime CPU session over ``path`` (``threads`` 0: one per core). Unless ``spin``, its threads sleep
+    when done instead of spinning: each session has its own threads, and the query embedder's, spinning on after
+    embedding the question, took the cores from the reader that runs next (on 2 cores its forward pass went from
+    108 to 183 ms). The reader, the last network of a question, spins (``spin=True``): its threads then wait for
+    the next of its ~400 operators awake instead of being woken for each, and a follow-up turn took 0.84-0.93x
+    the time (paired, 2 cores); nothing of qa-bot's runs beside it to lose the cores to."""
     try:
         import onnxruntime as ort
     except ImportError as exc:
@@ -172,5 +175,5 @@ def open_session(path: Path, threads: int = 0) -> Any:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.log_severity_level = 3
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -130,7 +130,7 @@ class TrainedReader:
             if self.precision == "int8":
                 fp32 = path
                 path = cached_export("reader_int8", sources, lambda p: quantize_int8(fp32, p), self.cache_dir)
-            self._session = open_session(path)
+            self._session = open_session(path, spin=True)  # the last network: see open_session
             self.onnx_path = path
             self.precision = "int8" if self.precision == "int8" else "fp32"
         except Exception as exc:  # no ONNX export here: PyTorch answers instead (int8: its own quantisation)

@@ -137,16 +137,24 @@ def best_spans(
             continue
         starts = ctx[np.argsort(-st[ctx])[:per_window]]
         ends = ctx[np.argsort(-en[ctx])[:per_window]]
-        for s in starts:
-            for e in ends:
-                if e < s or e - s + 1 > max_answer_tokens:
-                    continue
-                key = (enc.pieces[w], offs[s][0], offs[e][1])  # type: ignore[index]
-                if pieces is not None and "\n" in pieces[key[0]][key[1] : key[2]]:
-                    continue
-                score = float(st[s] + en[e])
-                old = found.get(key)
-                if old is None or score - null > old.margin:
-                    found[key] = SpanScore(*key, score=score, null=null, window=w, tokens=int(e - s + 1))
+        # every (start, end) pair of the window's best starts and ends at once, best score first; only the
+        # window's best ``top`` spans can be among the best ``top`` of all windows (a window's margins are its
+        # scores less one number), so the rest are never looked at
+        length = ends[None, :] - starts[:, None] + 1
+        si, ei = np.nonzero((length >= 1) & (length <= max_answer_tokens))
+        scores = st[starts[si]] + en[ends[ei]]
+        kept: set[tuple[int, int, int]] = set()
+        for o in np.argsort(-scores, kind="stable"):
+            s, e = int(starts[si[o]]), int(ends[ei[o]])
+            key = (enc.pieces[w], offs[s][0], offs[e][1])  # type: ignore[index]
+            if pieces is not None and "\n" in pieces[key[0]][key[1] : key[2]]:
+                continue
+            old = found.get(key)
+            margin = float(scores[o]) - null
+            if old is None or margin > old.margin:
+                found[key] = SpanScore(*key, score=float(scores[o]), null=null, window=w, tokens=e - s + 1)
+            kept.add(key)
+            if len(kept) >= top:
+                break
     spans = sorted(found.values(), key=lambda x: -x.margin)[:top]
     return spans, (min(nulls) if nulls else 0.0)

@@ -129,6 +129,39 @@ def test_spans_longer_than_the_limit_are_not_offered(tokenizer):
     assert spans and all(s.end - s.start < len(ARTICLE) // 2 for s in spans)
 
 
+def _every_pair(enc, start, end, top, max_answer_tokens, pieces, per_window=20):
+    """Reference for best_spans: every pair of each window's best starts and ends, the best margin per span."""
+    found: dict = {}
+    for w, offs in enumerate(enc.offsets):
+        null = float(start[w][0] + end[w][0])
+        ctx = [k for k, o in enumerate(offs) if o is not None]
+        starts = sorted(ctx, key=lambda k: -start[w][k])[:per_window]
+        ends = sorted(ctx, key=lambda k: -end[w][k])[:per_window]
+        for s in starts:
+            for e in ends:
+                key = (enc.pieces[w], offs[s][0], offs[e][1])
+                if e < s or e - s + 1 > max_answer_tokens or "\n" in pieces[key[0]][key[1] : key[2]]:
+                    continue
+                margin = float(start[w][s] + end[w][e]) - null
+                found[key] = max(found.get(key, -np.inf), margin)
+    return sorted(found.items(), key=lambda kv: -kv[1])[:top]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_best_spans_equal_scoring_every_pair_of_every_window(tokenizer, seed):
+    pieces = [ARTICLE, ARTICLE[40:], "A line.\nAnother line names Halvard Metals and Lena Ortiz."]
+    enc = encode_windows(tokenizer, "Who rejected the reports?", pieces, max_tokens=48, stride=16)
+    rng = np.random.default_rng(seed)
+    start = rng.normal(size=enc.input_ids.shape).astype(np.float32)
+    end = rng.normal(size=enc.input_ids.shape).astype(np.float32)
+    for top in (1, 5, 10):
+        spans, _ = best_spans(enc, start, end, top=top, max_answer_tokens=12, pieces=pieces)
+        expected = _every_pair(enc, start, end, top, 12, pieces)
+        assert [(s.piece, s.start, s.end) for s in spans] == [key for key, _ in expected]
+        assert [s.margin for s in spans] == pytest.approx([m for _, m in expected])
+        assert all(s.tokens >= 1 for s in spans)
+
+
 # -- the decision and attribution, with a fake reader ------------------------------------------------------
 class FakeReader:
     """Returns the spans it was built with (given as text found in the first piece) and a fixed null score."""

@@ -255,11 +255,12 @@ def test_int8_keeps_the_feed_forward_down_projections_in_fp32(tmp_path):
 
 
 @pytest.mark.slow
-def test_sessions_threads_sleep_when_done(tmp_path):
-    """Two sessions run one after the other on each question (embedder, reader): threads spinning on after one
-    took the cores from the next, so none spins."""
+def test_sessions_threads_sleep_when_done_unless_asked_to_spin(tmp_path):
+    """Two sessions run one after the other on each question (embedder, reader): threads spinning on after the
+    first took the cores from the next, so only the last (the reader) spins."""
     *_, path = _tiny_bert(tmp_path)
     from qa_bot.runtime import open_session
 
-    options = open_session(path).get_session_options()
-    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    entry = "session.intra_op.allow_spinning"
+    assert open_session(path).get_session_options().get_session_config_entry(entry) == "0"
+    assert open_session(path, spin=True).get_session_options().get_session_config_entry(entry) == "1"
