@@ -98,8 +98,9 @@ class HybridSearch:
         self, history: Sequence[tuple[str, str]], *, doc_ids: list[str] | None = None, turns: int = 8
     ) -> str | None:
         """The article a conversation is about: the one whose chunk comes first when its last ``turns`` answered
-        turns (questions and answers) are searched together (no search when only one article is in scope).
-        ``None`` when no turn was answered."""
+        turns (questions and answers) are searched together by BM25 (no search when only one article is in
+        scope; the turns' own words find it: with the dense search fused in, the CoQA dev split's articles and F1
+        were the same, for one more embedding and Chroma query a follow-up). ``None`` when no turn was answered."""
         answered = _answered(history)[-turns:]
         if not answered:
             return None
@@ -107,8 +108,8 @@ class HybridSearch:
         scope = self._scope(doc_ids)
         if len(scope) == 1:
             return next(iter(scope))
-        fused, _ = self._fused(" ".join(f"{q} {a}" for q, a in answered), 5, doc_ids)
-        return fused[0][0].doc_id if fused else None
+        found = self.store.lexical_search(" ".join(f"{q} {a}" for q, a in answered), 1, doc_ids)
+        return found[0][0].doc_id if found else None
 
     def previous_passage(
         self,
@@ -152,13 +153,6 @@ class HybridSearch:
         dense = self.store.dense_search(self.embedder.embed_one(query), fetch, doc_ids)
         lexical = self.store.lexical_search(query, fetch, doc_ids)
         return [[c for c, _ in dense], [c for c, _ in lexical]], {c.chunk_id: s for c, s in dense}
-
-    def _fused(
-        self, query: str, fetch: int, doc_ids: list[str] | None
-    ) -> tuple[list[tuple[Chunk, float]], dict[str, float]]:
-        """:meth:`_candidates` fused, with the dense similarities."""
-        lists, similarity = self._candidates(query, fetch, doc_ids)
-        return self._fuse(lists), similarity
 
     def _leaves(self, query: str, article: str, doc_ids: list[str] | None) -> bool:
         """Whether ``query`` names something (a capitalised word past its first) that ``article`` never mentions

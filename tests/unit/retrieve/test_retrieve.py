@@ -142,7 +142,10 @@ def test_a_follow_up_is_searched_in_the_conversations_article(fast_bot):
     fire = bot.ingest_text(FIRE, title="Fire").doc_ids[0]
     raid = bot.ingest_text(RAID, title="Raid").doc_ids[0]
     history = [("Where did the fire break out?", "in a warehouse on Elm Street"), ("How long?", "four hours")]
-    assert bot.hybrid.conversation_article(history) == fire
+    embedded: list[str] = []
+    counted = SimpleNamespace(embed_one=lambda q: embedded.append(q) or fast_bot.embedder.embed_one(q))
+    assert dataclasses.replace(bot.hybrid, embedder=counted).conversation_article(history) == fire
+    assert embedded == []  # the turns' own words find it, by BM25: no embedding, no Chroma query
     assert bot.hybrid.conversation_article([*history[:1], ("Why?", "The article doesn't say.")]) == fire
     assert bot.hybrid.conversation_article([("Why?", "The article doesn't say.")]) is None
     assert bot.hybrid.conversation_article(history, doc_ids=[raid]) == raid  # one article in scope: that one
