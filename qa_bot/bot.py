@@ -282,7 +282,7 @@ class QABot:
         history: History = (),
     ) -> tuple[Passage, ...]:
         """The hybrid search's passages for a standalone query (in a conversation, ``history``, the conversation's
-        article only and the passage its last answer came from too); given a LangChain ``config``, through
+        article favoured and the passage its last answer came from too); given a LangChain ``config``, through
         ``retriever.invoke``, so its callbacks see it."""
         options = {"doc_ids": list(doc_ids) if doc_ids else None, "k": k, "history": tuple(history)}
         if config is None:
