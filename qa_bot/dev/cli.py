@@ -319,12 +319,15 @@ coqa_data_option = click.option(
 @click.option(
     "--out", "out", default="out/coqa_cnn_dev.json", show_default=True, type=click.Path(path_type=Path)
 )
-def convert_coqa_cmd(data_dir: str, out: Path) -> None:
+@click.option(
+    "--switched", is_flag=True, help="Each story's turns after the whole conversation about the one before."
+)
+def convert_coqa_cmd(data_dir: str, out: Path, switched: bool) -> None:
     """Write the conversation dev split (the CoQA CNN stories held out of training) as a SQuAD v2.0 file with
-    histories, for `qa-bot eval`."""
+    histories, for `qa-bot eval`; with --switched, conversations that move from one story to the next."""
     from qa_bot.dev.coqa import write_dev_split
 
-    write_dev_split(Path(data_dir), out)
+    write_dev_split(Path(data_dir), out, switched=switched)
     layout = json.loads(out.read_text("utf-8"))
     turns = sum(len(p["qas"]) for a in layout["data"] for p in a["paragraphs"])
     click.echo(f"{len(layout['data'])} stories, {turns} turns written to {out}")

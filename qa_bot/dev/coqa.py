@@ -168,13 +168,24 @@ def build_turn_windows(
     return out
 
 
-def to_eval_layout(stories: Sequence[dict[str, Any]], name: str = "CoQA") -> dict[str, Any]:
+def _conversation(story: dict[str, Any]) -> list[list[str]]:
+    return [[q["input_text"].strip(), a["input_text"].strip()] for q, a in zip(story["questions"], story["answers"],
+                                                                              strict=True)]  # fmt: skip
+
+
+def to_eval_layout(
+    stories: Sequence[dict[str, Any]], name: str = "CoQA", *, switched: bool = False
+) -> dict[str, Any]:
     """The stories as a SQuAD v2.0 file for ``qa-bot eval``: one article per story, every turn a question with
-    every earlier turn (gold answers) as its ``history``, as a chat would pass it; "unknown" turns unanswerable; the gold answer is CoQA's
-    free-form answer ("yes"/"no" for yes/no turns), ``answer_start`` the start of its rationale."""
+    every earlier turn (gold answers) as its ``history``, as a chat would pass it; "unknown" turns unanswerable; the
+    gold answer is CoQA's free-form answer ("yes"/"no" for yes/no turns), ``answer_start`` the start of its
+    rationale. ``switched``: a conversation that moves to another story: every history starts with the whole
+    conversation about the story before (the last story's before the first), so that a story's first turns follow
+    another story's."""
     data = []
-    for story in stories:
+    for n, story in enumerate(stories):
         turns = list(zip(story["questions"], story["answers"], strict=True))
+        before = _conversation(stories[n - 1]) if switched and len(stories) > 1 else []
         qas = []
         for t, (q, a) in enumerate(turns):
             kind = answer_kind(a["input_text"])
@@ -186,7 +197,7 @@ def to_eval_layout(stories: Sequence[dict[str, Any]], name: str = "CoQA") -> dic
                     "answers": []
                     if kind == "unknown"
                     else [{"text": a["input_text"].strip(), "answer_start": int(a.get("span_start", 0))}],
-                    "history": [[tq["input_text"].strip(), ta["input_text"].strip()] for tq, ta in turns[:t]],
+                    "history": before + _conversation(story)[:t],
                 }
             )
         title = f"{story['source']} {story['id'][:8]}"
@@ -194,8 +205,9 @@ def to_eval_layout(stories: Sequence[dict[str, Any]], name: str = "CoQA") -> dic
     return {"version": f"{name} (converted by qa_bot.dev.coqa)", "data": data}
 
 
-def write_dev_split(data_dir: Path, out: Path) -> Path:
-    """The held-out CNN stories of ``data_dir``'s CoQA file, in the eval layout, written to ``out``."""
+def write_dev_split(data_dir: Path, out: Path, *, switched: bool = False) -> Path:
+    """The held-out CNN stories of ``data_dir``'s CoQA file, in the eval layout (``switched``: see
+    :func:`to_eval_layout`), written to ``out``."""
     from qa_bot.errors import InvalidInput
 
     source = Path(data_dir) / COQA_FILE
@@ -204,7 +216,10 @@ def write_dev_split(data_dir: Path, out: Path) -> Path:
     _, dev = split_stories(load_coqa(source))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
-        json.dumps(to_eval_layout(dev, "CoQA CNN dev split"), ensure_ascii=False, indent=1), "utf-8"
+        json.dumps(
+            to_eval_layout(dev, "CoQA CNN dev split", switched=switched), ensure_ascii=False, indent=1
+        ),
+        "utf-8",
     )
     return out
 

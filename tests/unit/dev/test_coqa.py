@@ -109,6 +109,28 @@ def test_eval_layout_gives_every_turn_its_history(tmp_path):
     assert qs[4].answers == ("no",) and qs[5].is_impossible and qs[5].answers == ()
 
 
+def test_switched_layout_moves_each_conversation_on_from_the_story_before(tmp_path):
+    path = tmp_path / "coqa.json"
+    other = story("s2")
+    other["questions"][0] = {**other["questions"][0], "input_text": "Who sailed?"}
+    path.write_text(json.dumps(to_eval_layout([story(), other], switched=True)))
+    first, second = load_dataset(path)
+    whole_first = (("Whose boat sank?", "Ana Ruiz's"), ("Where?", "near the reef"), ("Who found her?", "fishermen"),
+                   ("County?", "Montgomery"), ("Did she return with the boat?", "no"),
+                   ("What was her dog called?", "unknown"))  # fmt: skip
+    assert (
+        second.questions[0].history == whole_first
+    )  # a story's first turn: after the whole other conversation
+    assert second.questions[2].history == (
+        *whole_first,
+        ("Who sailed?", "Ana Ruiz's"),
+        ("Where?", "near the reef"),
+    )
+    assert first.questions[0].history[0] == ("Who sailed?", "Ana Ruiz's")  # the first story follows the last
+    plain = to_eval_layout([story(), other])
+    assert plain["data"][1]["paragraphs"][0]["qas"][0]["history"] == []
+
+
 @pytest.mark.parametrize(
     ("question", "answers", "history", "kind"),
     [
