@@ -14,7 +14,8 @@ article only raised the CoQA dev split 57.6 → 58.4, but where a conversation m
 conversations each asked after the whole conversation about the story before it — it fell 54.3 → 50.6: a follow-up
 to a new topic that names nothing new, or one after it while the old story's turns still outnumber the new one's,
 was searched in the old story. Weighting the prior 2x or 3x did better on neither (57.3 / 54.1); with the filter,
-finding the article from the last 2 or 3 turns only: 56.9 / 53.0, 57.1 / 52.6.) The passage the last answer came from is read as well (:meth:`HybridSearch.previous_passage`). No answering happens here.
+finding the article from the last 2 or 3 turns only: 56.9 / 53.0, 57.1 / 52.6.) The passage the last answer came
+from is read as well (:meth:`HybridSearch.previous_passage`). No answering happens here.
 :class:`qa_bot.retrieve.retriever.HybridRetriever` is the same search as a LangChain ``BaseRetriever`` (for
 callbacks and LangChain users).
 """
@@ -100,8 +101,9 @@ class HybridSearch:
     ) -> str | None:
         """The article a conversation is about: the one whose chunk comes first when its last ``turns`` answered
         turns (questions and answers) are searched together by BM25 (no search when only one article is in
-        scope; the turns' own words find it: with the dense search fused in, the CoQA dev split's articles and F1
-        were the same, for one more embedding and Chroma query a follow-up). ``None`` when no turn was answered."""
+        scope). The turns' own words find it: with the dense search fused in (one more embedding and Chroma query a
+        follow-up) the CoQA dev split got the same answers, and a news conversation of ``followups.json`` was
+        searched in the wrong article. ``None`` when no turn was answered."""
         answered = _answered(history)[-turns:]
         if not answered:
             return None
