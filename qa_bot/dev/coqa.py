@@ -183,9 +183,10 @@ def to_eval_layout(
     conversation about the story before (the last story's before the first), so that a story's first turns follow
     another story's."""
     data = []
+    conversations = [_conversation(story) for story in stories]
     for n, story in enumerate(stories):
         turns = list(zip(story["questions"], story["answers"], strict=True))
-        before = _conversation(stories[n - 1]) if switched and len(stories) > 1 else []
+        before = conversations[n - 1] if switched and len(stories) > 1 else []
         qas = []
         for t, (q, a) in enumerate(turns):
             kind = answer_kind(a["input_text"])
@@ -197,7 +198,7 @@ def to_eval_layout(
                     "answers": []
                     if kind == "unknown"
                     else [{"text": a["input_text"].strip(), "answer_start": int(a.get("span_start", 0))}],
-                    "history": before + _conversation(story)[:t],
+                    "history": before + conversations[n][:t],
                 }
             )
         title = f"{story['source']} {story['id'][:8]}"

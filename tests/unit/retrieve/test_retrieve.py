@@ -102,6 +102,14 @@ WEATHER = (
 )
 
 
+def _counting(hybrid, embedded: list[str]):
+    """``hybrid`` with its embedder noting every text it embeds in ``embedded``."""
+    embed = hybrid.embedder.embed_one
+    return dataclasses.replace(
+        hybrid, embedder=SimpleNamespace(embed_one=lambda q: embedded.append(q) or embed(q))
+    )
+
+
 def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
     from qa_bot import QABot
 
@@ -110,10 +118,9 @@ def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
     bot.ingest_text(BOAT, title="Boat")
     bot.ingest_text(WEATHER, title="Weather")
     history = [("Who found the boat?", "Fishermen from Montgomery County")]
-    embedded = []
-    counted = SimpleNamespace(embed_one=lambda q: embedded.append(q) or fast_bot.embedder.embed_one(q))
+    embedded: list[str] = []
     article = bot.hybrid.conversation_article(history)  # a search of its own (two articles in scope)
-    before = dataclasses.replace(bot.hybrid, embedder=counted).previous_passage(history, article=article)
+    before = _counting(bot.hybrid, embedded).previous_passage(history, article=article)
     assert before is not None and "Fishermen from Montgomery County" in before.chunk.text
     assert embedded == [] and 0 < before.score <= 1 / (bot.settings.rrf_k + 1)  # by BM25 alone, an RRF score
     found = bot.retrieve("And the weather in Oslo?", history)
@@ -143,8 +150,7 @@ def test_a_follow_up_is_searched_in_the_conversations_article(fast_bot):
     raid = bot.ingest_text(RAID, title="Raid").doc_ids[0]
     history = [("Where did the fire break out?", "in a warehouse on Elm Street"), ("How long?", "four hours")]
     embedded: list[str] = []
-    counted = SimpleNamespace(embed_one=lambda q: embedded.append(q) or fast_bot.embedder.embed_one(q))
-    assert dataclasses.replace(bot.hybrid, embedder=counted).conversation_article(history) == fire
+    assert _counting(bot.hybrid, embedded).conversation_article(history) == fire
     assert embedded == []  # the turns' own words find it, by BM25: no embedding, no Chroma query
     assert bot.hybrid.conversation_article([*history[:1], ("Why?", "The article doesn't say.")]) == fire
     assert bot.hybrid.conversation_article([("Why?", "The article doesn't say.")]) is None
