@@ -76,12 +76,19 @@ def bench(sizes: str, repeats: int, corpus: Path | None, out: Path) -> None:
     help="Write metrics.json, every system's predictions and PNG plots into this directory.",
 )
 @click.option("--limit", default=None, type=int, help="Only the first N questions.")
+@click.option(
+    "--own-history",
+    is_flag=True,
+    help="Ask a conversation's turns after the answers qa-bot itself gave to the earlier ones (as in a chat), "
+    "not the dataset's gold answers.",
+)
 def eval_(
     dataset_and_systems: tuple[str, ...],
     systems: tuple[str, ...],
     out: str | None,
     report: str | None,
     limit: int | None,
+    own_history: bool,
 ) -> None:
     """Score systems on DATASET (SQuAD v2.0 JSON), article by article, in a fresh temporary index.
 
@@ -122,7 +129,7 @@ def eval_(
 
         articles = load_dataset(dataset)  # a bad file fails here, before anything is built
         err.print(f"Indexing {len(articles)} article(s) of {dataset} ...", highlight=False)
-        run = run_eval(dataset, chosen, limit=limit, progress=progress)
+        run = run_eval(dataset, chosen, limit=limit, progress=progress, own_history=own_history)
     console = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(
         title=f"{dataset}: {len(run.questions)} questions, "

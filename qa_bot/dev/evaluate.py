@@ -3,7 +3,8 @@
 Protocol (the same for every system): a fresh temporary index; every article of the file is ingested as ONE
 document (its paragraphs' contexts joined by a blank line, titled by the article title); every question is asked
 against the whole index, with its ``history`` (if any) as the conversation so far. Which paragraph a question
-came from is never looked at.
+came from is never looked at. With ``own_history`` the product's earlier turns carry the answers it gave itself
+(as in a chat, where an early miss or "The article doesn't say." stays in the conversation), not the gold ones.
 
 Metrics follow the official SQuAD v2.0 script (answer normalisation, EM, token F1, max over gold answers, empty
 string = "no answer"), plus:
@@ -133,9 +134,24 @@ def _cite_chunk(c: Chunk) -> dict[str, Any]:
 
 
 class QABotSystem:
-    """The product: ``QABot.ask(question, history)``."""
+    """The product: ``QABot.ask(question, history)``. With ``own_history``, a turn's history holds the answers the
+    bot gave to the earlier turns of the same conversation (the ones it was asked before; the gold answer of any
+    it was not), not the dataset's."""
 
     name = "qa-bot"
+
+    def __init__(self, own_history: bool = False) -> None:
+        self.own_history = own_history
+        # (article, the gold turns before it, question) -> the bot's answer: one conversation's turn exactly
+        self._said: dict[tuple[str, tuple[tuple[str, str], ...], str], str] = {}
+
+    def history(self, q: EvalQuestion) -> list[tuple[str, str]]:
+        """The conversation ``q`` is asked after (see the class docstring)."""
+        if not self.own_history:
+            return list(q.history)
+        return [
+            (hq, self._said.get((q.article, q.history[:i], hq), ha)) for i, (hq, ha) in enumerate(q.history)
+        ]
 
     def prepare(self, bot: QABot) -> float:
         self.bot = bot.warm_up()  # model loading, not indexing
@@ -143,8 +159,9 @@ class QABotSystem:
 
     def predict(self, q: EvalQuestion) -> Prediction:
         started = time.perf_counter()
-        a = self.bot.ask(q.question, list(q.history))
+        a = self.bot.ask(q.question, self.history(q))
         ms = (time.perf_counter() - started) * 1000
+        self._said[(q.article, q.history, q.question)] = a.text
         cites = tuple(c.to_dict() for c in a.citations)
         return Prediction("" if a.abstained else a.text, cites, ms, a.confidence)
 
@@ -238,11 +255,12 @@ def run_eval(
     limit: int | None = None,
     progress: Callable[[Iterable[Any], int, str], Iterable[Any]] | None = None,
     bot_factory: Callable[[Path], QABot] | None = None,
+    own_history: bool = False,
 ) -> EvalRun:
     """Ingest every article into a fresh temporary index, then run each system on every question.
 
     ``bot_factory(index_dir)`` makes the :class:`qa_bot.QABot` (tests pass fakes); ``progress(iterable, total,
-    label)`` wraps the question loop (the CLI passes a progress bar).
+    label)`` wraps the question loop (the CLI passes a progress bar); ``own_history``: see :class:`QABotSystem`.
     """
     unknown = [s for s in systems if s not in _FACTORIES]
     if unknown:
@@ -268,7 +286,7 @@ def run_eval(
                 bot.ingest_text(art.text, title=art.title, source=f"{Path(dataset).name}#{art.title}")
         run.index_seconds = time.perf_counter() - started
         for name in run.systems:
-            system = _FACTORIES[name]()
+            system = QABotSystem(own_history) if name == "qa-bot" else _FACTORIES[name]()
             build = system.prepare(bot)
             preds: dict[str, Prediction] = {}
             for q in wrap(questions, len(questions), name):

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa_bot.cli import cli
-from qa_bot.dev.evaluate import EvalQuestion, Prediction, load_dataset, run_eval
+from qa_bot.dev.evaluate import EvalQuestion, Prediction, QABotSystem, load_dataset, run_eval
 from qa_bot.dev.metrics import compute_exact, compute_f1, normalize_answer, score, supports
 from qa_bot.errors import InvalidInput
 from qa_bot.text import question_type
@@ -105,6 +105,50 @@ def test_prediction_dict_has_exactly_the_documented_shape():
         "citations": [{"doc_id": "x", "title": "t", "start": 1, "end": 4, "text": "Ann"}],
         "latency_ms": 1.235,
     }
+
+
+# -- the conversation a turn is asked after --------------------------------------------------------------------
+class _EchoBot:
+    """Answers every question with its own words reversed, and records the history it was given."""
+
+    def __init__(self):
+        self.seen = []
+
+    def warm_up(self):
+        return self
+
+    def ask(self, question, history=None):
+        from qa_bot.types import Answer
+
+        self.seen.append((question, list(history or ())))
+        return Answer(question=question, text=question[::-1], abstained=False)
+
+
+def _conversation(article):
+    gold = [("Who opened the pier?", "Clara Jones"), ("When?", "Monday"), ("Why?", "to welcome ships")]
+    return [
+        EvalQuestion(f"{article}{i}", q, (a,), False, tuple(gold[:i]), article)
+        for i, (q, a) in enumerate(gold)
+    ]
+
+
+@pytest.mark.parametrize("own", [False, True])
+def test_a_turn_is_asked_after_the_gold_or_the_bots_own_earlier_answers(own):
+    system = QABotSystem(own_history=own)
+    bot = _EchoBot()
+    system.prepare(bot)
+    first, second = _conversation("A"), _conversation("B")
+    for q in [first[0], second[0], first[1], second[1], first[2]]:  # two conversations interleaved
+        system.predict(q)
+    asked = dict(bot.seen)
+    if own:  # each earlier turn carries what the bot said to it in that conversation
+        assert asked["Why?"] == [("Who opened the pier?", "?reip eht denepo ohW"), ("When?", "?nehW")]
+    else:
+        assert asked["Why?"] == [("Who opened the pier?", "Clara Jones"), ("When?", "Monday")]
+    # a turn the bot was never asked keeps its gold answer
+    late = EvalQuestion("C2", "Where?", ("the harbour",), False, (("Who sailed?", "Ann"),), "C")
+    system.predict(late)
+    assert bot.seen[-1] == ("Where?", [("Who sailed?", "Ann")])
 
 
 # -- dataset loading ------------------------------------------------------------------------------------------
