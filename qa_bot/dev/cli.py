@@ -82,6 +82,12 @@ def bench(sizes: str, repeats: int, corpus: Path | None, out: Path) -> None:
     help="Ask a conversation's turns after the answers qa-bot itself gave to the earlier ones (as in a chat), "
     "not the dataset's gold answers.",
 )
+@click.option(
+    "--per-article",
+    is_flag=True,
+    help="qa-bot answers each question from its own article only (as a user who points it at one article), "
+    "not from the whole index.",
+)
 def eval_(
     dataset_and_systems: tuple[str, ...],
     systems: tuple[str, ...],
@@ -89,6 +95,7 @@ def eval_(
     report: str | None,
     limit: int | None,
     own_history: bool,
+    per_article: bool,
 ) -> None:
     """Score systems on DATASET (SQuAD v2.0 JSON), article by article, in a fresh temporary index.
 
@@ -129,7 +136,9 @@ def eval_(
 
         articles = load_dataset(dataset)  # a bad file fails here, before anything is built
         err.print(f"Indexing {len(articles)} article(s) of {dataset} ...", highlight=False)
-        run = run_eval(dataset, chosen, limit=limit, progress=progress, own_history=own_history)
+        run = run_eval(
+            dataset, chosen, limit=limit, progress=progress, own_history=own_history, per_article=per_article
+        )
     console = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(
         title=f"{dataset}: {len(run.questions)} questions, "

@@ -4,7 +4,8 @@ Protocol (the same for every system): a fresh temporary index; every article of 
 document (its paragraphs' contexts joined by a blank line, titled by the article title); every question is asked
 against the whole index, with its ``history`` (if any) as the conversation so far. Which paragraph a question
 came from is never looked at. With ``own_history`` the product's earlier turns carry the answers it gave itself
-(as in a chat, where an early miss or "The article doesn't say." stays in the conversation), not the gold ones.
+(as in a chat, where an early miss or "The article doesn't say." stays in the conversation), not the gold ones;
+with ``per_article`` each question is asked about its own article only (as a user who points qa-bot at one).
 
 Metrics follow the official SQuAD v2.0 script (answer normalisation, EM, token F1, max over gold answers, empty
 string = "no answer"), plus:
@@ -22,7 +23,7 @@ import json
 import math
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -136,12 +137,14 @@ def _cite_chunk(c: Chunk) -> dict[str, Any]:
 class QABotSystem:
     """The product: ``QABot.ask(question, history)``. With ``own_history``, a turn's history holds the answers the
     bot gave to the earlier turns of the same conversation (the ones it was asked before; the gold answer of any
-    it was not), not the dataset's."""
+    it was not), not the dataset's. ``scopes``: the articles each question may be answered from, by its
+    article's title (none given, or a title not there: all)."""
 
     name = "qa-bot"
 
-    def __init__(self, own_history: bool = False) -> None:
+    def __init__(self, own_history: bool = False, scopes: Mapping[str, Sequence[str]] | None = None) -> None:
         self.own_history = own_history
+        self.scopes = dict(scopes or {})
         # (article, the gold turns before it, question) -> the bot's answer: one conversation's turn exactly
         self._said: dict[tuple[str, tuple[tuple[str, str], ...], str], str] = {}
 
@@ -159,7 +162,7 @@ class QABotSystem:
 
     def predict(self, q: EvalQuestion) -> Prediction:
         started = time.perf_counter()
-        a = self.bot.ask(q.question, self.history(q))
+        a = self.bot.ask(q.question, self.history(q), doc_ids=self.scopes.get(q.article))
         ms = (time.perf_counter() - started) * 1000
         self._said[(q.article, q.history, q.question)] = a.text
         cites = tuple(c.to_dict() for c in a.citations)
@@ -256,11 +259,13 @@ def run_eval(
     progress: Callable[[Iterable[Any], int, str], Iterable[Any]] | None = None,
     bot_factory: Callable[[Path], QABot] | None = None,
     own_history: bool = False,
+    per_article: bool = False,
 ) -> EvalRun:
     """Ingest every article into a fresh temporary index, then run each system on every question.
 
     ``bot_factory(index_dir)`` makes the :class:`qa_bot.QABot` (tests pass fakes); ``progress(iterable, total,
-    label)`` wraps the question loop (the CLI passes a progress bar); ``own_history``: see :class:`QABotSystem`.
+    label)`` wraps the question loop (the CLI passes a progress bar); ``own_history``: see :class:`QABotSystem`; ``per_article``: qa-bot answers each question from its own
+    article only (the other systems search the whole index).
     """
     unknown = [s for s in systems if s not in _FACTORIES]
     if unknown:
@@ -281,12 +286,19 @@ def run_eval(
             bot = bot_factory(Path(tmp) / "index")
         bot.warm_up()  # model loading is not ingest time
         started = time.perf_counter()
+        scopes: dict[str, tuple[str, ...]] = {}
         for art in articles:
             if art.title in wanted:
-                bot.ingest_text(art.text, title=art.title, source=f"{Path(dataset).name}#{art.title}")
+                report = bot.ingest_text(
+                    art.text, title=art.title, source=f"{Path(dataset).name}#{art.title}"
+                )
+                scopes[art.title] = report.doc_ids
         run.index_seconds = time.perf_counter() - started
         for name in run.systems:
-            system = QABotSystem(own_history) if name == "qa-bot" else _FACTORIES[name]()
+            if name == "qa-bot":
+                system: System = QABotSystem(own_history, scopes if per_article else None)
+            else:
+                system = _FACTORIES[name]()
             build = system.prepare(bot)
             preds: dict[str, Prediction] = {}
             for q in wrap(questions, len(questions), name):

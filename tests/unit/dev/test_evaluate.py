@@ -111,16 +111,23 @@ def test_prediction_dict_has_exactly_the_documented_shape():
 class _EchoBot:
     """Answers every question with its own words reversed, and records the history it was given."""
 
-    def __init__(self):
+    def __init__(self, index_dir=None):
         self.seen = []
+        self.scopes = {}
 
     def warm_up(self):
         return self
 
-    def ask(self, question, history=None):
+    def ingest_text(self, text, title=None, source=""):
+        from qa_bot.types import IngestReport
+
+        return IngestReport(added_documents=1, doc_ids=(f"id-{title}",), titles=(title,))
+
+    def ask(self, question, history=None, doc_ids=None):
         from qa_bot.types import Answer
 
         self.seen.append((question, list(history or ())))
+        self.scopes[question] = doc_ids
         return Answer(question=question, text=question[::-1], abstained=False)
 
 
@@ -149,6 +156,23 @@ def test_a_turn_is_asked_after_the_gold_or_the_bots_own_earlier_answers(own):
     late = EvalQuestion("C2", "Where?", ("the harbour",), False, (("Who sailed?", "Ann"),), "C")
     system.predict(late)
     assert bot.seen[-1] == ("Where?", [("Who sailed?", "Ann")])
+
+
+@pytest.mark.parametrize("per_article", [False, True])
+def test_per_article_asks_each_question_about_its_own_article_only(tmp_path, per_article):
+    bots = []
+
+    def factory(index_dir):
+        bots.append(_EchoBot(index_dir))
+        return bots[-1]
+
+    run_eval(_dataset(tmp_path, TINY), ["qa-bot"], bot_factory=factory, per_article=per_article)
+    scopes = bots[0].scopes
+    if per_article:  # the doc ids its own article's ingest reported
+        assert scopes["How long did it take to build?"] == ("id-Harbour news",)
+        assert scopes["Where was the beetle found?"] == ("id-Science desk",)
+    else:
+        assert set(scopes.values()) == {None}
 
 
 # -- dataset loading ------------------------------------------------------------------------------------------
