@@ -15,7 +15,11 @@ conversations each asked after the whole conversation about the story before it 
 to a new topic that names nothing new, or one after it while the old story's turns still outnumber the new one's,
 was searched in the old story. Weighting the prior 2x or 3x did better on neither (57.3 / 54.1); with the filter,
 finding the article from the last 2 or 3 turns only: 56.9 / 53.0, 57.1 / 52.6.) The passage the last answer came
-from is read as well (:meth:`HybridSearch.previous_passage`). No answering happens here.
+from is read as well (:meth:`HybridSearch.previous_passage`), in the last of the ``k`` places when the search did not
+find it, so that a follow-up reads as many passages as a first question. (Appended as a fifth, a follow-up took
+1.27-1.29x its first turn in ``qa-bot bench``; in the last place 1.19x, and paired on the bench's follow-ups 0.88x
+(p50) and 0.91x (p95) the time. The CoQA dev split kept all 386 answers; with the bot's own answers as the history
+51.8 -> 52.0; the switched conversations 54.3 -> 54.0, one yes/no turn.) No answering happens here.
 :class:`qa_bot.retrieve.retriever.HybridRetriever` is the same search as a LangChain ``BaseRetriever`` (for
 callbacks and LangChain users).
 """
@@ -72,7 +76,8 @@ class HybridSearch:
     ) -> list[Passage]:
         """The fused top ``k`` passages as qa-bot :class:`Passage` objects, best first. Asked in a conversation
         (``history``): the conversation's article favoured (see the module docstring), and the passage its last
-        answer came from after them when not among them (:meth:`previous_passage`)."""
+        answer came from (:meth:`previous_passage`) in the last place when not among them (after the best one
+        when ``k`` is 1)."""
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
         article = self.conversation_article(history, doc_ids=doc_ids)
         # with one article in scope there is nothing to favour it over
@@ -80,7 +85,7 @@ class HybridSearch:
         passages = self._search(query, k, doc_ids, favoured)
         before = self.previous_passage(history, doc_ids=doc_ids, article=article) if article else None
         if before is not None and all(p.chunk.chunk_id != before.chunk.chunk_id for p in passages):
-            passages.append(before)
+            passages = [*passages[: max(1, (k or self.k) - 1)], before]
         return passages
 
     def _search(

@@ -134,6 +134,25 @@ def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
     assert bot.hybrid.previous_passage([*history, ("Why?", "The article doesn't say.")]) == before
 
 
+def test_the_last_answers_passage_takes_the_last_of_k_places(fast_bot):
+    from qa_bot import QABot
+
+    bot = QABot(index_dir=fast_bot.settings.index_dir, embedder=fast_bot.embedder, nlp=fast_bot.nlp, k=2,
+                chunk_max_chars=120)  # fmt: skip
+    bot.ingest_text(BOAT, title="Boat")
+    bot.ingest_text(WEATHER, title="Weather")
+    history = [("Who found the boat?", "Fishermen from Montgomery County")]
+    before = bot.hybrid.previous_passage(history)
+    alone = bot.retrieve("And the weather in Oslo?").passages
+    assert len(alone) == 2 and before.chunk.chunk_id not in {p.chunk.chunk_id for p in alone}
+    found = bot.retrieve("And the weather in Oslo?", history).passages
+    # k passages in all: the search's best, then the last answer's in place of the search's second
+    assert [p.chunk.chunk_id for p in found] == [alone[0].chunk.chunk_id, before.chunk.chunk_id]
+    # found by the search itself, it is not read twice and takes no place
+    asked = bot.retrieve("Who found the boat drifting?", history).passages
+    assert len(asked) == 2 and [p.chunk.chunk_id for p in asked].count(before.chunk.chunk_id) == 1
+
+
 FIRE = (
     "A fire broke out in a warehouse on Elm Street in Denver on Monday night. Firefighters needed four hours to "
     "put it out. Two days later police arrested the owner, Carl Mertens, on suspicion of arson."
