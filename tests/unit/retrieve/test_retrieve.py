@@ -110,14 +110,20 @@ def _counting(hybrid, embedded: list[str]):
     )
 
 
-def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
+def _boat_and_weather(fast_bot, k: int):
+    """A bot over the boat and the weather stories in short chunks, reading ``k`` passages, and a conversation
+    about the boat."""
     from qa_bot import QABot
 
-    bot = QABot(index_dir=fast_bot.settings.index_dir, embedder=fast_bot.embedder, nlp=fast_bot.nlp, k=1,
+    bot = QABot(index_dir=fast_bot.settings.index_dir, embedder=fast_bot.embedder, nlp=fast_bot.nlp, k=k,
                 chunk_max_chars=120)  # fmt: skip
     bot.ingest_text(BOAT, title="Boat")
     bot.ingest_text(WEATHER, title="Weather")
-    history = [("Who found the boat?", "Fishermen from Montgomery County")]
+    return bot, [("Who found the boat?", "Fishermen from Montgomery County")]
+
+
+def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
+    bot, history = _boat_and_weather(fast_bot, k=1)
     embedded: list[str] = []
     article = bot.hybrid.conversation_article(history)  # a search of its own (two articles in scope)
     before = _counting(bot.hybrid, embedded).previous_passage(history, article=article)
@@ -135,13 +141,7 @@ def test_a_follow_up_also_reads_the_passage_of_the_last_answer(fast_bot):
 
 
 def test_the_last_answers_passage_takes_the_last_of_k_places(fast_bot):
-    from qa_bot import QABot
-
-    bot = QABot(index_dir=fast_bot.settings.index_dir, embedder=fast_bot.embedder, nlp=fast_bot.nlp, k=2,
-                chunk_max_chars=120)  # fmt: skip
-    bot.ingest_text(BOAT, title="Boat")
-    bot.ingest_text(WEATHER, title="Weather")
-    history = [("Who found the boat?", "Fishermen from Montgomery County")]
+    bot, history = _boat_and_weather(fast_bot, k=2)
     before = bot.hybrid.previous_passage(history)
     alone = bot.retrieve("And the weather in Oslo?").passages
     assert len(alone) == 2 and before.chunk.chunk_id not in {p.chunk.chunk_id for p in alone}
