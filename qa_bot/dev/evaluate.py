@@ -264,8 +264,9 @@ def run_eval(
     """Ingest every article into a fresh temporary index, then run each system on every question.
 
     ``bot_factory(index_dir)`` makes the :class:`qa_bot.QABot` (tests pass fakes); ``progress(iterable, total,
-    label)`` wraps the question loop (the CLI passes a progress bar); ``own_history``: see :class:`QABotSystem`; ``per_article``: qa-bot answers each question from its own
-    article only (the other systems search the whole index).
+    label)`` wraps the question loop (the CLI passes a progress bar); ``own_history``: see :class:`QABotSystem`;
+    ``per_article``: qa-bot answers each question from its own article only (the other systems search the whole
+    index).
     """
     unknown = [s for s in systems if s not in _FACTORIES]
     if unknown:
