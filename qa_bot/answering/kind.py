@@ -9,8 +9,10 @@ the head's log-odds and features of the question and the span's words:
 * **kind** (yes/no vs span): the head's log-odds, whether the question opens with an auxiliary verb ("Did …?",
   "Was …?", "And is …?"), offers alternatives ("… or …?"), or holds a wh-word;
 * **polarity** (yes vs no): the head's log-odds, negations in the span and in the question (and whether they
-  differ), a contrast word in the span ("but", "only", "instead"), the share of the question's content words the span
-  does not hold, a number or a name the question has and the span does not, the span's length.
+  differ; a verb that denies what follows it — "denies", "refused", "failed to" — counts as one: "Did Iran admit to
+  planning the attack?" read "it denies any involvement in planning it" as a yes without it), a contrast word in
+  the span ("but", "only", "instead"), the share of the question's content words the span does not hold, a number
+  or a name the question has and the span does not, the span's length.
 
 Without the fitted file the head decides alone (as before). Every feature is computed from the question and the
 span's own text, so the decision is the same wherever the span was read (a retrieved chunk, a statement).
@@ -64,8 +66,11 @@ _AUXILIARY = re.compile(
 )
 _ALTERNATIVES = re.compile(r"\bor\b", re.IGNORECASE)
 _WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.IGNORECASE)
+# negation words, and the verbs that deny what follows them (as NegEx's triggers: "denies any involvement")
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nothing|nobody|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE
+    r"\b(?:not|no|never|none|nothing|nobody|neither|nor|without|cannot|den(?:y|ies|ied|ying)|"
+    r"refus(?:e|es|ed|ing)|reject(?:s|ed|ing)?|fail(?:s|ed|ing)?|lack(?:s|ed|ing)?)\b|n't\b",
+    re.IGNORECASE,
 )
 _CONTRAST = re.compile(r"\b(?:but|however|instead|rather|only|although|though|yet)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")

@@ -73,6 +73,23 @@ def test_the_span_s_words():
     assert feature(POLARITY_FEATURES, g, "negation_differs") == 0
 
 
+@pytest.mark.parametrize(
+    ("span", "negations"),
+    [
+        ("the ministry denies any involvement in it", 1),
+        ("the harbour master refused to comment", 1),
+        ("rescuers failed to reach her", 1),
+        ("her request was rejected", 1),
+        ("the dentist opened a new practice", 0),  # "den" inside a word is no denial
+        ("a refusenik wrote the letter", 0),
+    ],
+)
+def test_a_verb_that_denies_is_a_negation(span, negations):
+    f = polarity_features("Did they admit it?", span, (0.2, 0.5, 0.3))
+    assert feature(POLARITY_FEATURES, f, "span_negations") == negations
+    assert feature(POLARITY_FEATURES, f, "negation_differs") == negations
+
+
 def test_without_a_fitted_decision_the_head_decides_alone():
     rng = random.Random(0)
     head = AnswerKind()
