@@ -1,25 +1,27 @@
 """The answer kind: whether a span answers as itself or as a "yes" / "no" that it says, and which.
 
 The reader's answer-kind head (:mod:`qa_bot.answering.network`) gives P(span), P(yes), P(no) for the window a span
-was read in. It learned from the very CoQA turns the decision below is fitted on, and on held-out conversations it
-carries little: its yes-vs-no is right no more often than always saying "yes", and its span-vs-yes/no answers
-fragments ("Asians?" after "Where do whites rank?") with "Yes". :class:`AnswerKind` is two small logistic models
-fitted on CoQA's conversations (``qa-bot fit-answer-kind``, :mod:`qa_bot.dev.answer_kind`; stored beside the
-weights as ``answer_kind.json``) over the words alone, so that what it learns holds on turns it never saw:
+was read in. Taken alone its polarity is weak (it tells "yes" from "no" little better than always saying "yes" on
+held-out conversations). :class:`AnswerKind` is two small logistic models fitted on CoQA's conversations
+(``qa-bot fit-answer-kind``, :mod:`qa_bot.dev.answer_kind`; stored beside the weights as ``answer_kind.json``):
 
-* **kind** (yes/no vs span), from the question's form: whether it opens with an auxiliary verb ("Did …?",
-  "Was …?", "And is …?"), offers alternatives ("… or …?"), or holds a wh-word. Not the head's log-odds: with
-  them (weight 0.74) the decision took 351 of the 368 answered dev turns' kinds right, without them 356;
-* **polarity** (yes vs no), from the question's and the span's words: negations in the span and in the
+* **kind** (yes/no vs span): the head's log-odds, whether the question opens with an auxiliary verb ("Did …?",
+  "Was …?", "And is …?"), offers alternatives ("… or …?"), or holds a wh-word. Here the head stays: it reads the
+  whole question, and without it an indirect question ("Can you tell me who denied the allegations?", "Do you know
+  where the attack happened?") opens with an auxiliary and was answered "No" / "Yes" instead of with the name or
+  the place (fitted on the question's form alone, the CoQA dev split had one more yes/no turn right and three
+  fragments after a wh-question — "Asians?" — no longer answered "Yes", but CoQA has almost no indirect questions);
+* **polarity** (yes vs no), from the question's and the span's words alone: negations in the span and in the
   question (and whether they differ; a verb that denies what follows it — "denies", "refused", "failed to" —
   counts as one), a contrast word in the span ("but", "only", "instead"), the share of the question's content
   words the span does not hold, a number or a name the question has and the span does not, the span's length.
-  Not the head's yes-vs-no log-odds: in sample it is right 70 % of the time, held out (the CoQA CNN dev split)
-  35 of the 57 turns decided yes or no, always "yes" 36; fitted with it (weight 1.39) the decision took 41 of
-  those 57, without it 46.
+  Not the head's yes-vs-no log-odds: the head learned from the very turns the decision is fitted on, and there it
+  is right 70 % of the time, but on held-out conversations no more often than always saying "yes" (the CoQA CNN
+  dev split: 35 of the 57 turns decided yes or no, always "yes" 36), so a decision fitted with it leaned on it
+  (weight 1.39: 41 of those 57 right); without it, 46.
 
-Without the fitted file the head decides alone (as before). Every fitted feature is computed from the question and
-the span's own text, so the decision is the same wherever the span was read (a retrieved chunk, a statement).
+Without the fitted file the head decides alone (as before). Every feature is computed from the question and the
+span's own text, so the decision is the same wherever the span was read (a retrieved chunk, a statement).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ __all__ = [
 ]
 
 ANSWER_KIND_FILE = "answer_kind.json"  # beside the reader's weights
-KIND_FEATURES = ("bias", "auxiliary_first", "alternatives", "wh_word")
+KIND_FEATURES = ("bias", "head_log_odds", "auxiliary_first", "alternatives", "wh_word")
 POLARITY_FEATURES = (
     "bias",
     "span_negations",
@@ -78,12 +80,19 @@ _NEGATION = re.compile(
 _CONTRAST = re.compile(r"\b(?:but|however|instead|rather|only|although|though|yet)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")
 _NAME = re.compile(r"\b[A-Z][a-z]+")
+_CLIP = 10.0
 
 
-def kind_features(question: str) -> list[float]:
-    """:data:`KIND_FEATURES` of a question (its form only)."""
+def _log_odds(a: float, b: float) -> float:
+    return max(-_CLIP, min(_CLIP, math.log((a + 1e-6) / (b + 1e-6))))
+
+
+def kind_features(question: str, probs: Sequence[float]) -> list[float]:
+    """:data:`KIND_FEATURES` of a question whose span's window the head scored ``probs`` (P(span), P(yes), P(no))."""
+    p_span, p_yes, p_no = probs
     return [
         1.0,
+        _log_odds(p_yes + p_no, p_span),
         float(bool(_AUXILIARY.search(question))),
         float(bool(_ALTERNATIVES.search(question))),
         float(bool(_WH.search(question))),
@@ -155,7 +164,7 @@ class AnswerKind:
         """P(the answer is a yes or a no that the span says, not the span itself)."""
         if not self.kind_weights:
             return 1.0 - probs[0]
-        return sigmoid(_dot(self.kind_weights, kind_features(question)))
+        return sigmoid(_dot(self.kind_weights, kind_features(question, probs)))
 
     def yes_probability(self, question: str, span: str, probs: Sequence[float]) -> float:
         """P(yes | the answer is a yes or a no)."""

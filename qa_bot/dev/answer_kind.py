@@ -2,9 +2,8 @@
 
 Every answered turn of the ship-safe training stories (the dev split held out, :func:`~qa_bot.dev.coqa.split_stories`)
 is read as the reader reads it at question time: the question with its last turns, against a window of the story's
-sentences around the rationale (:func:`~qa_bot.dev.coqa.build_turn_windows`, a fixed seed). The question and the
-best span's words give the features (the answer-kind head's probabilities are recorded, to report the head alone
-beside the fit); the labels are CoQA's: yes/no vs span for the kind model, yes vs
+sentences around the rationale (:func:`~qa_bot.dev.coqa.build_turn_windows`, a fixed seed). The best span, the
+question and (for the kind model only) the answer-kind head's probabilities give the features; the labels are CoQA's: yes/no vs span for the kind model, yes vs
 no (yes/no turns only) for the polarity model. Both are L2-regularised logistic regressions (scikit-learn), their
 strength chosen by 5-fold cross-validation grouped by story (no story's turns in two folds); the cross-validated
 accuracy and AUC are stored with the weights. The held-out CoQA CNN dev split is scored with ``qa-bot eval``, never
@@ -178,7 +177,7 @@ def fit_answer_kind(
     if len(yes_no) == len(samples) or len({s.kind for s in yes_no}) < 2:
         raise InvalidInput("Too few turns of each kind (span, yes, no) to fit on: take more stories")
     kind = fit_logistic(
-        [kind_features(s.question) for s in samples],
+        [kind_features(s.question, s.probs) for s in samples],
         [int(s.kind != "span") for s in samples],
         [s.story for s in samples],
     )

@@ -35,6 +35,22 @@ def test_who_denied_the_allegations(seed_bot):
     assert_grounded(seed_bot, a)
 
 
+@pytest.mark.parametrize(
+    ("question", "kind", "words"),
+    [
+        # an indirect question opens with an auxiliary, yet asks for the name or the place, not a yes or a no
+        ("Can you tell me who denied the allegations?", "span", "Iravani"),
+        ("Do you know where the attack happened?", "span", ""),
+        ("Did Iran admit to planning the attack?", "no", "denies"),  # the quote says the no
+    ],
+)
+def test_the_answer_kind_of_direct_and_indirect_questions(seed_bot, question, kind, words):
+    a = seed_bot.ask(question, history=[])
+    assert a.kind == kind, (a.kind, a.text)
+    assert words in (a.text if kind == "span" else a.quote)
+    assert_grounded(seed_bot, a)
+
+
 def test_analyze_shows_the_reading_ask_answers_from(seed_bot):
     for question, history in [("who denied the allegations?", []),
                               ("What did he call them?", [("who denied the allegations?", "Amir Saeid Iravani")])]:  # fmt: skip

@@ -97,7 +97,7 @@ def test_a_kind_fit_on_made_up_turns_learns_the_question_s_form():
         )
         head = (0.5, 0.3, 0.2)  # a head that cannot tell them apart
         samples.append(KindSample(question, "words", head, "yes" if yes_no else "span", f"s{i // 5}"))
-    fit = fit_logistic([kind_features(s.question) for s in samples],
+    fit = fit_logistic([kind_features(s.question, s.probs) for s in samples],
                        [int(s.kind != "span") for s in samples], [s.story for s in samples])  # fmt: skip
     decider = AnswerKind(kind_weights=tuple(fit["weights"]), polarity_weights=())
     assert fit["cv_accuracy"] == 1.0
