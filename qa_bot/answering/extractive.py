@@ -8,9 +8,9 @@
 2. **Decide.** The margin between the best span and the reader's "no answer" score is turned into a confidence
    by the calibration fitted on the dev sets (``qa-bot calibrate-reader``, stored beside the weights):
    ``confidence = sigmoid(scale * (margin - threshold))``. Below ``abstain_threshold`` (0.5 = the fitted point) the
-   bot says "The article doesn't say." Otherwise the answer kind (:mod:`qa_bot.answering.kind`, fitted on CoQA's
-   conversations: the reader's answer-kind head and the question's form for span vs yes/no, the question's and the
-   span's words for yes vs no) says whether the answer is the span or a "yes" / "no" that the span says.
+   bot says "The article doesn't say." Otherwise the answer kind (:mod:`qa_bot.answering.kind`: the reader's
+   answer-kind head in the window the span was read in, with the question's form and the span's words, fitted on
+   CoQA's conversations) says whether the answer is the span or a "yes" / "no" that the span says.
 3. **Attribute.** The cited passage is the sentence holding the span (:class:`qa_bot.answering.attribution.Attributor`);
    the span is always ``document.text[answer_start:answer_end]`` (``Answer.quote``), inside ``citations[0]``.
 """

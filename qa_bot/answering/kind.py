@@ -3,22 +3,24 @@
 The reader's answer-kind head (:mod:`qa_bot.answering.network`) gives P(span), P(yes), P(no) for the window a span
 was read in. Taken alone its polarity is weak (it tells "yes" from "no" little better than always saying "yes" on
 held-out conversations). :class:`AnswerKind` is two small logistic models fitted on CoQA's conversations
-(``qa-bot fit-answer-kind``, :mod:`qa_bot.dev.answer_kind`; stored beside the weights as ``answer_kind.json``):
+(``qa-bot fit-answer-kind``, :mod:`qa_bot.dev.answer_kind`; stored beside the weights as ``answer_kind.json``) over
+the head's log-odds and features of the question and the span's words:
 
 * **kind** (yes/no vs span): the head's log-odds, whether the question opens with an auxiliary verb ("Did …?",
-  "Was …?", "And is …?"), offers alternatives ("… or …?"), or holds a wh-word. Here the head stays: it reads the
-  whole question, and without it an indirect question ("Can you tell me who denied the allegations?", "Do you know
-  where the attack happened?") opens with an auxiliary and was answered "No" / "Yes" instead of with the name or
-  the place (fitted on the question's form alone, the CoQA dev split had one more yes/no turn right and three
-  fragments after a wh-question — "Asians?" — no longer answered "Yes", but CoQA has almost no indirect questions);
-* **polarity** (yes vs no), from the question's and the span's words alone: negations in the span and in the
-  question (and whether they differ; a verb that denies what follows it — "denies", "refused", "failed to" —
-  counts as one), a contrast word in the span ("but", "only", "instead"), the share of the question's content
-  words the span does not hold, a number or a name the question has and the span does not, the span's length.
-  Not the head's yes-vs-no log-odds: the head learned from the very turns the decision is fitted on, and there it
-  is right 70 % of the time, but on held-out conversations no more often than always saying "yes" (the CoQA CNN
-  dev split: 35 of the 57 turns decided yes or no, always "yes" 36), so a decision fitted with it leaned on it
-  (weight 1.39: 41 of those 57 right); without it, 46.
+  "Was …?", "And is …?"), offers alternatives ("… or …?"), or holds a wh-word;
+* **polarity** (yes vs no): the head's log-odds, negations in the span and in the question (and whether they
+  differ; a verb that denies what follows it — "denies", "refused", "failed to" — counts as one: "Did Iran admit to
+  planning the attack?" read "it denies any involvement in planning it" as a yes without it), a contrast word in
+  the span ("but", "only", "instead"), the share of the question's content words the span does not hold, a number
+  or a name the question has and the span does not, the span's length.
+
+The head learned from the very turns the decision is fitted on (in sample its polarity is right 70 % of the time),
+so its fitted weight may be too large; leaving it out was measured and not kept. Without it the polarity leans to
+"yes" (73 % of its answers where 54 % are yes): on the CoQA CNN dev split (two in three yes/no turns are yes) that
+won 46 of 57 decided turns against 41, but on 685 yes/no turns of stories no shipped weight learns from (CoQA's
+exam and children's stories, measured only) it lost, 61.0 % against 65.7 % (the head alone 62.6 %), and on the
+project's own conversations and a seed probe 13 of 21 against 16. Left out of yes/no vs span, the head let an
+indirect question ("Can you tell me who denied the allegations?") be answered "No".
 
 Without the fitted file the head decides alone (as before). Every feature is computed from the question and the
 span's own text, so the decision is the same wherever the span was read (a retrieved chunk, a statement).
@@ -50,6 +52,7 @@ ANSWER_KIND_FILE = "answer_kind.json"  # beside the reader's weights
 KIND_FEATURES = ("bias", "head_log_odds", "auxiliary_first", "alternatives", "wh_word")
 POLARITY_FEATURES = (
     "bias",
+    "head_log_odds",
     "span_negations",
     "question_negated",
     "negation_differs",
@@ -99,8 +102,9 @@ def kind_features(question: str, probs: Sequence[float]) -> list[float]:
     ]
 
 
-def polarity_features(question: str, span: str) -> list[float]:
-    """:data:`POLARITY_FEATURES` of the span a yes/no answer rests on (its words and the question's only)."""
+def polarity_features(question: str, span: str, probs: Sequence[float]) -> list[float]:
+    """:data:`POLARITY_FEATURES` of the span a yes/no answer rests on."""
+    _, p_yes, p_no = probs
     asked = {stem(w) for w in content_words(question)}
     said = {stem(w) for w in content_words(span)}
     span_words = {w.lower() for w in re.findall(r"\w+", span)}
@@ -109,6 +113,7 @@ def polarity_features(question: str, span: str) -> list[float]:
     negated_question = bool(_NEGATION.search(question))
     return [
         1.0,
+        _log_odds(p_yes, p_no),
         float(min(negations_span, 2)),
         float(negated_question),
         float((negations_span > 0) != negated_question),
@@ -170,7 +175,7 @@ class AnswerKind:
         """P(yes | the answer is a yes or a no)."""
         if not self.polarity_weights:
             return probs[1] / max(1e-9, probs[1] + probs[2])
-        return sigmoid(_dot(self.polarity_weights, polarity_features(question, span)))
+        return sigmoid(_dot(self.polarity_weights, polarity_features(question, span, probs)))
 
     def decide(self, question: str, span: str, probs: Sequence[float]) -> tuple[str, float]:
         """``("span" | "yes" | "no", probability of that kind)`` for the span ``span`` read in a window the head

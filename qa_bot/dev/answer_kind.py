@@ -2,8 +2,8 @@
 
 Every answered turn of the ship-safe training stories (the dev split held out, :func:`~qa_bot.dev.coqa.split_stories`)
 is read as the reader reads it at question time: the question with its last turns, against a window of the story's
-sentences around the rationale (:func:`~qa_bot.dev.coqa.build_turn_windows`, a fixed seed). The best span, the
-question and (for the kind model only) the answer-kind head's probabilities give the features; the labels are CoQA's: yes/no vs span for the kind model, yes vs
+sentences around the rationale (:func:`~qa_bot.dev.coqa.build_turn_windows`, a fixed seed). The best span and the
+answer-kind head's probabilities give the features; the labels are CoQA's: yes/no vs span for the kind model, yes vs
 no (yes/no turns only) for the polarity model. Both are L2-regularised logistic regressions (scikit-learn), their
 strength chosen by 5-fold cross-validation grouped by story (no story's turns in two folds); the cross-validated
 accuracy and AUC are stored with the weights. The held-out CoQA CNN dev split is scored with ``qa-bot eval``, never
@@ -182,7 +182,7 @@ def fit_answer_kind(
         [s.story for s in samples],
     )
     polarity = fit_logistic(
-        [polarity_features(s.question, s.span) for s in yes_no],
+        [polarity_features(s.question, s.span, s.probs) for s in yes_no],
         [int(s.kind == "yes") for s in yes_no],
         [s.story for s in yes_no],
     )

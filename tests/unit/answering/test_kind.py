@@ -4,6 +4,7 @@ made-up story, and the stored file."""
 from __future__ import annotations
 
 import json
+import math
 import random
 
 import pytest
@@ -56,13 +57,15 @@ def test_the_question_s_form(question, auxiliary, alternatives, wh):
 
 
 def test_the_span_s_words():
-    f = polarity_features("Did her boat return?", "Her boat did not return to the harbour")
-    assert len(f) == len(POLARITY_FEATURES) and f[0] == 1.0
+    f = polarity_features("Did her boat return?", "Her boat did not return to the harbour", (0.2, 0.5, 0.3))
     assert feature(POLARITY_FEATURES, f, "span_negations") == 1
     assert feature(POLARITY_FEATURES, f, "question_negated") == 0
     assert feature(POLARITY_FEATURES, f, "negation_differs") == 1
     assert feature(POLARITY_FEATURES, f, "question_words_missing") == 0  # boat, return: both in the span
-    g = polarity_features("Did Ana sail 3 days?", "Rescuers found her on Crane Island, cold but unhurt")
+    assert feature(POLARITY_FEATURES, f, "head_log_odds") == pytest.approx(math.log(0.5 / 0.3), abs=1e-4)
+    g = polarity_features(
+        "Did Ana sail 3 days?", "Rescuers found her on Crane Island, cold but unhurt", (0, 0.5, 0.5)
+    )
     assert feature(POLARITY_FEATURES, g, "number_missing") == 1
     assert feature(POLARITY_FEATURES, g, "name_missing") == 1  # "Ana" (the first word is never a name)
     assert feature(POLARITY_FEATURES, g, "span_contrast") == 1  # "but"
@@ -82,7 +85,7 @@ def test_the_span_s_words():
     ],
 )
 def test_a_verb_that_denies_is_a_negation(span, negations):
-    f = polarity_features("Did they admit it?", span)
+    f = polarity_features("Did they admit it?", span, (0.2, 0.5, 0.3))
     assert feature(POLARITY_FEATURES, f, "span_negations") == negations
     assert feature(POLARITY_FEATURES, f, "negation_differs") == negations
 
@@ -103,17 +106,8 @@ def test_without_a_fitted_decision_the_head_decides_alone():
 # Weights of the shape a fit gives (signs as fitted on CoQA), made up for the test
 FITTED = AnswerKind(
     kind_weights=(-1.5, 0.5, 3.0, -2.5, -1.0),
-    polarity_weights=(0.3, -0.4, 0.9, -2.5, 0.0, -0.5, -0.8, -0.3, 0.0),
+    polarity_weights=(0.3, 1.0, -0.4, 0.9, -2.5, 0.0, -0.5, -0.8, -0.3, 0.0),
 )
-
-
-def test_a_fitted_polarity_reads_the_words_not_the_head():
-    # the head's yes-vs-no learned from the turns the decision is fitted on: the fitted polarity leaves it out
-    question, span = "Did her boat return?", "Her boat did not return to the harbour"
-    leaning_yes, leaning_no = (0.1, 0.8, 0.1), (0.1, 0.1, 0.8)
-    p = FITTED.yes_probability(question, span, leaning_yes)
-    assert p == FITTED.yes_probability(question, span, leaning_no) < 0.5
-    assert AnswerKind().yes_probability(question, span, leaning_yes) > 0.5  # the head alone: unfitted only
 
 
 def answer(question, span, kinds, decider=FITTED):
