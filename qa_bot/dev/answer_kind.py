@@ -33,6 +33,7 @@ from qa_bot.answering.kind import (
 __all__ = [
     "KindSample",
     "collect_samples",
+    "decision_scores",
     "fit_answer_kind",
     "fit_logistic",
     "fit_summary",
@@ -122,17 +123,28 @@ def fit_logistic(x: Sequence[Sequence[float]], y: Sequence[int], groups: Sequenc
 def head_only_scores(samples: Sequence[KindSample]) -> dict[str, float]:
     """How the answer-kind head alone (:class:`AnswerKind` without fitted weights) does on the same turns, each
     model on its own turns (in sample for the head: it learned from them)."""
-    head = AnswerKind()
+    scores = decision_scores(samples, AnswerKind())
+    return {"kind_accuracy": scores["kind_accuracy"], "polarity_accuracy": scores["polarity_accuracy"]}
+
+
+def decision_scores(samples: Sequence[KindSample], decider: AnswerKind) -> dict[str, float]:
+    """How ``decider`` does on ``samples``: yes/no vs span right, yes vs no right on the yes/no turns, how often
+    it says "yes" there and how often CoQA does (a decision that only leans to the commoner answer shows here)."""
     yes_no = [s for s in samples if s.kind != "span"]
+    says_yes = [decider.yes_probability(s.question, s.span, s.probs) >= 0.5 for s in yes_no]
     kind_right = sum(
-        (head.yes_no_probability(s.question, s.probs) > 0.5) == (s.kind != "span") for s in samples
-    )
-    polarity_right = sum(
-        (head.yes_probability(s.question, s.span, s.probs) >= 0.5) == (s.kind == "yes") for s in yes_no
+        (decider.yes_no_probability(s.question, s.probs) > 0.5) == (s.kind != "span") for s in samples
     )
     return {
+        "turns": len(samples),
+        "yes_no_turns": len(yes_no),
         "kind_accuracy": round(kind_right / max(1, len(samples)), 4),
-        "polarity_accuracy": round(polarity_right / max(1, len(yes_no)), 4),
+        "polarity_accuracy": round(
+            sum(y == (s.kind == "yes") for y, s in zip(says_yes, yes_no, strict=True)) / max(1, len(yes_no)),
+            4,
+        ),
+        "says_yes": round(sum(says_yes) / max(1, len(yes_no)), 4),
+        "yes_share": round(sum(s.kind == "yes" for s in yes_no) / max(1, len(yes_no)), 4),
     }
 
 

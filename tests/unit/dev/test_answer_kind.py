@@ -9,7 +9,14 @@ import pytest
 from qa_bot.answering.kind import KIND_FEATURES, AnswerKind, kind_features
 from qa_bot.answering.reader import ReadResult
 from qa_bot.answering.windows import SpanScore
-from qa_bot.dev.answer_kind import KindSample, collect_samples, fit_logistic, fit_summary, head_only_scores
+from qa_bot.dev.answer_kind import (
+    KindSample,
+    collect_samples,
+    decision_scores,
+    fit_logistic,
+    fit_summary,
+    head_only_scores,
+)
 from qa_bot.text import rule_sentences
 
 STORY = {
@@ -107,3 +114,22 @@ def test_a_kind_fit_on_made_up_turns_learns_the_question_s_form():
     assert head_only_scores(samples)["kind_accuracy"] == pytest.approx(
         sum(s.kind == "span" for s in samples) / 200
     )
+
+
+def test_decision_scores_show_a_decision_that_only_leans_to_yes():
+    # three yes turns and one no turn the span says; a head that leans to "yes" everywhere
+    head = (0.2, 0.5, 0.3)
+    samples = [KindSample("Did she sail?", "she sailed", head, "yes", "s1"),
+               KindSample("Was she found?", "rescuers found her", head, "yes", "s1"),
+               KindSample("Was she cold?", "she was cold", head, "yes", "s2"),
+               KindSample("Did her boat return?", "her boat did not return", head, "no", "s2"),
+               KindSample("Where was she found?", "Crane Island", (0.9, 0.05, 0.05), "span", "s2")]  # fmt: skip
+    alone = decision_scores(samples, AnswerKind())
+    assert (alone["turns"], alone["yes_no_turns"]) == (5, 4)
+    assert alone["says_yes"] == 1.0 and alone["yes_share"] == 0.75 and alone["polarity_accuracy"] == 0.75
+    assert alone["kind_accuracy"] == 1.0
+    # a polarity that reads the span's negation gets the "no" too (weights: bias, head, negations, ...)
+    reads = AnswerKind(polarity_weights=(1.0, 0.0, -3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+    scores = decision_scores(samples, reads)
+    assert scores["polarity_accuracy"] == 1.0 and scores["says_yes"] == 0.75
+    assert head_only_scores(samples) == {"kind_accuracy": 1.0, "polarity_accuracy": 0.75}

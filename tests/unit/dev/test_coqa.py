@@ -8,7 +8,14 @@ import random
 
 import pytest
 
-from qa_bot.dev.coqa import answer_kind, best_span, build_turn_windows, split_stories, to_eval_layout
+from qa_bot.dev.coqa import (
+    answer_kind,
+    best_span,
+    build_turn_windows,
+    measured_only_stories,
+    split_stories,
+    to_eval_layout,
+)
 from qa_bot.dev.evaluate import EvalQuestion, load_dataset
 
 STORY = (
@@ -93,6 +100,10 @@ def test_dev_split_holds_out_cnn_stories_and_keeps_only_ship_safe_ones():
     assert {s["source"] for s in train} == {"cnn", "wikipedia", "gutenberg"}  # no exam or children's stories
     _, dev_again = split_stories(list(reversed(stories)), dev_cnn=24)  # the file's order does not matter
     assert {s["id"] for s in dev_again} == {s["id"] for s in dev}
+    # the exam and children's stories: measured on only, and exactly the ones no split trains on
+    measured = measured_only_stories(stories)
+    assert {s["id"] for s in measured} == {"r1", "m1"}
+    assert not {s["id"] for s in measured} & {s["id"] for s in train}
 
 
 def test_eval_layout_gives_every_turn_its_history(tmp_path):
