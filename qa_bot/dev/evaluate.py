@@ -69,7 +69,9 @@ class EvalArticle:
 
 
 def load_dataset(path: str | Path) -> list[EvalArticle]:
-    """Read a SQuAD v2.0 JSON file (``data[].title``, ``paragraphs[].context``, ``qas[]``)."""
+    """Read a SQuAD v2.0 JSON file (``data[].title``, ``paragraphs[].context``, ``qas[]``). An article's title is
+    what its questions are scoped and its citations checked by, so a title already taken is made unique: the
+    second "Markets" article is "Markets (2)"."""
     p = Path(path)
     try:
         raw = json.loads(p.read_text("utf-8"))
@@ -80,9 +82,10 @@ def load_dataset(path: str | Path) -> list[EvalArticle]:
     if not isinstance(raw, dict) or not isinstance(raw.get("data"), list):
         raise InvalidInput(f"{p} is not SQuAD v2.0 JSON: no top-level 'data' list.")
     articles: list[EvalArticle] = []
+    taken: set[str] = set()
     try:
         for a_i, art in enumerate(raw["data"]):
-            title = str(art.get("title") or f"Article {a_i + 1}")
+            title = _unique(str(art.get("title") or f"Article {a_i + 1}"), taken)
             contexts: list[str] = []
             questions: list[EvalQuestion] = []
             for para in art["paragraphs"]:
@@ -100,6 +103,16 @@ def load_dataset(path: str | Path) -> list[EvalArticle]:
     if not any(a.questions for a in articles):
         raise InvalidInput(f"{p} holds no questions.")
     return articles
+
+
+def _unique(title: str, taken: set[str]) -> str:
+    """``title``, or ``title (2)``, ``(3)``, ... when it is in ``taken``; the one returned is added to it."""
+    name, n = title, 1
+    while name in taken:
+        n += 1
+        name = f"{title} ({n})"
+    taken.add(name)
+    return name
 
 
 # -- predictions ---------------------------------------------------------------------------------------------

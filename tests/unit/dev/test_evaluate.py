@@ -251,6 +251,21 @@ def test_load_dataset_joins_paragraphs_and_keeps_history(tmp_path):
     assert arts[1].questions[1].is_impossible and arts[1].questions[1].answers == ()
 
 
+def test_articles_of_one_title_keep_their_own_scope(tmp_path):
+    # three articles named alike: each gets a title of its own, so that its questions are scoped to it alone
+    same = [dict(TINY[1], title="Desk"), dict(TINY[0], title="Desk"), dict(TINY[1], title="Desk")]
+    assert [a.title for a in load_dataset(_dataset(tmp_path, same))] == ["Desk", "Desk (2)", "Desk (3)"]
+    bots = []
+
+    def factory(index_dir):
+        bots.append(_EchoBot(index_dir))
+        return bots[-1]
+
+    run_eval(_dataset(tmp_path, same[:2]), ["qa-bot"], bot_factory=factory, per_article=True)
+    assert bots[0].scopes["Where was the beetle found?"] == ("id-Desk",)
+    assert bots[0].scopes["How long did it take to build?"] == ("id-Desk (2)",)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
