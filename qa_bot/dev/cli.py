@@ -107,7 +107,7 @@ def eval_(
 
     from qa_bot.dev.eval_report import write_report
     from qa_bot.dev.evaluate import TABLE_COLUMNS, load_dataset, run_eval, table_rows
-    from qa_bot.dev.metrics import TURN_KINDS
+    from qa_bot.dev.metrics import LOSS_KINDS, TURN_KINDS
 
     # `--system a b c`: click takes `a` as the option's value and leaves `b c` as arguments
     extra = [a for a in dataset_and_systems if a in SYSTEMS]
@@ -160,6 +160,14 @@ def eval_(
             turns.add_row(name, *(f"{c['n']} · {c['f1']:.1f} · {c['abstained_answerable'] or 0:.0f}" if (c := cells.get(k))
                                   else "—" for k in TURN_KINDS))  # fmt: skip
         console.print(turns)
+    lost = Table(title="where the F1 goes: questions · F1 points lost (they sum to 100 - F1)")
+    lost.add_column("system")
+    for kind in LOSS_KINDS:
+        lost.add_column(kind, justify="right")
+    for name in run.systems:
+        cells = run.metrics[name]["losses"]
+        lost.add_row(name, *(f"{cells[k]['n']} · {cells[k]['points'] or 0:.1f}" for k in LOSS_KINDS))
+    console.print(lost)
     # several articles in one index: how many answers came from another article than the question's
     if len({q.article for q in run.questions}) > 1:
         for name in run.systems:

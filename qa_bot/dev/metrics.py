@@ -1,6 +1,6 @@
 """The scores of ``qa-bot eval``: the official SQuAD v2.0 metrics (answer normalisation, EM, token F1, max over gold
 answers, empty string = "no answer") and the ones added here (abstention precision/recall, supported@1, latency
-percentiles, follow-up vs standalone F1, F1 by question type)."""
+percentiles, follow-up vs standalone F1, F1 by question type and by kind of turn, and where the F1 is lost)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ if TYPE_CHECKING:
     from qa_bot.dev.evaluate import EvalQuestion, Prediction
 
 __all__ = [
+    "LOSS_KINDS",
     "TURN_KINDS",
     "compute_exact",
     "compute_f1",
+    "loss_kind",
     "normalize_answer",
     "percentile",
     "score",
@@ -30,6 +32,9 @@ __all__ = [
 
 TURN_KINDS = ("first turn", "pronoun follow-up", "elliptical follow-up", "other follow-up", "yes/no")
 _YES_NO = {"yes", "no"}
+# what each question's F1 short of 1 goes to (see :func:`loss_kind`)
+LOSS_KINDS = ("right", "longer than gold", "shorter than gold", "wrong answer", "declined, answerable",
+              "answered, unanswerable")  # fmt: skip
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 _PUNCT = set(string.punctuation)
@@ -70,6 +75,22 @@ def compute_f1(answers: Sequence[str], prediction: str) -> float:
         return 2 * precision * recall / (precision + recall)
 
     return max(f1(g) for g in _golds(answers))
+
+
+def loss_kind(question: EvalQuestion, prediction: str, f1: float) -> str:
+    """Which of :data:`LOSS_KINDS` a prediction of F1 ``f1`` is: right (F1 1); for an answerable question an
+    answer that overlaps the nearest gold answer but holds more words than it or fewer, one that shares no word
+    with any (a wrong span, a wrong yes / no), or a declined one; an answer to an unanswerable question."""
+    if f1 >= 1.0:
+        return "right"
+    if question.is_impossible:
+        return "answered, unanswerable"
+    if not _tokens(prediction):
+        return "declined, answerable"
+    if f1 <= 0.0:
+        return "wrong answer"
+    nearest = max(_golds(question.answers), key=lambda g: compute_f1([g], prediction))
+    return "longer than gold" if len(_tokens(prediction)) > len(_tokens(nearest)) else "shorter than gold"
 
 
 def _loose(s: str) -> str:
@@ -139,6 +160,12 @@ def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Predictio
         if sel:
             by_turn[t] = {"n": len(sel), "f1": pct(sum(r[3] for r in sel), len(sel)),
                           "abstained_answerable": pct(sum(not r[1].answer for r in answerable), len(answerable))}  # fmt: skip
+    # what the F1 short of 100 goes to: questions of each kind, and the F1 points they lose (summing to 100 - F1)
+    kinds = [loss_kind(r[0], r[1].answer, r[3]) for r in rows]
+    losses = {}
+    for k in LOSS_KINDS:
+        lost = [1.0 - r[3] for r, c in zip(rows, kinds, strict=True) if c == k]
+        losses[k] = {"n": len(lost), "points": pct(sum(lost), len(rows))}
     latencies = [r[1].latency_ms for r in rows]
     follow = [r for r in rows if r[0].history]
     alone = [r for r in rows if not r[0].history]
@@ -166,6 +193,7 @@ def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Predictio
         "latency_ms_p95": round(percentile(latencies, 0.95), 2),
         "by_type": by_type,
         "by_turn": by_turn,
+        "losses": losses,
         # follow-ups (questions with a ``history``) against standalone questions
         "followup_total": len(follow),
         "followup_f1": pct(sum(r[3] for r in follow), len(follow)),

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from qa_bot.cli import cli
 from qa_bot.dev.evaluate import EvalQuestion, Prediction, QABotSystem, load_dataset, run_eval
-from qa_bot.dev.metrics import compute_exact, compute_f1, normalize_answer, score, supports
+from qa_bot.dev.metrics import compute_exact, compute_f1, loss_kind, normalize_answer, score, supports
 from qa_bot.errors import InvalidInput
 from qa_bot.text import question_type
 
@@ -91,6 +91,38 @@ def test_score_hand_computed():
     assert m["by_type"]["who"] == {"n": 1, "f1": pytest.approx(66.67, abs=0.01)}
     assert (m["followup_total"], m["followup_f1"]) == (1, 0.0)  # b
     assert m["standalone_total"] == 3 and m["standalone_f1"] == pytest.approx(100 * (2 / 3 + 1) / 3, abs=0.01)
+
+
+def test_where_the_f1_goes_sums_to_what_is_lost():
+    qs = [
+        EvalQuestion("a", "Who won?", ("Ann Lee",), False),
+        EvalQuestion("b", "Who came second?", ("Bo", "Bo Li"), False),
+        EvalQuestion("c", "Where?", ("in Oslo",), False),
+        EvalQuestion("d", "Did she win?", ("yes",), False),
+        EvalQuestion("e", "When?", ("1999",), False),
+        EvalQuestion("f", "Why?", (), True),
+        EvalQuestion("g", "How?", (), True),
+    ]
+    answers = {
+        "a": "Ann Lee",  # right
+        "b": "Bo Li of Oslo",  # nearest gold "Bo Li": P 2/4, R 1 -> F1 2/3, longer
+        "c": "Oslo",  # P 1, R 1/2 -> F1 2/3, shorter
+        "d": "No",  # wrong
+        "e": "",  # declined an answerable one
+        "f": "",  # declined rightly
+        "g": "Paris",  # answered an unanswerable one
+    }
+    m = score(qs, {k: Prediction(v) for k, v in answers.items()})
+    assert {k: v["n"] for k, v in m["losses"].items()} == {
+        "right": 2, "longer than gold": 1, "shorter than gold": 1, "wrong answer": 1,
+        "declined, answerable": 1, "answered, unanswerable": 1,
+    }  # fmt: skip
+    assert m["losses"]["longer than gold"]["points"] == pytest.approx(100 * (1 / 3) / 7, abs=0.01)
+    assert m["losses"]["right"]["points"] == 0.0 and m["losses"]["wrong answer"]["points"] == pytest.approx(
+        14.29
+    )
+    assert sum(v["points"] for v in m["losses"].values()) == pytest.approx(100 - m["f1"], abs=0.05)
+    assert loss_kind(qs[1], "Li", compute_f1(qs[1].answers, "Li")) == "shorter than gold"
 
 
 def test_prediction_dict_has_exactly_the_documented_shape():
