@@ -162,7 +162,7 @@ def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Predictio
                           "abstained_answerable": pct(sum(not r[1].answer for r in answerable), len(answerable))}  # fmt: skip
     # what the F1 short of 100 goes to: questions of each kind, and the F1 points they lose (summing to 100 - F1)
     kinds = [loss_kind(r[0], r[1].answer, r[3]) for r in rows]
-    losses = {}
+    losses: dict[str, dict[str, Any]] = {}
     for k in LOSS_KINDS:
         lost = [1.0 - r[3] for r, c in zip(rows, kinds, strict=True) if c == k]
         losses[k] = {"n": len(lost), "points": pct(sum(lost), len(rows))}
