@@ -17,7 +17,7 @@ from qa_bot.dev.evaluate import SYSTEMS  # plain data; the module imports no hea
 from qa_bot.dev.train import TrainConfig  # a dataclass of defaults; the module imports no heavy library
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from qa_bot.bot import QABot
 
@@ -151,23 +151,10 @@ def eval_(
         table.add_row(*row)
     console.print(table)
     if any(q.history for q in run.questions):  # a conversation set: F1 by the kind of turn
-        turns = Table(title="by kind of turn: questions, F1, answerable ones abstained (%)")
-        turns.add_column("system")
-        for kind in TURN_KINDS:
-            turns.add_column(kind, justify="right")
-        for name in run.systems:
-            cells = run.metrics[name]["by_turn"]
-            turns.add_row(name, *(f"{c['n']} · {c['f1']:.1f} · {c['abstained_answerable'] or 0:.0f}" if (c := cells.get(k))
-                                  else "—" for k in TURN_KINDS))  # fmt: skip
-        console.print(turns)
-    lost = Table(title="where the F1 goes: questions · F1 points lost (they sum to 100 - F1)")
-    lost.add_column("system")
-    for kind in LOSS_KINDS:
-        lost.add_column(kind, justify="right")
-    for name in run.systems:
-        cells = run.metrics[name]["losses"]
-        lost.add_row(name, *(f"{cells[k]['n']} · {cells[k]['points'] or 0:.1f}" for k in LOSS_KINDS))
-    console.print(lost)
+        console.print(_by_kind(run, "by kind of turn: questions, F1, answerable ones abstained (%)", "by_turn", TURN_KINDS,
+                               lambda c: f"{c['n']} · {c['f1']:.1f} · {c['abstained_answerable'] or 0:.0f}"))  # fmt: skip
+    console.print(_by_kind(run, "where the F1 goes: questions · F1 points lost (they sum to 100 - F1)", "losses",
+                           LOSS_KINDS, lambda c: f"{c['n']} · {c['points'] or 0:.1f}"))  # fmt: skip
     # several articles in one index: how many answers came from another article than the question's
     if len({q.article for q in run.questions}) > 1:
         for name in run.systems:
@@ -189,6 +176,21 @@ def eval_(
     if report:
         files = write_report(run, report)
         click.echo(f"Report written to {report}: " + ", ".join(f.name for f in files))
+
+
+def _by_kind(run: Any, title: str, metric: str, kinds: Sequence[str], cell: Callable[[dict], str]) -> Any:
+    """A rich table of one metric of ``run`` broken down by ``kinds``: a row per system, ``cell`` of each kind's
+    numbers ("—" where the run has none of that kind)."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("system")
+    for kind in kinds:
+        table.add_column(kind, justify="right")
+    for name in run.systems:
+        cells = run.metrics[name][metric]
+        table.add_row(name, *(cell(cells[k]) if cells.get(k) else "—" for k in kinds))
+    return table
 
 
 def _config_count(flag: str, minimum: int, help: str) -> Callable[[Any], Any]:
