@@ -19,8 +19,8 @@ so its fitted weight may be too large; leaving it out was measured and not kept.
 "yes": on the CoQA CNN dev split (two in three yes/no turns are yes) that won 46 of 57 decided turns against 41,
 but on 685 yes/no turns of stories no shipped weight learns from (CoQA's exam and children's stories, measured
 only: ``scripts/check_answer_kind.py``) it said "yes" to 73 % where 54 % are, and lost, 61.0 % against 65.7 % (the
-head alone 62.6 %); on the project's own conversations and a seed probe, 13 of 21 against 16. Left out of yes/no vs span, the head let an
-indirect question ("Can you tell me who denied the allegations?") be answered "No".
+head alone 62.6 %); on the project's own conversations and a seed probe, 13 of 21 against 16. Left out of yes/no
+vs span, the head let an indirect question ("Can you tell me who denied the allegations?") be answered "No".
 
 Without the fitted file the head decides alone (as before). Every feature is computed from the question and the
 span's own text, so the decision is the same wherever the span was read (a retrieved chunk, a statement).
