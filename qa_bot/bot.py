@@ -137,8 +137,8 @@ class QABot:
         model_dir = self.settings.reader_dir or None
         return ExtractiveAnswerer(
             self._reader or trained_reader(self.settings), self.attributor,
-            calibration=self._calibration or Calibration.load(model_dir),
-            answer_kind=AnswerKind.load(model_dir), abstain_threshold=self.settings.abstain_threshold,
+            calibration=self._calibration or Calibration.load(model_dir), answer_kind=AnswerKind.load(model_dir),
+            abstain_threshold=self.settings.abstain_threshold, verdict_threshold=self.settings.verdict_threshold,
         )  # fmt: skip
 
     @cached_property

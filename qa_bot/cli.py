@@ -141,6 +141,8 @@ def _print_answer(answer: Answer, *, text: bool = True) -> None:
     others = [m for m in answer.dates if m not in in_answer(answer)]
     if others:
         click.echo("(dates in the passage: " + "; ".join(mention_label(m) for m in others) + ")")
+    if answer.meta.get("withheld"):
+        click.echo("(no clear yes or no: the article's words, without a verdict)")
     if answer.rewritten_question:
         click.echo(f"(understood as: {answer.rewritten_question})")
     if answer.meta.get("llm_note"):

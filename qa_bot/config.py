@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     #: Answering: below this confidence (the fitted probability that the answer is right) the bot says
     #: "The article doesn't say." 0.5 is the fitted decision point; higher = more cautious.
     abstain_threshold: float = 0.5
+    #: A yes / no is given only when the fitted answer-kind decision puts it at least this likely; below, the reply
+    #: is the article's words without a verdict. 0.5: a verdict more likely wrong than right is never given.
+    verdict_threshold: float = 0.5
     #: Find who said what in each article at ingest (spaCy's parser, in a thread beside the embedder: about +15 %
     #: ingest time); without it an article has no statements to show or to answer from.
     find_statements: bool = True
@@ -146,8 +149,9 @@ class Settings(BaseSettings):
         for name in ("rate_limit_ask", "rate_limit_ingest"):
             if getattr(self, name) and not _RATE.match(getattr(self, name)):
                 raise ValueError(f"Setting {name} must look like '60/minute' or '5/second' ('' = none)")
-        if not 0.0 <= self.abstain_threshold <= 1.0:
-            raise ValueError("Setting abstain_threshold must be between 0 and 1")
+        for name in ("abstain_threshold", "verdict_threshold"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"Setting {name} must be between 0 and 1")
         return self
 
 

@@ -69,6 +69,8 @@ def format_answer(answer: Answer) -> str:
         quote = _inert(annotate(answer.quote, answer.answer_start or 0, in_answer(answer)))
         parts.append(f"**{_inert(answer.text)}** — “{quote}”")
     else:
+        if answer.meta.get("withheld"):  # a yes / no question whose yes / no was too unsure to give
+            parts.append("*No clear yes or no; the article says:*")
         parts.append(f"**{_inert(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))}**")
     others = [m for m in answer.dates if m not in in_answer(answer)]
     if others:

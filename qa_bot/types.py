@@ -188,7 +188,8 @@ class Answer(_ToDict):
     :data:`ABSTAIN_TEXT`, ``citations`` is empty and ``related`` holds the nearest passages; ``"smalltalk"``;
     ``"sentence"`` — an LLM backend's sentence. For a span or a yes/no answer, ``quote ==
     document(doc_id).text[answer_start:answer_end]``, lying inside ``citations[0]`` (for a span, ``quote ==
-    text``): every answer is quoted from the article, a yes or no too.
+    text``): every answer is quoted from the article, a yes or no too. A yes or no too unsure to give
+    (``verdict_threshold``) is a span answer whose ``meta["withheld"]`` names the verdict held back.
 
     With an LLM backend (``backend`` names it) ``text`` is the model's sentence; its ``citations`` passed
     verification (cited passages exist and support it, quotes are substrings of the stored text). An LLM

@@ -10,7 +10,9 @@
    ``confidence = sigmoid(scale * (margin - threshold))``. Below ``abstain_threshold`` (0.5 = the fitted point) the
    bot says "The article doesn't say." Otherwise the answer kind (:mod:`qa_bot.answering.kind`: the reader's
    answer-kind head in the window the span was read in, with the question's form and the span's words, fitted on
-   CoQA's conversations) says whether the answer is the span or a "yes" / "no" that the span says.
+   CoQA's conversations) says whether the answer is the span or a "yes" / "no" that the span says. A yes / no whose
+   probability is below ``verdict_threshold`` (0.5: more likely wrong than right) is not given: the span itself
+   answers, the article's words without a verdict (``meta["withheld"]`` names the verdict held back).
 3. **Attribute.** The cited passage is the sentence holding the span (:class:`qa_bot.answering.attribution.Attributor`);
    the span is always ``document.text[answer_start:answer_end]`` (``Answer.quote``), inside ``citations[0]``.
 """
@@ -88,6 +90,7 @@ class Reading:
     question: str = ""
     # span or yes / no: the head alone unless a fitted decision is given
     decider: AnswerKind = field(default_factory=AnswerKind)
+    verdict_threshold: float = 0.0  # a yes / no less likely than this is not given
 
     def span_text(self, i: int) -> str:
         s = self.read.spans[i]
@@ -95,8 +98,10 @@ class Reading:
 
     def kind(self, i: int) -> str:
         """What span ``i`` answers with: ``"span"`` (itself), or ``"yes"`` / ``"no"`` (the span is the words that
-        say so), by the answer-kind decision over the head of the window it was read in."""
-        return self.kind_and_probability(i)[0]
+        say so), by the answer-kind decision over the head of the window it was read in; a yes / no less likely
+        than ``verdict_threshold`` is not given (the span answers)."""
+        kind, probability = self.kind_and_probability(i)
+        return kind if kind == "span" or probability >= self.verdict_threshold else "span"
 
     def kind_and_probability(self, i: int) -> tuple[str, float]:
         """:meth:`kind` and how likely that kind is."""
@@ -119,15 +124,21 @@ class ExtractiveAnswerer:
         calibration: Calibration | None = None,
         answer_kind: AnswerKind | None = None,
         abstain_threshold: float = 0.5,
+        verdict_threshold: float = 0.5,
         related: int = 2,
     ) -> None:
-        if not 0.0 <= abstain_threshold <= 1.0:
-            raise ValueError("abstain_threshold must be between 0 and 1")
+        for name, value in (
+            ("abstain_threshold", abstain_threshold),
+            ("verdict_threshold", verdict_threshold),
+        ):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
         self.reader = reader
         self.attributor = attributor or Attributor()
         self.calibration = calibration or Calibration.load()
         self.answer_kind = AnswerKind.load() if answer_kind is None else answer_kind
         self.abstain_threshold = abstain_threshold
+        self.verdict_threshold = verdict_threshold
         self.related = related
 
     @property
@@ -152,7 +163,7 @@ class ExtractiveAnswerer:
         read = self.reader.read(question, [p.chunk.text for p in unique], history=tuple(history))
         read = self.calibration.rank(self._within_sentences(read, unique))
         margin = self.calibration.margin(read) if read.spans else None
-        return Reading(unique, read, margin, question, self.answer_kind)
+        return Reading(unique, read, margin, question, self.answer_kind, self.verdict_threshold)
 
     def answer(
         self,
@@ -195,6 +206,8 @@ class ExtractiveAnswerer:
         kind, kind_probability = reading.kind_and_probability(pick)
         if kind != "span":
             meta["kind_probability"] = round(kind_probability, 4)
+            if reading.kind(pick) == "span":  # a coin flip is not given as a yes / no: the words answer
+                meta["withheld"], kind = kind, "span"
         return Answer(
             question=question,
             text=reading.answer_text(pick),

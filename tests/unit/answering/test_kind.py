@@ -141,6 +141,30 @@ def test_a_fitted_decision_answers_yes_no_questions_on_a_tiny_story():
     assert (ell.kind, ell.text) == ("span", "Crane Island")
 
 
+def test_a_yes_or_no_too_unsure_to_give_is_held_back_and_the_words_answer():
+    doc = "x" * 100 + STORY
+    words = "Rescuers found her on Crane Island"
+    # the head: a yes/no question (0.7), torn between yes (0.36) and no (0.34): "Yes" would be a coin flip
+    torn = (0.3, 0.36, 0.34)
+    a = answer("Was she found on Crane Island?", words, torn, AnswerKind())
+    assert (a.kind, a.text, a.quote) == ("span", words, words) and not a.abstained
+    assert a.meta["withheld"] == "yes" and a.meta["kind_probability"] == pytest.approx(0.36)
+    assert doc[a.answer_start : a.answer_end] == a.quote and a.citations  # quoted and cited as any span
+    # the same reading with the verdict threshold lowered below it: the yes is given
+    reader = FakeReader([(words, 6.0)], kinds=torn)
+    given = ExtractiveAnswerer(reader, Attributor(rule_sentences), calibration=Calibration(0.0, 1.0),
+                               answer_kind=AnswerKind(), verdict_threshold=0.3)  # fmt: skip
+    yes = given.answer("Was she found on Crane Island?", [Passage(chunk_of(STORY, start=100), score=1.0)])
+    assert (yes.kind, yes.text) == ("yes", "Yes") and "withheld" not in yes.meta
+    # a sure verdict is never held back, and a span answer has nothing to hold back
+    sure = answer("Was she found on Crane Island?", words, (0.1, 0.8, 0.1), AnswerKind())
+    assert (sure.kind, sure.text) == ("yes", "Yes") and "withheld" not in sure.meta
+    span = answer("Where was she found?", "Crane Island", (0.9, 0.05, 0.05), AnswerKind())
+    assert span.kind == "span" and "withheld" not in span.meta
+    with pytest.raises(ValueError, match="verdict_threshold"):
+        ExtractiveAnswerer(reader, verdict_threshold=1.5)
+
+
 def test_the_stored_decision_loads_and_checks_its_features(tmp_path):
     shipped = AnswerKind.load()  # the shipped reader's: fitted on CoQA's training stories
     assert len(shipped.kind_weights) == len(KIND_FEATURES)

@@ -70,6 +70,12 @@ def test_settings_precedence(monkeypatch):
         Settings.load()
     with pytest.raises(InvalidInput):
         Settings.load(fetch_k=0)
+    monkeypatch.delenv("QA_BOT_K")
+    monkeypatch.setenv("QA_BOT_VERDICT_THRESHOLD", "0.7")
+    assert Settings.load().verdict_threshold == 0.7
+    assert Settings.load(verdict_threshold=0.0).verdict_threshold == 0.0
+    with pytest.raises(InvalidInput, match="verdict_threshold"):
+        Settings.load(verdict_threshold=2)
 
 
 @pytest.mark.slow

@@ -25,6 +25,21 @@ def test_format_abstention_is_visibly_different():
     assert ABSTAIN_TEXT in text and "Nearest passages" in text and "**" not in text.split("\n")[0]
 
 
+def test_a_held_back_yes_or_no_says_so_before_the_words():
+    from qa_bot.app import format_answer
+
+    c = Citation(
+        doc_id="d", title="T", start=0, end=40, text="He denied them, calling them baseless.", score=1
+    )
+    kw = {"question": "Did he accept them?", "abstained": False, "citations": (c,), "answer_start": 29}
+    held = format_answer(
+        Answer(text="baseless", kind="span", quote="baseless", meta={"withheld": "yes"}, **kw)
+    )
+    assert held.index("No clear yes or no") < held.index("**baseless**") and "Yes" not in held
+    plain = format_answer(Answer(text="baseless", kind="span", quote="baseless", **kw))
+    assert "No clear yes or no" not in plain and "**baseless**" in plain
+
+
 def test_build_demo_returns_blocks_with_module_level_demo():
     import gradio as gr
 

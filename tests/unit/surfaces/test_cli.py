@@ -171,3 +171,19 @@ def test_prepare_exports_both_networks_into_the_cache(tmp_path, monkeypatch):
     assert all(Path(p).is_file() and Path(p).parent == tmp_path / "cache" for p in lines.values())
     again = CliRunner().invoke(cli, ["prepare"])  # exported once: the same files, nothing new
     assert again.output == result.output and len(list((tmp_path / "cache").iterdir())) == 2
+
+
+def test_a_held_back_yes_or_no_is_printed_as_the_words_with_a_note(capsys):
+    from qa_bot.cli import _print_answer
+    from qa_bot.types import Answer, Citation
+
+    c = Citation(
+        doc_id="d", title="T", start=0, end=40, text="He denied them, calling them baseless.", score=1
+    )
+    kw = {"question": "Did he accept them?", "abstained": False, "citations": (c,), "quote": "baseless"}
+    _print_answer(Answer(text="baseless", meta={"withheld": "yes"}, **kw))
+    held = capsys.readouterr().out
+    assert held.splitlines()[0] == "baseless" and "no clear yes or no" in held
+    _print_answer(Answer(text="Yes", kind="yes", meta={"kind_probability": 0.8}, **kw))
+    given = capsys.readouterr().out
+    assert given.startswith("Yes — “baseless”") and "no clear yes or no" not in given
