@@ -1,8 +1,9 @@
 """The answer-kind decision out of sample: CoQA's exam and children's stories, which no shipped weight learns from
 (their terms keep them out), read as ``qa-bot fit-answer-kind`` reads its training turns. Measured only, never
 fitted on. Prints, for the fitted decision and for the reader's head alone: yes/no vs span right, yes vs no right,
-how often each says "yes" and how often CoQA does. The held-out CNN dev split has 63 yes/no turns; these stories
-about 685 — a steadier view of the polarity, though not of news.
+how often each says "yes" and how often CoQA does, and the verdicts below even odds (which the product holds
+back). The held-out CNN dev split has 63 yes/no turns; these stories about 685 — a steadier view of the
+polarity, though not of news.
 
     python scripts/check_answer_kind.py [--data ../shared/data/train] [--model DIR] [--stories N]
 """
@@ -39,6 +40,10 @@ def main() -> None:
             f"{name:>16}: {s['turns']:,} turns, yes/no vs span right {s['kind_accuracy']:.1%}; "
             f"{s['yes_no_turns']} yes/no turns, right {s['polarity_accuracy']:.1%}, "
             f"says yes {s['says_yes']:.1%} (CoQA: {s['yes_share']:.1%})"
+        )
+        print(
+            f"{'':>16}  {s['verdicts']} yes / no verdicts, {s['verdicts_right']} right; below even odds (held "
+            f"back by the product): {s['held_back']}, {s['held_back_right']} of them right"
         )
 
 

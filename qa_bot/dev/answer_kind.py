@@ -127,9 +127,16 @@ def head_only_scores(samples: Sequence[KindSample]) -> dict[str, float]:
     return {"kind_accuracy": scores["kind_accuracy"], "polarity_accuracy": scores["polarity_accuracy"]}
 
 
-def decision_scores(samples: Sequence[KindSample], decider: AnswerKind) -> dict[str, float]:
+def decision_scores(
+    samples: Sequence[KindSample], decider: AnswerKind, verdict_threshold: float = 0.5
+) -> dict[str, float]:
     """How ``decider`` does on ``samples``: yes/no vs span right, yes vs no right on the yes/no turns, how often
-    it says "yes" there and how often CoQA does (a decision that only leans to the commoner answer shows here)."""
+    it says "yes" there and how often CoQA does (a decision that only leans to the commoner answer shows here);
+    the verdicts it gives (a yes or a no, on any turn) and how many are right, and of them those less likely than
+    ``verdict_threshold``, which the product holds back (``ExtractiveAnswerer``'s ``verdict_threshold``)."""
+    decided = [(decider.decide(s.question, s.span, s.probs), s.kind) for s in samples]
+    verdicts = [(p, kind == gold) for (kind, p), gold in decided if kind != "span"]
+    held = [right for p, right in verdicts if p < verdict_threshold]
     yes_no = [s for s in samples if s.kind != "span"]
     says_yes = [decider.yes_probability(s.question, s.span, s.probs) >= 0.5 for s in yes_no]
     kind_right = sum(
@@ -145,6 +152,10 @@ def decision_scores(samples: Sequence[KindSample], decider: AnswerKind) -> dict[
         ),
         "says_yes": round(sum(says_yes) / max(1, len(yes_no)), 4),
         "yes_share": round(sum(s.kind == "yes" for s in yes_no) / max(1, len(yes_no)), 4),
+        "verdicts": len(verdicts),
+        "verdicts_right": sum(right for _, right in verdicts),
+        "held_back": len(held),
+        "held_back_right": sum(held),
     }
 
 

@@ -128,6 +128,11 @@ def test_decision_scores_show_a_decision_that_only_leans_to_yes():
     assert (alone["turns"], alone["yes_no_turns"]) == (5, 4)
     assert alone["says_yes"] == 1.0 and alone["yes_share"] == 0.75 and alone["polarity_accuracy"] == 0.75
     assert alone["kind_accuracy"] == 1.0
+    # the head gives each yes/no turn a "yes" at 0.8 x 0.625 = 0.5: 3 of 4 right; held back below 0.6, not 0.45
+    assert (alone["verdicts"], alone["verdicts_right"]) == (4, 3)
+    unsure = decision_scores(samples, AnswerKind(), verdict_threshold=0.6)
+    assert (unsure["held_back"], unsure["held_back_right"]) == (4, 3)
+    assert decision_scores(samples, AnswerKind(), verdict_threshold=0.45)["held_back"] == 0
     # a polarity that reads the span's negation gets the "no" too (weights: bias, head, negations, ...)
     reads = AnswerKind(polarity_weights=(1.0, 0.0, -3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
     scores = decision_scores(samples, reads)
