@@ -263,6 +263,9 @@ def write_card(model_dir: str | Path | None = None) -> Path:
             "|---|---|---|---|---|---|",
             f"| yes/no vs span | {', '.join(kind['kind_features'][1:])} | {kind['kind_fit']['samples']:,} | {kind['kind_fit']['cv_accuracy']} | {kind['kind_fit']['cv_auc']} | {kind['head_alone']['kind_accuracy']} |",
             f"| yes vs no | {', '.join(kind['polarity_features'][1:])} | {kind['polarity_fit']['samples']:,} (yes: {kind['polarity_fit']['positive_share']:.0%}) | {kind['polarity_fit']['cv_accuracy']} | {kind['polarity_fit']['cv_auc']} | {kind['head_alone']['polarity_accuracy']} |",
+            "",
+            "qa-bot gives a yes or a no only where the decision puts it at least `verdict_threshold` (0.5) likely; below,",
+            "the span answers, without a verdict (`scripts/check_answer_kind.py` counts those verdicts out of sample).",
         ]
     lines += ["", "## Abstention calibration", ""]
     if cal is None:
