@@ -98,18 +98,24 @@ class Reading:
 
     def kind(self, i: int) -> str:
         """What span ``i`` answers with: ``"span"`` (itself), or ``"yes"`` / ``"no"`` (the span is the words that
-        say so), by the answer-kind decision over the head of the window it was read in; a yes / no less likely
-        than ``verdict_threshold`` is not given (the span answers)."""
+        say so), by the answer-kind decision over the head of the window it was read in (see :meth:`verdict`)."""
+        return self.verdict(i)[0]
+
+    def verdict(self, i: int) -> tuple[str, float, str | None]:
+        """:meth:`kind`, how likely the decision puts the kind it decided, and the yes / no it held back for being
+        less likely than ``verdict_threshold`` (the span answers then; ``None``: nothing held back)."""
         kind, probability = self.kind_and_probability(i)
-        return kind if kind == "span" or probability >= self.verdict_threshold else "span"
+        if kind != "span" and probability < self.verdict_threshold:
+            return "span", probability, kind
+        return kind, probability, None
 
     def kind_and_probability(self, i: int) -> tuple[str, float]:
-        """:meth:`kind` and how likely that kind is."""
+        """The answer-kind decision for span ``i`` and how likely it puts that kind (before the threshold)."""
         return self.decider.decide(self.question, self.span_text(i), self.read.kind_of(self.read.spans[i]))
 
-    def answer_text(self, i: int) -> str:
-        """The answer span ``i`` gives: its text, or "Yes" / "No"."""
-        kind = self.kind(i)
+    def answer_text(self, i: int, kind: str | None = None) -> str:
+        """The answer span ``i`` gives as ``kind`` (its :meth:`kind` when not given): its text, or "Yes" / "No"."""
+        kind = kind or self.kind(i)
         return self.span_text(i) if kind == "span" else kind.capitalize()
 
 
@@ -203,14 +209,14 @@ class ExtractiveAnswerer:
         span = spans[pick]
         chunk = reading.passages[span.piece].chunk
         citation = self.attributor.cite_span(chunk, span.start, span.end, score=confidence)
-        kind, kind_probability = reading.kind_and_probability(pick)
-        if kind != "span":
+        kind, kind_probability, withheld = reading.verdict(pick)
+        if kind != "span" or withheld:
             meta["kind_probability"] = round(kind_probability, 4)
-            if reading.kind(pick) == "span":  # a coin flip is not given as a yes / no: the words answer
-                meta["withheld"], kind = kind, "span"
+        if withheld:  # a coin flip is not given as a yes / no: the words answer
+            meta["withheld"] = withheld
         return Answer(
             question=question,
-            text=reading.answer_text(pick),
+            text=reading.answer_text(pick, kind),
             abstained=False,
             citations=(citation,),
             confidence=round(confidence, 4),
