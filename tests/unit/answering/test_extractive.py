@@ -51,6 +51,17 @@ def test_the_answer_kind_of_direct_and_indirect_questions(seed_bot, question, ki
     assert_grounded(seed_bot, a)
 
 
+def test_a_verdict_the_shipped_decision_is_unsure_of_is_held_back(seed_bot):
+    # "Did he accept them?": the span the reader finds is "baseless", which reads as a yes without the "denied"
+    # beside it; the shipped decision puts that yes below even odds, so the words answer, quoted and cited
+    history = [("Who denied the allegations?", "Amir Saeid Iravani")]
+    a = seed_bot.ask("Did he accept them?", history)
+    assert (a.kind, a.meta.get("withheld")) == ("span", "yes"), (a.kind, a.text, a.meta)
+    assert a.meta["kind_probability"] < seed_bot.settings.verdict_threshold
+    assert a.text not in {"Yes", "No"} and "denied" in a.citations[0].text
+    assert_grounded(seed_bot, a)
+
+
 def test_analyze_shows_the_reading_ask_answers_from(seed_bot):
     for question, history in [("who denied the allegations?", []),
                               ("What did he call them?", [("who denied the allegations?", "Amir Saeid Iravani")])]:  # fmt: skip
