@@ -139,9 +139,7 @@ def decision_scores(
     held = [right for p, right in verdicts if p < verdict_threshold]
     yes_no = [s for s in samples if s.kind != "span"]
     says_yes = [decider.yes_probability(s.question, s.span, s.probs) >= 0.5 for s in yes_no]
-    kind_right = sum(
-        (decider.yes_no_probability(s.question, s.probs) > 0.5) == (s.kind != "span") for s in samples
-    )
+    kind_right = sum((kind != "span") == (gold != "span") for (kind, _), gold in decided)
     return {
         "turns": len(samples),
         "yes_no_turns": len(yes_no),
