@@ -30,7 +30,15 @@ CHROMA_HELP = "Use the Chroma server at this URL instead of the embedded index (
 
 
 #: The developer commands (:mod:`qa_bot.dev.cli`), imported only when one of them runs.
-DEV_COMMANDS = ("bench", "calibrate-reader", "convert-coqa", "eval", "fit-answer-kind", "train-reader")
+DEV_COMMANDS = (
+    "bench",
+    "calibrate-reader",
+    "convert-coqa",
+    "eval",
+    "fit-answer-kind",
+    "fit-int8",
+    "train-reader",
+)
 
 
 class _Group(click.Group):

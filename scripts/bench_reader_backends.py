@@ -1,7 +1,7 @@
 """Which runtime runs the reader fastest here? Times one warm forward pass over the windows a real question reads
 (the seed article's top-4 chunks), for PyTorch fp32, bf16 autocast and int8 dynamic quantisation, and ONNX Runtime:
-fp32 as shipped, fp32 traced with PyTorch's fused attention (SDPA), int8 as `reader_precision` int8 runs it (the
-feed-forward down-projections and heads in fp32) and int8 everywhere. Prints p50/p95 per backend, its
+fp32 as exported, fp32 traced with PyTorch's fused attention (SDPA), int8 as qa-bot runs it by default (smoothed by
+the fitted ranges, the feed-forward down-projections and heads in fp32), the same unsmoothed, and int8 everywhere. Prints p50/p95 per backend, its
 paired speed-up over PyTorch fp32 (the backends take turns), and how far each backend's logits drift from fp32.
 
     .venv/bin/python scripts/bench_reader_backends.py [--repeats 30]
@@ -101,17 +101,22 @@ def main() -> None:
         )  # fmt: skip
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
+        from qa_bot.answering.model_io import load_int8_ranges
         from qa_bot.runtime import quantize_int8
 
         quantize_dynamic(str(tmp / "r.onnx"), str(tmp / "r8.onnx"), weight_type=QuantType.QInt8)
-        quantize_int8(tmp / "r.onnx", tmp / "r8mixed.onnx")  # reader_precision int8
+        quantize_int8(tmp / "r.onnx", tmp / "r8mixed.onnx")  # without fitted ranges
+        fitted = load_int8_ranges()
+        if fitted is not None:  # as qa-bot reads by default
+            quantize_int8(tmp / "r.onnx", tmp / "r8smooth.onnx", ranges=fitted.ranges, alpha=fitted.alpha)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 2
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         for label, f in (
             ("onnxruntime fp32 (shipped)", "r.onnx"),
             ("onnxruntime fp32 (SDPA traced)", "sdpa.onnx"),
-            ("onnxruntime int8 (shipped option)", "r8mixed.onnx"),
+            *([("onnxruntime int8 smoothed (default)", "r8smooth.onnx")] if fitted is not None else []),
+            ("onnxruntime int8 unsmoothed", "r8mixed.onnx"),
             ("onnxruntime int8 (every product)", "r8.onnx"),
         ):
             sess = ort.InferenceSession(str(tmp / f), opts, providers=["CPUExecutionProvider"])

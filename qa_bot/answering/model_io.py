@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,14 @@ from qa_bot.models import embedding_model_path, quiet_transformers
 from qa_bot.tokenizer import WordPieces
 
 __all__ = [
+    "INT8_RANGES",
     "MODEL_DIR",
     "WEIGHTS",
+    "Int8Ranges",
     "base_model_path",
     "export_reader",
     "load_base",
+    "load_int8_ranges",
     "load_reader",
     "load_tokenizer",
     "reader_sources",
@@ -35,6 +39,9 @@ WEIGHTS = "reader.safetensors"
 META = "reader.json"
 FROZEN = ("bert.embeddings.word_embeddings.weight",)  # taken from the base model, never shipped
 NEW_HEADS = ("kind_outputs.",)  # heads a reader of an earlier version lacks
+INT8_RANGES = (
+    "int8_ranges.json"  # beside the weights: what the int8 reader is smoothed by (``qa-bot fit-int8``)
+)
 
 
 def base_model_path() -> Path:
@@ -83,6 +90,30 @@ def export_reader(model_dir: str | Path | None, path: Path) -> None:
               "attention_mask": (ids > 0).long()}  # fmt: skip
     axes = {0: "windows", 1: "tokens"}
     export_module(Outputs(), inputs, {"start": axes, "end": axes, "kinds": {0: "windows"}}, path)
+
+
+@dataclass(frozen=True)
+class Int8Ranges:
+    """How the reader's int8 graph is smoothed (:func:`qa_bot.runtime.smooth`): each activation's per-channel
+    largest magnitude and the ``alpha`` fitted with them, read from ``path`` (:data:`INT8_RANGES`)."""
+
+    path: Path
+    alpha: float
+    ranges: dict[str, list[float]]
+
+
+def load_int8_ranges(model_dir: str | Path | None = None) -> Int8Ranges | None:
+    """The reader's fitted int8 ranges, or ``None`` when none were fitted (int8 is then not smoothed)."""
+    path = Path(model_dir or MODEL_DIR) / INT8_RANGES
+    if not path.exists():
+        return None
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+        return Int8Ranges(
+            path, float(raw["alpha"]), {k: [float(x) for x in v] for k, v in raw["ranges"].items()}
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ModelUnavailable(f"Cannot read the reader's int8 ranges {path}: {exc}") from None
 
 
 def load_base() -> Any:
@@ -170,6 +201,29 @@ def _continued_from(meta: dict[str, Any]) -> str:
             " same recipe a run from scratch follows")  # fmt: skip
 
 
+def _int8_lines(out: Path) -> list[str]:
+    """The model card's int8 section, from ``int8_ranges.json`` once fitted."""
+    path = out / INT8_RANGES
+    if not path.exists():
+        return ["Not fitted: the reader reads in fp32 (`qa-bot fit-int8` fits its int8 ranges)."]
+    fit = json.loads(path.read_text("utf-8"))
+    rows = [
+        f"| {name} | {a['same_top_span']} of {a['windows']} | {a['mean_kl']} | {a['median_logit_change']} |"
+        for name, a in fit["agreement"].items()
+    ]
+    return [
+        f"Fitted by `qa-bot fit-int8` on {fit['fitted_on']} ({fit['seconds']} s on 2 CPU cores): each activation",
+        "a weight product multiplies, its largest magnitude per channel; the int8 graph divides it by",
+        "`s = range^alpha / weight_range^(1 - alpha)` per channel and multiplies the weights' rows by it (the same",
+        "products in exact arithmetic; `qa_bot/runtime.py`), and `alpha` is the one whose int8 reading is closest to",
+        f"fp32's on the held-out paragraphs (mean KL divergence of the start and end distributions): **{fit['alpha']}**.",
+        "",
+        "| alpha | fp32's top span kept | mean KL | median largest start-logit change |",
+        "|---|---|---|---|",
+        *rows,
+    ]
+
+
 def write_card(model_dir: str | Path | None = None) -> Path:
     """(Re)write ``MODEL_CARD.md`` from the training record (``reader.json``) and, once fitted, the answer-kind
     decision and the calibration."""
@@ -197,7 +251,7 @@ def write_card(model_dir: str | Path | None = None) -> Path:
         "| heads | `BertForQuestionAnswering` span head (2 × 384 weights + 2 biases) and an answer-kind head (span / yes / no: 3 × 1,152 + 3) over the final [CLS] state and the states at the span's start and end weighted by the span head's own probabilities (the words the answer rests on), both trained here (`qa_bot/answering/network.py`) |",
         "| input | `[CLS] q₋₂ a₋₂ \\| q₋₁ a₋₁ \\| question [SEP] window [SEP]`: the last two turns of the conversation before the question (gold answers in training, the bot's own at question time, an abstention as `unknown`), cut from the left so that turns + question fit 64 tokens, the question itself ≤ 48 |",
         f"| shipped weights | `{WEIGHTS}`: every layer except the word embeddings (frozen in training, taken from the base package at load time), fp16, {size:.1f} MB |",
-        "| inference | ONNX Runtime fp32 by default (exported once into the model cache, attention traced in its plain form: 1.13x PyTorch fp32's speed on the 2-core Xeon here, 1.08x the same network traced with PyTorch's fused attention); `reader_precision` int8: the weight products in int8 except the feed-forward down-projections and the heads (1.51x PyTorch fp32, 1.34x ONNX fp32; 1.0 F1 lower on SQuAD 2 dev and 4.6 on the seed, the CoQA dev split the same), int8 everywhere 1.98x but 9 F1 lower on the seed's questions; PyTorch (`runtime` torch): bf16 autocast where the CPU has AMX or AVX512-BF16 (1.23x, logits within 0.06), int8 dynamic quantisation 1.37x and 3–6 F1 lower (`scripts/bench_reader_backends.py`, the backends taking turns) |",
+        "| inference | ONNX Runtime, by default in int8 smoothed by the fitted ranges (`int8_ranges.json`, see [Int8](#int8)): the weight products in int8 except the feed-forward down-projections and the heads, each activation's few very large channels first moved into the weights (SmoothQuant); 1.45–1.6x ONNX fp32's speed on the 2-core AMD EPYC here, every dev set within 0.8 F1 of fp32 but the seed's 22 questions, where one near tie flips. `reader_precision` fp32: the exported graph as it is (attention traced in its plain form: 1.13x PyTorch fp32's speed on a 2-core Xeon, 1.08x the same network traced with PyTorch's fused attention); int8 without fitted ranges is unsmoothed (4.6 F1 lower on the seed, 1.0 on SQuAD 2 dev), int8 everywhere 9 F1 lower on the seed's questions; PyTorch (`runtime` torch): bf16 autocast where the CPU has AMX or AVX512-BF16 (1.23x, logits within 0.06), int8 dynamic quantisation 1.37x and 3–6 F1 lower (`scripts/bench_reader_backends.py`, the backends taking turns) |",
         "| training data | SQuAD v1.1 train (Rajpurkar, Zhang, Lopyrev & Liang, 2016) and 30 SQuAD v2.0 dev articles with their unanswerable questions (Rajpurkar, Jia & Liang, 2018), both CC BY-SA 4.0; CoQA v1.0 dev conversations (Reddy, Chen & Manning, 2019) about the stories whose terms allow it — CNN (DeepMind CNN dataset, Apache 2.0), Wikipedia and literature (CC BY-SA 4.0), the questions and answers under CoQA's terms — never the exam (RACE) or children's (MCTest) stories, and 24 CNN stories held out as the conversation dev set (`qa_bot/dev/coqa.py`); all from `../shared/data/train` |",
         f"| training windows | {meta.get('windows', 0):,} ({', '.join(f'{k}: {v:,}' for k, v in meta.get('kinds', {}).items())}): `pos` = the answer's sentence grown by whole neighbouring sentences to 150–650 characters; `neg` = a window of the same article without the answer (most like the question 70 % of the time); `unans` = a window around the sentence most like a real unanswerable question; `swap` = a `pos` window whose question had a name or number it states swapped for one it never mentions (unanswerable); `turn` = a CoQA turn with its last two turns, the story's sentences around the rationale (150–650 characters), labelled with the shortest part of the rationale that best matches the free-form answer (token F1), or for a yes/no turn the rationale and the kind; `turn_neg` = a window of the same story without the rationale; `turn_unknown` = an \"unknown\" turn |",
         f"| hyper-parameters | batch {cfg.get('batch_size')}, AdamW lr {cfg.get('lr')} (linear warm-up {cfg.get('warmup')}, linear decay), weight decay {cfg.get('weight_decay')}, ≤ {cfg.get('max_tokens')} tokens (question ≤ {cfg.get('max_question_tokens')}), one pass over {cfg.get('windows', 0):,} windows"
@@ -229,7 +283,7 @@ def write_card(model_dir: str | Path | None = None) -> Path:
         + f", seed {cfg.get('seed')} |",
         *([f"| latency | {meta['latency']} |"] if meta.get("latency") else []),
         f"| training time | {meta.get('train_minutes')} minutes on 2 CPU cores ({_precisions(meta)}; the sum of the runs' own clocks, some shared with other work on the machine) |",
-        "| reproduce | `make train-reader` (= `qa-bot train-reader`, `qa-bot fit-answer-kind`, then `qa-bot calibrate-reader`); resumes from `out/train-reader/`"
+        "| reproduce | `make train-reader` (= `qa-bot train-reader`, `qa-bot fit-int8`, `qa-bot fit-answer-kind`, then `qa-bot calibrate-reader`); resumes from `out/train-reader/`"
         + _continued_from(meta)
         + " |",
         "",
@@ -267,7 +321,7 @@ def write_card(model_dir: str | Path | None = None) -> Path:
             "qa-bot gives a yes or a no only where the decision puts it at least `verdict_threshold` (0.5) likely; below,",
             "the span answers, without a verdict (`scripts/check_answer_kind.py` counts those verdicts out of sample).",
         ]
-    lines += ["", "## Abstention calibration", ""]
+    lines += ["", "## Int8", "", *_int8_lines(out), "", "## Abstention calibration", ""]
     if cal is None:
         lines.append("Not fitted yet: run `qa-bot calibrate-reader`.")
     else:

@@ -1,12 +1,14 @@
 """The reader stage: a question and char ranges of stored text in, scored spans and a "no answer" score out.
 
 :class:`Reader` is the protocol the answer stage depends on (tests use small fakes); :class:`TrainedReader` is the
-MiniLM span model trained here (``qa_bot/answering/model``). By default it runs through ONNX Runtime in fp32 (the
-network exported once into the model cache, :mod:`qa_bot.runtime`), so answering never imports torch. Precision
-``int8`` runs the same export with its weight matrix products in int8 except the feed-forward down-projections and
-the heads (:func:`qa_bot.runtime.quantize_int8`): about 1.3x faster, measured 1.0 F1 lower on SQuAD 2 dev and 4.6
-on the seed. With ``runtime="torch"`` it runs through PyTorch, in bf16 where the CPU has AMX or AVX512-BF16 (logits within
-0.07 of fp32), else fp32; int8 there is PyTorch's dynamic quantisation of every linear layer (3-6 F1 points worse,
+MiniLM span model trained here (``qa_bot/answering/model``). It runs through ONNX Runtime (the network exported
+once into the model cache, :mod:`qa_bot.runtime`), so answering never imports torch; by default (precision
+``auto`` or ``int8``) with its weight matrix products in int8 except the feed-forward down-projections and the
+heads, each activation smoothed first by the ranges ``qa-bot fit-int8`` measured (``int8_ranges.json``,
+:func:`qa_bot.runtime.quantize_int8`): about 1.5x faster than fp32 (precision ``fp32``), within 0.8 F1 of it on the
+large dev sets (the model card). Without fitted ranges ``auto`` reads in fp32 and ``int8`` unsmoothed. With
+``runtime="torch"`` it runs through PyTorch, in bf16 where the CPU has AMX or AVX512-BF16 (logits within 0.07 of
+fp32), else fp32; int8 there is PyTorch's dynamic quantisation of every linear layer (3-6 F1 points worse,
 ``scripts/bench_reader_backends.py`` and the model card).
 """
 
@@ -120,22 +122,43 @@ class TrainedReader:
 
     def _load_onnx(self) -> None:
         from qa_bot.answering.model_io import export_reader, reader_sources
-        from qa_bot.runtime import cached_export, open_session, quantize_int8
+        from qa_bot.runtime import cached_export, open_session
 
         sources = reader_sources(self.model_dir)
         try:
             path = cached_export(
                 "reader", sources, lambda p: export_reader(self.model_dir, p), self.cache_dir
             )
-            if self.precision == "int8":
-                fp32 = path
-                path = cached_export("reader_int8", sources, lambda p: quantize_int8(fp32, p), self.cache_dir)
-            self._session = open_session(path, spin=True)  # the last network: see open_session
-            self.onnx_path = path
-            self.precision = "int8" if self.precision == "int8" else "fp32"
+            int8 = self._int8(path, sources) if self.precision in ("auto", "int8") else None
+            self._session = open_session(int8 or path, spin=True)  # the last network: see open_session
+            self.onnx_path = int8 or path
+            self.precision = "int8" if int8 else "fp32"
         except Exception as exc:  # no ONNX export here: PyTorch answers instead (int8: its own quantisation)
             log.warning("The reader falls back to PyTorch: %s", exc)
             self.runtime = "torch"
+
+    def _int8(self, fp32: Path, sources: list[Path]) -> Path | None:
+        """The int8 graph of the ``fp32`` one: smoothed by the reader's fitted int8 ranges (``int8_ranges.json``);
+        without them (or with ranges fitted on another graph), precision ``auto`` reads in fp32 and ``int8``
+        unsmoothed."""
+        from qa_bot.answering.model_io import load_int8_ranges
+        from qa_bot.errors import ModelUnavailable
+        from qa_bot.runtime import cached_export, quantize_int8
+
+        try:
+            fitted = load_int8_ranges(self.model_dir)
+            if fitted is not None:
+                return cached_export(
+                    "reader_int8",
+                    [*sources, fitted.path],
+                    lambda p: quantize_int8(fp32, p, ranges=fitted.ranges, alpha=fitted.alpha),
+                    self.cache_dir,
+                )
+        except ModelUnavailable as exc:
+            log.warning("The reader's int8 ranges cannot be used (%s): run `qa-bot fit-int8`.", exc)
+        if self.precision == "auto":
+            return None
+        return cached_export("reader_int8", sources, lambda p: quantize_int8(fp32, p), self.cache_dir)
 
     def _load_torch(self) -> None:
         import torch

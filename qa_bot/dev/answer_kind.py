@@ -191,7 +191,7 @@ def fit_answer_kind(
     if stories:
         train = train[:stories]
     started = time.perf_counter()
-    reader = TrainedReader(model_dir).warm_up()  # as the bot reads: ONNX Runtime, fp32
+    reader = TrainedReader(model_dir).warm_up()  # as the bot reads (ONNX Runtime, its default precision)
     echo(f"Reading the answered turns of {len(train)} CoQA training stories ...")
     samples = collect_samples(train, reader, _splitter(), echo=echo)
     yes_no = [s for s in samples if s.kind != "span"]

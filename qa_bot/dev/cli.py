@@ -1,5 +1,5 @@
-"""Developer commands of the ``qa-bot`` CLI: ``eval``, ``bench``, ``train-reader``, ``fit-answer-kind``,
-``calibrate-reader``.
+"""Developer commands of the ``qa-bot`` CLI: ``eval``, ``bench``, ``train-reader``, ``fit-int8``,
+``fit-answer-kind``, ``calibrate-reader``.
 
 They are registered on the group in :mod:`qa_bot.cli` and use only the public surface of the package.
 """
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from qa_bot.bot import QABot
 
 __all__ = ["COMMANDS"]
+
+model_option = click.option(
+    "--model", "model_dir", default=None, help="The reader (default: the shipped one)."
+)
 
 
 @click.command("bench")
@@ -299,11 +303,9 @@ def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
 
 @click.command("calibrate-reader")
 @click.argument("datasets", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=str))
+@model_option
 @click.option(
-    "--model", "model_dir", default=None, help="The reader to calibrate (default: the shipped one)."
-)
-@click.option(
-    "--observations", default=None, help="Also write every question's margins and span F1 (JSON) here."
+    "--observations", default=None, help="Also write each question's margins and span F1 (JSON) here."
 )
 def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, observations: str | None) -> None:
     """Fit the abstention threshold and the spans' length penalty on DATASETS (default: the three shared dev sets
@@ -331,17 +333,23 @@ def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, obser
         calibrate(chosen, model_dir, echo=click.echo, bot_factory=factory, observations_file=observations)
 
 
-coqa_data_option = click.option(
+train_data_option = click.option(
     "--data",
     "data_dir",
     default="../shared/data/train",
     show_default=True,
-    help="Directory holding the CoQA file.",
+    help="The training data's directory.",
 )
 
 
+def out_option(name: str) -> Any:
+    return click.option(
+        "--out", "out_dir", default=None, help=f"Write {name} here (default: beside the weights)."
+    )
+
+
 @click.command("convert-coqa")
-@coqa_data_option
+@train_data_option
 @click.option(
     "--out", "out", default="out/coqa_cnn_dev.json", show_default=True, type=click.Path(path_type=Path)
 )
@@ -360,14 +368,10 @@ def convert_coqa_cmd(data_dir: str, out: Path, switched: bool) -> None:
 
 
 @click.command("fit-answer-kind")
-@coqa_data_option
-@click.option(
-    "--model", "model_dir", default=None, help="The reader to fit it for (default: the shipped one)."
-)
+@train_data_option
+@model_option
 @click.option("--stories", default=0, type=int, help="Only the first N training stories (a quick check).")
-@click.option(
-    "--out", "out_dir", default=None, help="Write answer_kind.json here (default: beside the weights)."
-)
+@out_option("answer_kind.json")
 def fit_answer_kind_cmd(data_dir: str, model_dir: str | None, stories: int, out_dir: str | None) -> None:
     """Fit the yes / no / span decision on CoQA's training conversations into answer_kind.json."""
     from qa_bot.dev.answer_kind import fit_answer_kind
@@ -375,4 +379,22 @@ def fit_answer_kind_cmd(data_dir: str, model_dir: str | None, stories: int, out_
     fit_answer_kind(data_dir, model_dir, stories=stories, out_dir=out_dir, echo=click.echo)
 
 
-COMMANDS = (bench, eval_, train_reader_cmd, fit_answer_kind_cmd, calibrate_reader_cmd, convert_coqa_cmd)
+@click.command("fit-int8")
+@train_data_option
+@model_option
+@click.option("--calibration", default=96, show_default=True, help="Paragraphs to measure the ranges on.")
+@click.option("--held-out", default=1000, show_default=True, help="Other paragraphs to choose alpha on.")
+@out_option("int8_ranges.json")
+def fit_int8_cmd(
+    data_dir: str, model_dir: str | None, calibration: int, held_out: int, out_dir: str | None
+) -> None:
+    """Fit how the int8 reader is smoothed (its activations' ranges and alpha) into int8_ranges.json."""
+    from qa_bot.dev.int8 import fit_int8
+
+    fit_int8(
+        data_dir, model_dir, calibration=calibration, held_out=held_out, out_dir=out_dir, echo=click.echo
+    )
+
+
+COMMANDS = (bench, eval_, train_reader_cmd, fit_int8_cmd, fit_answer_kind_cmd, calibrate_reader_cmd)
+COMMANDS += (convert_coqa_cmd,)

@@ -131,6 +131,7 @@ def cold_start(
 
     import qa_bot
     from qa_bot.answering.model_io import reader_sources
+    from qa_bot.answering.reader import TrainedReader
     from qa_bot.models import embedder_sources, embedding_model_path
     from qa_bot.runtime import cached_path
 
@@ -146,8 +147,8 @@ def cold_start(
     ask = [py, "-m", "qa_bot", "ask", question, "--index", str(index_dir)]
     files = [
         cached_path("embedder", embedder_sources(), cache),
-        cached_path("reader", reader_sources(), cache),
-    ]
+        cached_path("reader", reader_sources(), cache) and TrainedReader(cache_dir=cache).warm_up().onnx_path,
+    ]  # the reader's graph the bot loads (int8 where its ranges are fitted)
     if not all(files):
         raise RuntimeError(f"the networks are not exported into {cache} (run `qa-bot prepare`)")
     floor = [py, "-c", FLOOR_SCRIPT, *map(str, files), str(embedding_model_path()), str(index_dir), question]

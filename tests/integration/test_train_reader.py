@@ -1,5 +1,6 @@
-"""`qa-bot train-reader` and `qa-bot calibrate-reader` end to end on a tiny slice, so the training code cannot rot:
-draw windows from the real training data, train a few steps, checkpoint, resume, export, load, read, calibrate."""
+"""`qa-bot train-reader`, `fit-int8`, `fit-answer-kind` and `calibrate-reader` end to end on a tiny slice, so the
+training code cannot rot: draw windows from the real training data, train a few steps, checkpoint, resume, export,
+load, read, calibrate."""
 
 from __future__ import annotations
 
@@ -154,3 +155,38 @@ def test_fit_answer_kind_on_a_slice_of_coqa(train_dir, tmp_path):
     assert kind in {"span", "yes", "no"} and 0.0 <= p <= 1.0
     missing = CliRunner().invoke(cli, ["fit-answer-kind", "--data", str(tmp_path), "--out", str(tmp_path)])
     assert missing.exit_code == 2 and "CoQA data not found" in missing.output
+
+
+def test_fit_int8_on_a_few_training_paragraphs(train_dir, tmp_path):
+    """`qa-bot fit-int8` end to end on a few SQuAD paragraphs, with the shipped reader: a range for every activation
+    the int8 graph smooths, alpha chosen by the closeness it reports, and the file the reader then reads."""
+    import onnx
+
+    from qa_bot.answering.model_io import load_int8_ranges
+    from qa_bot.answering.reader import TrainedReader
+    from qa_bot.dev.int8 import ALPHAS
+    from qa_bot.runtime import INT8_KEEP, _weight_products
+
+    args = [
+        "fit-int8",
+        "--data",
+        str(train_dir),
+        "--calibration",
+        "3",
+        "--held-out",
+        "4",
+        "--out",
+        str(tmp_path),
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "int8_ranges.json").read_text())
+    assert set(record["agreement"]) == {"unsmoothed", *map(str, ALPHAS)}
+    assert record["alpha"] == min(ALPHAS, key=lambda a: record["agreement"][str(a)]["mean_kl"])
+    assert all(a["windows"] == 4 and 0 <= a["same_top_span"] <= 4 for a in record["agreement"].values())
+    graph = onnx.load(str(TrainedReader(precision="fp32").warm_up().onnx_path)).graph
+    assert set(record["ranges"]) == {n.input[0] for n in _weight_products(graph, INT8_KEEP)}
+    assert all(len(v) in (384, 1536) and min(v) >= 0 for v in record["ranges"].values())
+    assert load_int8_ranges(tmp_path).alpha == record["alpha"]
+    missing = CliRunner().invoke(cli, ["fit-int8", "--data", str(tmp_path), "--out", str(tmp_path)])
+    assert missing.exit_code == 2 and "SQuAD training data not found" in missing.output

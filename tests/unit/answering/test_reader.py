@@ -423,15 +423,7 @@ def test_the_trained_reader_answers_paraphrased_questions(made_up_bot, question,
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param(
-            "Who is the mayor of Tehran?",  # the article has a mayor, of another city
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss of the reader (issue 20): it answers 'Lena Ortiz' with margin 0.30, just over "
-                "the threshold fitted on the four dev sets (0.25; 0.17 fitted with the spans' length penalty; reader "
-                "v3 with its fitted answer kind abstained: threshold 0.49)",
-            ),
-        ),
+        "Who is the mayor of Tehran?",  # the article has a mayor, of another city (fp32 answered 'Lena Ortiz')
         "How much did the furnace cost the city in 1950?",
         "What is the name of the plant's chief engineer?",
         "Who won the 2022 World Cup?",

@@ -128,7 +128,7 @@ def test_light_query_vectors_equal_sentence_transformers(tmp_path):
 def test_light_reader_reads_what_the_pytorch_reader_reads(tmp_path, seed_text):
     from qa_bot.answering.reader import TrainedReader
 
-    light = TrainedReader(runtime="onnx", cache_dir=tmp_path).warm_up()
+    light = TrainedReader(precision="fp32", runtime="onnx", cache_dir=tmp_path).warm_up()
     full = TrainedReader(precision="fp32", runtime="torch").warm_up()
     assert light.onnx_path is not None and light.reads_history == full.reads_history is True
     pieces = [seed_text[i : i + 900] for i in range(0, 3600, 900)]
@@ -146,15 +146,18 @@ def test_light_reader_reads_what_the_pytorch_reader_reads(tmp_path, seed_text):
 
 @pytest.mark.slow
 def test_the_int8_reader_reads_the_spans_the_fp32_reader_reads(tmp_path, seed_text):
-    """Precision int8: the fp32 export quantised once into the cache beside it; the logits move by int8 rounding,
-    the best span stays the fp32 reader's."""
+    """Precision int8 (the default, ``auto``): the fp32 export smoothed and quantised once into the cache beside
+    it; the logits move by int8 rounding, the best span stays the fp32 reader's."""
     from qa_bot.answering.reader import TrainedReader
 
-    fp32 = TrainedReader(cache_dir=tmp_path).warm_up()
+    fp32 = TrainedReader(precision="fp32", cache_dir=tmp_path).warm_up()
     int8 = TrainedReader(precision="int8", cache_dir=tmp_path).warm_up()
     assert (int8.runtime, int8.precision, fp32.precision) == ("onnx", "int8", "fp32")
     assert int8.onnx_path is not None and int8.onnx_path.parent == tmp_path
     assert int8.onnx_path.name.startswith("reader_int8-") and int8.reads_history
+    assert (
+        TrainedReader(cache_dir=tmp_path).warm_up().onnx_path == int8.onnx_path
+    )  # auto: the same int8 graph
     pieces = [seed_text[i : i + 900] for i in range(0, 3600, 900)]
     same = 0
     for q in QUESTIONS:
