@@ -248,13 +248,9 @@ def prepare_networks(settings: Settings) -> dict[str, Path | None]:
 
     s = settings
     embedder = Embedder(runtime="onnx", cache_dir=s.model_cache_dir).warm_up()
-    precision = (
-        s.reader_precision if s.reader_precision in ("fp32", "int8") else "auto"
-    )  # as answering will read
-    reader = TrainedReader(
-        s.reader_dir or None, precision=precision, runtime="onnx", cache_dir=s.model_cache_dir
-    )
-    reader.warm_up()
+    # the reader's graph answering will read (bf16 is PyTorch's: the default graph is exported then)
+    precision = s.reader_precision if s.reader_precision in ("fp32", "int8") else "auto"
+    reader = TrainedReader(s.reader_dir or None, precision=precision, cache_dir=s.model_cache_dir).warm_up()
     return {"embedder": embedder.onnx_path, "reader": reader.onnx_path}
 
 
