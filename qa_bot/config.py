@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     #: The reader's arithmetic: "auto" (int8 through ONNX Runtime where the reader's int8 ranges are fitted, else
     #: fp32; with runtime "torch", bf16 where the CPU has AMX or AVX512-BF16, else fp32), "fp32", "bf16" (PyTorch)
     #: or "int8" (through ONNX Runtime: weight products in int8 except the feed-forward down-projections and the
-    #: heads, smoothed by the fitted ranges: about 1.5x faster than fp32 and within 0.2 F1 of it on SQuAD 2 and
+    #: heads, smoothed by the fitted ranges: about 1.3x faster than fp32 and within 0.2 F1 of it on SQuAD 2 and
     #: CoQA dev; with runtime "torch", PyTorch's dynamic quantisation of every layer, 3-6 F1 points lower).
     reader_precision: Precision = "auto"
     #: How the question path runs its networks: "onnx" (ONNX Runtime: the query embedder and the reader exported once
