@@ -202,7 +202,8 @@ def smooth(model: Any, ranges: Mapping[str, Sequence[float]], alpha: float, keep
     missing = sorted({n.input[0] for n in products} - set(ranges))
     if missing:
         raise ModelUnavailable(
-            f"No int8 range for {len(missing)} activations of this graph ({missing[0]}, ...)"
+            f"No int8 range for {len(missing)} activations of this graph ({missing[0]}, ...): ranges fitted on"
+            " another reader (run `qa-bot fit-int8`)"
         )
     weights = {i.name: i for i in graph.initializer}
     position = {out: k for k, n in enumerate(graph.node) for out in n.output}

@@ -113,7 +113,9 @@ def load_int8_ranges(model_dir: str | Path | None = None) -> Int8Ranges | None:
             path, float(raw["alpha"]), {k: [float(x) for x in v] for k, v in raw["ranges"].items()}
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ModelUnavailable(f"Cannot read the reader's int8 ranges {path}: {exc}") from None
+        raise ModelUnavailable(
+            f"Cannot read the reader's int8 ranges {path}: {exc} (run `qa-bot fit-int8`)"
+        ) from None
 
 
 def load_base() -> Any:

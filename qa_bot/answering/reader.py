@@ -155,7 +155,8 @@ class TrainedReader:
                     self.cache_dir,
                 )
         except ModelUnavailable as exc:
-            log.warning("The reader's int8 ranges cannot be used (%s): run `qa-bot fit-int8`.", exc)
+            then = "fp32" if self.precision == "auto" else "int8, unsmoothed"
+            log.warning("The reader's smoothed int8 graph cannot be made (%s): it reads in %s.", exc, then)
         if self.precision == "auto":
             return None
         return cached_export("reader_int8", sources, lambda p: quantize_int8(fp32, p), self.cache_dir)
