@@ -6,10 +6,10 @@ once into the model cache, :mod:`qa_bot.runtime`), so answering never imports to
 ``auto`` or ``int8``) with its weight matrix products in int8 except the feed-forward down-projections and the
 heads, each activation smoothed first by the ranges ``qa-bot fit-int8`` measured (``int8_ranges.json``,
 :func:`qa_bot.runtime.quantize_int8`): about 1.3x faster than fp32 (precision ``fp32``), within 0.2 F1 of it on
-SQuAD 2 dev and the CoQA dev split (README, "Fast answers"). Without fitted ranges ``auto`` reads in fp32 and ``int8`` unsmoothed. With
-``runtime="torch"`` it runs through PyTorch, in bf16 where the CPU has AMX or AVX512-BF16 (logits within 0.07 of
-fp32), else fp32; int8 there is PyTorch's dynamic quantisation of every linear layer (3-6 F1 points worse,
-``scripts/bench_reader_backends.py`` and the model card).
+SQuAD 2 dev and the CoQA dev split (README, "Fast answers"). Without fitted ranges ``auto`` reads in fp32 and
+``int8`` unsmoothed. With ``runtime="torch"`` it runs through PyTorch, in bf16 where the CPU has AMX or
+AVX512-BF16 (logits within 0.07 of fp32), else fp32; int8 there is PyTorch's dynamic quantisation of every linear
+layer (3-6 F1 points worse, ``scripts/bench_reader_backends.py`` and the model card).
 """
 
 from __future__ import annotations
