@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ALPHAS", "fit_int8", "span_agreement", "training_windows"]
+__all__ = ["ALPHAS", "dump_ranges", "fit_int8", "span_agreement", "training_windows"]
 
 ALPHAS = (0.5, 0.7, 0.85, 0.95)  # SmoothQuant's paper takes 0.5 for most models, up to 0.85 for some
 SQUAD_FILE = "squad_v1.1_train.json.gz"
@@ -79,6 +79,15 @@ def span_agreement(
     }
 
 
+def dump_ranges(record: dict[str, Any]) -> str:
+    """``record`` as JSON, each activation's ranges on one line (a file of 18 lines of numbers, not 6,912)."""
+    head = json.dumps({k: v for k, v in record.items() if k != "ranges"}, indent=1)[:-2]
+    lines = ",\n".join(
+        f"  {json.dumps(name)}: {json.dumps(values)}" for name, values in record["ranges"].items()
+    )
+    return f'{head},\n "ranges": {{\n{lines}\n }}\n}}\n'
+
+
 def fit_int8(
     data_dir: str | Path,
     model_dir: str | Path | None = None,
@@ -126,7 +135,7 @@ def fit_int8(
     }
     out = Path(out_dir or model_dir or MODEL_DIR) / INT8_RANGES
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=1) + "\n", "utf-8")
+    out.write_text(dump_ranges(record), "utf-8")
     echo(f"alpha {best}: the fp32 top span on {tried[str(best)]['same_top_span']} of {len(check)} held-out paragraphs "
          f"(unsmoothed: {tried['unsmoothed']['same_top_span']})")  # fmt: skip
     if (out.parent / META).exists():  # beside a reader's training record: its model card says so
