@@ -25,6 +25,7 @@ __all__ = [
     "Int8Ranges",
     "base_model_path",
     "export_reader",
+    "int8_ranges_path",
     "load_base",
     "load_int8_ranges",
     "load_reader",
@@ -102,9 +103,14 @@ class Int8Ranges:
     ranges: dict[str, list[float]]
 
 
+def int8_ranges_path(model_dir: str | Path | None = None) -> Path:
+    """Where the reader's int8 ranges are (or would be): :data:`INT8_RANGES` beside its weights."""
+    return Path(model_dir or MODEL_DIR) / INT8_RANGES
+
+
 def load_int8_ranges(model_dir: str | Path | None = None) -> Int8Ranges | None:
     """The reader's fitted int8 ranges, or ``None`` when none were fitted (int8 is then not smoothed)."""
-    path = Path(model_dir or MODEL_DIR) / INT8_RANGES
+    path = int8_ranges_path(model_dir)
     if not path.exists():
         return None
     try:

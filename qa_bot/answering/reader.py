@@ -141,19 +141,21 @@ class TrainedReader:
         """The int8 graph of the ``fp32`` one: smoothed by the reader's fitted int8 ranges (``int8_ranges.json``);
         without them (or with ranges fitted on another graph), precision ``auto`` reads in fp32 and ``int8``
         unsmoothed."""
-        from qa_bot.answering.model_io import load_int8_ranges
+        from qa_bot.answering.model_io import int8_ranges_path, load_int8_ranges
         from qa_bot.errors import ModelUnavailable
         from qa_bot.runtime import cached_export, quantize_int8
 
+        fitted = int8_ranges_path(self.model_dir)
+
+        def smoothed(path: Path) -> None:  # the ranges are read when the graph is made, not at every start
+            ranges = load_int8_ranges(self.model_dir)
+            if ranges is None:
+                raise ModelUnavailable(f"{fitted} is gone")
+            quantize_int8(fp32, path, ranges=ranges.ranges, alpha=ranges.alpha)
+
         try:
-            fitted = load_int8_ranges(self.model_dir)
-            if fitted is not None:
-                return cached_export(
-                    "reader_int8",
-                    [*sources, fitted.path],
-                    lambda p: quantize_int8(fp32, p, ranges=fitted.ranges, alpha=fitted.alpha),
-                    self.cache_dir,
-                )
+            if fitted.exists():  # the graph is keyed by the ranges' file too
+                return cached_export("reader_int8", [*sources, fitted], smoothed, self.cache_dir)
         except ModelUnavailable as exc:
             then = "fp32" if self.precision == "auto" else "int8, unsmoothed"
             log.warning("The reader's smoothed int8 graph cannot be made (%s): it reads in %s.", exc, then)
