@@ -91,21 +91,14 @@ def progress_bar(label: str, show: bool) -> Iterator[Callable[[int, int], None]]
 def _llm_options(f: Any) -> Any:
     """--llm and friends (also from QA_BOT_LLM* env vars)."""
     options = [
-        click.option(
-            "--llm", default=None, help="LLM backend: openai:MODEL or ollama:MODEL (default: none)."
-        ),
+        click.option("--llm", default=None, help="LLM backend: openai:MODEL or ollama:MODEL (default: none)."),
         click.option("--llm-base-url", default=None, help="Server URL, e.g. http://127.0.0.1:8080/v1."),
-        click.option(
-            "--llm-timeout", default=None, type=float, help="Seconds before the extractive fallback."
-        ),
-        click.option(
-            "--llm-on-unverified",
-            default=None,
-            type=click.Choice(ON_UNVERIFIED),
-            help="An LLM answer that fails verification: replace it (fallback) or show it marked unverified.",
-        ),
+        click.option("--llm-timeout", default=None, type=float, help="Seconds before the extractive fallback."),
+        click.option("--llm-on-unverified", default=None, type=click.Choice(ON_UNVERIFIED),
+                     help="An LLM answer that fails verification: replace it (fallback) or show it marked "
+                          "unverified."),
         click.option("--llm-rewrite/--no-llm-rewrite", default=None, help="Let the LLM rewrite follow-ups."),
-    ]
+    ]  # fmt: skip
     for option in reversed(options):
         f = option(f)
     return f
@@ -151,6 +144,8 @@ def _print_answer(answer: Answer, *, text: bool = True) -> None:
         click.echo("(dates in the passage: " + "; ".join(mention_label(m) for m in others) + ")")
     if answer.meta.get("withheld"):
         click.echo("(no clear yes or no: the article's words, without a verdict)")
+    if answer.meta.get("lead"):
+        click.echo("(the article's first sentence: what it is about)")
     if answer.rewritten_question:
         click.echo(f"(understood as: {answer.rewritten_question})")
     if answer.meta.get("llm_note"):

@@ -47,6 +47,7 @@ __all__ = [
     "build_pipeline",
     "connect",
     "final_answer",
+    "gist_reply",
     "prepare_networks",
     "read_events",
     "said_pieces",
@@ -209,6 +210,11 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         return Final(replace(result, question=found.question, rewritten_question=rewritten,
                              dates=bot.dates_of(result)))  # fmt: skip
 
+    lead = gist_reply(bot, found)
+    if lead is not None:  # "What is this article about?": the article's lead, whichever the backend
+        yield Token(lead.text)
+        yield done(lead)
+        return
     if bot.llm is None:
         result = extractive()
         yield Token(result.text)
@@ -216,6 +222,21 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         return
     for item in bot.llm.stream(found.standalone, found.passages, extractive):
         yield done(item) if isinstance(item, Answer) else Token(item)
+
+
+def gist_reply(bot: QABot, found: Retrieval, head: int = 4000) -> Answer | None:
+    """For a question about the whole article ("What is this article about?", :mod:`qa_bot.answering.gist`), its
+    lead sentence, of the article of the best passage (the one article in scope, or the conversation's, which its
+    search favours); ``None`` for any other question. Only the first ``head`` characters are split into sentences:
+    the lead is among the first few."""
+    from qa_bot.answering.gist import asks_for_gist, gist_answer, lead_sentence
+
+    if not found.passages or not asks_for_gist(found.question, follow_up=bool(found.history)):
+        return None
+    document = bot.document(found.passages[0].chunk.doc_id)
+    sentences = [(a, b) for a, b in bot.split_sentences(document.text[:head]) if b < head]
+    span = lead_sentence(document.text, sentences)
+    return None if span is None else gist_answer(found.question, document, span)
 
 
 def said_pieces(bot: QABot, found: Retrieval) -> list[StatementPiece]:

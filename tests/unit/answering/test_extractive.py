@@ -51,6 +51,16 @@ def test_the_answer_kind_of_direct_and_indirect_questions(seed_bot, question, ki
     assert_grounded(seed_bot, a)
 
 
+def test_what_the_seed_is_about_is_its_first_sentence_past_the_photo_caption(seed_bot):
+    a = seed_bot.ask("What is this article about?", history=[])
+    assert a.meta.get("lead") and not a.abstained
+    text = seed_bot.document(a.doc_id).text
+    caption, story = [line for line in text.split("\n") if line.strip()][:2]
+    assert caption.rstrip().endswith(")") and a.text not in caption
+    assert story.startswith(a.text)  # the story's first sentence, not the photo caption above it
+    assert_grounded(seed_bot, a)
+
+
 def test_a_verdict_the_shipped_decision_is_unsure_of_is_held_back(seed_bot):
     # "Did he accept them?": the span the reader finds is "baseless", which reads as a yes without the "denied"
     # beside it; the shipped decision puts that yes below even odds, so the words answer, quoted and cited

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 
 from qa_bot import QABot
 from qa_bot.answering.extractive import Calibration
 from qa_bot.errors import InvalidInput
+from qa_bot.pipeline import gist_reply
 from qa_bot.types import Answer, Final, Retrieval, Token
 from tests.conftest import ScriptedReader
 
@@ -136,3 +139,17 @@ def test_a_pipeline_whose_stage_lacks_an_input_fails_when_built():
     with pytest.raises(ValueError, match="read needs passages"):
         connect([read], ["question"])
     connect([Component("retrieve", ("question",), ("passages",), lambda s: s), read], ["question"])
+
+
+def test_a_question_about_the_whole_article_is_answered_with_its_first_sentence(bot):
+    answer = bot.ask("What is this article about?")
+    assert answer.meta.get("lead") and answer.text == ARTICLE.split("\n")[0]
+    doc = bot.document(answer.doc_id)
+    assert doc.text[answer.answer_start : answer.answer_end] == answer.quote == answer.text
+    streamed = list(bot.stream("Summarize the article."))
+    assert [type(e) for e in streamed] == [Token, Final] and streamed[-1].answer.meta.get("lead")
+    # "What is it about?" opening a conversation asks about the article; after earlier turns, about what was
+    # just said: the reader answers it
+    found = replace(bot.retrieve("What is this article about?"), question="What is it about?")
+    assert gist_reply(bot, found).text == answer.text
+    assert gist_reply(bot, replace(found, history=(("Who runs Halvard Metals?", "Lena Ortiz"),))) is None

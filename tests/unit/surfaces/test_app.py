@@ -38,6 +38,9 @@ def test_a_held_back_yes_or_no_says_so_before_the_words():
     assert held.index("No clear yes or no") < held.index("**baseless**") and "Yes" not in held
     plain = format_answer(Answer(text="baseless", kind="span", quote="baseless", **kw))
     assert "No clear yes or no" not in plain and "**baseless**" in plain
+    assert "first sentence" not in plain
+    lead = format_answer(Answer(text="baseless", kind="span", quote="baseless", meta={"lead": True}, **kw))
+    assert lead.index("in its first sentence") < lead.index("**baseless**")
 
 
 def test_build_demo_returns_blocks_with_module_level_demo():

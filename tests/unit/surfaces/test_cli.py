@@ -195,3 +195,6 @@ def test_a_held_back_yes_or_no_is_printed_as_the_words_with_a_note(capsys):
     _print_answer(Answer(text="Yes", kind="yes", meta={"kind_probability": 0.8}, **kw))
     given = capsys.readouterr().out
     assert given.startswith("Yes — “baseless”") and "no clear yes or no" not in given
+    _print_answer(Answer(text="baseless", meta={"lead": True}, **kw))
+    lead = capsys.readouterr().out
+    assert lead.splitlines()[0] == "baseless" and "first sentence" in lead and "first sentence" not in held
