@@ -83,6 +83,15 @@ def test_ask_the_example_then_follow_up_then_unanswerable(page, tmp_path):
     assert page.dialogs == []
 
 
+def test_what_the_article_is_about_is_its_first_sentence_highlighted(page, tmp_path):
+    # asked before any test adds an article: the seed is the one article
+    gist = _ask(page, "What is this article about?")
+    assert "What the article is about, in its first sentence" in gist and "Hundreds of members" in gist
+    page.locator("#qa-article mark").first.wait_for()
+    assert "Hundreds of members" in " ".join(page.locator("#qa-article mark").all_inner_texts())
+    page.screenshot(path=str(tmp_path / "gist.png"))
+
+
 def test_clicking_an_answer_shows_its_spans(page):
     _ask(page, "Who denied the allegations?")
     _ask(page, "How many hostages were captured in the attack?")
