@@ -57,6 +57,7 @@ __all__ = [
 ]
 
 EXAMPLES = [
+    "What is this article about?",
     "Who denied the allegations?",
     "What did he call them?",
     "How many hostages were captured in the attack?",

@@ -13,8 +13,8 @@ __all__ = ["is_instruction", "smalltalk_reply", "strip_greeting", "strip_instruc
 
 _HELP = (
     "I answer questions about the articles in my index with a short answer quoted from the article and the"
-    " passage it comes from. Ask things like \u201cwho denied the allegations?\u201d, then follow up (\u201cwhat"
-    " did he call them?\u201d). When an article doesn't say, I tell you so."
+    " passage it comes from. Ask what an article is about, or things like \u201cwho denied the allegations?\u201d,"
+    " then follow up (\u201cwhat did he call them?\u201d). When an article doesn't say, I tell you so."
 )
 _SMALLTALK: tuple[tuple[re.Pattern[str], str], ...] = (
     (
