@@ -224,17 +224,21 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         yield done(item) if isinstance(item, Answer) else Token(item)
 
 
-def gist_reply(bot: QABot, found: Retrieval, head: int = 4000) -> Answer | None:
+def gist_reply(bot: QABot, found: Retrieval, chunks: int = 4) -> Answer | None:
     """For a question about the whole article ("What is this article about?", :mod:`qa_bot.answering.gist`), its
     lead sentence, of the article of the best passage (the one article in scope, or the conversation's, which its
-    search favours); ``None`` for any other question. Only the first ``head`` characters are split into sentences:
-    the lead is among the first few."""
+    search favours); ``None`` for any other question. The sentences are those of the article's first ``chunks``
+    chunks, as split at ingest (no spaCy on the question path)."""
     from qa_bot.answering.gist import asks_for_gist, gist_answer, lead_sentence
 
     if not found.passages or not asks_for_gist(found.question, follow_up=bool(found.history)):
         return None
-    document = bot.document(found.passages[0].chunk.doc_id)
-    sentences = [(a, b) for a, b in bot.split_sentences(document.text[:head]) if b < head]
+    doc_id = found.passages[0].chunk.doc_id
+    first = sorted((c for c in bot.store.lexical_index().chunks if c.doc_id == doc_id), key=lambda c: c.start)
+    sentences = sorted(
+        {(c.start + a, c.start + b) for c in first[:chunks] for a, b in bot.attributor.sentences(c)}
+    )
+    document = bot.document(doc_id)
     span = lead_sentence(document.text, sentences)
     return None if span is None else gist_answer(found.question, document, span)
 
