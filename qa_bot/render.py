@@ -71,9 +71,10 @@ def format_answer(answer: Answer) -> str:
     else:
         if answer.meta.get("withheld"):  # a yes / no question whose yes / no was too unsure to give
             parts.append("*No clear yes or no; the article says:*")
-        if answer.meta.get("lead"):  # "What is this article about?"
+        if answer.meta.get("lead"):  # "What is this article about?": the sentence is its own citation, once
             parts.append("*What the article is about, in its first sentence:*")
-        parts.append(f"**{_inert(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))}**")
+        else:
+            parts.append(f"**{_inert(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))}**")
     others = [m for m in answer.dates if m not in in_answer(answer)]
     if others:
         parts.append("*Dates in the passage:* " + "; ".join(_inert(mention_label(m)) for m in others))

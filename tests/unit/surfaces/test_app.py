@@ -39,8 +39,17 @@ def test_a_held_back_yes_or_no_says_so_before_the_words():
     plain = format_answer(Answer(text="baseless", kind="span", quote="baseless", **kw))
     assert "No clear yes or no" not in plain and "**baseless**" in plain
     assert "first sentence" not in plain
-    lead = format_answer(Answer(text="baseless", kind="span", quote="baseless", meta={"lead": True}, **kw))
-    assert lead.index("in its first sentence") < lead.index("**baseless**")
+
+
+def test_what_the_article_is_about_is_shown_once_as_its_cited_first_sentence():
+    from qa_bot.app import format_answer
+
+    sentence = "The ferry to Skarv will stop running in March, the council said."
+    c = Citation(doc_id="d", title="Ferry", start=12, end=12 + len(sentence), text=sentence, score=1)
+    lead = format_answer(Answer(question="What is this article about?", text=sentence, abstained=False,
+                                citations=(c,), answer_start=12, quote=sentence, meta={"lead": True}))  # fmt: skip
+    assert lead.index("in its first sentence") < lead.index("> The ferry to Skarv")
+    assert lead.count("ferry to Skarv") == 1 and "characters 12–" in lead
 
 
 def test_build_demo_returns_blocks_with_module_level_demo():
