@@ -75,7 +75,8 @@ def format_answer(answer: Answer) -> str:
             parts.append("*What the article is about, in its first sentence:*")
         else:
             parts.append(f"**{_inert(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))}**")
-    others = [m for m in answer.dates if m not in in_answer(answer)]
+    # a lead answer is not shown annotated (its sentence is the citation): all its dates are listed
+    others = [m for m in answer.dates if answer.meta.get("lead") or m not in in_answer(answer)]
     if others:
         parts.append("*Dates in the passage:* " + "; ".join(_inert(mention_label(m)) for m in others))
     if answer.meta.get("llm_note"):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_bot.types import ABSTAIN_TEXT, Answer, Citation
+from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, DateMention
 
 
 def test_format_answer_quotes_citations_inertly():
@@ -50,6 +50,13 @@ def test_what_the_article_is_about_is_shown_once_as_its_cited_first_sentence():
                                 citations=(c,), answer_start=12, quote=sentence, meta={"lead": True}))  # fmt: skip
     assert lead.index("in its first sentence") < lead.index("> The ferry to Skarv")
     assert lead.count("ferry to Skarv") == 1 and "characters 12–" in lead
+    march = DateMention(text="in March", start=12 + sentence.index("in March"),
+                        end=12 + sentence.index(", the"), date="2025-03-01", precision="month")  # fmt: skip
+    dated = format_answer(Answer(question="What is this article about?", text=sentence, abstained=False,
+                                 citations=(c,), answer_start=12, answer_end=12 + len(sentence), quote=sentence,
+                                 dates=(march,), meta={"lead": True}))  # fmt: skip
+    # listed, as the sentence is not annotated (Markdown-escaped brackets)
+    assert "*Dates in the passage:* in March \\(Mar 2025\\)" in dated
 
 
 def test_build_demo_returns_blocks_with_module_level_demo():
