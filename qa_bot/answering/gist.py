@@ -7,8 +7,8 @@ sentence, Lead-1, is the baseline of news summarisation that few methods beat). 
 passed over: a line shorter than ``MIN_WORDS`` words (a date, a byline), a photo caption (a line that ends with its
 credit in brackets, "… (AP Photo/Yousef Masoud)", as the title guess at ingest reads it), and a dateline's
 "BAGHDAD, Iraq (CNN) -- " before the first words. (Measured and not kept: choosing among the first six sentences the
-one whose words the article repeats most, SumBasic's centrality, picked a quote or an in-text caption over the
-first sentence in 5 of 8 CNN stories.) The answer is that sentence, cited at its offsets, so it is the article's
+one whose words the article repeats most, SumBasic's centrality, passed over the first sentence in 7 of 8 CNN
+stories for a quote, an in-text photo caption or a later detail.) The answer is that sentence, cited at its offsets, so it is the article's
 own words like every other answer. A question is a gist question only by its form — the article (story, piece,
 report) asked about as a whole, or a summary asked for — never by the article's words: "What is the report about
 Iran's role?" names something and is read as usual.
