@@ -17,6 +17,7 @@ __all__ = [
     "WH_WORDS",
     "bm25s_module",
     "content_words",
+    "is_photo_caption",
     "is_stop_word",
     "mentions_cue_verb",
     "question_type",
@@ -157,3 +158,9 @@ def rule_sentences(text: str) -> list[tuple[int, int]]:
     if text[pos:].strip():
         spans.append((pos, len(text.rstrip())))
     return spans
+
+
+def is_photo_caption(line: str) -> bool:
+    """Whether a line of an article reads as a photo caption: it ends with its credit in brackets ("… east of Khan
+    Younis. (AP Photo/Yousef Masoud)"), so it neither names the article nor states its story."""
+    return line.rstrip().endswith(")")

@@ -5,13 +5,13 @@ The reader cannot answer them (no span of one window says what the whole article
 seed's "What is this article about?"), and a news article states its story first (the inverted pyramid; the first
 sentence, Lead-1, is the baseline of news summarisation that few methods beat). What comes before the story is
 passed over: a line shorter than ``MIN_WORDS`` words (a date, a byline), a photo caption (a line that ends with its
-credit in brackets, "… (AP Photo/Yousef Masoud)", as the title guess at ingest reads it), and a dateline's
-"BAGHDAD, Iraq (CNN) -- " before the first words. (Measured and not kept: choosing among the first six sentences the
-one whose words the article repeats most, SumBasic's centrality, passed over the first sentence in 7 of 8 CNN
-stories for a quote, an in-text photo caption or a later detail.) The answer is that sentence, cited at its offsets, so it is the article's
-own words like every other answer. A question is a gist question only by its form — the article (story, piece,
-report) asked about as a whole, or a summary asked for — never by the article's words: "What is the report about
-Iran's role?" names something and is read as usual.
+credit in brackets, "… (AP Photo/Yousef Masoud)": :func:`qa_bot.text.is_photo_caption`, as the title guess at
+ingest reads it), and a dateline's "BAGHDAD, Iraq (CNN) -- " before the first words. (Measured and not kept:
+choosing among the first six sentences the one whose words the article repeats most, SumBasic's centrality, passed
+over the first sentence in 7 of 8 CNN stories for a quote, an in-text photo caption or a later detail.) The answer
+is that sentence, cited at its offsets, so it is the article's own words like every other answer. A question is a
+gist question only by its form — the article (story, piece, report) asked about as a whole, or a summary asked for
+— never by the article's words: "What is the report about Iran's role?" names something and is read as usual.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qa_bot.text import is_photo_caption
 from qa_bot.types import Answer, Citation, Document
 
 __all__ = ["MIN_WORDS", "asks_for_gist", "gist_answer", "lead_sentence"]
@@ -70,7 +71,7 @@ def lead_sentence(
     for start, end in sentences:
         line_end = text.find("\n", start)
         line = text[text.rfind("\n", 0, start) + 1 : len(text) if line_end < 0 else line_end]
-        if line.rstrip().endswith(")") or len(text[start:end].split()) < min_words:
+        if is_photo_caption(line) or len(text[start:end].split()) < min_words:
             continue
         dateline = _DATELINE.match(text, start, end)
         return (dateline.end() if dateline else start), end

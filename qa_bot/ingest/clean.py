@@ -10,6 +10,7 @@ from pathlib import Path
 
 from qa_bot.dates import dateline_date, iso_date
 from qa_bot.errors import IngestError
+from qa_bot.text import is_photo_caption
 from qa_bot.types import Document
 
 __all__ = ["clean_text", "content_hash", "make_document"]
@@ -79,6 +80,6 @@ def _guess_title(text: str, source: str) -> str:
     if stem and not re.search(r"[0-9a-f]{8,}", stem):
         return stem
     # a file named by a hash: the first line that is not a photo caption says more
-    lines = [line for line in text.split("\n") if line.strip() and not line.rstrip().endswith(")")]
+    lines = [line for line in text.split("\n") if line.strip() and not is_photo_caption(line)]
     line = (lines or [first])[0]
     return line[:80].rstrip() + ("…" if len(line) > 80 else "")
