@@ -1,8 +1,9 @@
 """Which runtime runs the reader fastest here? Times one warm forward pass over the windows a real question reads
 (the seed article's top-4 chunks), for PyTorch fp32, bf16 autocast and int8 dynamic quantisation, and ONNX Runtime:
 fp32 as exported, fp32 traced with PyTorch's fused attention (SDPA), int8 as qa-bot runs it by default (smoothed by
-the fitted ranges, the feed-forward down-projections and heads in fp32), the same unsmoothed, and int8 everywhere. Prints p50/p95 per backend, its
-paired speed-up over PyTorch fp32 (the backends take turns), and how far each backend's logits drift from fp32.
+the fitted ranges, the feed-forward down-projections and heads in fp32), the same unsmoothed, and int8 everywhere.
+Prints p50/p95 per backend, its paired speed-up over PyTorch fp32 (the backends take turns), and how far each
+backend's logits drift from fp32.
 
     .venv/bin/python scripts/bench_reader_backends.py [--repeats 30]
 """

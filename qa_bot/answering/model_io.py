@@ -40,9 +40,8 @@ WEIGHTS = "reader.safetensors"
 META = "reader.json"
 FROZEN = ("bert.embeddings.word_embeddings.weight",)  # taken from the base model, never shipped
 NEW_HEADS = ("kind_outputs.",)  # heads a reader of an earlier version lacks
-INT8_RANGES = (
-    "int8_ranges.json"  # beside the weights: what the int8 reader is smoothed by (``qa-bot fit-int8``)
-)
+#: Beside the weights: what the int8 reader is smoothed by (``qa-bot fit-int8``).
+INT8_RANGES = "int8_ranges.json"
 
 
 def base_model_path() -> Path:
