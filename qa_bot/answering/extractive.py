@@ -247,10 +247,12 @@ class ExtractiveAnswerer:
 
     def _takes(self, said: tuple[StatementPiece, SpanScore, float], best: float | None) -> bool:
         """Whether the span read in a statement piece answers rather than the passages' best (score ``best``):
-        for a question asking who, when the reader is confident of it (what statements are for); for one asking
-        what was said, when the reader scores it above the passages' best span."""
+        for a question asking who, or what a speaker it names said (``named``), when the reader is confident of it
+        (what statements are for); for one asking what was said, when the reader scores it above the passages'
+        best span."""
         piece, span, margin = said
-        if piece.answers == ("speaker",) and self.calibration.confidence(margin) >= self.abstain_threshold:
+        sure = self.calibration.confidence(margin) >= self.abstain_threshold
+        if piece.whole or (sure and (piece.answers == ("speaker",) or piece.named)):
             return True
         return best is None or span.score > best
 
@@ -265,15 +267,19 @@ class ExtractiveAnswerer:
         related: tuple[Citation, ...],
     ) -> Answer:
         """The answer read from a statement piece: the part's words at their document offsets, cited by the
-        statement (and the speaker's own sentence first, for a speaker named elsewhere)."""
+        statement (and the speaker's own sentence first, for a speaker named elsewhere). For a question asking all
+        that a speaker it names said (``piece.whole``), all the words of the statement the span lies in: the
+        reader chose the statement, the parse at ingest its extent."""
         confidence = self.calibration.confidence(margin)
         meta = {**meta, "margin": round(margin, 4), "statement": True}
-        if confidence < self.abstain_threshold:
+        if confidence < self.abstain_threshold and not piece.whole:
             return _abstain(question, related, reason=f"low confidence {confidence:.2f}", confidence=confidence,
                             meta=meta)  # fmt: skip
         located = piece.locate(span.start, span.end)
         assert located is not None  # _said keeps only spans inside one part
         segment, start, end = located
+        if piece.whole:
+            start, end = piece.words_said()
         citations = piece.cite_speaker if segment.part == "speaker" else piece.cite_words
         cited = next(c for c in citations if c.start <= start and end <= c.end)
         quote = cited.text[start - cited.start : end - cited.start]

@@ -13,22 +13,42 @@ pieces are read only for questions that use a verb of saying ("Who denied …?",
 "According to whom …?"), and only the statements of the retrieved passages that share words with the question.
 An answer read from a piece is cited by the statement's sentence (and, when the speaker is named in another sentence,
 by that sentence first).
+
+A question that asks what a speaker it names said ("What did Blinken say at the UN?", "What did the Cisco CEO say
+about the deal?", and "What did he say?" once the follow-up is rewritten with the name) is read against that
+speaker's statements (the one the question names best: "the Cisco CEO" is Cisco's chief executive, not Cisco), and
+when it asks for all that was said, not part of it, the answer is all the words of the statement the reader's best
+span lies in: the reader chooses the statement, the parse at ingest gives its extent. The reader alone answered the
+first of these with another speaker's "baseless" (``tests/data/said_blind.json``: 42.9 -> 62.8 F1).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa_bot.text import content_words, mentions_cue_verb, question_type, rule_sentences, stem
 from qa_bot.types import Citation, Document, Passage, Statement, TextSpan
 
-__all__ = ["Segment", "StatementPiece", "asks_about_statements", "statement_pieces"]
+__all__ = ["Segment", "StatementPiece", "asks_about_statements", "asks_whole_statement", "statement_pieces"]
 
 #: Verbs of saying that tell nothing about which statement is meant (nearly every one is "said").
 _SAY = frozenset(("say", "says", "said", "saying", "tell", "tells", "told", "telling"))
+#: Words of a question that tell nothing about which statement it asks for: the verbs above, and prepositions the
+#: short stop list of :func:`qa_bot.text.content_words` keeps ("What did he say about …?"); one-letter pieces
+#: ("Iran's" -> "iran", "s") are left out too.
+_IGNORED = _SAY | frozenset(("about", "from", "after", "before", "during", "over", "against", "regarding",
+                             "concerning", "than"))  # fmt: skip
 _ACCORDING = re.compile(r"\baccording to\b", re.IGNORECASE)
+_AFTER_SAYING = r"(?:about|at|to|in|on|of|during|after|before|regarding|concerning|when|while|last|this|on)"
+_WHOLE = re.compile(
+    r"^\W*(?:(?:and|so|then|also|ok|okay|well)\W+)*what\s+(?:did|does|do|has|have|had|will|would)\s+\S.*?\s+"
+    r"(?:say|tell(?:\s+(?:him|her|them|us|me|reporters|journalists|the\s+\w+|(?-i:[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)))?)"
+    rf"(?:\s+{_AFTER_SAYING}\b[^?]*)?\W*$",
+    re.IGNORECASE,
+)
+_SAYING = re.compile(r"\b(?:" + "|".join(sorted(_SAY)) + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -54,6 +74,14 @@ class StatementPiece:
     cite_words: tuple[Citation, ...]
     answers: tuple[str, ...] = ("speaker",)
     score: float = 0.0
+    named: bool = False  # the question names this statement's speaker (see :func:`statement_pieces`)
+    whole: bool = False  # ... and asks for all that was said: :func:`asks_whole_statement`
+
+    def words_said(self) -> tuple[int, int]:
+        """The document offsets of what was said (the content part, a leading "that" and its quote marks aside)."""
+        seg = next(s for s in self.segments if s.part == "content")
+        start, end = _trim_said(self.text, seg.at, seg.at + seg.end - seg.start)
+        return seg.start + start - seg.at, seg.start + end - seg.at
 
     def locate(self, start: int, end: int) -> tuple[Segment, int, int] | None:
         """The part a span ``text[start:end]`` of the piece lies in, and the span's document offsets (``None``
@@ -62,6 +90,22 @@ class StatementPiece:
             if seg.part in self.answers and seg.at <= start and end <= seg.at + (seg.end - seg.start):
                 return seg, seg.start + start - seg.at, seg.start + end - seg.at
         return None
+
+
+def _trim_said(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` without a leading "that" and the quote marks or punctuation around it."""
+    m = re.match(r"(?:that\s+)?[\s“”\"‘’']*", text[start:end], re.IGNORECASE)
+    start += m.end() if m else 0
+    while end > start and text[end - 1] in " “”\"‘’',.;:":
+        end -= 1
+    return start, end
+
+
+def asks_whole_statement(question: str) -> bool:
+    """Whether ``question`` asks for all that someone said, with a verb that tells nothing of the words: "What did
+    Blinken say?", "What did he say about the attack?", "What did the minister tell reporters on Monday?" — not
+    for part of it ("What did Blinken say was lacking?", "What kind of evidence did he say …?")."""
+    return _WHOLE.match(question.strip()) is not None
 
 
 def asks_about_statements(question: str) -> bool:
@@ -79,22 +123,38 @@ def statement_pieces(
     its sentence overlaps a retrieved passage and it holds more than half of the question's words (stems; stop
     words and "say" / "tell" aside), one at least in its verb or what was said; best first by that share. A
     question asking who ("Who denied …?", "According to whom …?") is answered from a piece's speaker (not its
-    role, which may name another: "Al-Zaidi's brother"), any other from its verb or words."""
-    asked = {stem(w) for w in content_words(question) if w.lower() not in _SAY}
+    role, which may name another: "Al-Zaidi's brother"), any other from its verb or words.
+
+    A question that asks what someone said with a verb that tells nothing of the words ("What did Blinken say at
+    the UN?", "What did the IDF spokesman tell reporters?") names its statement by the speaker instead: a statement
+    whose speaker or role holds some of the question's words, and whose sentence holds more than half of them all,
+    is a match too (``named``: the reader's span in it answers when the reader is confident of it, as a speaker
+    does for a question asking who, rather than only when it scores above the passages' best — where another
+    speaker's words, "baseless", may score higher)."""
+    asked = {stem(w) for w in content_words(question) if w.lower() not in _IGNORED and len(w) > 1}
     if not asked:
         return []
     kind = question_type(question)
-    answers = ("speaker",) if kind in ("who", "which") else ("verb", "content")
+    asks_who = kind in ("who", "which")
+    answers = ("speaker",) if asks_who else ("verb", "content")
+    by_speaker = not asks_who and _SAYING.search(question) is not None
+    whole = by_speaker and asks_whole_statement(question)
     found: list[StatementPiece] = []
+    named: dict[StatementPiece, int] = {}  # how many of the question's words each named speaker holds
     for doc, statements in articles:
         spans = [(p.chunk.start, p.chunk.end) for p in passages if p.chunk.doc_id == doc.doc_id]
         for st in statements:
             if not any(a < st.sentence.end and st.sentence.start < b for a, b in spans):
                 continue
             said = asked & _stems(st.verb, st.content)
-            share = len(said | (asked & _stems(st.speaker, *([st.role] if st.role else [])))) / len(asked)
-            if said and share > 0.5:
+            speaker = asked & _stems(st.speaker, *([st.role] if st.role else []))
+            share = len(said | speaker) / len(asked)
+            if by_speaker and speaker and len(asked & (speaker | _stems(st.sentence))) / len(asked) > 0.5:
+                named[replace(_piece(doc, st, ("content",), share), named=True, whole=whole)] = len(speaker)
+            elif said and share > 0.5:
                 found.append(_piece(doc, st, answers, share))
+    # the speaker the question names best ("the Cisco CEO": Cisco's CEO, not Cisco) is the one it means
+    found += [p for p, n in named.items() if n == max(named.values())]
     found.sort(key=lambda p: -p.score)
     return found[:limit]
 
