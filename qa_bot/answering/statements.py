@@ -139,8 +139,9 @@ def statement_pieces(
     answers = ("speaker",) if asks_who else ("verb", "content")
     by_speaker = not asks_who and _SAYING.search(question) is not None
     whole = by_speaker and asks_whole_statement(question)
+    names = _name_phrases(question) if by_speaker else []
     found: list[StatementPiece] = []
-    named: dict[StatementPiece, int] = {}  # how many of the question's words each named speaker holds
+    named: dict[StatementPiece, tuple[int, float]] = {}  # the question's words its speaker and sentence hold
     for doc, statements in articles:
         spans = [(p.chunk.start, p.chunk.end) for p in passages if p.chunk.doc_id == doc.doc_id]
         for st in statements:
@@ -149,11 +150,16 @@ def statement_pieces(
             said = asked & _stems(st.verb, st.content)
             speaker = asked & _stems(st.speaker, *([st.role] if st.role else []))
             share = len(said | speaker) / len(asked)
-            if by_speaker and speaker and len(asked & (speaker | _stems(st.sentence))) / len(asked) > 0.5:
-                named[replace(_piece(doc, st, ("content",), share), named=True, whole=whole)] = len(speaker)
+            keys = _head_stems(st.speaker, *([st.role] if st.role else []))
+            head = asked & keys
+            in_sentence = len(asked & (head | _stems(st.sentence))) / len(asked)
+            if by_speaker and _names(names, keys, _head_stems(st.speaker), head) and in_sentence > 0.5:
+                piece = replace(_piece(doc, st, ("content",), share), named=True, whole=whole)
+                named[piece] = (len(head), in_sentence)
             elif said and share > 0.5:
                 found.append(_piece(doc, st, answers, share))
-    # the speaker the question names best ("the Cisco CEO": Cisco's CEO, not Cisco) is the one it means
+    # the speaker the question names best ("the Cisco CEO": Cisco's CEO, not Cisco), in the statement whose
+    # sentence holds most of the question ("What did he tell reporters?"), is the one it means
     found += [p for p, n in named.items() if n == max(named.values())]
     found.sort(key=lambda p: -p.score)
     return found[:limit]
@@ -161,6 +167,36 @@ def statement_pieces(
 
 def _stems(*spans: TextSpan) -> set[str]:
     return {stem(w) for s in spans for w in content_words(s.text)}
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*")
+
+
+def _name_phrases(question: str) -> list[set[str]]:
+    """The stems of each run of capitalised words in ``question`` after its first word ("What did Katherine
+    Jackson say at the UN?": {katherin, jackson}, {un})."""
+    rest = question.strip().split(maxsplit=1)[1:]
+    runs = ({stem(w) for w in content_words(m) if len(w) > 1} for m in _NAME_RUN.findall(rest[0] if rest else ""))
+    return [r for r in runs if r]
+
+
+def _names(names: Sequence[set[str]], keys: set[str], speaker: set[str], head: set[str]) -> bool:
+    """Whether a question with the name phrases ``names`` names a statement whose speaker's and role's heads have
+    the stems ``keys`` (the speaker's alone: ``speaker``; those the question holds: ``head``): a phrase all in
+    them ("Blinken", "the Cisco CEO"), or a speaker all in a phrase ("Giordano" for "Gary Giordano") — not one
+    word shared ("Katherine Jackson" is not "Jackson lawyer Kevin Boyle"); without a name, any word of them."""
+    if not names:
+        return bool(head)
+    return any(n <= keys or (speaker and speaker <= n) for n in names)
+
+
+_HEAD_END = re.compile(r",|\b(?:of|for|from|with|at|in|on|and|who|whose|which)\b", re.IGNORECASE)
+
+
+def _head_stems(*spans: TextSpan) -> set[str]:
+    """The stems of a speaker's (or role's) head: its words before a comma or a word that starts a modifier
+    ("lawyers for Jackson's mother, Katherine, …" is the lawyers, not Katherine)."""
+    return {stem(w) for s in spans for w in content_words(_HEAD_END.split(s.text, maxsplit=1)[0])}
 
 
 def _piece(doc: Document, st: Statement, answers: tuple[str, ...], score: float) -> StatementPiece:
