@@ -176,7 +176,9 @@ def _name_phrases(question: str) -> list[set[str]]:
     """The stems of each run of capitalised words in ``question`` after its first word ("What did Katherine
     Jackson say at the UN?": {katherin, jackson}, {un})."""
     rest = question.strip().split(maxsplit=1)[1:]
-    runs = ({stem(w) for w in content_words(m) if len(w) > 1} for m in _NAME_RUN.findall(rest[0] if rest else ""))
+    runs = (
+        {stem(w) for w in content_words(m) if len(w) > 1} for m in _NAME_RUN.findall(rest[0] if rest else "")
+    )
     return [r for r in runs if r]
 
 
