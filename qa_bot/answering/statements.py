@@ -139,7 +139,9 @@ def statement_pieces(
     answers = ("speaker",) if asks_who else ("verb", "content")
     by_speaker = not asks_who and _SAYING.search(question) is not None
     whole = by_speaker and asks_whole_statement(question)
-    names = _name_phrases(question) if by_speaker else []
+    subject = _SUBJECT.search(question) if by_speaker else None  # "What did <Khamenei> say about the US?"
+    names = _name_phrases(subject.group(1) if subject else question) if by_speaker else []
+    who = {stem(w) for w in content_words(subject.group(1))} & asked if subject else asked
     found: list[StatementPiece] = []
     named: dict[StatementPiece, tuple[int, float]] = {}  # the question's words its speaker and sentence hold
     for doc, statements in articles:
@@ -151,7 +153,7 @@ def statement_pieces(
             speaker = asked & _stems(st.speaker, *([st.role] if st.role else []))
             share = len(said | speaker) / len(asked)
             keys = _head_stems(st.speaker, *([st.role] if st.role else []))
-            head = asked & keys
+            head = who & keys
             in_sentence = len(asked & (head | _stems(st.sentence))) / len(asked)
             if by_speaker and _names(names, keys, _head_stems(st.speaker), head) and in_sentence > 0.5:
                 piece = replace(_piece(doc, st, ("content",), share), named=True, whole=whole)
@@ -172,13 +174,16 @@ def _stems(*spans: TextSpan) -> set[str]:
 _NAME_RUN = re.compile(r"\b[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*")
 
 
-def _name_phrases(question: str) -> list[set[str]]:
-    """The stems of each run of capitalised words in ``question`` after its first word ("What did Katherine
-    Jackson say at the UN?": {katherin, jackson}, {un})."""
-    rest = question.strip().split(maxsplit=1)[1:]
-    runs = (
-        {stem(w) for w in content_words(m) if len(w) > 1} for m in _NAME_RUN.findall(rest[0] if rest else "")
-    )
+_SUBJECT = re.compile(
+    r"\b(?:did|does|do|has|have|had|will|would|could|can)\s+(.+?)\s+(?:" + "|".join(sorted(_SAY)) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def _name_phrases(text: str) -> list[set[str]]:
+    """The stems of each run of capitalised words in ``text`` (a question's subject, or the question after its
+    first word): "Katherine Jackson" -> {katherin, jackson}."""
+    runs = ({stem(w) for w in content_words(m) if len(w) > 1} for m in _NAME_RUN.findall(text))
     return [r for r in runs if r]
 
 
