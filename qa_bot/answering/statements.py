@@ -41,14 +41,15 @@ _SAY = frozenset(("say", "says", "said", "saying", "tell", "tells", "told", "tel
 _IGNORED = _SAY | frozenset(("about", "from", "after", "before", "during", "over", "against", "regarding",
                              "concerning", "than"))  # fmt: skip
 _ACCORDING = re.compile(r"\baccording to\b", re.IGNORECASE)
-_AFTER_SAYING = r"(?:about|at|to|in|on|of|during|after|before|regarding|concerning|when|while|last|this|on)"
+_AFTER_SAYING = r"(?:about|at|to|in|on|of|during|after|before|regarding|concerning|when|while|last|this)"
 _WHOLE = re.compile(
     r"^\W*(?:(?:and|so|then|also|ok|okay|well)\W+)*what\s+(?:did|does|do|has|have|had|will|would)\s+\S.*?\s+"
     r"(?:say|tell(?:\s+(?:him|her|them|us|me|reporters|journalists|the\s+\w+|(?-i:[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)))?)"
     rf"(?:\s+{_AFTER_SAYING}\b[^?]*)?\W*$",
     re.IGNORECASE,
 )
-_SAYING = re.compile(r"\b(?:" + "|".join(sorted(_SAY)) + r")\b", re.IGNORECASE)
+_SAY_WORDS = "|".join(sorted(_SAY))
+_SAYING = re.compile(rf"\b(?:{_SAY_WORDS})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,8 @@ class StatementPiece:
         seg = next(s for s in self.segments if s.part == "content")
         verb = next((s for s in self.segments if s.part == "verb"), None)
         start, end = _trim_said(self.text, seg.at, seg.at + seg.end - seg.start)
+        acted_on = start == seg.at  # no "that" or quote mark opens the words
         start, end = seg.start + start - seg.at, seg.start + end - seg.at
-        words = self.text[seg.at : seg.at + seg.end - seg.start]
-        acted_on = not re.match(r"(?:that\b|[“”\"‘’'])", words, re.IGNORECASE)
         if acted_on and verb is not None and 0 <= seg.start - verb.end <= 1:
             start = verb.start
         return start, end
@@ -135,8 +135,8 @@ def statement_pieces(
 
     A question that asks what someone said with a verb that tells nothing of the words ("What did Blinken say at
     the UN?", "What did the IDF spokesman tell reporters?") names its statement by the speaker instead: a statement
-    whose speaker or role holds some of the question's words, and whose sentence holds more than half of them all,
-    is a match too (``named``: the reader's span in it answers when the reader is confident of it, as a speaker
+    whose speaker the question's subject names (:func:`_names`; the one named best, in the sentence holding most of
+    the question), and whose speaker and sentence hold more than half of the question's words, is a match too (``named``: the reader's span in it answers when the reader is confident of it, as a speaker
     does for a question asking who, rather than only when it scores above the passages' best — where another
     speaker's words, "baseless", may score higher)."""
     asked = {stem(w) for w in content_words(question) if w.lower() not in _IGNORED and len(w) > 1}
@@ -183,7 +183,7 @@ _NAME_RUN = re.compile(r"\b[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*")
 
 
 _SUBJECT = re.compile(
-    r"\b(?:did|does|do|has|have|had|will|would|could|can)\s+(.+?)\s+(?:" + "|".join(sorted(_SAY)) + r")\b",
+    rf"\b(?:did|does|do|has|have|had|will|would|could|can)\s+(.+?)\s+(?:{_SAY_WORDS})\b",
     re.IGNORECASE,
 )
 
