@@ -154,16 +154,19 @@ def statement_pieces(
     named: dict[StatementPiece, tuple[int, float]] = {}  # the question's words its speaker and sentence hold
     for doc, statements in articles:
         spans = [(p.chunk.start, p.chunk.end) for p in passages if p.chunk.doc_id == doc.doc_id]
+        aliases = _aliases(statements) if by_speaker else []
         for st in statements:
             if not any(a < st.sentence.end and st.sentence.start < b for a, b in spans):
                 continue
             said = asked & _stems(st.verb, st.content)
             speaker = asked & _stems(st.speaker, *([st.role] if st.role else []))
             share = len(said | speaker) / len(asked)
+            own = _head_stems(st.speaker)
             keys = _head_stems(st.speaker, *([st.role] if st.role else []))
+            keys |= {w for name, known in aliases if own and own <= name for w in known}
             head = who & keys
             in_sentence = len(asked & (head | _stems(st.sentence))) / len(asked)
-            if by_speaker and _names(names, keys, _head_stems(st.speaker), head) and in_sentence > 0.5:
+            if by_speaker and _names(names, keys, own, head) and in_sentence > 0.5:
                 piece = replace(_piece(doc, st, ("content",), share), named=True, whole=whole)
                 named[piece] = (len(head), in_sentence)
             elif said and share > 0.5:
@@ -203,6 +206,16 @@ def _names(names: Sequence[set[str]], keys: set[str], speaker: set[str], head: s
     if not names:
         return bool(head)
     return any(n <= keys or (speaker and speaker <= n) for n in names)
+
+
+def _aliases(statements: Sequence[Statement]) -> list[tuple[set[str], set[str]]]:
+    """Each speaker of an article as (name, name and role) head stems: a later "Emmert said" is the "NCAA President
+    Mark Emmert" of an earlier statement, so "What did the NCAA president say …?" and "What did Mark Emmert say …?"
+    name it as fully as that one."""
+    return [
+        (_head_stems(st.speaker), _head_stems(st.speaker, *([st.role] if st.role else [])))
+        for st in statements
+    ]
 
 
 _HEAD_END = re.compile(r",|\b(?:of|for|from|with|at|in|on|and|who|whose|which)\b", re.IGNORECASE)

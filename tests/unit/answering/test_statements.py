@@ -184,9 +184,8 @@ def test_the_speaker_the_question_names_best_is_the_one_it_means_and_all_their_w
     named = lambda q: [p.text[:8] for p in statement_pieces(q, whole2, [(DOC2, STATEMENTS2)])]  # noqa: E731
     assert named("What did Ruiz say?") == named("What did Ms. Ana Ruiz say?") == ["Ana Ruiz"]
     assert named("What did Lena Halvard say?") == []
-    assert named("What did Ana Ruiz say about Halvard Metals?") == [
-        "Ana Ruiz"
-    ]  # the name before "say" speaks
+    # the name before "say" speaks, not one the question asks about
+    assert named("What did Ana Ruiz say about Halvard Metals?") == ["Ana Ruiz"]
     # part of what was said, asked for: the reader's span when it is sure of it, else the passages' answer
     part = "What did the Halvard Metals spokeswoman say would go?"
     said = statement_pieces(part, whole2, [(DOC2, STATEMENTS2)])
@@ -195,6 +194,30 @@ def test_the_speaker_the_question_names_best_is_the_one_it_means_and_all_their_w
     assert sure.answer(part, whole2, statements=said).text == "jobs"
     unsure = answerer(PieceReader([("the plant is safe", 4.0), ("jobs", -2.0)], bonus=0.0), threshold=1.0)
     assert unsure.answer(part, whole2, statements=said).text == "the plant is safe"
+
+
+def test_a_speaker_named_by_surname_is_the_one_the_article_named_in_full_with_their_role():
+    text = "Ana Ruiz, the Halvard Metals spokeswoman, said that jobs would go. Later Ruiz said the plant would close."
+    doc = Document("d3", "Later", text)
+
+    def at(part: str, after: int = 0) -> TextSpan:
+        i = text.index(part, after)
+        return TextSpan(i, i + len(part), part)
+
+    first, second = text.split(". ")[0] + ".", text.split(". ")[1]
+    statements = (
+        Statement(at("Ana Ruiz"), at("the Halvard Metals spokeswoman"), at("said"), at("that jobs would go"), False,
+                  at("Ana Ruiz"), at(first)),
+        Statement(at("Ruiz", 60), None, at("said", 60), at("the plant would close"), False, at("Ruiz", 60),
+                  at(second)),
+    )  # fmt: skip
+    passages = [Passage(Chunk("c0", "d3", "Later", 0, len(text), text), score=1.0)]
+    found = statement_pieces("What did the spokeswoman say about the plant?", passages, [(doc, statements)])
+    assert [p.text for p in found] == [
+        "Ruiz said the plant would close."
+    ]  # her role, from the first statement
+    both = statement_pieces("What did the spokeswoman say?", passages, [(doc, statements)])
+    assert len(both) == 2 and all(p.named and p.whole for p in both)
 
 
 @pytest.mark.slow
