@@ -173,6 +173,13 @@ def test_the_speaker_the_question_names_best_is_the_one_it_means_and_all_their_w
     assert a.text == a.quote == "jobs would go" == TEXT2[a.answer_start : a.answer_end]
     assert a.citations[0].start <= a.answer_start < a.answer_end <= a.citations[0].end
     assert TEXT2[a.citations[0].start : a.citations[0].end] == a.citations[0].text
+    # a reported clause is given without its "said"
+    company = "What did Halvard Metals say?"
+    said = statement_pieces(company, whole2, [(DOC2, STATEMENTS2)])
+    reader = PieceReader([("plant", -1.0)], bonus=0.0)
+    assert (
+        answerer(reader, threshold=1.0).answer(company, whole2, statements=said).text == "the plant is safe"
+    )
     # words the verb acts on are given with it: "denied the report of job cuts", not "the report of job cuts"
     question = "What did Halvard Metals say?"
     said = pieces(question)
