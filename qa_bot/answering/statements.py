@@ -89,8 +89,8 @@ class StatementPiece:
         start, end = _trim_said(self.text, seg.at, seg.at + seg.end - seg.start)
         acted_on = start == seg.at  # no "that" or quote mark opens the words
         start, end = seg.start + start - seg.at, seg.start + end - seg.at
-        said = verb is None or self.text[verb.at : verb.at + verb.end - verb.start].lower() in _SAY
-        if acted_on and not said and 0 <= seg.start - verb.end <= 1:
+        reports = verb is None or self.text[verb.at : verb.at + verb.end - verb.start].lower() in _SAY
+        if acted_on and not reports and 0 <= seg.start - verb.end <= 1:
             start = verb.start
         return start, end
 
@@ -164,15 +164,17 @@ def statement_pieces(
             said = asked & _stems(st.verb, st.content)
             speaker = asked & _stems(st.speaker, *([st.role] if st.role else []))
             share = len(said | speaker) / len(asked)
-            own = _head_stems(st.speaker)
-            keys = _head_stems(st.speaker, *([st.role] if st.role else []))
-            keys |= {w for name, known in aliases if own and own <= name for w in known}
-            head = who & keys
-            in_sentence = len(asked & (head | _stems(st.sentence))) / len(asked)
-            if by_speaker and _names(names, keys, own, head) and in_sentence > 0.5:
-                piece = replace(_piece(doc, st, ("content",), share), named=True, whole=whole)
-                named[piece] = (len(head), in_sentence)
-            elif said and share > 0.5:
+            if by_speaker:  # the speaker's name and role, and those the article gave the same name elsewhere
+                own = _head_stems(st.speaker)
+                keys = _head_stems(st.speaker, *([st.role] if st.role else []))
+                keys |= {w for name, known in aliases if own and own <= name for w in known}
+                head = who & keys
+                in_sentence = len(asked & (head | _stems(st.sentence))) / len(asked)
+                if _names(names, keys, own, head) and in_sentence > 0.5:
+                    piece = replace(_piece(doc, st, ("content",), share), named=True, whole=whole)
+                    named[piece] = (len(head), in_sentence)
+                    continue
+            if said and share > 0.5:
                 found.append(_piece(doc, st, answers, share))
     # the speaker the question names best ("the Cisco CEO": Cisco's CEO, not Cisco), in the statement whose
     # sentence holds most of the question ("What did he tell reporters?"), is the one it means
