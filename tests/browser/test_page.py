@@ -92,6 +92,17 @@ def test_what_the_article_is_about_is_its_first_sentence_highlighted(page, tmp_p
     page.screenshot(path=str(tmp_path / "gist.png"))
 
 
+def test_what_a_named_speaker_said_is_their_statement_highlighted(page, tmp_path):
+    said = _ask(page, "What did Blinken say at the UN?")
+    assert "Iran has been supporting terrorist entities" in said and "baseless" not in said.split("“")[0]
+    page.locator("#qa-article mark").first.wait_for()
+    assert "Blinken noted" in " ".join(page.locator("#qa-article mark").all_inner_texts())
+    page.screenshot(path=str(tmp_path / "said.png"))
+    shots = os.environ.get("QA_BOT_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=os.path.join(shots, "said-answer.png"), full_page=True)
+
+
 def test_clicking_an_answer_shows_its_spans(page):
     _ask(page, "Who denied the allegations?")
     _ask(page, "How many hostages were captured in the attack?")
