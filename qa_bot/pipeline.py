@@ -202,8 +202,9 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
 
     def extractive() -> Answer:
         question, turns = reader_input(found, bot.answerer.reads_history)
-        said = said_pieces(bot, found) if bot.settings.use_statements else ()
-        return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said)
+        said, unreported = said_pieces(bot, found) if bot.settings.use_statements else ((), None)
+        return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said,
+                                   unreported=unreported)  # fmt: skip
 
     def done(result: Answer) -> Final:
         rewritten = found.standalone if found.rewritten else None
@@ -243,19 +244,21 @@ def gist_reply(bot: QABot, found: Retrieval, chunks: int = 4) -> Answer | None:
     return None if span is None else gist_answer(found.question, document, span)
 
 
-def said_pieces(bot: QABot, found: Retrieval) -> list[StatementPiece]:
+def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str | None]:
     """For a question about something said, the statements of the retrieved passages' articles that match it,
-    joined with their speakers for the reader (:mod:`qa_bot.answering.statements`); none otherwise."""
-    from qa_bot.answering.statements import asks_about_statements, statement_pieces
+    joined with their speakers for the reader (:mod:`qa_bot.answering.statements`), and the speaker it names when
+    those articles report nothing that speaker said ("What did Macron say?"); none otherwise."""
+    from qa_bot.answering.statements import asks_about_statements, statement_pieces, unreported_speaker
 
     if not found.passages or not asks_about_statements(found.standalone):
-        return []
+        return [], None
     doc_ids = dict.fromkeys(p.chunk.doc_id for p in found.passages)
     said = {d: bot.statements(d) for d in doc_ids}
     articles = [
         (bot.document(d), found_here) for d, found_here in said.items() if found_here
     ]  # text only if needed
-    return statement_pieces(found.standalone, found.passages, articles)
+    unreported = unreported_speaker(found.standalone, said.values())
+    return statement_pieces(found.standalone, found.passages, articles), unreported
 
 
 def final_answer(event: StreamEvent) -> Answer:

@@ -178,6 +178,7 @@ class ExtractiveAnswerer:
         exclude: Sequence[str] = (),
         history: History = (),
         statements: Sequence[StatementPiece] = (),
+        unreported: str | None = None,
     ) -> Answer:
         """The best span for ``question`` in ``passages`` (or the yes / no it says), or an abstention. ``exclude``:
         answers already given ("what else did he say?"), which are not given again; ``history``: the conversation
@@ -185,7 +186,9 @@ class ExtractiveAnswerer:
         joined with their speakers (:mod:`qa_bot.answering.statements`), read too. For a question asking who, a
         speaker the reader finds there with confidence is the answer; for one asking what was said, the words
         found there when the reader scores them above the passages' best span. Either is cited by the
-        statement; else the passages answer."""
+        statement; else the passages answer. ``unreported``: the question asks what someone said whom no statement
+        of the articles has as its speaker (:func:`~qa_bot.answering.statements.unreported_speaker`): it is
+        declined, the nearest passages shown."""
         if not passages:
             return _abstain(question, (), reason="empty index")
         reading = self.read(question, passages, history)
@@ -195,6 +198,8 @@ class ExtractiveAnswerer:
         related = self._related(reading)
         meta: dict[str, Any] = {"windows": reading.read.windows, "tokens": reading.read.tokens,
                                 "read_ms": reading.read.ms}  # fmt: skip
+        if unreported is not None:
+            return _abstain(question, related, reason=f"no statement of {unreported}", meta=meta)
         said = self._said(question, statements, history, given) if statements else None
         if said is not None and self._takes(said, None if pick is None else spans[pick].score):
             return self._said_answer(question, *said, meta=meta, related=related)

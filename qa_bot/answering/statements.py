@@ -32,7 +32,14 @@ from dataclasses import dataclass, replace
 from qa_bot.text import content_words, mentions_cue_verb, question_type, rule_sentences, stem
 from qa_bot.types import Citation, Document, Passage, Statement, TextSpan
 
-__all__ = ["Segment", "StatementPiece", "asks_about_statements", "asks_whole_statement", "statement_pieces"]
+__all__ = [
+    "Segment",
+    "StatementPiece",
+    "asks_about_statements",
+    "asks_whole_statement",
+    "statement_pieces",
+    "unreported_speaker",
+]
 
 #: Verbs of saying that tell nothing about which statement is meant (nearly every one is "said").
 _SAY = frozenset(("say", "says", "said", "saying", "tell", "tells", "told", "telling"))
@@ -139,9 +146,10 @@ def statement_pieces(
     A question that asks what someone said with a verb that tells nothing of the words ("What did Blinken say at
     the UN?", "What did the IDF spokesman tell reporters?") names its statement by the speaker instead: a statement
     whose speaker the question's subject names (:func:`_names`; the one named best, in the sentence holding most of
-    the question), and whose speaker and sentence hold more than half of the question's words, is a match too (``named``: the reader's span in it answers when the reader is confident of it, as a speaker
-    does for a question asking who, rather than only when it scores above the passages' best — where another
-    speaker's words, "baseless", may score higher)."""
+    the question), and whose speaker and sentence hold more than half of the question's words, is a match too
+    (``named``: the reader's span in it answers when the reader is confident of it, as a speaker does for a
+    question asking who, rather than only when it scores above the passages' best — where another speaker's words,
+    "baseless", may score higher)."""
     asked = {stem(w) for w in content_words(question) if w.lower() not in _IGNORED and len(w) > 1}
     if not asked:
         return []
@@ -162,12 +170,10 @@ def statement_pieces(
             if not any(a < st.sentence.end and st.sentence.start < b for a, b in spans):
                 continue
             said = asked & _stems(st.verb, st.content)
-            speaker = asked & _stems(st.speaker, *([st.role] if st.role else []))
+            speaker = asked & _stems(st.speaker, *_role(st))
             share = len(said | speaker) / len(asked)
-            if by_speaker:  # the speaker's name and role, and those the article gave the same name elsewhere
-                own = _head_stems(st.speaker)
-                keys = _head_stems(st.speaker, *([st.role] if st.role else []))
-                keys |= {w for name, known in aliases if own and own <= name for w in known}
+            if by_speaker:
+                own, keys = _speaker_keys(st, aliases)
                 head = who & keys
                 in_sentence = len(asked & (head | _stems(st.sentence))) / len(asked)
                 if _names(names, keys, own, head) and in_sentence > 0.5:
@@ -213,14 +219,45 @@ def _names(names: Sequence[set[str]], keys: set[str], speaker: set[str], head: s
     return any(n <= keys or (speaker and speaker <= n) for n in names)
 
 
+def unreported_speaker(question: str, articles: Iterable[Sequence[Statement]]) -> str | None:
+    """For a question asking all that someone it names by name said ("What did Macron say?"), that subject when no
+    statement of the articles (each article's statements) has them as its speaker: the articles report nothing they
+    said, and the reader would give another speaker's words ("axis of evil", Netanyahu's). ``None`` otherwise, and
+    where the articles have no statements at all (none found, or finding them switched off)."""
+    subject = _SUBJECT.search(question) if asks_whole_statement(question) else None
+    names = _name_phrases(subject.group(1)) if subject else []
+    found = [statements for statements in articles if statements]
+    if not names or not found:
+        return None
+    for (
+        statements
+    ) in found:  # every word of a speaker and role, not their heads alone: declining is the risk here
+        speakers = [(_head_stems(st.speaker), _stems(st.speaker, *_role(st))) for st in statements]
+        for own, words in speakers:
+            keys = words | {w for name, more in speakers if own and own <= name for w in more}
+            if _names(names, keys, own, set()):
+                return None
+    return subject.group(1) if subject else None
+
+
+def _speaker_keys(st: Statement, aliases: Sequence[tuple[set[str], set[str]]]) -> tuple[set[str], set[str]]:
+    """The head stems of a statement's speaker, and of the speaker and role together with those the article gave
+    the same name elsewhere (:func:`_aliases`)."""
+    own = _head_stems(st.speaker)
+    keys = _head_stems(st.speaker, *_role(st))
+    keys |= {w for name, known in aliases if own and own <= name for w in known}
+    return own, keys
+
+
+def _role(st: Statement) -> list[TextSpan]:
+    return [st.role] if st.role else []
+
+
 def _aliases(statements: Sequence[Statement]) -> list[tuple[set[str], set[str]]]:
     """Each speaker of an article as (name, name and role) head stems: a later "Emmert said" is the "NCAA President
     Mark Emmert" of an earlier statement, so "What did the NCAA president say …?" and "What did Mark Emmert say …?"
     name it as fully as that one."""
-    return [
-        (_head_stems(st.speaker), _head_stems(st.speaker, *([st.role] if st.role else [])))
-        for st in statements
-    ]
+    return [(_head_stems(st.speaker), _head_stems(st.speaker, *_role(st))) for st in statements]
 
 
 _HEAD_END = re.compile(r",|\b(?:of|for|from|with|at|in|on|and|who|whose|which)\b", re.IGNORECASE)
@@ -254,7 +291,7 @@ def _piece(doc: Document, st: Statement, answers: tuple[str, ...], score: float)
         else:
             text += value
     words = _cover(doc, st.sentence, st.content, st.mention, st.verb)
-    speaker = _cover(doc, st.speaker, *([st.role] if st.role else []))
+    speaker = _cover(doc, st.speaker, *_role(st))
     inside = words.start <= speaker.start and speaker.end <= words.end
     cite_speaker = (words,) if inside else (_sentence_around(doc, speaker), words)
     return StatementPiece(doc.doc_id, text, tuple(segments), cite_speaker, (words,), answers, round(score, 3))
