@@ -27,7 +27,7 @@ F1 before -> after: 42.9 -> 74.6, 30.6 -> 76.2, 58.7 -> 77.3, 63.3 -> 80.0).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from qa_bot.text import content_words, mentions_cue_verb, question_type, rule_sentences, stem
@@ -230,22 +230,23 @@ def unreported_speaker(question: str, articles: Iterable[Sequence[Statement]]) -
     found = [statements for statements in articles if statements]
     if not names or not found:
         return None
-    for (
-        statements
-    ) in found:  # every word of a speaker and role, not their heads alone: declining is the risk here
-        speakers = [(_head_stems(st.speaker), _stems(st.speaker, *_role(st))) for st in statements]
-        for own, words in speakers:
-            keys = words | {w for name, more in speakers if own and own <= name for w in more}
+    # every word of a speaker and role, not their heads alone: declining is the risk here
+    for statements in found:
+        aliases = _aliases(statements, _stems)
+        for st in statements:
+            own, keys = _speaker_keys(st, aliases, _stems)
             if _names(names, keys, own, set()):
                 return None
     return subject.group(1) if subject else None
 
 
-def _speaker_keys(st: Statement, aliases: Sequence[tuple[set[str], set[str]]]) -> tuple[set[str], set[str]]:
-    """The head stems of a statement's speaker, and of the speaker and role together with those the article gave
-    the same name elsewhere (:func:`_aliases`)."""
+def _speaker_keys(
+    st: Statement, aliases: Sequence[tuple[set[str], set[str]]], words: Callable[..., set[str]] | None = None
+) -> tuple[set[str], set[str]]:
+    """The head stems of a statement's speaker, and the ``words`` (head stems unless given) of the speaker and role
+    together with those the article gave the same name elsewhere (:func:`_aliases`)."""
     own = _head_stems(st.speaker)
-    keys = _head_stems(st.speaker, *_role(st))
+    keys = (words or _head_stems)(st.speaker, *_role(st))
     keys |= {w for name, known in aliases if own and own <= name for w in known}
     return own, keys
 
@@ -254,11 +255,13 @@ def _role(st: Statement) -> list[TextSpan]:
     return [st.role] if st.role else []
 
 
-def _aliases(statements: Sequence[Statement]) -> list[tuple[set[str], set[str]]]:
-    """Each speaker of an article as (name, name and role) head stems: a later "Emmert said" is the "NCAA President
-    Mark Emmert" of an earlier statement, so "What did the NCAA president say …?" and "What did Mark Emmert say …?"
-    name it as fully as that one."""
-    return [(_head_stems(st.speaker), _head_stems(st.speaker, *_role(st))) for st in statements]
+def _aliases(
+    statements: Sequence[Statement], words: Callable[..., set[str]] | None = None
+) -> list[tuple[set[str], set[str]]]:
+    """Each speaker of an article as its name's head stems and the ``words`` (head stems unless given) of its name
+    and role: a later "Emmert said" is the "NCAA President Mark Emmert" of an earlier statement, so "What did the
+    NCAA president say …?" and "What did Mark Emmert say …?" name it as fully as that one."""
+    return [(_head_stems(st.speaker), (words or _head_stems)(st.speaker, *_role(st))) for st in statements]
 
 
 _HEAD_END = re.compile(r",|\b(?:of|for|from|with|at|in|on|and|who|whose|which)\b", re.IGNORECASE)
