@@ -86,6 +86,9 @@ class StatementPiece:
     score: float = 0.0
     named: bool = False  # the question names this statement's speaker (see :func:`statement_pieces`)
     whole: bool = False  # ... and asks for all that was said: :func:`asks_whole_statement`
+    quoted: bool = (
+        False  # what was said is a quotation (its "That …" is the speaker's word, not a conjunction)
+    )
 
     def words_said(self) -> tuple[int, int]:
         """The document offsets of what was said: the content part, a leading "that" and its quote marks aside; or,
@@ -94,8 +97,8 @@ class StatementPiece:
         of its own ("said | it is about 58% contained" is the clause alone)."""
         seg = next(s for s in self.segments if s.part == "content")
         verb = next((s for s in self.segments if s.part == "verb"), None)
-        start, end = _trim_said(self.text, seg.at, seg.at + seg.end - seg.start)
-        acted_on = start == seg.at  # no "that" or quote mark opens the words
+        start, end = _trim_said(self.text, seg.at, seg.at + seg.end - seg.start, conjunction=not self.quoted)
+        acted_on = start == seg.at and not self.quoted  # no "that" or quote mark opens the words
         start, end = seg.start + start - seg.at, seg.start + end - seg.at
         reports = verb is None or self.text[verb.at : verb.at + verb.end - verb.start].lower() in _SAY
         if acted_on and not reports and 0 <= seg.start - verb.end <= 1:
@@ -111,9 +114,12 @@ class StatementPiece:
         return None
 
 
-def _trim_said(text: str, start: int, end: int) -> tuple[int, int]:
-    """``text[start:end]`` without a leading "that" and the quote marks or punctuation around it."""
-    m = re.match(r"(?:that\s+)?[\s“”\"‘’']*", text[start:end], re.IGNORECASE)
+def _trim_said(text: str, start: int, end: int, *, conjunction: bool = True) -> tuple[int, int]:
+    """``text[start:end]`` without the quote marks or punctuation around it, and a leading "that" when it is the
+    ``conjunction`` of reported speech ("said that …"; a quotation's "That puts them at risk" keeps it)."""
+    m = re.match(
+        r"(?:that\s+)?[\s“”\"‘’']*" if conjunction else r"[\s“”\"‘’']*", text[start:end], re.IGNORECASE
+    )
     start += m.end() if m else 0
     while end > start and text[end - 1] in " “”\"‘’',.;:":
         end -= 1
@@ -298,7 +304,8 @@ def _piece(doc: Document, st: Statement, answers: tuple[str, ...], score: float)
     speaker = _cover(doc, st.speaker, *_role(st))
     inside = words.start <= speaker.start and speaker.end <= words.end
     cite_speaker = (words,) if inside else (_sentence_around(doc, speaker), words)
-    return StatementPiece(doc.doc_id, text, tuple(segments), cite_speaker, (words,), answers, round(score, 3))
+    return StatementPiece(doc.doc_id, text, tuple(segments), cite_speaker, (words,), answers, round(score, 3),
+                          quoted=st.direct)  # fmt: skip
 
 
 def _cover(doc: Document, *spans: TextSpan) -> Citation:

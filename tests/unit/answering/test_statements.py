@@ -208,6 +208,25 @@ def test_the_speaker_the_question_names_best_is_the_one_it_means_and_all_their_w
     assert unsure.answer(part, whole2, statements=said).text == "the plant is safe"
 
 
+def test_a_quotation_keeps_its_own_opening_that():
+    text = "Rates will rise. “That puts them at risk,” Durham said."
+    doc = Document("d4", "Rates", text)
+
+    def at(part: str) -> TextSpan:
+        i = text.index(part)
+        return TextSpan(i, i + len(part), part)
+
+    quote = Statement(at("Durham"), None, at("said"), at("That puts them at risk"), True, at("Durham"),
+                      at("“That puts them at risk,” Durham said."))  # fmt: skip
+    passages = [Passage(Chunk("c0", "d4", "Rates", 0, len(text), text), score=1.0)]
+    question = "What did Durham say?"
+    said = statement_pieces(question, passages, [(doc, (quote,))])
+    a = answerer(PieceReader([("at risk", -1.0)], bonus=0.0), threshold=1.0).answer(
+        question, passages, statements=said
+    )
+    assert a.text == "That puts them at risk" == text[a.answer_start : a.answer_end]
+
+
 def test_what_someone_the_article_never_quotes_said_is_declined():
     assert unreported_speaker("What did Macron say?", [STATEMENTS]) == "Macron"
     assert (
