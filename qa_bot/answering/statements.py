@@ -86,9 +86,8 @@ class StatementPiece:
     score: float = 0.0
     named: bool = False  # the question names this statement's speaker (see :func:`statement_pieces`)
     whole: bool = False  # ... and asks for all that was said: :func:`asks_whole_statement`
-    quoted: bool = (
-        False  # what was said is a quotation (its "That …" is the speaker's word, not a conjunction)
-    )
+    #: what was said is a quotation (its "That …" is the speaker's word, not a conjunction)
+    quoted: bool = False
 
     def words_said(self) -> tuple[int, int]:
         """The document offsets of what was said: the content part, a leading "that" and its quote marks aside; or,
