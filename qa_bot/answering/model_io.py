@@ -328,6 +328,14 @@ def write_card(model_dir: str | Path | None = None) -> Path:
             "qa-bot gives a yes or a no only where the decision puts it at least `verdict_threshold` (0.5) likely; below,",
             "the span answers, without a verdict (`scripts/check_answer_kind.py` counts those verdicts out of sample).",
         ]
+        if kind.get("form_share"):
+            lines += [
+                "",
+                f'A question of the plain yes/no form ("Did …?", no "or", no wh-word, no "Can you name …") is a yes/no'
+                f" one at least {kind['form_share']:.1%} likely: the share of such turns answered yes or no in the same",
+                "turns. The head's P(span) no longer overrides the form: on news articles it often leans to the span for",
+                '"Were more than 1,000 Israelis killed?".',
+            ]
     lines += ["", "## Int8", "", *_int8_lines(out), "", "## Abstention calibration", ""]
     if cal is None:
         lines.append("Not fitted yet: run `qa-bot calibrate-reader`.")

@@ -26,6 +26,7 @@ from qa_bot.answering.kind import (
     KIND_FEATURES,
     POLARITY_FEATURES,
     AnswerKind,
+    asks_yes_or_no,
     kind_features,
     polarity_features,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "fit_answer_kind",
     "fit_logistic",
     "fit_summary",
+    "form_share",
     "head_only_scores",
 ]
 
@@ -157,6 +159,13 @@ def decision_scores(
     }
 
 
+def form_share(samples: Sequence[KindSample]) -> float:
+    """Of the turns whose question has the plain yes/no form (:func:`~qa_bot.answering.kind.asks_yes_or_no`),
+    the share answered with a yes or a no (0 when there is none)."""
+    plain = [s.kind != "span" for s in samples if asks_yes_or_no(s.question)]
+    return round(sum(plain) / len(plain), 4) if plain else 0.0
+
+
 def fit_summary(name: str, fit: dict[str, Any]) -> str:
     """One line on a fitted model: its turns and, where it was cross-validated, accuracy and AUC."""
     scores = (
@@ -208,6 +217,7 @@ def fit_answer_kind(
         [s.story for s in yes_no],
     )
     record = {
+        "form_share": form_share(samples),
         "kind_features": list(KIND_FEATURES),
         "kind_weights": kind.pop("weights"),
         "polarity_features": list(POLARITY_FEATURES),
@@ -222,6 +232,7 @@ def fit_answer_kind(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=1) + "\n", "utf-8")
     echo(f"{fit_summary('kind (yes/no vs span)', kind)}; {fit_summary('polarity (yes vs no)', polarity)}")
+    echo(f"plain yes/no questions answered yes or no: {record['form_share']:.1%}")
     echo(f"the head alone (in sample): {record['head_alone']}")
     if (out.parent / META).exists():  # beside a reader's training record: its model card says so
         write_card(out.parent)

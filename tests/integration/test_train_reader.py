@@ -150,7 +150,9 @@ def test_fit_answer_kind_on_a_slice_of_coqa(train_dir, tmp_path):
     )
     assert record["kind_fit"]["samples"] > record["polarity_fit"]["samples"] > 5
     assert "4 CoQA training stories" in record["fitted_on"]
+    assert 0.5 < record["form_share"] <= 1.0 and "plain yes/no questions answered yes or no" in result.output
     decider = AnswerKind.load(tmp_path)
+    assert decider.form_share == record["form_share"]
     kind, p = decider.decide("Did she return?", "she did not return", (0.2, 0.4, 0.4))
     assert kind in {"span", "yes", "no"} and 0.0 <= p <= 1.0
     missing = CliRunner().invoke(cli, ["fit-answer-kind", "--data", str(tmp_path), "--out", str(tmp_path)])

@@ -16,6 +16,7 @@ from qa_bot.answering.kind import (
     KIND_FEATURES,
     POLARITY_FEATURES,
     AnswerKind,
+    asks_yes_or_no,
     kind_features,
     polarity_features,
 )
@@ -54,6 +55,47 @@ def test_the_question_s_form(question, auxiliary, alternatives, wh):
     assert feature(KIND_FEATURES, f, "alternatives") == alternatives
     assert feature(KIND_FEATURES, f, "wh_word") == wh
     assert feature(KIND_FEATURES, f, "head_log_odds") == pytest.approx(0.0, abs=1e-5)  # P(yes/no) = P(span)
+
+
+@pytest.mark.parametrize(
+    ("question", "plain"),
+    [
+        ("Were more than 1,000 people rescued?", True),
+        ("And did she return safely?", True),
+        ("is she home now", True),
+        ("Can you watch the race from the shore?", True),
+        ("Can you name another?", False),  # a request for words
+        ("Could you please tell me her name?", False),
+        ("Can you tell me who found her?", False),  # a wh-word: an indirect question
+        ("Was it Sunday or Monday?", False),  # alternatives
+        ("Where did she sail from?", False),
+        ("County?", False),
+    ],
+)
+def test_the_plain_form_of_a_yes_no_question(question, plain):
+    assert asks_yes_or_no(question) is plain
+
+
+def test_a_plain_yes_no_question_is_one_however_much_the_head_leans_to_the_span():
+    # the head: a span (as on news for "Were more than 1,000 Israelis killed?"), enough to outweigh the form
+    leaning = (0.98, 0.015, 0.005)
+    floored = AnswerKind(FITTED.kind_weights, FITTED.polarity_weights, form_share=0.95)
+    assert FITTED.yes_no_probability("Was she found on Crane Island?", leaning) < 0.5
+    assert floored.yes_no_probability("Was she found on Crane Island?", leaning) == pytest.approx(0.95)
+    kind, p = floored.decide("Was she found on Crane Island?", "Rescuers found her on Crane Island", leaning)
+    assert kind == "yes" and 0.5 < p <= 0.95
+    # the floor is a floor: a surer decision keeps its own probability; other forms are untouched
+    sure = (0.01, 0.9, 0.09)
+    assert floored.yes_no_probability("Was she found?", sure) == FITTED.yes_no_probability(
+        "Was she found?", sure
+    )
+    for other in ("Where was she found?", "Can you name the island?", "Was it Sunday or Monday?"):
+        assert floored.yes_no_probability(other, leaning) == FITTED.yes_no_probability(other, leaning)
+        assert floored.decide(other, "Crane Island", leaning)[0] == "span"
+    head = AnswerKind(form_share=0.9)  # with the head alone too
+    assert head.yes_no_probability("Did she?", leaning) == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="form_share"):
+        AnswerKind(form_share=1.5)
 
 
 def test_the_span_s_words():
@@ -167,6 +209,7 @@ def test_a_yes_or_no_too_unsure_to_give_is_held_back_and_the_words_answer():
 
 def test_the_stored_decision_loads_and_checks_its_features(tmp_path):
     shipped = AnswerKind.load()  # the shipped reader's: fitted on CoQA's training stories
+    assert 0.5 < shipped.form_share < 1.0  # most plain yes/no questions are answered yes or no
     assert len(shipped.kind_weights) == len(KIND_FEATURES)
     assert len(shipped.polarity_weights) == len(POLARITY_FEATURES)
     assert AnswerKind.load(tmp_path) == AnswerKind()  # none fitted: the head alone

@@ -15,6 +15,7 @@ from qa_bot.dev.answer_kind import (
     decision_scores,
     fit_logistic,
     fit_summary,
+    form_share,
     head_only_scores,
 )
 from qa_bot.text import rule_sentences
@@ -114,6 +115,19 @@ def test_a_kind_fit_on_made_up_turns_learns_the_question_s_form():
     assert head_only_scores(samples)["kind_accuracy"] == pytest.approx(
         sum(s.kind == "span" for s in samples) / 200
     )
+
+
+def test_the_share_of_plain_yes_no_questions_answered_yes_or_no():
+    head = (0.5, 0.3, 0.2)
+    samples = [KindSample("Did it rain?", "it rained", head, "yes", "s1"),
+               KindSample("And was she there?", "she was", head, "no", "s1"),
+               KindSample("Did he stay long?", "for twenty years", head, "span", "s2"),  # "Yes, for twenty years"
+               KindSample("Did she stay?", "she stayed", head, "yes", "s2"),
+               KindSample("Can you name another?", "Peter", head, "span", "s2"),  # a request: not counted
+               KindSample("Was it Sunday or Monday?", "Sunday", head, "span", "s3"),  # alternatives: not counted
+               KindSample("Where was she?", "home", head, "span", "s3")]  # fmt: skip
+    assert form_share(samples) == 0.75
+    assert form_share(samples[4:]) == 0.0  # no plain yes/no question: no floor
 
 
 def test_decision_scores_show_a_decision_that_only_leans_to_yes():
