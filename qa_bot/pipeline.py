@@ -197,6 +197,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
     passages and conversation), from the extractive answerer or, when one is configured, the LLM backend (which
     falls back to the extractive answer)."""
     from qa_bot.conversation import asks_for_another, reader_input
+    from qa_bot.text import asked_identity
 
     given = [a for _, a in found.history] if asks_for_another(found.standalone) else []
 
@@ -204,7 +205,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         question, turns = reader_input(found, bot.answerer.reads_history)
         said, unreported = said_pieces(bot, found) if bot.settings.use_statements else ((), None)
         return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said,
-                                   unreported=unreported)  # fmt: skip
+                                   unreported=unreported, identity=asked_identity(found.standalone))  # fmt: skip
 
     def done(result: Answer) -> Final:
         rewritten = found.standalone if found.rewritten else None
@@ -247,16 +248,26 @@ def gist_reply(bot: QABot, found: Retrieval, chunks: int = 4) -> Answer | None:
 def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str | None]:
     """For a question about something said, the statements of the retrieved passages' articles that match it,
     joined with their speakers for the reader (:mod:`qa_bot.answering.statements`), and the speaker it names when
-    those articles report nothing that speaker said ("What did Macron say?"); none otherwise."""
-    from qa_bot.answering.statements import asks_about_statements, statement_pieces, unreported_speaker
+    those articles report nothing that speaker said ("What did Macron say?"); for one asking who someone is ("Who
+    is Blinken?"), the statements giving that speaker a role; none otherwise."""
+    from qa_bot.answering.statements import (
+        asks_about_statements,
+        identity_pieces,
+        statement_pieces,
+        unreported_speaker,
+    )
+    from qa_bot.text import asked_identity
 
-    if not found.passages or not asks_about_statements(found.standalone):
+    identity = asked_identity(found.standalone)  # "Who is Blinken?": his role, as a statement gives it
+    if not found.passages or not (identity or asks_about_statements(found.standalone)):
         return [], None
     doc_ids = dict.fromkeys(p.chunk.doc_id for p in found.passages)
     said = {d: bot.statements(d) for d in doc_ids}
     articles = [
         (bot.document(d), found_here) for d, found_here in said.items() if found_here
     ]  # text only if needed
+    if identity:
+        return identity_pieces(identity, found.passages, articles), None
     unreported = unreported_speaker(found.standalone, said.values())
     return statement_pieces(found.standalone, found.passages, articles), unreported
 

@@ -15,6 +15,7 @@ __all__ = [
     "CUE_VERBS",
     "QUESTION_TYPES",
     "WH_WORDS",
+    "asked_identity",
     "bm25s_module",
     "content_words",
     "is_photo_caption",
@@ -164,3 +165,17 @@ def is_photo_caption(line: str) -> bool:
     """Whether a line of an article reads as a photo caption: it ends with its credit in brackets ("… east of Khan
     Younis. (AP Photo/Yousef Masoud)"), so it neither names the article nor states its story."""
     return line.rstrip().endswith(")")
+
+
+_WHO_IS = re.compile(
+    r"^\W*(?i:(?:and|so|then|ok|okay)\W+)*(?i:who)\s+(?i:is|was|are|were)\s+"
+    r"(?P<name>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)\s*[?.!]*\s*$"
+)
+
+
+def asked_identity(question: str) -> str | None:
+    """The name a question asks the identity of ("Who is Iravani?" → "Iravani"), which is no answer to it (the
+    answer says who that is: "Iran's permanent representative to the United Nations"); ``None`` for any other
+    question ("Who is the Iranian Foreign Minister?", "Who is Iran's supreme leader?" ask for a name)."""
+    m = _WHO_IS.match(question.strip())
+    return m.group("name") if m else None

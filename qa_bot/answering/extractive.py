@@ -113,6 +113,13 @@ class Reading:
         """The answer-kind decision for span ``i`` and how likely it puts that kind (before the threshold)."""
         return self.decider.decide(self.question, self.span_text(i), self.read.kind_of(self.read.spans[i]))
 
+    def names(self, i: int, name: str) -> bool:
+        """Whether span ``i`` holds ``name`` or lies inside it ("Amir Saeid Iravani", "Iravani" for "Iravani")."""
+        s = self.read.spans[i]
+        text = self.passages[s.piece].chunk.text
+        span, name = " ".join(text[s.start : s.end].lower().split()), " ".join(name.lower().split())
+        return name in span or span in name
+
     def answer_text(self, i: int, kind: str | None = None) -> str:
         """The answer span ``i`` gives as ``kind`` (its :meth:`kind` when not given): its text, or "Yes" / "No"."""
         kind = kind or self.kind(i)
@@ -179,6 +186,7 @@ class ExtractiveAnswerer:
         history: History = (),
         statements: Sequence[StatementPiece] = (),
         unreported: str | None = None,
+        identity: str | None = None,
     ) -> Answer:
         """The best span for ``question`` in ``passages`` (or the yes / no it says), or an abstention. ``exclude``:
         answers already given ("what else did he say?"), which are not given again; ``history``: the conversation
@@ -188,13 +196,21 @@ class ExtractiveAnswerer:
         found there when the reader scores them above the passages' best span. Either is cited by the
         statement; else the passages answer. ``unreported``: the question asks what someone said whom no statement
         of the articles has as its speaker (:func:`~qa_bot.answering.statements.unreported_speaker`): it is
-        declined, the nearest passages shown."""
+        declined, the nearest passages shown. ``identity``: the name the question asks who it is ("Who is
+        Iravani?", :func:`~qa_bot.text.asked_identity`): a span naming that one is no answer."""
         if not passages:
             return _abstain(question, (), reason="empty index")
         reading = self.read(question, passages, history)
         spans = reading.read.spans
         given = [g.lower().strip() for g in exclude if g.strip()]
-        pick = next((i for i in range(len(spans)) if not _repeats(reading.span_text(i), given)), None)
+        pick = next(
+            (
+                i
+                for i in range(len(spans))
+                if not _repeats(reading.span_text(i), given) and not (identity and reading.names(i, identity))
+            ),
+            None,
+        )
         related = self._related(reading)
         meta: dict[str, Any] = {"windows": reading.read.windows, "tokens": reading.read.tokens,
                                 "read_ms": reading.read.ms}  # fmt: skip
@@ -283,9 +299,9 @@ class ExtractiveAnswerer:
         located = piece.locate(span.start, span.end)
         assert located is not None  # _said keeps only spans inside one part
         segment, start, end = located
-        if piece.whole:
-            start, end = piece.words_said()
-        citations = piece.cite_speaker if segment.part == "speaker" else piece.cite_words
+        if piece.whole:  # all that was said, or the whole role ("Who is Blinken?": "US Secretary of State")
+            start, end = (segment.start, segment.end) if segment.part == "role" else piece.words_said()
+        citations = piece.cite_speaker if segment.part in ("speaker", "role") else piece.cite_words
         cited = next(c for c in citations if c.start <= start and end <= c.end)
         quote = cited.text[start - cited.start : end - cited.start]
         citations = tuple(replace(c, score=round(confidence, 4)) for c in citations)

@@ -38,6 +38,7 @@ __all__ = [
     "StatementPiece",
     "asks_about_statements",
     "asks_whole_statement",
+    "identity_pieces",
     "statement_pieces",
     "unreported_speaker",
 ]
@@ -193,6 +194,30 @@ def statement_pieces(
     found += [p for p, n in named.items() if n == max(named.values())]
     found.sort(key=lambda p: -p.score)
     return found[:limit]
+
+
+def identity_pieces(
+    name: str,
+    passages: Sequence[Passage],
+    articles: Iterable[tuple[Document, Sequence[Statement]]],
+    limit: int = 3,
+) -> list[StatementPiece]:
+    """For a question asking who someone it names is ("Who is Blinken?", :func:`~qa_bot.text.asked_identity`),
+    the statements of ``articles`` (in a retrieved passage) whose speaker that name is part of ("Antony Blinken") and
+    to whom the article gives a role ("US Secretary of State"), one per role, as pieces answered by the whole role
+    (``whole``): the reader chooses the role, the parse at ingest its extent and whose it is. The reader alone
+    answered with the given names written before the name ("Secretary of State Antony")."""
+    asked = {stem(w) for w in content_words(name) if len(w) > 1}
+    found: dict[str, StatementPiece] = {}
+    for doc, statements in articles if asked else ():
+        spans = [(p.chunk.start, p.chunk.end) for p in passages if p.chunk.doc_id == doc.doc_id]
+        for st in statements:
+            inside = any(a < st.sentence.end and st.sentence.start < b for a, b in spans)
+            described = st.role is not None and any(c.isalpha() for c in st.role.text)  # not an age: "…, 38,"
+            if described and inside and asked <= _stems(st.speaker):
+                role = st.role.text.lower()  # type: ignore[union-attr]
+                found.setdefault(role, replace(_piece(doc, st, ("role",), 1.0), whole=True))
+    return list(found.values())[:limit]
 
 
 def _stems(*spans: TextSpan) -> set[str]:

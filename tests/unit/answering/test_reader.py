@@ -229,6 +229,16 @@ def test_what_else_skips_answers_already_given():
     assert a.text == "Halvard Metals"
 
 
+def test_who_someone_is_is_not_answered_with_their_name():
+    reader = FakeReader([("Mayor Lena Ortiz", 6.0), ("Ortiz", 5.5), ("Mayor", 4.0)])
+    a = answerer(reader).answer("Who is Ortiz?", passages_of(ARTICLE), identity="Ortiz")
+    assert a.text == "Mayor" and a.meta["margin"] == pytest.approx(4.0)  # the span's own confidence
+    assert answerer(reader).answer("Who is Ortiz?", passages_of(ARTICLE)).text == "Mayor Lena Ortiz"
+    # nothing but the name: no answer
+    only = FakeReader([("Lena Ortiz", 6.0)])
+    assert answerer(only).answer("Who is Lena Ortiz?", passages_of(ARTICLE), identity="Lena Ortiz").abstained
+
+
 def test_a_span_across_two_sentences_is_passed_over_for_the_next_best():
     crossing = "premature. About 1,200"
     reader = FakeReader([(crossing, 6.0), ("1,200", 4.0)])
