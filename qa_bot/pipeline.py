@@ -266,10 +266,26 @@ def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str
     articles = [
         (bot.document(d), found_here) for d, found_here in said.items() if found_here
     ]  # text only if needed
-    if identity:
-        return identity_pieces(identity, found.passages, articles), None
+    if identity:  # the role a statement gives them, else one a sentence read now gives
+        return identity_pieces(identity, found.passages, articles) or mention_roles(
+            bot, found, identity
+        ), None
     unreported = unreported_speaker(found.standalone, said.values())
     return statement_pieces(found.standalone, found.passages, articles), unreported
+
+
+def mention_roles(bot: QABot, found: Retrieval, name: str) -> list[StatementPiece]:
+    """For "Who is <name>?", the roles the retrieved passages give that person ("French President Emmanuel
+    Macron"), read now with spaCy (only the passages naming them), as pieces for the reader."""
+    from qa_bot.answering.statements import mention_pieces
+    from qa_bot.ingest.statements import person_roles
+
+    pieces: list[StatementPiece] = []
+    for doc_id in dict.fromkeys(p.chunk.doc_id for p in found.passages):
+        within = [(p.chunk.start, p.chunk.end) for p in found.passages if p.chunk.doc_id == doc_id]
+        document = bot.document(doc_id)
+        pieces += mention_pieces(document, person_roles(document.text, name, bot.nlp, within))
+    return pieces
 
 
 def final_answer(event: StreamEvent) -> Answer:

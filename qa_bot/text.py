@@ -167,15 +167,43 @@ def is_photo_caption(line: str) -> bool:
     return line.rstrip().endswith(")")
 
 
-_WHO_IS = re.compile(
-    r"^\W*(?i:(?:and|so|then|ok|okay)\W+)*(?i:who)\s+(?i:is|was|are|were)\s+"
-    r"(?P<name>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)\s*[?.!]*\s*$"
+_NAME_WORD = r"[A-Z](?:['’][A-Z])?[\w.-]*"  # "O'Bannon", not the "'s" of a possessive
+_NAME = rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD})*)"
+_OPEN = r"^\W*(?i:(?:and|so|then|ok|okay)\W+)*"
+_OFFICE = r"(?i:(?:job\s+)?title|job|position|role|occupation|profession|post)"
+#: "Who is Iravani?", "What is Emmerson's job title?", "What is the position of Khamenei?", "What does Esfandiari do?"
+_IDENTITY = (
+    re.compile(_OPEN + r"(?i:who)\s+(?i:is|was|are|were)\s+" + _NAME + r"\s*[?.!]*\s*$"),
+    re.compile(
+        _OPEN
+        + r"(?i:what)\s+(?i:is|was)\s+"
+        + _NAME
+        + r"(?:'s|’s|')\s+"
+        + _OFFICE
+        + r"(?:\s+there)?\s*[?.!]*\s*$"
+    ),
+    re.compile(
+        _OPEN
+        + r"(?i:what)\s+(?i:is|was)\s+(?i:the|their|his|her)\s+"
+        + _OFFICE
+        + r"\s+(?i:of)\s+"
+        + _NAME
+        + r"\s*[?.!]*\s*$"
+    ),
+    re.compile(
+        _OPEN
+        + r"(?i:what)\s+(?i:does|did)\s+"
+        + _NAME
+        + r"\s+(?i:do)(?:\s+(?i:for\s+a\s+living))?\s*[?.!]*\s*$"
+    ),
 )
 
 
 def asked_identity(question: str) -> str | None:
-    """The name a question asks the identity of ("Who is Iravani?" → "Iravani"), which is no answer to it (the
-    answer says who that is: "Iran's permanent representative to the United Nations"); ``None`` for any other
-    question ("Who is the Iranian Foreign Minister?", "Who is Iran's supreme leader?" ask for a name)."""
-    m = _WHO_IS.match(question.strip())
+    """The name a question asks who it is ("Who is Iravani?", "What is Emmerson's job title?", "What does
+    Esfandiari do?" → the name), which is no answer to it (the answer says who that is: "Iran's permanent
+    representative to the United Nations"); ``None`` for any other question ("Who is the Iranian Foreign
+    Minister?", "Who is Iran's supreme leader?" ask for a name; "What position does he play?")."""
+    q = question.strip()
+    m = next((m for p in _IDENTITY if (m := p.match(q))), None)
     return m.group("name") if m else None

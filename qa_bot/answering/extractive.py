@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +38,7 @@ __all__ = ["CALIBRATION_FILE", "Calibration", "ExtractiveAnswerer", "Reading"]
 History = Sequence[tuple[str, str]]
 
 CALIBRATION_FILE = "calibration.json"  # beside the reader's weights
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,11 @@ class Reading:
         """Whether span ``i`` holds ``name`` or lies inside it ("Amir Saeid Iravani", "Iravani" for "Iravani")."""
         s = self.read.spans[i]
         text = self.passages[s.piece].chunk.text
-        span, name = " ".join(text[s.start : s.end].lower().split()), " ".join(name.lower().split())
-        return name in span or span in name
+        span, name = (
+            f" {' '.join(_WORDS.findall(text[s.start : s.end].lower()))} ",
+            f" {' '.join(_WORDS.findall(name.lower()))} ",
+        )
+        return name in span or span in name  # whole words: "Ban" is not in "urban"
 
     def answer_text(self, i: int, kind: str | None = None) -> str:
         """The answer span ``i`` gives as ``kind`` (its :meth:`kind` when not given): its text, or "Yes" / "No"."""
@@ -273,6 +278,8 @@ class ExtractiveAnswerer:
         best span."""
         piece, span, margin = said
         sure = self.calibration.confidence(margin) >= self.abstain_threshold
+        if piece.confident_only:
+            return sure
         if piece.whole or (sure and (piece.answers == ("speaker",) or piece.named)):
             return True
         return best is None or span.score > best
@@ -292,7 +299,7 @@ class ExtractiveAnswerer:
         that a speaker it names said (``piece.whole``), all the words of the statement the span lies in: the
         reader chose the statement, the parse at ingest its extent."""
         confidence = self.calibration.confidence(margin)
-        meta = {**meta, "margin": round(margin, 4), "statement": True}
+        meta = {**meta, "margin": round(margin, 4), ("role" if piece.confident_only else "statement"): True}
         if confidence < self.abstain_threshold and not piece.whole:
             return _abstain(question, related, reason=f"low confidence {confidence:.2f}", confidence=confidence,
                             meta=meta)  # fmt: skip

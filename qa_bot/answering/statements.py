@@ -39,6 +39,7 @@ __all__ = [
     "asks_about_statements",
     "asks_whole_statement",
     "identity_pieces",
+    "mention_pieces",
     "statement_pieces",
     "unreported_speaker",
 ]
@@ -89,6 +90,9 @@ class StatementPiece:
     whole: bool = False  # ... and asks for all that was said: :func:`asks_whole_statement`
     #: what was said is a quotation (its "That …" is the speaker's word, not a conjunction)
     quoted: bool = False
+    #: read from a mention parsed at question time (:func:`mention_pieces`), not a statement: an answer read
+    #: from it is taken only when the reader is confident of it
+    confident_only: bool = False
 
     def words_said(self) -> tuple[int, int]:
         """The document offsets of what was said: the content part, a leading "that" and its quote marks aside; or,
@@ -217,6 +221,25 @@ def identity_pieces(
             if described and inside and asked <= _stems(st.speaker):
                 role = st.role.text.lower()  # type: ignore[union-attr]
                 found.setdefault(role, replace(_piece(doc, st, ("role",), 1.0), whole=True))
+    return list(found.values())[:limit]
+
+
+def mention_pieces(
+    doc: Document, mentions: Iterable[tuple[TextSpan, TextSpan, TextSpan]], limit: int = 3
+) -> list[StatementPiece]:
+    """For a question asking who someone is whom no statement gives a role ("Who is Macron?"), each sentence of
+    ``doc`` that gives them one (``(person, role, sentence)``, found at question time:
+    :func:`qa_bot.ingest.statements.person_roles`), as a piece answered by the whole role ("French President")
+    when the reader is confident of a span of it (the parse of a sentence read once may be wrong)."""
+    found: dict[str, StatementPiece] = {}
+    for person, role, sentence in mentions:
+        parts = sorted((("role", role), ("speaker", person)), key=lambda x: x[1].start)
+        segments = tuple(
+            Segment(part, span.start - sentence.start, span.start, span.end) for part, span in parts
+        )
+        cited = (Citation(doc.doc_id, doc.title, sentence.start, sentence.end, sentence.text),)
+        found.setdefault(role.text.lower(), StatementPiece(doc.doc_id, sentence.text, segments, cited, cited,
+                         ("role",), 1.0, whole=True, confident_only=True))  # fmt: skip
     return list(found.values())[:limit]
 
 

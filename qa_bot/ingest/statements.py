@@ -20,7 +20,7 @@ from typing import Any
 from qa_bot.text import CUE_FORMS, CUE_VERBS, rule_sentences
 from qa_bot.types import Statement, TextSpan
 
-__all__ = ["extract_statements"]
+__all__ = ["extract_statements", "person_roles"]
 
 #: A "he said" follows the person who spoke last when they spoke within this many lines (paragraphs).
 _RECENT_LINES = 2
@@ -76,6 +76,50 @@ def extract_statements(text: str, nlp: Any) -> list[Statement]:
             ))  # fmt: skip
         persons += named
     return out
+
+
+def person_roles(
+    text: str, name: str, nlp: Any, within: Sequence[tuple[int, int]]
+) -> list[tuple[TextSpan, TextSpan, TextSpan]]:
+    """``(person, role, sentence)`` for each mention of the person ``name`` in the stretches ``within`` of ``text``
+    (the retrieved passages) where the article gives them a role, as a speaker's is found: the words before the
+    name in its noun phrase ("Supreme Leader Ali Khamenei", "former UCLA basketball star Ed O'Bannon") or its
+    apposition ("Khamenei, the Islamic republic's clerical leader"). For a person the article does not quote (a
+    statement gives a speaker's role at ingest); parsed by ``nlp`` when asked, only the stretches naming them."""
+    named = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)", re.IGNORECASE)
+    out: list[tuple[TextSpan, TextSpan, TextSpan]] = []
+    for start, end in within:
+        if not named.search(text, start, end):
+            continue
+        doc = nlp(text[start:end])
+        for ent in doc.ents:
+            if ent.label_ != "PERSON" or not (named.search(ent.text) or _within(ent.text, name)):
+                continue  # not them ("Qaani" is "Esmail Qaani"; "Brigadier General Esmail Qaani" is too)
+            found = _name_and_role(ent.root, _span(doc.text, ent.start_char, ent.end_char))
+            if found is None or found[1] is None or not _describes(doc, found[1]):
+                continue
+            sent = ent.sent
+            sentence = _span(doc.text, sent.start_char, sent.start_char + len(sent.text.rstrip()))
+            out.append((_moved(found[0], start), _moved(found[1], start), _moved(sentence, start)))
+    return out
+
+
+def _within(words: str, name: str) -> bool:
+    return f" {' '.join(words.lower().split())} " in f" {' '.join(name.lower().split())} "
+
+
+_HONORIFICS = frozenset(("dr", "mr", "mrs", "ms", "miss", "sir", "dame", "prof", "rev"))
+
+
+def _describes(doc: Any, role: TextSpan) -> bool:
+    """Whether a role found for a person says what they are: a noun other than an honorific ("Dr."), not an age
+    ("Cardenas Vela, 38,", "35-year-old Robyn Gardner") or an adjective alone ("the outspoken Ahmadinejad")."""
+    tokens = doc.char_span(role.start, role.end, alignment_mode="expand") or []
+    return any(
+        t.pos_ in ("NOUN", "PROPN") and t.lower_.rstrip(".") not in _HONORIFICS and not t.like_num
+        and "year" not in t.lower_
+        for t in tokens
+    )  # fmt: skip
 
 
 def _parsed(lines: Sequence[tuple[int, str]], nlp: Any) -> list[tuple[int, int, Any]]:

@@ -234,6 +234,13 @@ def test_who_someone_is_is_not_answered_with_their_name():
     a = answerer(reader).answer("Who is Ortiz?", passages_of(ARTICLE), identity="Ortiz")
     assert a.text == "Mayor" and a.meta["margin"] == pytest.approx(4.0)  # the span's own confidence
     assert answerer(reader).answer("Who is Ortiz?", passages_of(ARTICLE)).text == "Mayor Lena Ortiz"
+    # whole words: "Riverside" does not name "River"
+    river = FakeReader([("Riverside steel plant", 6.0)])
+    assert (
+        answerer(river)
+        .answer("Who is River?", passages_of(ARTICLE), identity="River")
+        .text.startswith("River")
+    )
     # nothing but the name: no answer
     only = FakeReader([("Lena Ortiz", 6.0)])
     assert answerer(only).answer("Who is Lena Ortiz?", passages_of(ARTICLE), identity="Lena Ortiz").abstained

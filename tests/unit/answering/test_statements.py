@@ -9,6 +9,7 @@ from qa_bot.answering.statements import (
     asks_about_statements,
     asks_whole_statement,
     identity_pieces,
+    mention_pieces,
     statement_pieces,
     unreported_speaker,
 )
@@ -105,6 +106,21 @@ def test_who_someone_is_is_answered_by_the_whole_role_a_statement_gives_them():
     assert TEXT[a.answer_start : a.answer_end] == "Mayor"
     assert a.citations[0].text == "Mayor Lena Ortiz visited the plant on Tuesday."
     assert a.citations[0].start <= a.answer_start < a.answer_end <= a.citations[0].end
+
+
+def test_a_role_read_at_question_time_answers_only_when_the_reader_is_sure_of_it():
+    person, role = span("Lena Ortiz"), span("Mayor")
+    sentence = span("Mayor Lena Ortiz visited the plant on Tuesday.")
+    (piece,) = mention_pieces(DOC, [(person, role, sentence), (person, role, sentence)])  # one piece per role
+    assert piece.answers == ("role",) and piece.whole and piece.confident_only and piece.text == sentence.text
+    sure = answerer(FakeReader([("Mayor", 5.0)])).answer("Who is Ortiz?", whole(), statements=[piece],
+                                                          identity="Ortiz")  # fmt: skip
+    assert sure.text == sure.quote == "Mayor" and sure.meta["role"] and "statement" not in sure.meta
+    assert TEXT[sure.answer_start : sure.answer_end] == "Mayor" and sure.citations[0].text == sentence.text
+    unsure = answerer(FakeReader([("Mayor", 1.0)]), threshold=10.0).answer(
+        "Who is Ortiz?", whole(), statements=[piece], identity="Ortiz"
+    )
+    assert unsure.abstained  # not taken on the reader's doubt: the passages answer, here with as little
 
 
 def test_an_age_is_no_role():
@@ -360,8 +376,8 @@ def test_what_someone_said_is_answered_better_on_the_blind_sets(name):
 
 @pytest.mark.slow
 def test_who_someone_is_is_their_role_on_the_seed(seed_bot):
-    """The reader alone answered "Who is Blinken?" with "Secretary of State Antony" and "Who is Iravani?" with his
-    name."""
+    """The reader alone answered "Who is Blinken?" with "Secretary of State Antony", "Who is Iravani?" with his
+    name and "Who is Macron?" with "Benjamin Netanyahu"."""
     from tests.unit.answering.test_extractive import assert_grounded
 
     blinken = seed_bot.ask("Who is Blinken?")
@@ -371,29 +387,34 @@ def test_who_someone_is_is_their_role_on_the_seed(seed_bot):
     assert "permanent representative" in iravani.text and "Iravani" not in iravani.text
     follow = seed_bot.ask("Who is he?", history=[("Who denied the allegations?", "Amir Saeid Iravani")])
     assert follow.text == iravani.text
-    for a in (blinken, iravani, follow):
+    macron = seed_bot.ask("Who is Macron?")  # not quoted: his role read from the sentence naming him
+    assert macron.text == "French President" and macron.meta.get("role")
+    for a in (blinken, iravani, follow, macron):
         assert_grounded(seed_bot, a)
 
 
 @pytest.mark.slow
-def test_who_someone_is_is_answered_better_on_the_blind_set():
-    """tests/data/identity_blind.json ("Who is X?" about the news articles and seven CNN stories; written before
-    the identity path was run on it: 56.2 on that first run, against 59.2 before; then a role right before a name
-    was no longer taken for the person's given names, and an age no longer for a role: 72.6; the reader alone, a
-    span naming the person aside, 60.8). Reading the roles statements give must keep a clear lead."""
+@pytest.mark.parametrize(("name", "lead"), [("identity_blind.json", 8), ("identity_blind2.json", 6)])
+def test_who_someone_is_is_answered_better_on_the_blind_sets(name, lead):
+    """tests/data/identity_blind*.json: "Who is X?" questions. The first (news and seven CNN stories) was written
+    before the identity path was run on it: 56.2 on that first run against 59.2 before; then a role right before
+    a name was no longer taken for the person's given names, an age no longer for a role, roles read from the
+    sentences naming someone the article does not quote: 83.6 (the reader alone, a span naming the person
+    aside, 60.8). The second (five more CNN stories) was written after all that and run once: 44.7 -> 57.0 (the
+    reader alone 44.7). Reading the roles the articles give must keep a clear lead."""
     from qa_bot import QABot
     from qa_bot.dev.evaluate import run_eval
     from tests.conftest import TEST_DATA
 
     f1 = {
         flag: run_eval(
-            TEST_DATA / "identity_blind.json",
+            TEST_DATA / name,
             ["qa-bot"],
             bot_factory=lambda index, flag=flag: QABot(index_dir=index, use_statements=flag),
         ).metrics["qa-bot"]["f1"]
         for flag in (False, True)
     }
-    assert f1[True] >= f1[False] + 8, f1
+    assert f1[True] >= f1[False] + lead, f1
 
 
 @pytest.mark.slow

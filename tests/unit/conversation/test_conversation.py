@@ -6,7 +6,6 @@ import pytest
 
 from qa_bot.conversation import RememberedParses, asks_for_another, rewrite_question, standalone_question
 from qa_bot.conversation.smalltalk import smalltalk_reply, strip_greeting
-from qa_bot.text import asked_identity
 
 DENIED = ("Who denied the allegations?", "Amir Saeid Iravani")
 
@@ -32,22 +31,6 @@ def test_questions_are_not_smalltalk(text):
 def test_greeting_prefix_is_stripped():
     assert strip_greeting("Hi, who denied the allegations?") == "who denied the allegations?"
     assert strip_greeting("who said hi?") == "who said hi?"
-
-
-@pytest.mark.parametrize(
-    ("question", "name"),
-    [
-        ("Who is Iravani?", "Iravani"),
-        ("who was Esmail Qaani", "Esmail Qaani"),
-        ("And who is Amir-Abdollahian?", "Amir-Abdollahian"),
-        ("Who is the Iranian Foreign Minister?", None),  # a role: asks for a name
-        ("Who is Iran's supreme leader?", None),
-        ("Who is Blinken meeting?", None),
-        ("Who denied the allegations?", None),
-    ],
-)
-def test_asked_identity(question, name):
-    assert asked_identity(question) == name
 
 
 def test_asks_for_another():

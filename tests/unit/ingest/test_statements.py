@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from qa_bot.errors import InvalidInput
 from qa_bot.ingest import clean_text
-from qa_bot.ingest.statements import extract_statements
+from qa_bot.ingest.statements import extract_statements, person_roles
 from tests.conftest import SEED
 
 pytestmark = pytest.mark.slow
@@ -25,6 +25,31 @@ def nlp():
 
 def parts(s):
     return [p for p in (s.speaker, s.role, s.verb, s.content, s.mention, s.sentence) if p is not None]
+
+
+def test_the_roles_an_article_gives_a_person_it_does_not_quote(nlp):
+    text = clean_text(SEED.read_text("utf-8"))
+    whole = [(0, len(text))]
+    ((person, role, sentence),) = person_roles(text, "Macron", nlp, whole)
+    assert (person.text, role.text) == ("Emmanuel Macron", "French President")
+    for part in (person, role, sentence):
+        assert text[part.start : part.end] == part.text
+    assert sentence.start <= role.start < person.end <= sentence.end
+    # the name as a rewrite may give it, with the title: the mention is still theirs
+    roles = person_roles(text, "Brigadier General Esmail Qaani", nlp, whole)
+    assert [" ".join(r.text.split()) for _, r, _ in roles] == ["leader of the Quds Force"]
+    assert person_roles(text, "Macron", nlp, [(0, 200)]) == []  # only the stretches given are read
+    story = (
+        "A fight between President Ana Ruiz and the outspoken Tom Berg grew. Dr. Lee Chan, 38, said nothing. "
+        "The case was brought by former UCLA basketball star Ed O'Bannon."
+    )
+    everyone = [(0, len(story))]
+    assert [r.text for _, r, _ in person_roles(story, "Ruiz", nlp, everyone)] == ["President"]
+    assert person_roles(story, "Tom Berg", nlp, everyone) == []  # an adjective is no role
+    assert person_roles(story, "Lee Chan", nlp, everyone) == []  # nor an honorific, nor an age
+    assert [r.text for _, r, _ in person_roles(story, "O'Bannon", nlp, everyone)] == [
+        "former UCLA basketball star"
+    ]
 
 
 def test_the_iravani_denial_has_its_speaker_role_verb_and_what(nlp):
