@@ -276,13 +276,17 @@ def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str
 
 def mention_roles(bot: QABot, found: Retrieval, name: str) -> list[StatementPiece]:
     """For "Who is <name>?", the roles the retrieved passages give that person ("French President Emmanuel
-    Macron"), read now with spaCy (only the passages naming them), as pieces for the reader."""
+    Macron"), read now with spaCy (only the passages' sentences naming them), as pieces for the reader."""
     from qa_bot.answering.statements import mention_pieces
     from qa_bot.ingest.statements import person_roles
 
     pieces: list[StatementPiece] = []
     for doc_id in dict.fromkeys(p.chunk.doc_id for p in found.passages):
-        within = [(p.chunk.start, p.chunk.end) for p in found.passages if p.chunk.doc_id == doc_id]
+        chunks = [p.chunk for p in found.passages if p.chunk.doc_id == doc_id]
+        # sentence by sentence (chunks overlap by one), each parsed once: the parse is the cost
+        within = sorted(
+            {(c.start + a, c.start + b) for c in chunks for a, b in c.sentences or [(0, len(c.text))]}
+        )
         document = bot.document(doc_id)
         pieces += mention_pieces(document, person_roles(document.text, name, bot.nlp, within))
     return pieces
