@@ -178,7 +178,7 @@ def statement_pieces(
         spans = [(p.chunk.start, p.chunk.end) for p in passages if p.chunk.doc_id == doc.doc_id]
         aliases = _aliases(statements) if by_speaker else []
         for st in statements:
-            if not any(a < st.sentence.end and st.sentence.start < b for a, b in spans):
+            if not _retrieved(st, spans):
                 continue
             said = asked & _stems(st.verb, st.content)
             speaker = asked & _stems(st.speaker, *_role(st))
@@ -216,9 +216,8 @@ def identity_pieces(
     for doc, statements in articles if asked else ():
         spans = [(p.chunk.start, p.chunk.end) for p in passages if p.chunk.doc_id == doc.doc_id]
         for st in statements:
-            inside = any(a < st.sentence.end and st.sentence.start < b for a, b in spans)
             described = st.role is not None and any(c.isalpha() for c in st.role.text)  # not an age: "…, 38,"
-            if described and inside and asked <= _stems(st.speaker):
+            if described and _retrieved(st, spans) and asked <= _stems(st.speaker):
                 role = st.role.text.lower()  # type: ignore[union-attr]
                 found.setdefault(role, replace(_piece(doc, st, ("role",), 1.0), whole=True))
     return list(found.values())[:limit]
@@ -241,6 +240,11 @@ def mention_pieces(
         found.setdefault(role.text.lower(), StatementPiece(doc.doc_id, sentence.text, segments, cited, cited,
                          ("role",), 1.0, whole=True, confident_only=True))  # fmt: skip
     return list(found.values())[:limit]
+
+
+def _retrieved(st: Statement, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether the statement's sentence overlaps one of the retrieved passages (``spans``: their offsets)."""
+    return any(a < st.sentence.end and st.sentence.start < b for a, b in spans)
 
 
 def _stems(*spans: TextSpan) -> set[str]:

@@ -348,6 +348,22 @@ def test_what_a_named_speaker_said_is_answered_with_their_words_not_another_spea
     assert_grounded(seed_bot, follow)
 
 
+def f1_with_and_without_statements(name: str) -> dict[bool, float]:
+    """F1 of qa-bot on tests/data/``name``, reading statements (True) and the reader alone (False)."""
+    from qa_bot import QABot
+    from qa_bot.dev.evaluate import run_eval
+    from tests.conftest import TEST_DATA
+
+    return {
+        flag: run_eval(
+            TEST_DATA / name,
+            ["qa-bot"],
+            bot_factory=lambda index, flag=flag: QABot(index_dir=index, use_statements=flag),
+        ).metrics["qa-bot"]["f1"]
+        for flag in (False, True)
+    }
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "name", ["said_blind.json", "said_blind2.json", "said_blind3.json", "said_blind4.json"]
@@ -359,18 +375,7 @@ def test_what_someone_said_is_answered_better_on_the_blind_sets(name):
     final, run once), three more (written before a speaker the article never quotes was declined, run once before
     and after it): 42.9 -> 74.6, 30.6 -> 70.3 -> 76.2, 58.7 -> 77.3 and 63.3 -> 80.0 F1 when measured.
     Reading the statements must keep a clear lead over the reader alone."""
-    from qa_bot import QABot
-    from qa_bot.dev.evaluate import run_eval
-    from tests.conftest import TEST_DATA
-
-    f1 = {
-        flag: run_eval(
-            TEST_DATA / name,
-            ["qa-bot"],
-            bot_factory=lambda index, flag=flag: QABot(index_dir=index, use_statements=flag),
-        ).metrics["qa-bot"]["f1"]
-        for flag in (False, True)
-    }
+    f1 = f1_with_and_without_statements(name)
     assert f1[True] >= f1[False] + 10, f1
 
 
@@ -402,18 +407,7 @@ def test_who_someone_is_is_answered_better_on_the_blind_sets(name, lead):
     sentences naming someone the article does not quote: 83.6 (the reader alone, a span naming the person
     aside, 60.8). The second (five more CNN stories) was written after all that and run once: 44.7 -> 57.0 (the
     reader alone 44.7). Reading the roles the articles give must keep a clear lead."""
-    from qa_bot import QABot
-    from qa_bot.dev.evaluate import run_eval
-    from tests.conftest import TEST_DATA
-
-    f1 = {
-        flag: run_eval(
-            TEST_DATA / name,
-            ["qa-bot"],
-            bot_factory=lambda index, flag=flag: QABot(index_dir=index, use_statements=flag),
-        ).metrics["qa-bot"]["f1"]
-        for flag in (False, True)
-    }
+    f1 = f1_with_and_without_statements(name)
     assert f1[True] >= f1[False] + lead, f1
 
 
@@ -421,16 +415,5 @@ def test_who_someone_is_is_answered_better_on_the_blind_sets(name, lead):
 def test_statements_lift_attribution_answers_on_the_blind_set():
     """tests/data/attribution_blind.json (written after this was built; 73.6 -> 86.1 F1 when measured): reading
     the statements must keep a clear lead over the reader alone."""
-    from qa_bot import QABot
-    from qa_bot.dev.evaluate import run_eval
-    from tests.conftest import TEST_DATA
-
-    f1 = {
-        flag: run_eval(
-            TEST_DATA / "attribution_blind.json",
-            ["qa-bot"],
-            bot_factory=lambda index, flag=flag: QABot(index_dir=index, use_statements=flag),
-        ).metrics["qa-bot"]["f1"]
-        for flag in (False, True)
-    }
+    f1 = f1_with_and_without_statements("attribution_blind.json")
     assert f1[True] >= f1[False] + 5, f1
