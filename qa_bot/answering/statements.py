@@ -52,7 +52,10 @@ _SAY = frozenset(("say", "says", "said", "saying", "tell", "tells", "told", "tel
 _IGNORED = _SAY | frozenset(("about", "from", "after", "before", "during", "over", "against", "regarding",
                              "concerning", "than"))  # fmt: skip
 _ACCORDING = re.compile(r"\baccording to\b", re.IGNORECASE)
-_AFTER_SAYING = r"(?:about|at|to|in|on|of|during|after|before|regarding|concerning|when|while|last|this)"
+_AFTER_SAYING = (
+    r"(?:about|at|to|in|on|of|during|after|before|regarding|concerning|when|while|last|this|"
+    r"earlier|later|previously|recently|then|today|yesterday|first|again|publicly)"  # "say earlier about …"
+)
 _WHOLE = re.compile(
     r"^\W*(?:(?:and|so|then|also|ok|okay|well)\W+)*what\s+(?:did|does|do|has|have|had|will|would)\s+\S.*?\s+"
     r"(?:say|tell(?:\s+(?:him|her|them|us|me|reporters|journalists|the\s+\w+|(?-i:[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)))?)"
