@@ -243,14 +243,18 @@ def _answer_kind(question: Any, answer: str, nlp: Any) -> str | None:
     return None
 
 
+_POSSESSIVE = re.compile(r"\s*(?:['’]s|(?<=s)['’])$")
+
+
 def _question_referents(question: Any) -> dict[str, str]:
     """What a previous question was about, by kind: the people it names; the organisation, place or work it
     names, else its subject or object noun phrase; a plural noun phrase for "they"."""
     found: dict[str, str] = {}
-    people = [e.text for e in question.ents if e.label_ == "PERSON"]
+    # an entity with its possessive ("What is Amir Saeid Iravani's position?") is the name without it
+    people = [_POSSESSIVE.sub("", e.text) for e in question.ents if e.label_ == "PERSON"]
     if people:
         found["person"] = people[-1]
-    things = [e.text for e in question.ents if e.label_ in _THING_LABELS]
+    things = [_POSSESSIVE.sub("", e.text) for e in question.ents if e.label_ in _THING_LABELS]
     phrases = [
         nc
         for nc in question.noun_chunks

@@ -58,6 +58,9 @@ def nlp():
         ([DENIED, ("What did he call them?", "baseless")], "and why?",
          "Why did Amir Saeid Iravani call the allegations?"),
         ([DENIED, ("What did he call them?", "baseless")], "and who made them?", "Who made the allegations?"),
+        # the turn before named him with a possessive once resolved ("What is Amir Saeid Iravani's position?")
+        ([DENIED, ("What is his position?", "Iran's UN envoy")], "What did he call the allegations?",
+         "What did Amir Saeid Iravani call the allegations?"),
         ([DENIED], "Where is Iran's UN mission?", None),  # standalone already
         # a plain apostrophe: with a curly one spaCy tags the verb "build" as a noun
         ([("Who leads the port?", "Ivo Berg")], "What will his team build?", "What will Ivo Berg's team build?"),
