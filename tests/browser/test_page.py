@@ -103,6 +103,21 @@ def test_what_a_named_speaker_said_is_their_statement_highlighted(page, tmp_path
         page.screenshot(path=os.path.join(shots, "said-answer.png"), full_page=True)
 
 
+def test_a_plain_yes_no_question_and_who_someone_is_in_the_chat(page, tmp_path):
+    verdict = _ask(page, "Was Qaani present during the training?")  # a verdict, with the words that say so
+    assert verdict.startswith("Yes") and "Qaani" in verdict
+    who = _ask(
+        page, "Who is Macron?"
+    )  # not quoted by the article: his role read from the sentence naming him
+    assert who.startswith("French President") and "Benjamin Netanyahu" not in who.split("\n")[0]
+    page.locator("#qa-article mark").first.wait_for()
+    assert "French President" in " ".join(page.locator("#qa-article mark").all_inner_texts())
+    page.screenshot(path=str(tmp_path / "who.png"))
+    shots = os.environ.get("QA_BOT_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=os.path.join(shots, "yes-and-who.png"), full_page=True)
+
+
 def test_clicking_an_answer_shows_its_spans(page):
     _ask(page, "Who denied the allegations?")
     _ask(page, "How many hostages were captured in the attack?")
