@@ -6,6 +6,9 @@ noun phrase; a relative pronoun ("…, who denied") or a personal pronoun ("he s
 stands for), and what was said: the quotation the verb introduces or closes (direct), else its reported clause or
 object (reported). Every part is a span of the canonical text (``text[start:end] == part.text``).
 
+The same rule gives, when a question asks who someone is, the role the article gives a person it names but does
+not quote (:func:`person_roles`: parsed then, only the retrieved sentences naming them).
+
 Rules over the parse, not over words of questions: the cue verbs are a closed class of English reporting verbs, and
 everything else comes from the dependency tree. No textacy: its quotation extractor finds direct quotes only, and
 its install pulls scikit-learn and a dozen other packages.
