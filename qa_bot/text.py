@@ -26,6 +26,7 @@ __all__ = [
     "stem",
     "tokenize",
     "words",
+    "words_within",
 ]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -120,6 +121,13 @@ def tokenize(text: str) -> list[str]:
     """Lowercase English word stems without stop words (the lexical index's tokens)."""
     stemmer, stop = _analyzer()
     return stemmer.stemWords([w for w in _WORD.findall(text.lower()) if w not in stop])
+
+
+def words_within(part: str, whole: str) -> bool:
+    """Whether the words of ``part`` are a run of the words of ``whole`` (case aside, whole words: "Qaani" is in
+    "Esmail Qaani", "Ban" is not in "urban")."""
+    a, b = " ".join(words(part)), " ".join(words(whole))
+    return bool(a) and f" {a} " in f" {b} "
 
 
 def words(text: str, *, lower: bool = True) -> list[str]:

@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +30,7 @@ from qa_bot.answering.kind import AnswerKind, sigmoid
 from qa_bot.answering.reader import Reader, ReadResult
 from qa_bot.answering.statements import StatementPiece
 from qa_bot.answering.windows import SpanScore
+from qa_bot.text import words_within
 from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Passage
 
 __all__ = ["CALIBRATION_FILE", "Calibration", "ExtractiveAnswerer", "Reading"]
@@ -38,7 +38,6 @@ __all__ = ["CALIBRATION_FILE", "Calibration", "ExtractiveAnswerer", "Reading"]
 History = Sequence[tuple[str, str]]
 
 CALIBRATION_FILE = "calibration.json"  # beside the reader's weights
-_WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -117,13 +116,8 @@ class Reading:
 
     def names(self, i: int, name: str) -> bool:
         """Whether span ``i`` holds ``name`` or lies inside it ("Amir Saeid Iravani", "Iravani" for "Iravani")."""
-        s = self.read.spans[i]
-        text = self.passages[s.piece].chunk.text
-        span, name = (
-            f" {' '.join(_WORDS.findall(text[s.start : s.end].lower()))} ",
-            f" {' '.join(_WORDS.findall(name.lower()))} ",
-        )
-        return name in span or span in name  # whole words: "Ban" is not in "urban"
+        span = self.span_text(i)
+        return words_within(name, span) or words_within(span, name)
 
     def answer_text(self, i: int, kind: str | None = None) -> str:
         """The answer span ``i`` gives as ``kind`` (its :meth:`kind` when not given): its text, or "Yes" / "No"."""

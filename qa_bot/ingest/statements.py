@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from qa_bot.text import CUE_FORMS, CUE_VERBS, rule_sentences
+from qa_bot.text import CUE_FORMS, CUE_VERBS, rule_sentences, words_within
 from qa_bot.types import Statement, TextSpan
 
 __all__ = ["extract_statements", "person_roles"]
@@ -96,7 +96,7 @@ def person_roles(
             continue
         doc = nlp(text[start:end])
         for ent in doc.ents:
-            if ent.label_ != "PERSON" or not (named.search(ent.text) or _within(ent.text, name)):
+            if ent.label_ != "PERSON" or not (named.search(ent.text) or words_within(ent.text, name)):
                 continue  # not them ("Qaani" is "Esmail Qaani"; "Brigadier General Esmail Qaani" is too)
             found = _name_and_role(ent.root, _span(doc.text, ent.start_char, ent.end_char))
             if found is None or found[1] is None or not _describes(doc, found[1]):
@@ -105,10 +105,6 @@ def person_roles(
             sentence = _span(doc.text, sent.start_char, sent.start_char + len(sent.text.rstrip()))
             out.append((_moved(found[0], start), _moved(found[1], start), _moved(sentence, start)))
     return out
-
-
-def _within(words: str, name: str) -> bool:
-    return f" {' '.join(words.lower().split())} " in f" {' '.join(name.lower().split())} "
 
 
 _HONORIFICS = frozenset(("dr", "mr", "mrs", "ms", "miss", "sir", "dame", "prof", "rev"))

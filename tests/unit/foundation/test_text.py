@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_bot.text import asked_identity
+from qa_bot.text import asked_identity, words_within
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,11 @@ from qa_bot.text import asked_identity
 )
 def test_a_question_asking_who_someone_is(question, name):
     assert asked_identity(question) == name
+
+
+def test_words_within_whole_words():
+    assert words_within("Qaani", "Brigadier General Esmail Qaani")
+    assert words_within("esmail qaani", "Esmail  Qaani,")  # case and spacing aside
+    assert not words_within("Ban", "an urban area")
+    assert not words_within("Qaani Esmail", "Esmail Qaani")  # in order
+    assert not words_within("", "Esmail Qaani")
