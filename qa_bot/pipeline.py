@@ -197,7 +197,6 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
     passages and conversation), from the extractive answerer or, when one is configured, the LLM backend (which
     falls back to the extractive answer)."""
     from qa_bot.conversation import asks_for_another, reader_input
-    from qa_bot.text import asked_identity
 
     given = [a for _, a in found.history] if asks_for_another(found.standalone) else []
 
@@ -205,7 +204,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         question, turns = reader_input(found, bot.answerer.reads_history)
         said, unreported = said_pieces(bot, found) if bot.settings.use_statements else ((), None)
         return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said,
-                                   unreported=unreported, identity=asked_identity(found.standalone))  # fmt: skip
+                                   unreported=unreported, identity=identity_asked(found))  # fmt: skip
 
     def done(result: Answer) -> Final:
         rewritten = found.standalone if found.rewritten else None
@@ -256,9 +255,8 @@ def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str
         statement_pieces,
         unreported_speaker,
     )
-    from qa_bot.text import asked_identity
 
-    identity = asked_identity(found.standalone)  # "Who is Blinken?": his role, as a statement gives it
+    identity = identity_asked(found)  # "Who is Blinken?": his role, as a statement gives it
     if not found.passages or not (identity or asks_about_statements(found.standalone)):
         return [], None
     doc_ids = dict.fromkeys(p.chunk.doc_id for p in found.passages)
@@ -272,6 +270,16 @@ def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str
         ), None
     unreported = unreported_speaker(found.standalone, said.values())
     return statement_pieces(found.standalone, found.passages, articles), unreported
+
+
+def identity_asked(found: Retrieval) -> str | None:
+    """The person a question asks who they are (:func:`qa_bot.text.asked_identity`), also when typed in lower
+    case ("who is blinken") as long as the retrieved passages always write those words as a name ("Blinken")."""
+    from qa_bot.text import asked_identity, written_as_name
+
+    name = asked_identity(found.standalone)
+    typed = None if name else asked_identity(found.standalone, any_case=True)
+    return name or (typed and written_as_name(typed, [p.chunk.text for p in found.passages]))
 
 
 def mention_roles(bot: QABot, found: Retrieval, name: str) -> list[StatementPiece]:

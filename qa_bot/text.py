@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from types import ModuleType
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "tokenize",
     "words",
     "words_within",
+    "written_as_name",
 ]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -176,42 +178,63 @@ def is_photo_caption(line: str) -> bool:
 
 
 _NAME_WORD = r"[A-Z](?:['’][A-Z])?[\w.-]*"  # "O'Bannon", not the "'s" of a possessive
-_NAME = rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD})*)"
+_ANY_CASE_WORD = r"[A-Za-z](?:['’][A-Za-z])?[\w.-]*"  # "who is blinken": a name typed in lower case
 _OPEN = r"^\W*(?i:(?:and|so|then|ok|okay)\W+)*"
 _OFFICE = r"(?i:(?:job\s+)?title|job|position|role|occupation|profession|post)"
-#: "Who is Iravani?", "What is Emmerson's job title?", "What is the position of Khamenei?", "What does Esfandiari do?"
-_IDENTITY = (
-    re.compile(_OPEN + r"(?i:who)\s+(?i:is|was|are|were)\s+" + _NAME + r"\s*[?.!]*\s*$"),
-    re.compile(
-        _OPEN
-        + r"(?i:what)\s+(?i:is|was)\s+"
-        + _NAME
-        + r"(?:'s|’s|')\s+"
-        + _OFFICE
-        + r"(?:\s+there)?\s*[?.!]*\s*$"
-    ),
-    re.compile(
-        _OPEN
-        + r"(?i:what)\s+(?i:is|was)\s+(?i:the|their|his|her)\s+"
-        + _OFFICE
-        + r"\s+(?i:of)\s+"
-        + _NAME
-        + r"\s*[?.!]*\s*$"
-    ),
-    re.compile(
-        _OPEN
-        + r"(?i:what)\s+(?i:does|did)\s+"
-        + _NAME
-        + r"\s+(?i:do)(?:\s+(?i:for\s+a\s+living))?\s*[?.!]*\s*$"
-    ),
-)
+_WHO = r"(?i:who\s+(?:is|was|are|were)|who['’]s)\s+"
 
 
-def asked_identity(question: str) -> str | None:
+def _identity_forms(word: str) -> tuple[re.Pattern[str], ...]:
+    """ "Who is Iravani?", "What is Emmerson's job title?", "What is the position of Khamenei?", "What does
+    Esfandiari do?", the name made of ``word``s."""
+    name = rf"(?P<name>{word}(?:\s+{word}){{0,4}})"
+    end = r"\s*[?.!]*\s*$"
+    return (
+        re.compile(_OPEN + _WHO + name + end),
+        re.compile(
+            _OPEN
+            + r"(?i:what)\s+(?i:is|was)\s+"
+            + name
+            + r"(?:'s|’s|')\s+"
+            + _OFFICE
+            + r"(?:\s+there)?"
+            + end
+        ),
+        re.compile(
+            _OPEN
+            + r"(?i:what)\s+(?i:is|was)\s+(?i:the|their|his|her)\s+"
+            + _OFFICE
+            + r"\s+(?i:of)\s+"
+            + name
+            + end
+        ),
+        re.compile(
+            _OPEN + r"(?i:what)\s+(?i:does|did)\s+" + name + r"\s+(?i:do)(?:\s+(?i:for\s+a\s+living))?" + end
+        ),
+    )
+
+
+_IDENTITY = _identity_forms(_NAME_WORD)
+_IDENTITY_ANY_CASE = _identity_forms(_ANY_CASE_WORD)
+
+
+def asked_identity(question: str, *, any_case: bool = False) -> str | None:
     """The name a question asks who it is ("Who is Iravani?", "What is Emmerson's job title?", "What does
     Esfandiari do?" → the name), which is no answer to it (the answer says who that is: "Iran's permanent
     representative to the United Nations"); ``None`` for any other question ("Who is the Iranian Foreign
-    Minister?", "Who is Iran's supreme leader?" ask for a name; "What position does he play?")."""
+    Minister?", "Who is Iran's supreme leader?" ask for a name; "What position does he play?"). ``any_case``: the
+    words in any case ("who is blinken" → "blinken"; "who was arrested" → "arrested" too: see
+    :func:`written_as_name`)."""
     q = question.strip()
-    m = next((m for p in _IDENTITY if (m := p.match(q))), None)
+    m = next((m for p in (_IDENTITY_ANY_CASE if any_case else _IDENTITY) if (m := p.match(q))), None)
     return m.group("name") if m else None
+
+
+def written_as_name(words_: str, texts: Sequence[str]) -> str | None:
+    """How ``texts`` write ``words_`` when they always write them as a name, each word capitalised ("blinken" →
+    "Blinken"); ``None`` when they never write them, or write them in lower case anywhere ("arrested")."""
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words_.split())) + r"(?!\w)", re.IGNORECASE)
+    found = [m.group() for t in texts for m in pattern.finditer(t)]
+    if not found or not all(w[:1].isupper() for f in found for w in f.split()):
+        return None
+    return found[0]

@@ -394,7 +394,9 @@ def test_who_someone_is_is_their_role_on_the_seed(seed_bot):
     assert follow.text == iravani.text
     macron = seed_bot.ask("Who is Macron?")  # not quoted: his role read from the sentence naming him
     assert macron.text == "French President" and macron.meta.get("role")
-    for a in (blinken, iravani, follow, macron):
+    typed = seed_bot.ask("who is blinken")  # in lower case, as typed in a chat
+    assert typed.text == blinken.text
+    for a in (blinken, iravani, follow, macron, typed):
         assert_grounded(seed_bot, a)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_bot.text import asked_identity, words_within
+from qa_bot.text import asked_identity, words_within, written_as_name
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,11 @@ from qa_bot.text import asked_identity, words_within
         ("What position does he play?", None),
         ("What is his title?", None),  # a pronoun: its rewrite names him
         ("What did Blinken do at the UN?", None),
+        ("Who's Blinken?", "Blinken"),
+        (
+            "who is blinken",
+            None,
+        ),  # lower case: only with any_case, and only if the articles write it as a name
     ],
 )
 def test_a_question_asking_who_someone_is(question, name):
@@ -40,3 +45,19 @@ def test_words_within_whole_words():
     assert not words_within("Ban", "an urban area")
     assert not words_within("Qaani Esmail", "Esmail Qaani")  # in order
     assert not words_within("", "Esmail Qaani")
+
+
+def test_a_name_typed_in_lower_case_is_one_the_articles_always_write_as_a_name():
+    assert asked_identity("who is blinken", any_case=True) == "blinken"
+    assert asked_identity("who was arrested?", any_case=True) == "arrested"
+    assert asked_identity("Who is Iravani?", any_case=True) == "Iravani"
+    texts = [
+        "US Secretary of State Antony  Blinken noted it.",
+        "Blinken had said so.",
+        "He was arrested Friday.",
+    ]
+    assert written_as_name("blinken", texts) == "Blinken"
+    assert written_as_name("antony blinken", texts) == "Antony  Blinken"
+    assert written_as_name("arrested", texts) is None  # written in lower case
+    assert written_as_name("arrested", ["'Arrested Development' star", "was arrested"]) is None  # not always
+    assert written_as_name("macron", texts) is None  # not there
