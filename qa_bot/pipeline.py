@@ -255,9 +255,11 @@ def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str
         statement_pieces,
         unreported_speaker,
     )
+    from qa_bot.text import asked_identity
 
-    identity = identity_asked(found)  # "Who is Blinken?": his role, as a statement gives it
-    if not found.passages or not (identity or asks_about_statements(found.standalone)):
+    question = cased(found)  # "what did macron say?": Macron, as the passages write him
+    identity = asked_identity(question)  # "Who is Blinken?": his role, as a statement gives it
+    if not found.passages or not (identity or asks_about_statements(question)):
         return [], None
     doc_ids = dict.fromkeys(p.chunk.doc_id for p in found.passages)
     said = {d: bot.statements(d) for d in doc_ids}
@@ -268,18 +270,24 @@ def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str
         return identity_pieces(identity, found.passages, articles) or mention_roles(
             bot, found, identity
         ), None
-    unreported = unreported_speaker(found.standalone, said.values())
-    return statement_pieces(found.standalone, found.passages, articles), unreported
+    unreported = unreported_speaker(question, said.values())
+    return statement_pieces(question, found.passages, articles), unreported
 
 
 def identity_asked(found: Retrieval) -> str | None:
-    """The person a question asks who they are (:func:`qa_bot.text.asked_identity`), also when typed in lower
-    case ("who is blinken") as long as the retrieved passages always write those words as a name ("Blinken")."""
-    from qa_bot.text import asked_identity, written_as_name
+    """The person a question asks who they are (:func:`qa_bot.text.asked_identity`), a name typed in lower case
+    written as the passages write it ("who is blinken")."""
+    from qa_bot.text import asked_identity
 
-    name = asked_identity(found.standalone)
-    typed = None if name else asked_identity(found.standalone, any_case=True)
-    return name or (typed and written_as_name(typed, [p.chunk.text for p in found.passages]))
+    return asked_identity(cased(found))
+
+
+def cased(found: Retrieval) -> str:
+    """The standalone question with the names typed in lower case written as the retrieved passages write them
+    (:func:`qa_bot.text.restore_case`): the statement and identity paths find names by their capitals."""
+    from qa_bot.text import restore_case
+
+    return restore_case(found.standalone, [p.chunk.text for p in found.passages])
 
 
 def mention_roles(bot: QABot, found: Retrieval, name: str) -> list[StatementPiece]:

@@ -23,12 +23,12 @@ __all__ = [
     "is_stop_word",
     "mentions_cue_verb",
     "question_type",
+    "restore_case",
     "rule_sentences",
     "stem",
     "tokenize",
     "words",
     "words_within",
-    "written_as_name",
 ]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -178,7 +178,6 @@ def is_photo_caption(line: str) -> bool:
 
 
 _NAME_WORD = r"[A-Z](?:['’][A-Z])?[\w.-]*"  # "O'Bannon", not the "'s" of a possessive
-_ANY_CASE_WORD = r"[A-Za-z](?:['’][A-Za-z])?[\w.-]*"  # "who is blinken": a name typed in lower case
 _OPEN = r"^\W*(?i:(?:and|so|then|ok|okay)\W+)*"
 _OFFICE = r"(?i:(?:job\s+)?title|job|position|role|occupation|profession|post)"
 _WHO = r"(?i:who\s+(?:is|was|are|were)|who['’]s)\s+"
@@ -215,26 +214,36 @@ def _identity_forms(word: str) -> tuple[re.Pattern[str], ...]:
 
 
 _IDENTITY = _identity_forms(_NAME_WORD)
-_IDENTITY_ANY_CASE = _identity_forms(_ANY_CASE_WORD)
 
 
-def asked_identity(question: str, *, any_case: bool = False) -> str | None:
+def asked_identity(question: str) -> str | None:
     """The name a question asks who it is ("Who is Iravani?", "What is Emmerson's job title?", "What does
     Esfandiari do?" → the name), which is no answer to it (the answer says who that is: "Iran's permanent
     representative to the United Nations"); ``None`` for any other question ("Who is the Iranian Foreign
-    Minister?", "Who is Iran's supreme leader?" ask for a name; "What position does he play?"). ``any_case``: the
-    words in any case ("who is blinken" → "blinken"; "who was arrested" → "arrested" too: see
-    :func:`written_as_name`)."""
+    Minister?", "Who is Iran's supreme leader?" ask for a name; "What position does he play?"). A name typed in
+    lower case is one once :func:`restore_case` has written it as the articles do."""
     q = question.strip()
-    m = next((m for p in (_IDENTITY_ANY_CASE if any_case else _IDENTITY) if (m := p.match(q))), None)
+    m = next((m for p in _IDENTITY if (m := p.match(q))), None)
     return m.group("name") if m else None
 
 
-def written_as_name(words_: str, texts: Sequence[str]) -> str | None:
-    """How ``texts`` write ``words_`` when they always write them as a name, each word capitalised ("blinken" →
-    "Blinken"); ``None`` when they never write them, or write them in lower case anywhere ("arrested")."""
-    pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words_.split())) + r"(?!\w)", re.IGNORECASE)
-    found = [m.group() for t in texts for m in pattern.finditer(t)]
-    if not found or not all(w[:1].isupper() for f in found for w in f.split()):
-        return None
-    return found[0]
+_LOWER_WORD = re.compile(r"(?<![\w'’])[a-z](?:[a-z-]|['’](?=[a-z]))*(?![\w-])")  # "o'neal", "iran's"
+
+
+def restore_case(question: str, texts: Sequence[str]) -> str:
+    """``question`` with each word typed in lower case that ``texts`` (the passages it is asked of) always write
+    capitalised written as they do: "what did macron say?" → "what did Macron say?", "who is blinken" → "who is
+    Blinken"; a word they write in lower case anywhere ("arrested", "axis") or not at all stays as typed. The
+    question's names are found by their capitals (who someone is, whose statement is meant)."""
+    seen: dict[str, str | None] = {}
+
+    def written(m: re.Match[str]) -> str:
+        word = m.group()
+        if word not in seen:
+            spelled = re.sub(r"['’]", "['’]", re.escape(word))  # either apostrophe
+            pattern = re.compile(rf"(?<![\w'’-]){spelled}(?![\w-])", re.IGNORECASE)
+            forms = [f.group() for t in texts for f in pattern.finditer(t)]
+            seen[word] = forms[0] if forms and all(f[:1].isupper() for f in forms) else None
+        return seen[word] or word
+
+    return _LOWER_WORD.sub(written, question)

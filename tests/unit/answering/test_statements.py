@@ -343,6 +343,7 @@ def test_what_a_named_speaker_said_is_answered_with_their_words_not_another_spea
     assert seed_bot.ask(
         "What did Macron say?"
     ).abstained  # Netanyahu spoke to him; the article quotes him not
+    assert seed_bot.ask("what did macron say?").abstained  # typed in lower case: the same
     follow = seed_bot.ask("What did he say?", history=[("Who denied the allegations?", "Amir Saeid Iravani")])
     assert not follow.abstained and "Iravani" in follow.citations[0].text
     assert_grounded(seed_bot, follow)
