@@ -197,14 +197,16 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
     passages and conversation), from the extractive answerer or, when one is configured, the LLM backend (which
     falls back to the extractive answer)."""
     from qa_bot.conversation import asks_for_another, reader_input
+    from qa_bot.text import asked_identity
 
     given = [a for _, a in found.history] if asks_for_another(found.standalone) else []
 
     def extractive() -> Answer:
         question, turns = reader_input(found, bot.answerer.reads_history)
-        said, unreported = said_pieces(bot, found) if bot.settings.use_statements else ((), None)
+        names = cased(found)  # the question with its names written as the passages write them
+        said, unreported = said_pieces(bot, found, names) if bot.settings.use_statements else ((), None)
         return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said,
-                                   unreported=unreported, identity=identity_asked(found))  # fmt: skip
+                                   unreported=unreported, identity=asked_identity(names))  # fmt: skip
 
     def done(result: Answer) -> Final:
         rewritten = found.standalone if found.rewritten else None
@@ -244,11 +246,14 @@ def gist_reply(bot: QABot, found: Retrieval, chunks: int = 4) -> Answer | None:
     return None if span is None else gist_answer(found.question, document, span)
 
 
-def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str | None]:
+def said_pieces(
+    bot: QABot, found: Retrieval, question: str | None = None
+) -> tuple[list[StatementPiece], str | None]:
     """For a question about something said, the statements of the retrieved passages' articles that match it,
     joined with their speakers for the reader (:mod:`qa_bot.answering.statements`), and the speaker it names when
     those articles report nothing that speaker said ("What did Macron say?"); for one asking who someone is ("Who
-    is Blinken?"), the statements giving that speaker a role; none otherwise."""
+    is Blinken?"), the statements giving that speaker a role; none otherwise. ``question``: the standalone question
+    with its names written as the passages write them (:func:`cased`, computed when not given)."""
     from qa_bot.answering.statements import (
         asks_about_statements,
         identity_pieces,
@@ -257,7 +262,7 @@ def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str
     )
     from qa_bot.text import asked_identity
 
-    question = cased(found)  # "what did macron say?": Macron, as the passages write him
+    question = question or cased(found)  # "what did macron say?": Macron, as the passages write him
     identity = asked_identity(question)  # "Who is Blinken?": his role, as a statement gives it
     if not found.passages or not (identity or asks_about_statements(question)):
         return [], None
@@ -272,14 +277,6 @@ def said_pieces(bot: QABot, found: Retrieval) -> tuple[list[StatementPiece], str
         ), None
     unreported = unreported_speaker(question, said.values())
     return statement_pieces(question, found.passages, articles), unreported
-
-
-def identity_asked(found: Retrieval) -> str | None:
-    """The person a question asks who they are (:func:`qa_bot.text.asked_identity`), a name typed in lower case
-    written as the passages write it ("who is blinken")."""
-    from qa_bot.text import asked_identity
-
-    return asked_identity(cased(found))
 
 
 def cased(found: Retrieval) -> str:

@@ -181,39 +181,26 @@ _NAME_WORD = r"[A-Z](?:['’][A-Z])?[\w.-]*"  # "O'Bannon", not the "'s" of a po
 _OPEN = r"^\W*(?i:(?:and|so|then|ok|okay)\W+)*"
 _OFFICE = r"(?i:(?:job\s+)?title|job|position|role|occupation|profession|post)"
 _WHO = r"(?i:who\s+(?:is|was|are|were)|who['’]s)\s+"
-
-
-def _identity_forms(word: str) -> tuple[re.Pattern[str], ...]:
-    """ "Who is Iravani?", "What is Emmerson's job title?", "What is the position of Khamenei?", "What does
-    Esfandiari do?", the name made of ``word``s."""
-    name = rf"(?P<name>{word}(?:\s+{word}){{0,4}})"
-    end = r"\s*[?.!]*\s*$"
-    return (
-        re.compile(_OPEN + _WHO + name + end),
-        re.compile(
-            _OPEN
-            + r"(?i:what)\s+(?i:is|was)\s+"
-            + name
-            + r"(?:'s|’s|')\s+"
-            + _OFFICE
-            + r"(?:\s+there)?"
-            + end
-        ),
-        re.compile(
-            _OPEN
-            + r"(?i:what)\s+(?i:is|was)\s+(?i:the|their|his|her)\s+"
-            + _OFFICE
-            + r"\s+(?i:of)\s+"
-            + name
-            + end
-        ),
-        re.compile(
-            _OPEN + r"(?i:what)\s+(?i:does|did)\s+" + name + r"\s+(?i:do)(?:\s+(?i:for\s+a\s+living))?" + end
-        ),
-    )
-
-
-_IDENTITY = _identity_forms(_NAME_WORD)
+_NAME = rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})"
+_END = r"\s*[?.!]*\s*$"
+#: "Who is Iravani?", "What is Emmerson's job title?", "What is the position of Khamenei?", "What does Esfandiari do?"
+_IDENTITY = (
+    re.compile(_OPEN + _WHO + _NAME + _END),
+    re.compile(
+        _OPEN + r"(?i:what)\s+(?i:is|was)\s+" + _NAME + r"(?:'s|’s|')\s+" + _OFFICE + r"(?:\s+there)?" + _END
+    ),
+    re.compile(
+        _OPEN
+        + r"(?i:what)\s+(?i:is|was)\s+(?i:the|their|his|her)\s+"
+        + _OFFICE
+        + r"\s+(?i:of)\s+"
+        + _NAME
+        + _END
+    ),
+    re.compile(
+        _OPEN + r"(?i:what)\s+(?i:does|did)\s+" + _NAME + r"\s+(?i:do)(?:\s+(?i:for\s+a\s+living))?" + _END
+    ),
+)
 
 
 def asked_identity(question: str) -> str | None:
