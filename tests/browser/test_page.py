@@ -57,6 +57,19 @@ def _ask(page, question: str) -> str:
     return bots.last.inner_text()
 
 
+def _highlighted(page) -> str:
+    """The article panel's highlighted words, once there are some."""
+    page.locator("#qa-article mark").first.wait_for()
+    return " ".join(page.locator("#qa-article mark").all_inner_texts())
+
+
+def _keep_screenshot(page, name: str) -> None:
+    """A full-page screenshot into $QA_BOT_SCREENSHOTS, when set (to look at)."""
+    shots = os.environ.get("QA_BOT_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=os.path.join(shots, name), full_page=True)
+
+
 def test_ask_the_example_then_follow_up_then_unanswerable(page, tmp_path):
     page.get_by_text("Who denied the allegations?", exact=True).first.click()  # the example fills the box
     page.wait_for_function(
@@ -87,35 +100,27 @@ def test_what_the_article_is_about_is_its_first_sentence_highlighted(page, tmp_p
     # asked before any test adds an article: the seed is the one article
     gist = _ask(page, "What is this article about?")
     assert "What the article is about, in its first sentence" in gist and "Hundreds of members" in gist
-    page.locator("#qa-article mark").first.wait_for()
-    assert "Hundreds of members" in " ".join(page.locator("#qa-article mark").all_inner_texts())
+    assert "Hundreds of members" in _highlighted(page)
     page.screenshot(path=str(tmp_path / "gist.png"))
 
 
 def test_what_a_named_speaker_said_is_their_statement_highlighted(page, tmp_path):
     said = _ask(page, "What did Blinken say at the UN?")
     assert "Iran has been supporting terrorist entities" in said and "baseless" not in said.split("“")[0]
-    page.locator("#qa-article mark").first.wait_for()
-    assert "Blinken noted" in " ".join(page.locator("#qa-article mark").all_inner_texts())
+    assert "Blinken noted" in _highlighted(page)
     page.screenshot(path=str(tmp_path / "said.png"))
-    shots = os.environ.get("QA_BOT_SCREENSHOTS")
-    if shots:
-        page.screenshot(path=os.path.join(shots, "said-answer.png"), full_page=True)
+    _keep_screenshot(page, "said-answer.png")
 
 
 def test_a_plain_yes_no_question_and_who_someone_is_in_the_chat(page, tmp_path):
     verdict = _ask(page, "Was Qaani present during the training?")  # a verdict, with the words that say so
     assert verdict.startswith("Yes") and "Qaani" in verdict
-    who = _ask(
-        page, "Who is Macron?"
-    )  # not quoted by the article: his role read from the sentence naming him
+    # not quoted by the article: his role read from the sentence naming him
+    who = _ask(page, "Who is Macron?")
     assert who.startswith("French President") and "Benjamin Netanyahu" not in who.split("\n")[0]
-    page.locator("#qa-article mark").first.wait_for()
-    assert "French President" in " ".join(page.locator("#qa-article mark").all_inner_texts())
+    assert "French President" in _highlighted(page)
     page.screenshot(path=str(tmp_path / "who.png"))
-    shots = os.environ.get("QA_BOT_SCREENSHOTS")
-    if shots:
-        page.screenshot(path=os.path.join(shots, "yes-and-who.png"), full_page=True)
+    _keep_screenshot(page, "yes-and-who.png")
 
 
 def test_clicking_an_answer_shows_its_spans(page):
@@ -163,9 +168,7 @@ def test_a_dated_article_shows_its_dates(page, tmp_path):
     page.locator("#qa-article mark").first.wait_for()
     assert "Published Wed 25 Oct 2023" in page.locator("#qa-article").inner_text()
     page.screenshot(path=str(tmp_path / "dated.png"), full_page=True)
-    shots = os.environ.get("QA_BOT_SCREENSHOTS")
-    if shots:
-        page.screenshot(path=os.path.join(shots, "dated-answer.png"), full_page=True)
+    _keep_screenshot(page, "dated-answer.png")
 
 
 def test_injected_html_and_script_stay_inert(page, tmp_path):
