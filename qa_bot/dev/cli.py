@@ -111,7 +111,7 @@ def eval_(
 
     from qa_bot.dev.eval_report import write_report
     from qa_bot.dev.evaluate import TABLE_COLUMNS, load_dataset, run_eval, table_rows
-    from qa_bot.dev.metrics import LOSS_KINDS, TURN_KINDS
+    from qa_bot.dev.metrics import LOSS_KINDS, TURN_KINDS, YES_NO_OUTCOMES
 
     # `--system a b c`: click takes `a` as the option's value and leaves `b c` as arguments
     extra = [a for a in dataset_and_systems if a in SYSTEMS]
@@ -123,14 +123,8 @@ def eval_(
         raise click.UsageError(f"{extra[0]!r} looks like a system name: put it after --system.")
     chosen = list(dict.fromkeys([*systems, *extra])) or list(SYSTEMS)
     err = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description:>14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    columns = (TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
 
         def progress(items: Any, total: int, label: str) -> Any:
             task = bar.add_task(label, total=total)
@@ -159,6 +153,9 @@ def eval_(
                                lambda c: f"{c['n']} · {c['f1']:.1f} · {c['abstained_answerable'] or 0:.0f}"))  # fmt: skip
     console.print(_by_kind(run, "where the F1 goes: questions · F1 points lost (they sum to 100 - F1)", "losses",
                            LOSS_KINDS, lambda c: f"{c['n']} · {c['points'] or 0:.1f}"))  # fmt: skip
+    if any(run.metrics[name]["yes_no"] for name in run.systems):  # the yes/no turns' misses: kind or polarity
+        console.print(_by_kind(run, "yes / no: what the yes/no turns got, and verdicts where the gold is words",
+                               "yes_no", YES_NO_OUTCOMES, lambda c: str(c["n"])))  # fmt: skip
     # several articles in one index: how many answers came from another article than the question's
     if len({q.article for q in run.questions}) > 1:
         for name in run.systems:

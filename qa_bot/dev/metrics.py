@@ -1,6 +1,7 @@
 """The scores of ``qa-bot eval``: the official SQuAD v2.0 metrics (answer normalisation, EM, token F1, max over gold
 answers, empty string = "no answer") and the ones added here (abstention precision/recall, supported@1, latency
-percentiles, follow-up vs standalone F1, F1 by question type and by kind of turn, and where the F1 is lost)."""
+percentiles, follow-up vs standalone F1, F1 by question type and by kind of turn, where the F1 is lost, and what
+the yes/no turns were answered with)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOSS_KINDS",
     "TURN_KINDS",
+    "YES_NO_OUTCOMES",
     "compute_exact",
     "compute_f1",
     "loss_kind",
@@ -28,6 +30,7 @@ __all__ = [
     "score",
     "supports",
     "turn_kind",
+    "yes_no_outcome",
 ]
 
 TURN_KINDS = ("first turn", "pronoun follow-up", "elliptical follow-up", "other follow-up", "yes/no")
@@ -35,6 +38,15 @@ _YES_NO = {"yes", "no"}
 # what each question's F1 short of 1 goes to (see :func:`loss_kind`)
 LOSS_KINDS = ("right", "longer than gold", "shorter than gold", "wrong answer", "declined, answerable",
               "answered, unanswerable")  # fmt: skip
+
+# what a yes/no turn was answered with, and a verdict given where the gold answer is words (:func:`yes_no_outcome`)
+YES_NO_OUTCOMES = (
+    "verdict right",
+    "verdict wrong",
+    "words, no verdict",
+    "declined",
+    "verdict, gold is words",
+)
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 _PUNCT = set(string.punctuation)
@@ -122,6 +134,22 @@ def turn_kind(question: EvalQuestion) -> str:
     return "elliptical follow-up" if len(said) <= 4 else "other follow-up"
 
 
+def yes_no_outcome(question: EvalQuestion, prediction: str) -> str | None:
+    """Which of :data:`YES_NO_OUTCOMES` an answer is: for a yes/no turn (:func:`turn_kind`) the verdict right or
+    wrong, the article's words without a verdict (read as a span, or a verdict held back), or declined; for a turn
+    whose gold answer is words, "verdict, gold is words" when a yes or a no was given; else ``None``. It splits
+    the yes/no turns' misses into the answer-kind decision's (no verdict, or one where none was asked for) and the
+    polarity's (the wrong verdict)."""
+    said = normalize_answer(prediction)
+    if turn_kind(question) != "yes/no":
+        return "verdict, gold is words" if said in _YES_NO and not question.is_impossible else None
+    if not said:
+        return "declined"
+    if said not in _YES_NO:
+        return "words, no verdict"
+    return "verdict right" if said in {normalize_answer(a) for a in question.answers} else "verdict wrong"
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -166,6 +194,7 @@ def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Predictio
     for k in LOSS_KINDS:
         lost = [1.0 - r[3] for r, c in zip(rows, kinds, strict=True) if c == k]
         losses[k] = {"n": len(lost), "points": pct(sum(lost), len(rows))}
+    outcomes = collections.Counter(yes_no_outcome(r[0], r[1].answer) for r in rows)
     latencies = [r[1].latency_ms for r in rows]
     follow = [r for r in rows if r[0].history]
     alone = [r for r in rows if not r[0].history]
@@ -194,6 +223,7 @@ def score(questions: Sequence[EvalQuestion], predictions: Mapping[str, Predictio
         "by_type": by_type,
         "by_turn": by_turn,
         "losses": losses,
+        "yes_no": {k: {"n": outcomes[k]} for k in YES_NO_OUTCOMES} if outcomes.keys() - {None} else {},
         # follow-ups (questions with a ``history``) against standalone questions
         "followup_total": len(follow),
         "followup_f1": pct(sum(r[3] for r in follow), len(follow)),

@@ -191,3 +191,25 @@ def test_answers_cited_from_another_article_are_counted():
     assert m["followups_answered_elsewhere"] == 50.0  # of the two answered follow-ups, one
     untitled = score([EvalQuestion("1", "Whose boat sank?", ("x",), False)], {"1": cited("x", "Boat")})
     assert untitled["answered_elsewhere"] is None  # a question without its article is not counted
+
+
+def test_yes_no_outcomes_split_the_kind_decisions_misses_from_the_polaritys():
+    from qa_bot.dev.evaluate import Prediction
+    from qa_bot.dev.metrics import YES_NO_OUTCOMES, score, yes_no_outcome
+
+    turn = (("Whose boat sank?", "Ana Ruiz's"),)
+    qs = [EvalQuestion("1", "Did she return?", ("no",), False, turn),
+          EvalQuestion("2", "Was it old?", ("Yes.",), False, turn),
+          EvalQuestion("3", "Was she hurt?", ("yes",), False, turn),
+          EvalQuestion("4", "Did it sink fast?", ("no",), False, turn),
+          EvalQuestion("5", "Where?", ("the harbour",), False, turn),
+          EvalQuestion("6", "Why?", ("a storm",), False, turn),
+          EvalQuestion("7", "Her dog?", (), True, turn)]  # fmt: skip
+    said = {"1": "No", "2": "no", "3": "broke her arm", "4": "", "5": "Yes", "6": "a storm", "7": "No"}
+    expected = ["verdict right", "verdict wrong", "words, no verdict", "declined", "verdict, gold is words", None,
+                None]  # fmt: skip
+    assert [yes_no_outcome(q, said[q.qid]) for q in qs] == expected
+    m = score(qs, {k: Prediction(v) for k, v in said.items()})
+    assert {k: c["n"] for k, c in m["yes_no"].items()} == {k: int(k in expected) for k in YES_NO_OUTCOMES}
+    # a set without yes/no turns or verdicts has no such block
+    assert score(qs[5:6], {"6": Prediction("a storm")})["yes_no"] == {}

@@ -412,3 +412,17 @@ def test_eval_command_needs_exactly_one_dataset(tmp_path):
     assert result.exit_code == 2 and "exactly one DATASET" in result.output
     result = CliRunner().invoke(cli, ["eval", "a.json", "abstain"])
     assert result.exit_code == 2 and "after --system" in result.output
+
+
+def test_eval_command_splits_the_yes_no_turns_by_what_they_got(tmp_path):
+    article = {"title": "Harbour news", "paragraphs": [{
+        "context": "The harbour master, Clara Jones, opened the new pier on Monday.",
+        "qas": [{"id": "y1", "question": "Did she open it?", "answers": [{"text": "yes", "answer_start": -1}],
+                 "is_impossible": False, "history": [["Who opened the pier?", "Clara Jones"]]}]}]}  # fmt: skip
+    result = CliRunner().invoke(cli, ["eval", str(_dataset(tmp_path, [article])), "--system", "abstain"])
+    assert result.exit_code == 0, result.output
+    assert "yes / no: what the yes/no turns got" in result.output
+    assert "verdict right" in result.output and "declined" in result.output
+    # without a yes/no turn (or a verdict given) there is no such table
+    plain = CliRunner().invoke(cli, ["eval", str(_dataset(tmp_path, TINY)), "--system", "abstain"])
+    assert plain.exit_code == 0 and "yes / no:" not in plain.output
