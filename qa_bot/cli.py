@@ -146,6 +146,8 @@ def _print_answer(answer: Answer, *, text: bool = True) -> None:
         click.echo("(no clear yes or no: the article's words, without a verdict)")
     if answer.meta.get("lead"):
         click.echo("(the article's first sentence: what it is about)")
+    if answer.meta.get("credit"):
+        click.echo("(the photo's credit, in its caption)")
     if answer.rewritten_question:
         click.echo(f"(understood as: {answer.rewritten_question})")
     if answer.meta.get("llm_note"):

@@ -46,6 +46,7 @@ __all__ = [
     "Pipeline",
     "build_pipeline",
     "connect",
+    "credit_reply",
     "final_answer",
     "gist_reply",
     "prepare_networks",
@@ -206,15 +207,16 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         names = cased(found)  # the question with its names written as the passages write them
         said, unreported = said_pieces(bot, found, names) if bot.settings.use_statements else ((), None)
         return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said,
-                                   unreported=unreported, identity=asked_identity(names))  # fmt: skip
+                                   unreported=unreported, identity=asked_identity(names),
+                                   avoid=credited(bot, found))  # fmt: skip
 
     def done(result: Answer) -> Final:
         rewritten = found.standalone if found.rewritten else None
         return Final(replace(result, question=found.question, rewritten_question=rewritten,
                              dates=bot.dates_of(result)))  # fmt: skip
 
-    lead = gist_reply(bot, found)
-    if lead is not None:  # "What is this article about?": the article's lead, whichever the backend
+    lead = gist_reply(bot, found) or credit_reply(bot, found)
+    if lead is not None:  # "What is this article about?", "Who took the photo?": whichever the backend
         yield Token(lead.text)
         yield done(lead)
         return
@@ -244,6 +246,31 @@ def gist_reply(bot: QABot, found: Retrieval, chunks: int = 4) -> Answer | None:
     document = bot.document(doc_id)
     span = lead_sentence(document.text, sentences)
     return None if span is None else gist_answer(found.question, document, span)
+
+
+def credit_reply(bot: QABot, found: Retrieval) -> Answer | None:
+    """For a question asking who took a photo (:mod:`qa_bot.answering.credits`), the credit of the caption of the
+    retrieved passages' articles that it names best; ``None`` for any other question, or when no caption is
+    credited or the question names something no caption mentions."""
+    from qa_bot.answering.credits import asks_for_photographer, credit_answer
+
+    if not found.passages or not asks_for_photographer(found.standalone):
+        return None
+    documents = [bot.document(d) for d in dict.fromkeys(p.chunk.doc_id for p in found.passages)]
+    answer = credit_answer(found.standalone, documents)
+    return None if answer is None else replace(answer, question=found.question)
+
+
+def credited(bot: QABot, found: Retrieval) -> list[tuple[str, int, int]]:
+    """The photo credits of the retrieved passages' articles that lie in those passages, ``(doc_id, start, end)``:
+    no answer but to who took the photo (which :func:`credit_reply` answers)."""
+    from qa_bot.answering.credits import photo_credits
+
+    out = []
+    for p in found.passages:
+        c = p.chunk
+        out += [(c.doc_id, c.start + a, c.start + b) for a, b in (x.name for x in photo_credits(c.text))]
+    return out
 
 
 def said_pieces(

@@ -71,6 +71,8 @@ def format_answer(answer: Answer) -> str:
     else:
         if answer.meta.get("withheld"):  # a yes / no question whose yes / no was too unsure to give
             parts.append("*No clear yes or no; the article says:*")
+        if answer.meta.get("credit"):  # "Who took the photo?": the name its caption credits
+            parts.append("*The photo's credit, in its caption:*")
         if answer.meta.get("lead"):  # "What is this article about?": the sentence is its own citation, once
             parts.append("*What the article is about, in its first sentence:*")
         else:

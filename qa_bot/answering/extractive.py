@@ -119,6 +119,13 @@ class Reading:
         span = self.span_text(i)
         return words_within(name, span) or words_within(span, name)
 
+    def within(self, i: int, stretches: Sequence[tuple[str, int, int]]) -> bool:
+        """Whether span ``i`` overlaps one of ``stretches`` (``(doc_id, start, end)`` offsets of the articles)."""
+        s = self.read.spans[i]
+        chunk = self.passages[s.piece].chunk
+        start, end = chunk.start + s.start, chunk.start + s.end
+        return any(d == chunk.doc_id and a < end and start < b for d, a, b in stretches)
+
     def answer_text(self, i: int, kind: str | None = None) -> str:
         """The answer span ``i`` gives as ``kind`` (its :meth:`kind` when not given): its text, or "Yes" / "No"."""
         kind = kind or self.kind(i)
@@ -186,6 +193,7 @@ class ExtractiveAnswerer:
         statements: Sequence[StatementPiece] = (),
         unreported: str | None = None,
         identity: str | None = None,
+        avoid: Sequence[tuple[str, int, int]] = (),
     ) -> Answer:
         """The best span for ``question`` in ``passages`` (or the yes / no it says), or an abstention. ``exclude``:
         answers already given ("what else did he say?"), which are not given again; ``history``: the conversation
@@ -196,7 +204,9 @@ class ExtractiveAnswerer:
         statement; else the passages answer. ``unreported``: the question asks what someone said whom no statement
         of the articles has as its speaker (:func:`~qa_bot.answering.statements.unreported_speaker`): it is
         declined, the nearest passages shown. ``identity``: the name the question asks who it is ("Who is
-        Iravani?", :func:`~qa_bot.text.asked_identity`): a span naming that one is no answer."""
+        Iravani?", :func:`~qa_bot.text.asked_identity`): a span naming that one is no answer. ``avoid``: stretches of
+        the articles (``(doc_id, start, end)``) no span of which answers: a photo credit names who took the photo,
+        not who is in it (:mod:`qa_bot.answering.credits`)."""
         if not passages:
             return _abstain(question, (), reason="empty index")
         reading = self.read(question, passages, history)
@@ -206,7 +216,9 @@ class ExtractiveAnswerer:
             (
                 i
                 for i in range(len(spans))
-                if not _repeats(reading.span_text(i), given) and not (identity and reading.names(i, identity))
+                if not _repeats(reading.span_text(i), given)
+                and not (identity and reading.names(i, identity))
+                and not reading.within(i, avoid)
             ),
             None,
         )

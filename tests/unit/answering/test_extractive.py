@@ -61,6 +61,27 @@ def test_what_the_seed_is_about_is_its_first_sentence_past_the_photo_caption(see
     assert_grounded(seed_bot, a)
 
 
+@pytest.mark.parametrize(
+    ("question", "name", "caption"),
+    [
+        ("Who took the photo of the destroyed Israeli tank?", "Yousef Masoud", "Gazans celebrate"),
+        ("Who photographed Blinken?", "Seth Wenig", "Blinken speaks"),
+    ],
+)
+def test_who_took_a_photo_is_its_captions_credit(seed_bot, question, name, caption):
+    a = seed_bot.ask(question, history=[])
+    assert a.meta.get("credit") and a.text == name, (a.text, a.meta)
+    assert caption in a.citations[0].text
+    assert_grounded(seed_bot, a)
+
+
+def test_a_photo_credit_is_no_answer_to_who_is_in_the_photo(seed_bot):
+    a = seed_bot.ask("Who is in the photo?", history=[])
+    assert not a.meta.get("credit")
+    assert "Masoud" not in a.text and "Wenig" not in a.text, a.text
+    assert_grounded(seed_bot, a)
+
+
 def test_a_verdict_the_shipped_decision_is_unsure_of_is_held_back(seed_bot):
     # "Did he accept them?": the span the reader finds is "baseless", which reads as a yes without the "denied"
     # beside it; the shipped decision puts that yes below even odds, so the words answer, quoted and cited

@@ -38,7 +38,11 @@ def test_a_held_back_yes_or_no_says_so_before_the_words():
     assert held.index("No clear yes or no") < held.index("**baseless**") and "Yes" not in held
     plain = format_answer(Answer(text="baseless", kind="span", quote="baseless", **kw))
     assert "No clear yes or no" not in plain and "**baseless**" in plain
-    assert "first sentence" not in plain
+    assert "first sentence" not in plain and "photo's credit" not in plain
+    credit = format_answer(
+        Answer(text="baseless", kind="span", quote="baseless", meta={"credit": True}, **kw)
+    )
+    assert credit.index("photo's credit") < credit.index("**baseless**")
 
 
 def test_what_the_article_is_about_is_shown_once_as_its_cited_first_sentence():

@@ -1,0 +1,123 @@
+"""Who took a photo: the credit at the end of the article's photo captions.
+
+A news article carries its photos' captions as lines of text, each ending with its credit in brackets — "Gazans
+celebrate next to a destroyed Israeli tank … (AP Photo/Yousef Masoud)", "… Antony Blinken speaks during a Security
+Council meeting … (Seth Wenig/AP)". Asked "Who took the photo of the destroyed Israeli tank?", the reader read the
+caption as a sentence and answered with the people in the photo ("Gazans"), and "Who photographed Blinken?" with
+his first name: the credit is a convention of the genre, not a sentence. So a question that asks who took, shot or
+is credited with a photo (:func:`asks_for_photographer`: a photo word and an authorship word, never "Who is in the
+photo?") is answered from the credits (:func:`photo_credits`): the photographer's name where the credit gives one
+(the agency otherwise: "(AP)"), of the caption that shares the most words with the question (the first caption when
+the question names nothing; none when it names something no caption mentions — then the reader answers). The name
+is a span of the article, cited by its caption line, like every other answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa_bot.text import content_words, stem
+from qa_bot.types import Answer, Citation, Document
+
+__all__ = ["Credit", "asks_for_photographer", "credit_answer", "photo_credits"]
+
+_PHOTO = r"(?:photo(?:graph)?s?|pictures?|pics?|images?|snapshots?)"
+_ASKS = re.compile(r"\b(?:who|whom|whose|which|what)\b", re.IGNORECASE)
+_BY = (
+    r"\bphotographe(?:d|r|rs)\b",  # "Who photographed Blinken?", "Who is the photographer?"
+    rf"\b(?:took|take|takes|taken|snapped|shot|captured)\s+(?:\w+\s+){{0,2}}{_PHOTO}\b",  # "Who took the photo?"
+    rf"\b{_PHOTO}\b.*\b(?:taken|snapped|shot|captured|credited)\b",  # "Who was the photo taken by?"
+    rf"\bwhose\s+(?:\w+\s+){{0,2}}{_PHOTO}\b|\b{_PHOTO}\s+credits?\b|\bcredit(?:ed)?\s+for\b.*\b{_PHOTO}\b",
+)
+_AUTHORSHIP = re.compile("|".join(_BY), re.IGNORECASE)
+# the words of a photo question that say nothing about which photo it is
+_PHOTO_WORDS = frozenset({
+    "photo", "photos", "photograph", "photographs", "photographed", "photographer", "photographers", "picture",
+    "pictures", "pic", "pics", "image", "images", "snapshot", "snapshots", "took", "take", "taken", "takes", "shot",
+    "snapped", "captured", "credit", "credits", "credited", "agency", "news",
+})  # fmt: skip
+# a caption's credit: its last bracketed group, agency and photographer split by "/" ("AP Photo/Yousef Masoud")
+_CREDIT = re.compile(r"\(([^()\n]{2,80})\)\s*$")
+_AGENCY = re.compile(
+    r"^(?:(?:the\s+)?associated\s+press|ap|afp|epa|reuters|getty(?:\s+images)?|photo|"
+    r"shutterstock|xinhua|anadolu|ansa|dpa|upi|efe|bloomberg|cnn|bbc)(?:\s+(?:photo|images?|pool|file))*$",
+    re.IGNORECASE,
+)
+_NO_NAME = re.compile(r"^(?:file|handout|pool|courtesy)$", re.IGNORECASE)  # "(AP Photo/File)": no one named
+_PREFIX = re.compile(r"^(?:photo(?:graph)?(?:\s+by)?\s*:?\s*|by\s+)", re.IGNORECASE)
+_PERSON = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}$")
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One photo caption of an article: the caption line's offsets and the credited name's (photographer, else
+    agency), both spans of the article's text."""
+
+    caption: tuple[int, int]
+    name: tuple[int, int]
+
+
+def asks_for_photographer(question: str) -> bool:
+    """Whether ``question`` asks who took (shot, is credited with) a photo: "Who took the photo of the tank?",
+    "Who photographed Blinken?", "Whose picture is it?", "Which agency took the image?" — not "Who is in the
+    photo?" or "What does the picture show?"."""
+    return _ASKS.search(question) is not None and _AUTHORSHIP.search(question) is not None
+
+
+def photo_credits(text: str) -> list[Credit]:
+    """The credits of ``text``'s photo captions, in order: each line ending with a bracketed credit that reads as
+    one (an agency, a "/" between agency and photographer, or "Photo: …"), and the name it credits."""
+    out: list[Credit] = []
+    for line in re.finditer(r"[^\n]+", text):
+        m = _CREDIT.search(line.group())
+        if m is None:
+            continue
+        inner_start = line.start() + m.start(1)
+        parts = [(p.start(), p.group()) for p in re.finditer(r"[^/]+", m.group(1))]
+        credited = "/" in m.group(1) or any(
+            _AGENCY.match(p.strip()) or _PREFIX.match(p.strip()) for _, p in parts
+        )
+        if not credited:
+            continue  # "(file)" aside, a bracketed aside is no credit: "(ticker: CSCO)", "(CNN)"
+        people, agencies = [], []
+        for at, part in parts:
+            lead = len(part) - len(part.lstrip())
+            bare = part.strip()
+            cut = _PREFIX.match(bare)
+            if cut is not None:
+                lead, bare = lead + cut.end(), bare[cut.end() :]
+            span = (inner_start + at + lead, inner_start + at + lead + len(bare))
+            if not bare or _NO_NAME.match(bare):
+                continue
+            (agencies if _AGENCY.match(bare) else people if _PERSON.match(bare) else agencies).append(span)
+        name = (people or agencies or [None])[0]
+        if name is not None:
+            out.append(Credit((line.start(), line.end()), name))
+    return out
+
+
+def credit_answer(question: str, documents: Sequence[Document]) -> Answer | None:
+    """The answer to a photographer question (:func:`asks_for_photographer`) from the credits of ``documents``
+    (the articles of the retrieved passages, best first): the credited name of the caption sharing the most words
+    with the question (the first article's first caption when the question names nothing), cited by its caption;
+    ``None`` when no article has a credited caption or the question names something no caption mentions."""
+    asked = {stem(w) for w in content_words(question) if w not in _PHOTO_WORDS}
+    best: tuple[int, Document, Credit] | None = None
+    for doc in documents:
+        for credit in photo_credits(doc.text):
+            said = {stem(w) for w in content_words(doc.text[credit.caption[0] : credit.caption[1]])}
+            shared = len(asked & said)
+            if best is None or shared > best[0]:
+                best = (shared, doc, credit)
+    if best is None or (asked and best[0] == 0):
+        return None
+    _, doc, credit = best
+    (c_start, c_end), (start, end) = credit.caption, credit.name
+    caption = doc.text[c_start:c_end]
+    cited = Citation(doc_id=doc.doc_id, title=doc.title, start=c_start, end=c_end, text=caption, score=1.0)
+    name = doc.text[start:end]
+    return Answer(question=question, text=name, abstained=False, citations=(cited,), confidence=1.0,
+                  doc_id=doc.doc_id, answer_start=start, answer_end=end, kind="span", quote=name,
+                  meta={"credit": True})  # fmt: skip
