@@ -179,11 +179,12 @@ def is_photo_caption(line: str) -> bool:
 
 _NAME_WORD = r"[A-Z](?:['’][A-Z])?[\w.-]*"  # "O'Bannon", not the "'s" of a possessive
 _OPEN = r"^\W*(?i:(?:and|so|then|ok|okay)\W+)*"
-_OFFICE = r"(?i:(?:job\s+)?title|job|position|role|occupation|profession|post)"
+_OFFICE = r"(?i:(?:job\s+)?title|job|position|role|occupation|profession|post|(?:military\s+)?rank)"
 _WHO = r"(?i:who\s+(?:is|was|are|were)|who['’]s)\s+"
 _NAME = rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})"
 _END = r"\s*[?.!]*\s*$"
-#: "Who is Iravani?", "What is Emmerson's job title?", "What is the position of Khamenei?", "What does Esfandiari do?"
+#: "Who is Iravani?", "What is Emmerson's job title?", "What is the position of Khamenei?", "What is Hagari's rank?",
+#: "What does Esfandiari do?"
 _IDENTITY = (
     re.compile(_OPEN + _WHO + _NAME + _END),
     re.compile(

@@ -17,6 +17,8 @@ from qa_bot.text import asked_identity, restore_case, words_within
         ("What was Ban’s role?", "Ban"),
         ("What is Jong Un's position there?", "Jong Un"),
         ("What is the position of Khamenei?", "Khamenei"),
+        ("What is Daniel Hagari's rank?", "Daniel Hagari"),
+        ("What is the military rank of Qaani?", "Qaani"),
         ("What does Haleh Esfandiari do?", "Haleh Esfandiari"),
         ("Who is Ed O'Bannon?", "Ed O'Bannon"),
         ("What is O’Neal's job?", "O’Neal"),
