@@ -123,6 +123,14 @@ def test_a_plain_yes_no_question_and_who_someone_is_in_the_chat(page, tmp_path):
     _keep_screenshot(page, "yes-and-who.png")
 
 
+def test_who_took_the_photo_is_the_captions_credit_highlighted(page, tmp_path):
+    credit = _ask(page, "Who took the photo of the destroyed Israeli tank?")
+    assert "The photo's credit, in its caption" in credit and "Yousef Masoud" in credit
+    assert "Gazans celebrate" in credit  # the caption is the citation
+    assert "Yousef Masoud" in _highlighted(page)
+    _keep_screenshot(page, "photo-credit.png")
+
+
 def test_clicking_an_answer_shows_its_spans(page):
     _ask(page, "Who denied the allegations?")
     _ask(page, "How many hostages were captured in the attack?")
