@@ -47,6 +47,7 @@ _AGENCY = re.compile(
 )
 _NO_NAME = re.compile(r"^(?:file|handout|pool|courtesy)$", re.IGNORECASE)  # "(AP Photo/File)": no one named
 _PREFIX = re.compile(r"^(?:photo(?:graph)?(?:\s+by)?\s*:?\s*|by\s+)", re.IGNORECASE)
+_PART = re.compile(r"^[A-Z][\w'’.&-]*(?:\s+[\w'’.&-]+){0,4}$")
 _PERSON = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}$")
 
 
@@ -79,8 +80,10 @@ def photo_credits(text: str) -> list[Credit]:
         credited = "/" in m.group(1) or any(
             _AGENCY.match(p.strip()) or _PREFIX.match(p.strip()) for _, p in parts
         )
-        if not credited:
-            continue  # "(file)" aside, a bracketed aside is no credit: "(ticker: CSCO)", "(CNN)"
+        # a credit's parts are names: capitalised, a few words each ("(see http://…)", "(and/or more)" are not)
+        named = all(_PART.match(_PREFIX.sub("", p.strip())) for _, p in parts)
+        if not (credited and named):
+            continue  # a bracketed aside is no credit: "(ticker: CSCO)", "(file)", "(in a statement)"
         people, agencies = [], []
         for at, part in parts:
             lead = len(part) - len(part.lstrip())

@@ -13,7 +13,8 @@ ARTICLE = (
     "county council said (in a statement). Mayor Kari Dahl called it a blow.\n"
     "Mayor Kari Dahl speaks at the harbour on Monday. (AP Photo/Jonas Lie)\n"
     "The last ferry leaves the pier. (Reuters)\n"
-    "Older pictures of the ferry are kept at the museum. (file)"
+    "Older pictures of the ferry are kept at the museum. (file)\n"
+    "Timetables are online (see https://example.org/ferry)"
 )
 
 
@@ -52,7 +53,7 @@ def test_each_credited_caption_gives_its_photographer_else_its_agency():
     credits = photo_credits(ARTICLE)
     names = [ARTICLE[c.name[0] : c.name[1]] for c in credits]
     # "(Photo: Ola Berg/Nordic Wire)": the name past "Photo:"; "(Reuters)": the agency; "(Nordic Wire) --" is a
-    # dateline inside a line, "(in a statement)" and "(file)" are no credits
+    # dateline inside a line, "(in a statement)", "(file)" and a bracketed link are no credits
     assert names == ["Ola Berg", "Jonas Lie", "Reuters"]
     for c in credits:
         line = ARTICLE[c.caption[0] : c.caption[1]]
