@@ -131,6 +131,11 @@ def _require_articles(bot: QABot) -> None:
         )
 
 
+_NOTES = {"withheld": "no clear yes or no: the article's words, without a verdict",
+          "lead": "the article's first sentence: what it is about", "credit": "the photo's credit, in its caption",
+          "byline": "the article's byline", "dateline": "the article's dateline: when it was published"}  # fmt: skip
+
+
 def _print_answer(answer: Answer, *, text: bool = True) -> None:
     from qa_bot.dates import annotate, in_answer, mention_label
 
@@ -142,12 +147,9 @@ def _print_answer(answer: Answer, *, text: bool = True) -> None:
     others = [m for m in answer.dates if m not in in_answer(answer)]
     if others:
         click.echo("(dates in the passage: " + "; ".join(mention_label(m) for m in others) + ")")
-    if answer.meta.get("withheld"):
-        click.echo("(no clear yes or no: the article's words, without a verdict)")
-    if answer.meta.get("lead"):
-        click.echo("(the article's first sentence: what it is about)")
-    if answer.meta.get("credit"):
-        click.echo("(the photo's credit, in its caption)")
+    for key, note in _NOTES.items():  # what kind of words of the article answer
+        if answer.meta.get(key):
+            click.echo(f"({note})")
     if answer.rewritten_question:
         click.echo(f"(understood as: {answer.rewritten_question})")
     if answer.meta.get("llm_note"):

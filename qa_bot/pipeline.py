@@ -50,6 +50,7 @@ __all__ = [
     "final_answer",
     "gist_reply",
     "prepare_networks",
+    "provenance_reply",
     "read_events",
     "said_pieces",
 ]
@@ -197,6 +198,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
     """The read stage: :class:`Token` pieces, then the :class:`Final` answer to ``found`` (its question, rewrite,
     passages and conversation), from the extractive answerer or, when one is configured, the LLM backend (which
     falls back to the extractive answer)."""
+    from qa_bot.answering.credits import credited_spans
     from qa_bot.conversation import asks_for_another, reader_input
     from qa_bot.text import asked_identity
 
@@ -208,15 +210,15 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         said, unreported = said_pieces(bot, found, names) if bot.settings.use_statements else ((), None)
         return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said,
                                    unreported=unreported, identity=asked_identity(names),
-                                   avoid=credited(bot, found))  # fmt: skip
+                                   avoid=credited_spans(found.passages))  # fmt: skip
 
     def done(result: Answer) -> Final:
         rewritten = found.standalone if found.rewritten else None
         return Final(replace(result, question=found.question, rewritten_question=rewritten,
                              dates=bot.dates_of(result)))  # fmt: skip
 
-    lead = gist_reply(bot, found) or credit_reply(bot, found)
-    if lead is not None:  # "What is this article about?", "Who took the photo?": whichever the backend
+    lead = gist_reply(bot, found) or credit_reply(bot, found) or provenance_reply(bot, found)
+    if lead is not None:  # "What is this article about?", "Who took the photo?", "Who wrote it?": any backend
         yield Token(lead.text)
         yield done(lead)
         return
@@ -261,16 +263,16 @@ def credit_reply(bot: QABot, found: Retrieval) -> Answer | None:
     return None if answer is None else replace(answer, question=found.question)
 
 
-def credited(bot: QABot, found: Retrieval) -> list[tuple[str, int, int]]:
-    """The photo credits of the retrieved passages' articles that lie in those passages, ``(doc_id, start, end)``:
-    no answer but to who took the photo (which :func:`credit_reply` answers)."""
-    from qa_bot.answering.credits import photo_credits
+def provenance_reply(bot: QABot, found: Retrieval) -> Answer | None:
+    """For a question asking who wrote the article or when it was published (:mod:`qa_bot.answering.provenance`),
+    its byline or dateline, of the best passage's article (declined where it has none); ``None`` otherwise."""
+    from qa_bot.answering.provenance import provenance_answer
 
-    out = []
-    for p in found.passages:
-        c = p.chunk
-        out += [(c.doc_id, c.start + a, c.start + b) for a, b in (x.name for x in photo_credits(c.text))]
-    return out
+    if not found.passages:
+        return None
+    doc = bot.document(found.passages[0].chunk.doc_id)
+    answer = provenance_answer(found.standalone, doc, follow_up=bool(found.history))
+    return None if answer is None else replace(answer, question=found.question)
 
 
 def said_pieces(

@@ -52,6 +52,10 @@ def _cited(c: Citation) -> str:
     return f"{_quote(c.text)}\n>\n> — *{_inert(c.title)}*, characters {c.start}–{c.end}"
 
 
+_LABELS = {"credit": "The photo's credit, in its caption", "byline": "The article's byline",
+           "dateline": "The article's dateline, when it was published"}  # fmt: skip
+
+
 def format_answer(answer: Answer) -> str:
     """The chat message for one answer: the short answer, then each cited passage with its offsets."""
     if answer.smalltalk:
@@ -71,8 +75,9 @@ def format_answer(answer: Answer) -> str:
     else:
         if answer.meta.get("withheld"):  # a yes / no question whose yes / no was too unsure to give
             parts.append("*No clear yes or no; the article says:*")
-        if answer.meta.get("credit"):  # "Who took the photo?": the name its caption credits
-            parts.append("*The photo's credit, in its caption:*")
+        for key, label in _LABELS.items():  # "Who took the photo?", "Who wrote it?", "When was it published?"
+            if answer.meta.get(key):
+                parts.append(f"*{label}:*")
         if answer.meta.get("lead"):  # "What is this article about?": the sentence is its own citation, once
             parts.append("*What the article is about, in its first sentence:*")
         else:

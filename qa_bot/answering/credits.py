@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa_bot.text import content_words, stem
-from qa_bot.types import Answer, Citation, Document
+from qa_bot.types import Answer, Citation, Document, Passage
 
-__all__ = ["Credit", "asks_for_photographer", "credit_answer", "photo_credits"]
+__all__ = ["Credit", "asks_for_photographer", "credit_answer", "credited_spans", "photo_credits"]
 
 _PHOTO = r"(?:photo(?:graph)?s?|pictures?|pics?|images?|snapshots?)"
 _ASKS = re.compile(r"\b(?:who|whom|whose|which|what)\b", re.IGNORECASE)
@@ -124,3 +124,10 @@ def credit_answer(question: str, documents: Sequence[Document]) -> Answer | None
     return Answer(question=question, text=name, abstained=False, citations=(cited,), confidence=1.0,
                   doc_id=doc.doc_id, answer_start=start, answer_end=end, kind="span", quote=name,
                   meta={"credit": True})  # fmt: skip
+
+
+def credited_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:
+    """The credited names in ``passages`` (``(doc_id, start, end)``, document offsets): no answer but to who took
+    the photo (:func:`credit_answer` answers that)."""
+    return [(p.chunk.doc_id, p.chunk.start + c.name[0], p.chunk.start + c.name[1])
+            for p in passages for c in photo_credits(p.chunk.text)]  # fmt: skip

@@ -75,6 +75,17 @@ def test_who_took_a_photo_is_its_captions_credit(seed_bot, question, name, capti
     assert_grounded(seed_bot, a)
 
 
+def test_the_seed_names_no_author_and_no_publication_date(seed_bot):
+    # a byline or a dateline would answer; the seed has neither, and the people it quotes are not its authors
+    for question, reason in (
+        ("Who wrote this article?", "no byline"),
+        ("When was this story published?", "no dateline"),
+    ):
+        a = seed_bot.ask(question, history=[])
+        assert a.abstained and a.meta["reason"] == reason, (a.text, a.meta)
+        assert_grounded(seed_bot, a)
+
+
 def test_a_photo_credit_is_no_answer_to_who_is_in_the_photo(seed_bot):
     a = seed_bot.ask("Who is in the photo?", history=[])
     assert not a.meta.get("credit")

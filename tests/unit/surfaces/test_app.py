@@ -43,6 +43,10 @@ def test_a_held_back_yes_or_no_says_so_before_the_words():
         Answer(text="baseless", kind="span", quote="baseless", meta={"credit": True}, **kw)
     )
     assert credit.index("photo's credit") < credit.index("**baseless**")
+    byline = format_answer(
+        Answer(text="baseless", kind="span", quote="baseless", meta={"byline": True}, **kw)
+    )
+    assert "The article's byline" in byline and "photo" not in byline
 
 
 def test_what_the_article_is_about_is_shown_once_as_its_cited_first_sentence():

@@ -201,3 +201,5 @@ def test_a_held_back_yes_or_no_is_printed_as_the_words_with_a_note(capsys):
     _print_answer(Answer(text="Yousef Masoud", meta={"credit": True}, **kw))
     credit = capsys.readouterr().out
     assert credit.splitlines()[0] == "Yousef Masoud" and "photo's credit" in credit and "photo" not in held
+    _print_answer(Answer(text="Apr 22, 2023", meta={"dateline": True}, **kw))
+    assert "the article's dateline" in capsys.readouterr().out

@@ -1,0 +1,80 @@
+"""Who wrote the article and when it was published: the question forms, the byline, the dateline, the declines."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_bot.answering.provenance import asks_when_published, asks_who_wrote, byline, provenance_answer
+from qa_bot.types import ABSTAIN_TEXT, Document
+
+DATED = (
+    "Apr 22, 2023\n\n"
+    "By Jane Doe and John Roe\n\n"
+    "Could this copycat black hole be a new type of star? Researchers said in 2015 it was unlikely.\n\n"
+    '"We were very surprised," said Pierre Heidmann, who led the study.'
+)
+WRITE_TO = "Cisco agreed to buy Acacia on Thursday.\nAcacia shares rose.\nWrite to Eric J. Savitz at [email]"
+AGENCY = "SANAA, Yemen (CNN) -- A minister escaped an attack on Tuesday, his office said."
+
+
+def doc(text: str) -> Document:
+    return Document(doc_id="d", title="T", text=text)
+
+
+@pytest.mark.parametrize(
+    ("question", "published", "wrote"),
+    [
+        ("When was this article published?", True, False),
+        ("What is the date of the story?", True, False),
+        ("what day was the article posted", True, False),
+        ("When did the story come out?", True, False),
+        ("When was the study published?", False, False),  # the story's content
+        ("When was it released?", False, False),  # "it" may be what the story is about
+        ("Who wrote this article?", False, True),
+        ("Who is the author?", False, True),
+        ("Who was the story written by?", False, True),
+        ("who reported this story?", False, True),
+        ("Who is the author of the book?", False, False),
+        ("Who wrote the screenplay?", False, False),
+        ("Who wrote it?", False, False),
+    ],
+)
+def test_the_question_forms(question, published, wrote):
+    assert (asks_when_published(question), asks_who_wrote(question)) == (published, wrote)
+
+
+def test_who_the_author_is_asks_about_the_article_only_opening_a_conversation():
+    assert asks_who_wrote("Who is the author?") and asks_who_wrote("Who's the writer")
+    # after earlier turns about a novel, "the writer" is the novel's (CoQA: "Who was the writer?" -> Marisha Pessl)
+    assert not asks_who_wrote("Who was the writer?", follow_up=True)
+    assert asks_who_wrote("Who is the author of this article?", follow_up=True)
+    assert asks_who_wrote("Who wrote the story?", follow_up=True)
+
+
+def test_the_byline_first_then_a_closing_line_then_the_datelines_agency():
+    for text, name in ((DATED, "Jane Doe and John Roe"), (WRITE_TO, "Eric J. Savitz"), (AGENCY, "CNN")):
+        found = byline(text)
+        assert found is not None and text[found[0] : found[1]] == name
+    assert byline("The ferry stops in March.\nBy then the council will have decided.") is None
+
+
+def test_answers_are_the_bylines_and_datelines_spans_cited_by_their_line():
+    d = doc(DATED)
+    when = provenance_answer("When was this article published?", d)
+    assert when.text == "Apr 22, 2023" and when.meta["dateline"] and when.citations[0].text == "Apr 22, 2023"
+    who = provenance_answer("Who wrote this article?", d)
+    assert who.text == "Jane Doe and John Roe" and who.meta["byline"]
+    for a in (when, who):
+        assert d.text[a.answer_start : a.answer_end] == a.text
+        c = a.citations[0]
+        assert d.text[c.start : c.end] == c.text and c.start <= a.answer_start < a.answer_end <= c.end
+    assert provenance_answer("Who reported the story?", doc(AGENCY)).text == "CNN"
+
+
+def test_an_article_without_them_declines_and_other_questions_pass():
+    # a person the story quotes is not its author, a date it mentions not its publication date
+    undated = doc('Researchers said in 2015 it was unlikely.\n"We were surprised," said Pierre Heidmann.')
+    for q in ("Who wrote this article?", "When was this article published?"):
+        a = provenance_answer(q, undated)
+        assert a.abstained and a.text == ABSTAIN_TEXT and not a.citations
+    assert provenance_answer("Who led the study?", doc(DATED)) is None
