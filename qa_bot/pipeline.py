@@ -266,12 +266,12 @@ def credit_reply(bot: QABot, found: Retrieval) -> Answer | None:
 def provenance_reply(bot: QABot, found: Retrieval) -> Answer | None:
     """For a question asking who wrote the article or when it was published (:mod:`qa_bot.answering.provenance`),
     its byline or dateline, of the best passage's article (declined where it has none); ``None`` otherwise."""
-    from qa_bot.answering.provenance import provenance_answer
+    from qa_bot.answering.provenance import asks_when_published, asks_who_wrote, provenance_answer
 
-    if not found.passages:
-        return None
-    doc = bot.document(found.passages[0].chunk.doc_id)
-    answer = provenance_answer(found.standalone, doc, follow_up=bool(found.history))
+    q, follow_up = found.standalone, bool(found.history)
+    if not found.passages or not (asks_who_wrote(q, follow_up) or asks_when_published(q)):
+        return None  # the article is fetched only for these questions
+    answer = provenance_answer(q, bot.document(found.passages[0].chunk.doc_id), follow_up)
     return None if answer is None else replace(answer, question=found.question)
 
 
