@@ -27,7 +27,7 @@ __all__ = ["MIN_WORDS", "asks_for_gist", "gist_answer", "lead_sentence"]
 MIN_WORDS = 8  # shorter lines (a date, a byline, "Photo: AP") do not state the story
 
 # "BAGHDAD, Iraq (CNN) -- ", "(EW.com ) -- ": a place and an agency before the story's first words
-_DATELINE = re.compile(r"(?:[A-Z][^\s()]*[\s,]+)*\([^()\n]{1,30}\)\s*(?:--|—|–)\s*")
+_DATELINE = re.compile(r"(?:[A-Z][^\s(),]*[\s,]+)*\([^()\n]{1,30}\)\s*(?:--|—|–)\s*")
 _OPEN = r"^\W*(?:(?:so|and|ok|okay|well|hi|hello|please|now)\W+)*"
 _THE_ARTICLE = r"(?:this|the|that|your)\s+(?:news\s+)?(?:article|story|piece|report|text|post|item|news)"
 _ASK = r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+|i\s+(?:want|need|would\s+like)\s+)?"

@@ -56,7 +56,7 @@ _BY_END = re.compile(
     rf"^\s*(?:Write\s+to|Reporting\s+by|Written\s+by|Contact)\s+(?P<name>{_NAME})", re.MULTILINE
 )
 _AGENCY = re.compile(
-    r"^\s*(?:[A-Z][^\s()]*[\s,]+)*\((?P<name>[A-Z][\w .&-]{0,20})\)\s*(?:--|—|–)", re.MULTILINE
+    r"^\s*(?:[A-Z][^\s(),]*[\s,]+)*\((?P<name>[A-Z][\w .&-]{0,20})\)\s*(?:--|—|–)", re.MULTILINE
 )
 _TOP_LINES = 6
 

@@ -78,3 +78,15 @@ def test_an_article_without_them_declines_and_other_questions_pass():
         a = provenance_answer(q, undated)
         assert a.abstained and a.text == ABSTAIN_TEXT and not a.citations
     assert provenance_answer("Who led the study?", doc(DATED)) is None
+
+
+def test_a_long_line_of_capitalised_words_and_commas_is_read_in_linear_time():
+    # "Word,X, Word,X, …" once made the dateline pattern backtrack exponentially (2^n); 60 of them never finish then
+    line = ", ".join(["Word,X"] * 60) + " (end)"
+    text = line + "\nBy Jane Doe\nThe story."
+    found = byline(text)
+    assert found is not None and text[found[0] : found[1]] == "Jane Doe"
+    from qa_bot.answering.gist import lead_sentence
+
+    lead = ", ".join(["Word,X"] * 60) + " ended."  # not a caption: no credit at its end
+    assert lead_sentence(lead, [(0, len(lead))]) == (0, len(lead))
