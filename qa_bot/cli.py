@@ -133,7 +133,8 @@ def _require_articles(bot: QABot) -> None:
 
 _NOTES = {"withheld": "no clear yes or no: the article's words, without a verdict",
           "lead": "the article's first sentence: what it is about", "credit": "the photo's credit, in its caption",
-          "byline": "the article's byline", "dateline": "the article's dateline: when it was published"}  # fmt: skip
+          "caption": "the photo's caption", "byline": "the article's byline",
+          "dateline": "the article's dateline: when it was published"}  # fmt: skip
 
 
 def _print_answer(answer: Answer, *, text: bool = True) -> None:

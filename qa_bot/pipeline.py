@@ -251,15 +251,16 @@ def gist_reply(bot: QABot, found: Retrieval, chunks: int = 4) -> Answer | None:
 
 
 def credit_reply(bot: QABot, found: Retrieval) -> Answer | None:
-    """For a question asking who took a photo (:mod:`qa_bot.answering.credits`), the credit of the caption of the
-    retrieved passages' articles that it names best; ``None`` for any other question, or when no caption is
-    credited or the question names something no caption mentions."""
-    from qa_bot.answering.credits import asks_for_photographer, credit_answer
+    """For a question asking who took a photo, or what it shows (:mod:`qa_bot.answering.credits`), the credit (the
+    words) of the caption of the retrieved passages' articles that it names best; ``None`` for any other question,
+    or when no caption is credited or the question names something no caption mentions."""
+    from qa_bot.answering.credits import asks_for_photographer, asks_what_photo_shows, credit_answer
 
-    if not found.passages or not asks_for_photographer(found.standalone):
+    q = found.standalone
+    if not found.passages or not (asks_for_photographer(q) or asks_what_photo_shows(q)):
         return None
     documents = [bot.document(d) for d in dict.fromkeys(p.chunk.doc_id for p in found.passages)]
-    answer = credit_answer(found.standalone, documents)
+    answer = credit_answer(q, documents)
     return None if answer is None else replace(answer, question=found.question)
 
 

@@ -52,8 +52,8 @@ def _cited(c: Citation) -> str:
     return f"{_quote(c.text)}\n>\n> — *{_inert(c.title)}*, characters {c.start}–{c.end}"
 
 
-_LABELS = {"credit": "The photo's credit, in its caption", "byline": "The article's byline",
-           "dateline": "The article's dateline, when it was published"}  # fmt: skip
+_LABELS = {"credit": "The photo's credit, in its caption", "caption": "The photo's caption",
+           "byline": "The article's byline", "dateline": "The article's dateline, when it was published"}  # fmt: skip
 
 
 def format_answer(answer: Answer) -> str:

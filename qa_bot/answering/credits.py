@@ -9,7 +9,9 @@ is credited with a photo (:func:`asks_for_photographer`: a photo word and an aut
 photo?") is answered from the credits (:func:`photo_credits`): the photographer's name where the credit gives one
 (the agency otherwise: "(AP)"), of the caption that shares the most words with the question (the first caption when
 the question names nothing; none when it names something no caption mentions — then the reader answers). The name
-is a span of the article, cited by its caption line, like every other answer.
+is a span of the article, cited by its caption line, like every other answer. A question asking what (who) the photo
+shows — "Who is in the photo?", "What does the picture show?" (:func:`asks_what_photo_shows`) — is answered by the
+caption's words before the credit; the reader answered it with the photographer.
 """
 
 from __future__ import annotations
@@ -21,23 +23,43 @@ from dataclasses import dataclass
 from qa_bot.text import content_words, stem
 from qa_bot.types import Answer, Citation, Document, Passage
 
-__all__ = ["Credit", "asks_for_photographer", "credit_answer", "credited_spans", "photo_credits"]
+__all__ = [
+    "Credit",
+    "asks_for_photographer",
+    "asks_what_photo_shows",
+    "credit_answer",
+    "credited_spans",
+    "photo_credits",
+]
 
 _PHOTO = r"(?:photo(?:graph)?s?|pictures?|pics?|images?|snapshots?)"
 _ASKS = re.compile(r"\b(?:who|whom|whose|which|what)\b", re.IGNORECASE)
 _BY = (
-    r"\bphotographe(?:d|r|rs)\b",  # "Who photographed Blinken?", "Who is the photographer?"
+    r"\bphotographers?\b",  # "Who is the photographer?"
+    r"(?<!\bwas )(?<!\bwere )(?<!\bis )(?<!\bare )(?<!\bbeen )\bphotographed\b(?!\s+(?:next|at|in|with|on)\b)",
+    # "Who photographed Blinken?" (not "Who was photographed …?": whom the photo shows)
     rf"\b(?:took|take|takes|taken|snapped|shot|captured)\s+(?:\w+\s+){{0,2}}{_PHOTO}\b",  # "Who took the photo?"
     rf"\b{_PHOTO}\b.*\b(?:taken|snapped|shot|captured|credited)\b",  # "Who was the photo taken by?"
     rf"\bwhose\s+(?:\w+\s+){{0,2}}{_PHOTO}\b|\b{_PHOTO}\s+credits?\b|\bcredit(?:ed)?\s+for\b.*\b{_PHOTO}\b",
 )
 _AUTHORSHIP = re.compile("|".join(_BY), re.IGNORECASE)
+_SHOWS = re.compile(
+    rf"\b(?:who|what)\b.*\b(?:in|on)\s+(?:the|this|that|a)\s+(?:\w+\s+)?{_PHOTO}\b"  # "Who is in the photo?"
+    rf"|\bwhat\s+(?:does|do|did)\s+(?:the|this|that)\s+(?:\w+\s+)?(?:{_PHOTO}|caption)(?:\s+of\s+[^?]{{1,40}}?)?"
+    r"\s+(?:show|depict|say)"
+    rf"|\bwhat\s+(?:is|was)\s+(?:the|this|that)\s+(?:\w+\s+)?{_PHOTO}\s+(?:of|about)\W*$"  # "What is the photo of?"
+    r"|\b(?:who|what)\s+(?:is|are|was|were)\s+(?:shown|pictured|depicted|photographed)\b",  # "Who is pictured?"
+    re.IGNORECASE,
+)
 # the words of a photo question that say nothing about which photo it is
 _PHOTO_WORDS = frozenset({
     "photo", "photos", "photograph", "photographs", "photographed", "photographer", "photographers", "picture",
     "pictures", "pic", "pics", "image", "images", "snapshot", "snapshots", "took", "take", "taken", "takes", "shot",
     "snapped", "captured", "credit", "credits", "credited", "agency", "news",
 })  # fmt: skip
+_SHOW_WORDS = frozenset(
+    {"show", "shows", "shown", "depict", "depicts", "depicted", "pictured", "caption", "say"}
+)
 # a caption's credit: its last bracketed group, agency and photographer split by "/" ("AP Photo/Yousef Masoud")
 _CREDIT = re.compile(r"\(([^()\n]{2,80})\)\s*$")
 _AGENCY = re.compile(
@@ -58,6 +80,7 @@ class Credit:
 
     caption: tuple[int, int]
     name: tuple[int, int]
+    shows: tuple[int, int] = (0, 0)  # the caption's words before its credit: what the photo shows
 
 
 def asks_for_photographer(question: str) -> bool:
@@ -65,6 +88,12 @@ def asks_for_photographer(question: str) -> bool:
     "Who photographed Blinken?", "Whose picture is it?", "Which agency took the image?" — not "Who is in the
     photo?" or "What does the picture show?"."""
     return _ASKS.search(question) is not None and _AUTHORSHIP.search(question) is not None
+
+
+def asks_what_photo_shows(question: str) -> bool:
+    """Whether ``question`` asks what (who) a photo shows: "Who is in the photo?", "What does the picture show?",
+    "Who is pictured?" — answered by the caption's words before its credit."""
+    return _SHOWS.search(question) is not None and not asks_for_photographer(question)
 
 
 def photo_credits(text: str) -> list[Credit]:
@@ -97,7 +126,8 @@ def photo_credits(text: str) -> list[Credit]:
             (agencies if _AGENCY.match(bare) else people if _PERSON.match(bare) else agencies).append(span)
         name = (people or agencies or [None])[0]
         if name is not None:
-            out.append(Credit((line.start(), line.end()), name))
+            said = line.group()[: m.start()].rstrip()
+            out.append(Credit((line.start(), line.end()), name, (line.start(), line.start() + len(said))))
     return out
 
 
@@ -105,8 +135,13 @@ def credit_answer(question: str, documents: Sequence[Document]) -> Answer | None
     """The answer to a photographer question (:func:`asks_for_photographer`) from the credits of ``documents``
     (the articles of the retrieved passages, best first): the credited name of the caption sharing the most words
     with the question (the first article's first caption when the question names nothing), cited by its caption;
-    ``None`` when no article has a credited caption or the question names something no caption mentions."""
-    asked = {stem(w) for w in content_words(question) if w not in _PHOTO_WORDS}
+    for a question asking what the photo shows (:func:`asks_what_photo_shows`), that caption's words before the
+    credit. ``None`` for other questions, when no article has a credited caption, or when the question names
+    something no caption mentions."""
+    shows = asks_what_photo_shows(question)
+    if not (shows or asks_for_photographer(question)):
+        return None
+    asked = {stem(w) for w in content_words(question) if w not in _PHOTO_WORDS | _SHOW_WORDS}
     best: tuple[int, Document, Credit] | None = None
     for doc in documents:
         for credit in photo_credits(doc.text):
@@ -117,13 +152,13 @@ def credit_answer(question: str, documents: Sequence[Document]) -> Answer | None
     if best is None or (asked and best[0] == 0):
         return None
     _, doc, credit = best
-    (c_start, c_end), (start, end) = credit.caption, credit.name
+    (c_start, c_end), (start, end) = credit.caption, credit.shows if shows else credit.name
     caption = doc.text[c_start:c_end]
     cited = Citation(doc_id=doc.doc_id, title=doc.title, start=c_start, end=c_end, text=caption, score=1.0)
-    name = doc.text[start:end]
-    return Answer(question=question, text=name, abstained=False, citations=(cited,), confidence=1.0,
-                  doc_id=doc.doc_id, answer_start=start, answer_end=end, kind="span", quote=name,
-                  meta={"credit": True})  # fmt: skip
+    said = doc.text[start:end]
+    return Answer(question=question, text=said, abstained=False, citations=(cited,), confidence=1.0,
+                  doc_id=doc.doc_id, answer_start=start, answer_end=end, kind="span", quote=said,
+                  meta={"caption" if shows else "credit": True})  # fmt: skip
 
 
 def credited_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from qa_bot.answering.credits import asks_for_photographer, credit_answer, photo_credits
+from qa_bot.answering.credits import (
+    asks_for_photographer,
+    asks_what_photo_shows,
+    credit_answer,
+    photo_credits,
+)
 from qa_bot.types import Document
 
 ARTICLE = (
@@ -40,8 +45,17 @@ def test_questions_asking_who_took_a_photo(question):
     assert asks_for_photographer(question)
 
 
-NOT_PHOTOGRAPHER = ["Who is in the photo?", "What does the picture show?", "Who was shot?",
+NOT_PHOTOGRAPHER = ["Who is in the photo?", "What does the picture show?", "Who was shot?", "Who was photographed?",
                     "Who took part in the vote?", "Who took the ferry?", "Took the photo?"]  # fmt: skip
+SHOWS = ["Who is in the photo?", "What does the picture show?", "Who is pictured?", "What is the photo of?",
+         "Who was photographed next to the tank?",
+         "What does the photo of the mayor show?", "what does the caption say"]  # fmt: skip
+NOT_SHOWS = [
+    "Who took the photo?",
+    "Who was in the meeting?",
+    "What did the mayor show?",
+    "Who is the mayor?",
+]
 
 
 @pytest.mark.parametrize("question", NOT_PHOTOGRAPHER)
@@ -79,3 +93,20 @@ def test_the_best_named_caption_across_the_retrieved_articles():
     other = doc("Volcano erupts at night. (Getty Images/Anna Berg)", "d2")
     answer = credit_answer("Who took the photo of the volcano?", [doc(), other])
     assert answer is not None and (answer.doc_id, answer.text) == ("d2", "Anna Berg")
+
+
+@pytest.mark.parametrize(("question", "shows"), [(q, True) for q in SHOWS] + [(q, False) for q in NOT_SHOWS])
+def test_questions_asking_what_a_photo_shows(question, shows):
+    assert asks_what_photo_shows(question) is shows
+
+
+def test_what_a_photo_shows_is_its_captions_words_before_the_credit():
+    d = doc()
+    a = credit_answer("Who is in the photo of the mayor?", [d])
+    assert a is not None and a.meta == {"caption": True}
+    assert (
+        a.text == "Mayor Kari Dahl speaks at the harbour on Monday." == d.text[a.answer_start : a.answer_end]
+    )
+    assert a.citations[0].text.endswith("(AP Photo/Jonas Lie)")  # cited by the whole caption line
+    assert credit_answer("What does the picture show?", [d]).text.startswith("Fishermen haul in their nets")
+    assert credit_answer("Who is the mayor?", [d]) is None  # no photo question: the reader answers

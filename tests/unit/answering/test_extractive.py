@@ -86,11 +86,15 @@ def test_the_seed_names_no_author_and_no_publication_date(seed_bot):
         assert_grounded(seed_bot, a)
 
 
-def test_a_photo_credit_is_no_answer_to_who_is_in_the_photo(seed_bot):
+def test_who_is_in_the_photo_is_its_caption_never_its_photographer(seed_bot):
     a = seed_bot.ask("Who is in the photo?", history=[])
-    assert not a.meta.get("credit")
+    assert a.meta.get("caption") and a.text.startswith("Gazans celebrate"), (a.text, a.meta)
     assert "Masoud" not in a.text and "Wenig" not in a.text, a.text
     assert_grounded(seed_bot, a)
+    # the passive asks whom the photo shows too, not who took it
+    other = seed_bot.ask("Who was photographed next to the tank?", history=[])
+    assert "Masoud" not in other.text, other.text
+    assert_grounded(seed_bot, other)
 
 
 def test_a_verdict_the_shipped_decision_is_unsure_of_is_held_back(seed_bot):
