@@ -52,13 +52,14 @@ _AUTHOR = re.compile(
 )
 _NAME = r"[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){1,3}"  # on one line
 _BY_TOP = re.compile(rf"^\s*By\s+(?P<name>{_NAME}(?:[ \t]*(?:,|and|&)[ \t]*{_NAME})*)", re.MULTILINE)
-_BY_END = re.compile(
-    rf"^\s*(?:Write\s+to|Reporting\s+by|Written\s+by|Contact)\s+(?P<name>{_NAME})", re.MULTILINE
-)
+_BY_END = re.compile(rf"^\s*(?:Write\s+to|Reporting\s+by|Written\s+by)\s+(?P<name>{_NAME})", re.MULTILINE)
 _AGENCY = re.compile(
     r"^\s*(?:[A-Z][^\s(),]*[\s,]+)*\((?P<name>[A-Z][\w .&-]{0,20})\)\s*(?:--|—|–)", re.MULTILINE
 )
-_TOP_LINES = 6
+_TOP_LINES = 6  # a byline opens the article, or closes it: the first and the last lines are read
+_BYLINE_WORDS = (
+    12  # a byline's line is short ("By Jane Doe, CNN"); "By Tuesday Night the storm …" is a sentence
+)
 
 
 def asks_when_published(question: str) -> bool:
@@ -74,14 +75,18 @@ def asks_who_wrote(question: str, follow_up: bool = False) -> bool:
 
 def byline(text: str) -> tuple[int, int] | None:
     """The offsets of the article's author as its byline names them: "By …" in its first lines, else "Write to …"
-    / "Reporting by …" / "Written by …" at the start of a line, else the agency of its dateline ("(CNN) --");
-    ``None`` when it names none."""
-    top = sum(len(line) + 1 for line in text.split("\n")[:_TOP_LINES])
-    found = _BY_TOP.search(text, 0, top) or _BY_END.search(text) or _AGENCY.search(text, 0, top)
-    if found is None:
-        return None
-    start, end = found.span("name")
-    return start, start + len(text[start:end].rstrip())
+    / "Reporting by …" / "Written by …" opening one of its last lines, each on a short line, else the agency of
+    its dateline ("(CNN) --"); ``None`` when it names none."""
+    lines = text.split("\n")
+    top = sum(len(line) + 1 for line in lines[:_TOP_LINES])
+    end_start = max(0, len(text) - sum(len(line) + 1 for line in lines[-_TOP_LINES:]))
+    for pattern, start, stop in ((_BY_TOP, 0, top), (_BY_END, end_start, len(text)), (_AGENCY, 0, top)):
+        for found in pattern.finditer(text, start, stop):
+            a, b = found.span("name")
+            line = text[text.rfind("\n", 0, a) + 1 : len(text) if (e := text.find("\n", a)) < 0 else e]
+            if pattern is _AGENCY or len(line.split()) <= _BYLINE_WORDS:
+                return a, a + len(text[a:b].rstrip())
+    return None
 
 
 def provenance_answer(question: str, document: Document, follow_up: bool = False) -> Answer | None:

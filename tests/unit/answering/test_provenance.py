@@ -56,6 +56,11 @@ def test_the_byline_first_then_a_closing_line_then_the_datelines_agency():
         found = byline(text)
         assert found is not None and text[found[0] : found[1]] == name
     assert byline("The ferry stops in March.\nBy then the council will have decided.") is None
+    # a sentence is no byline, nor a "Written by" in the story's middle
+    storm = "By Tuesday Night the storm had passed over the whole of the county and its farms."
+    assert byline(storm) is None
+    middle = "\n".join(["Line."] * 3 + ["Written by William Shakespeare, the play ran."] + ["Line."] * 8)
+    assert byline(middle) is None
 
 
 def test_answers_are_the_bylines_and_datelines_spans_cited_by_their_line():
