@@ -131,14 +131,9 @@ def _require_articles(bot: QABot) -> None:
         )
 
 
-_NOTES = {"withheld": "no clear yes or no: the article's words, without a verdict",
-          "lead": "the article's first sentence: what it is about", "credit": "the photo's credit, in its caption",
-          "caption": "the photo's caption", "byline": "the article's byline",
-          "dateline": "the article's dateline: when it was published"}  # fmt: skip
-
-
 def _print_answer(answer: Answer, *, text: bool = True) -> None:
     from qa_bot.dates import annotate, in_answer, mention_label
+    from qa_bot.render import SOURCE_NOTES
 
     if answer.kind in {"yes", "no"}:  # the yes / no, then the article's words that say so
         quote = f"“{annotate(answer.quote, answer.answer_start or 0, in_answer(answer))}”"
@@ -148,7 +143,9 @@ def _print_answer(answer: Answer, *, text: bool = True) -> None:
     others = [m for m in answer.dates if m not in in_answer(answer)]
     if others:
         click.echo("(dates in the passage: " + "; ".join(mention_label(m) for m in others) + ")")
-    for key, note in _NOTES.items():  # what kind of words of the article answer
+    notes = {"withheld": "no clear yes or no: the article's words, without a verdict",
+             "lead": "the article's first sentence: what it is about", **SOURCE_NOTES}  # fmt: skip
+    for key, note in notes.items():  # what kind of words of the article answer
         if answer.meta.get(key):
             click.echo(f"({note})")
     if answer.rewritten_question:

@@ -15,7 +15,7 @@ from qa_bot.types import Answer, Citation
 _DATE_FROM = {"feed": "from the feed", "argument": "as given at ingest", "html": "from the page's metadata",
               "text": "from the article's dateline"}  # fmt: skip
 
-__all__ = ["CSS", "SCROLL_JS", "Span", "answer_spans", "format_answer", "render_article"]
+__all__ = ["CSS", "SCROLL_JS", "SOURCE_NOTES", "Span", "answer_spans", "format_answer", "render_article"]
 
 Span = dict[str, str | int]  # {"doc_id", "start", "end", "kind": "cite" | "answer"}
 
@@ -52,8 +52,9 @@ def _cited(c: Citation) -> str:
     return f"{_quote(c.text)}\n>\n> — *{_inert(c.title)}*, characters {c.start}–{c.end}"
 
 
-_LABELS = {"credit": "The photo's credit, in its caption", "caption": "The photo's caption",
-           "byline": "The article's byline", "dateline": "The article's dateline, when it was published"}  # fmt: skip
+#: what an answer that is not the reader's span is, by its ``meta`` key (the chat and the CLI say so)
+SOURCE_NOTES = {"credit": "the photo's credit, in its caption", "caption": "the photo's caption",
+                "byline": "the article's byline", "dateline": "the article's dateline, when it was published"}  # fmt: skip
 
 
 def format_answer(answer: Answer) -> str:
@@ -75,9 +76,12 @@ def format_answer(answer: Answer) -> str:
     else:
         if answer.meta.get("withheld"):  # a yes / no question whose yes / no was too unsure to give
             parts.append("*No clear yes or no; the article says:*")
-        for key, label in _LABELS.items():  # "Who took the photo?", "Who wrote it?", "When was it published?"
+        for (
+            key,
+            note,
+        ) in SOURCE_NOTES.items():  # "Who took the photo?", "Who wrote it?", "When was it published?"
             if answer.meta.get(key):
-                parts.append(f"*{label}:*")
+                parts.append(f"*{note[0].upper()}{note[1:]}:*")
         if answer.meta.get("lead"):  # "What is this article about?": the sentence is its own citation, once
             parts.append("*What the article is about, in its first sentence:*")
         else:
