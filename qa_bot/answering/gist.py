@@ -22,12 +22,13 @@ from collections.abc import Sequence
 from qa_bot.text import is_photo_caption
 from qa_bot.types import Answer, Citation, Document
 
-__all__ = ["MIN_WORDS", "asks_for_gist", "gist_answer", "lead_sentence"]
+__all__ = ["DATELINE", "MIN_WORDS", "asks_for_gist", "gist_answer", "lead_sentence"]
 
 MIN_WORDS = 8  # shorter lines (a date, a byline, "Photo: AP") do not state the story
 
-# "BAGHDAD, Iraq (CNN) -- ", "(EW.com ) -- ": a place and an agency before the story's first words
-_DATELINE = re.compile(r"(?:[A-Z][^\s(),]*[\s,]+)*\([^()\n]{1,30}\)\s*(?:--|—|–)\s*")
+#: "BAGHDAD, Iraq (CNN) -- ", "(EW.com ) -- ": a place and an agency (``source``) before the story's first words
+#: (a word holds no comma: "Word,X, Word,X, …" would otherwise split two ways a word, exponentially)
+DATELINE = re.compile(r"(?:[A-Z][^\s(),]*[\s,]+)*\((?P<source>[^()\n]{1,30})\)\s*(?:--|—|–)\s*")
 _OPEN = r"^\W*(?:(?:so|and|ok|okay|well|hi|hello|please|now)\W+)*"
 _THE_ARTICLE = r"(?:this|the|that|your)\s+(?:news\s+)?(?:article|story|piece|report|text|post|item|news)"
 _ASK = r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+|i\s+(?:want|need|would\s+like)\s+)?"
@@ -73,7 +74,7 @@ def lead_sentence(
         line = text[text.rfind("\n", 0, start) + 1 : len(text) if line_end < 0 else line_end]
         if is_photo_caption(line) or len(text[start:end].split()) < min_words:
             continue
-        dateline = _DATELINE.match(text, start, end)
+        dateline = DATELINE.match(text, start, end)
         return (dateline.end() if dateline else start), end
     return None
 

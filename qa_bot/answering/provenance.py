@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from qa_bot.answering.gist import DATELINE
 from qa_bot.dates import dateline, find_dates
 from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Document
 
@@ -54,12 +55,11 @@ _NAME = r"[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){1,3}"  # on one line
 _BY_TOP = re.compile(rf"^\s*By\s+(?P<name>{_NAME}(?:[ \t]*(?:,|and|&)[ \t]*{_NAME})*)", re.MULTILINE)
 _BY_END = re.compile(rf"^\s*(?:Write\s+to|Reporting\s+by|Written\s+by)\s+(?P<name>{_NAME})", re.MULTILINE)
 _AGENCY = re.compile(
-    r"^\s*(?:[A-Z][^\s(),]*[\s,]+)*\((?P<name>[A-Z][\w .&-]{0,20})\)\s*(?:--|—|–)", re.MULTILINE
-)
+    r"[A-Z][\w .&-]{0,20}"
+)  # the source of a dateline that names its agency: "CNN", "EW.com "
 _TOP_LINES = 6  # a byline opens the article, or closes it: the first and the last lines are read
-_BYLINE_WORDS = (
-    12  # a byline's line is short ("By Jane Doe, CNN"); "By Tuesday Night the storm …" is a sentence
-)
+# a byline's line is short ("By Jane Doe, CNN"); "By Tuesday Night the storm …" is a sentence
+_BYLINE_WORDS = 12
 
 
 def asks_when_published(question: str) -> bool:
@@ -80,13 +80,22 @@ def byline(text: str) -> tuple[int, int] | None:
     lines = text.split("\n")
     top = sum(len(line) + 1 for line in lines[:_TOP_LINES])
     end_start = max(0, len(text) - sum(len(line) + 1 for line in lines[-_TOP_LINES:]))
-    for pattern, start, stop in ((_BY_TOP, 0, top), (_BY_END, end_start, len(text)), (_AGENCY, 0, top)):
+    for pattern, start, stop in ((_BY_TOP, 0, top), (_BY_END, end_start, len(text))):
         for found in pattern.finditer(text, start, stop):
             a, b = found.span("name")
-            line = text[text.rfind("\n", 0, a) + 1 : len(text) if (e := text.find("\n", a)) < 0 else e]
-            if pattern is _AGENCY or len(line.split()) <= _BYLINE_WORDS:
+            if len(text[slice(*_line(text, a, b))].split()) <= _BYLINE_WORDS:
                 return a, a + len(text[a:b].rstrip())
+    for line in re.finditer(r"[^\n]+", text[:top]):  # the gist's dateline, at a line's first word
+        found = DATELINE.match(text, line.start() + len(line.group()) - len(line.group().lstrip()), top)
+        if found is not None and _AGENCY.fullmatch(found.group("source")):
+            a, b = found.span("source")
+            return a, a + len(text[a:b].rstrip())
     return None
+
+
+def _line(text: str, start: int, end: int) -> tuple[int, int]:
+    """The offsets of the line of ``text`` that holds ``text[start:end]``."""
+    return text.rfind("\n", 0, start) + 1, len(text) if (e := text.find("\n", end)) < 0 else e
 
 
 def provenance_answer(question: str, document: Document, follow_up: bool = False) -> Answer | None:
@@ -112,8 +121,7 @@ def provenance_answer(question: str, document: Document, follow_up: bool = False
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, kind="abstain",
                       meta={"reason": f"no {kind}"})  # fmt: skip
     start, end = span
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = len(text) if (e := text.find("\n", end)) < 0 else e
+    line_start, line_end = _line(text, start, end)
     cited = Citation(
         document.doc_id, document.title, line_start, line_end, text[line_start:line_end], score=1.0
     )
