@@ -259,7 +259,7 @@ def credit_reply(bot: QABot, found: Retrieval) -> Answer | None:
     q = found.standalone
     if not found.passages or not (asks_for_photographer(q) or asks_what_photo_shows(q)):
         return None
-    documents = [bot.document(d) for d in dict.fromkeys(p.chunk.doc_id for p in found.passages)]
+    documents = [bot.document(d) for d in found.article_ids]
     answer = credit_answer(q, documents)
     return None if answer is None else replace(answer, question=found.question)
 
@@ -296,8 +296,7 @@ def said_pieces(
     identity = asked_identity(question)  # "Who is Blinken?": his role, as a statement gives it
     if not found.passages or not (identity or asks_about_statements(question)):
         return [], None
-    doc_ids = dict.fromkeys(p.chunk.doc_id for p in found.passages)
-    said = {d: bot.statements(d) for d in doc_ids}
+    said = {d: bot.statements(d) for d in found.article_ids}
     articles = [
         (bot.document(d), found_here) for d, found_here in said.items() if found_here
     ]  # text only if needed
@@ -324,7 +323,7 @@ def mention_roles(bot: QABot, found: Retrieval, name: str) -> list[StatementPiec
     from qa_bot.ingest.statements import person_roles
 
     pieces: list[StatementPiece] = []
-    for doc_id in dict.fromkeys(p.chunk.doc_id for p in found.passages):
+    for doc_id in found.article_ids:
         chunks = [p.chunk for p in found.passages if p.chunk.doc_id == doc_id]
         # sentence by sentence (chunks overlap by one), each parsed once: the parse is the cost
         within = sorted(

@@ -266,6 +266,12 @@ class Retrieval(_ToDict):
     rewritten: bool = False
     history: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def article_ids(self) -> tuple[str, ...]:
+        """The ids of the articles of :attr:`passages` (not the scope they were searched in), best first, each
+        once."""
+        return tuple(dict.fromkeys(p.chunk.doc_id for p in self.passages))
+
 
 @dataclass(frozen=True)
 class Token(_ToDict):

@@ -153,3 +153,15 @@ def test_a_question_about_the_whole_article_is_answered_with_its_first_sentence(
     found = replace(bot.retrieve("What is this article about?"), question="What is it about?")
     assert gist_reply(bot, found).text == answer.text
     assert gist_reply(bot, replace(found, history=(("Who runs Halvard Metals?", "Lena Ortiz"),))) is None
+
+
+def test_a_retrievals_articles_are_its_passages_articles_best_first_each_once():
+    from qa_bot.types import Chunk, Passage, Retrieval
+
+    def passage(doc_id: str, n: int) -> Passage:
+        return Passage(Chunk(f"{doc_id}:{n}", doc_id, doc_id.upper(), 0, 4, "text"), score=1.0 / (n + 1))
+
+    found = Retrieval("q", "q", (passage("b", 0), passage("a", 1), passage("b", 2), passage("c", 3)))
+    assert found.article_ids == ("b", "a", "c")
+    assert "article_ids" not in found.to_dict()  # derived, not stored
+    assert Retrieval("q", "q", ()).article_ids == ()
