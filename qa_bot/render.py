@@ -53,8 +53,12 @@ def _cited(c: Citation) -> str:
 
 
 #: what an answer that is not the reader's span is, by its ``meta`` key (the chat and the CLI say so)
-SOURCE_NOTES = {"credit": "the photo's credit, in its caption", "caption": "the photo's caption",
-                "byline": "the article's byline", "dateline": "the article's dateline, when it was published"}  # fmt: skip
+SOURCE_NOTES = {
+    "credit": "the photo's credit, in its caption",
+    "caption": "the photo's caption",
+    "byline": "the article's byline",
+    "dateline": "the article's dateline, when it was published",
+}
 
 
 def format_answer(answer: Answer) -> str:
@@ -76,10 +80,8 @@ def format_answer(answer: Answer) -> str:
     else:
         if answer.meta.get("withheld"):  # a yes / no question whose yes / no was too unsure to give
             parts.append("*No clear yes or no; the article says:*")
-        for (
-            key,
-            note,
-        ) in SOURCE_NOTES.items():  # "Who took the photo?", "Who wrote it?", "When was it published?"
+        # "Who took the photo?", "Who wrote it?", "When was it published?": what kind of words answer
+        for key, note in SOURCE_NOTES.items():
             if answer.meta.get(key):
                 parts.append(f"*{note[0].upper()}{note[1:]}:*")
         if answer.meta.get("lead"):  # "What is this article about?": the sentence is its own citation, once
