@@ -80,12 +80,9 @@ class QABot:
         from qa_bot.store import Store
 
         changes: dict[str, object] = {k: v for k, v in overrides.items() if v is not None}
-        self._llm_model: BaseChatModel | None = None
-        if llm is not None and not isinstance(llm, str):
-            self._llm_model = llm
-            changes["llm"] = type(llm).__name__ + ":instance"
-        elif llm is not None:
-            changes["llm"] = llm
+        self._llm_model: BaseChatModel | None = None if llm is None or isinstance(llm, str) else llm
+        if llm is not None:
+            changes["llm"] = llm if self._llm_model is None else type(llm).__name__ + ":instance"
         if index_dir is not None:
             changes["index_dir"] = str(index_dir)
         base = settings or Settings.load()
@@ -132,6 +129,8 @@ class QABot:
     def answerer(self) -> ExtractiveAnswerer:
         from qa_bot.answering.extractive import Calibration, ExtractiveAnswerer
         from qa_bot.answering.kind import AnswerKind
+        from qa_bot.answering.names import name_spans
+        from qa_bot.conversation import RememberedParses
         from qa_bot.pipeline import trained_reader
 
         model_dir = self.settings.reader_dir or None
@@ -139,6 +138,7 @@ class QABot:
             self._reader or trained_reader(self.settings), self.attributor,
             calibration=self._calibration or Calibration.load(model_dir), answer_kind=AnswerKind.load(model_dir),
             abstain_threshold=self.settings.abstain_threshold, verdict_threshold=self.settings.verdict_threshold,
+            names=lambda sentence: name_spans(RememberedParses.of(self.nlp)(sentence)),  # spaCy's NER, parses kept
         )  # fmt: skip
 
     @cached_property

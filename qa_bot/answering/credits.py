@@ -7,7 +7,8 @@ caption as a sentence and answered with the people in the photo ("Gazans"), and 
 his first name: the credit is a convention of the genre, not a sentence. So a question that asks who took, shot or
 is credited with a photo (:func:`asks_for_photographer`: a photo word and an authorship word, never "Who is in the
 photo?") is answered from the credits (:func:`photo_credits`): the photographer's name where the credit gives one
-(the agency otherwise: "(AP)"), of the caption that shares the most words with the question (the first caption when
+(the agency otherwise: "(AP)"; a part with an organisation's word — "Wire", "News", "Images" — is an agency, whichever
+comes first: "(Nordic Wire/Ola Berg)"), of the caption that shares the most words with the question (the first caption when
 the question names nothing; none when it names something no caption mentions — then the reader answers). The name
 is a span of the article, cited by its caption line, like every other answer. A question asking what (who) the photo
 shows — "Who is in the photo?", "What does the picture show?" (:func:`asks_what_photo_shows`) — is answered by the
@@ -67,6 +68,12 @@ _AGENCY = re.compile(
     r"shutterstock|xinhua|anadolu|ansa|dpa|upi|efe|bloomberg|cnn|bbc)(?:\s+(?:photo|images?|pool|file))*$",
     re.IGNORECASE,
 )
+# a credit's part that names an organisation, not a person: "(Nordic Wire/Ola Berg)", "(Kyodo News)"
+_ORGANISATION = re.compile(
+    r"\b(?:wire|news|press|photos?|pictures|images|agency|pool|service|media|times|post|herald|tribune|journal|"
+    r"gazette|network|tv|radio|group|archives?|museum|library|foundation|ministry|office|department|inc|ltd)\b",
+    re.IGNORECASE,
+)
 _NO_NAME = re.compile(r"^(?:file|handout|pool|courtesy)$", re.IGNORECASE)  # "(AP Photo/File)": no one named
 _PREFIX = re.compile(r"^(?:photo(?:graph)?(?:\s+by)?\s*:?\s*|by\s+)", re.IGNORECASE)
 _PART = re.compile(r"^[A-Z][\w'’.&-]*(?:\s+[\w'’.&-]+){0,4}$")
@@ -123,7 +130,8 @@ def photo_credits(text: str) -> list[Credit]:
             span = (inner_start + at + lead, inner_start + at + lead + len(bare))
             if not bare or _NO_NAME.match(bare):
                 continue
-            (agencies if _AGENCY.match(bare) else people if _PERSON.match(bare) else agencies).append(span)
+            person = _PERSON.match(bare) and not (_AGENCY.match(bare) or _ORGANISATION.search(bare))
+            (people if person else agencies).append(span)
         name = (people or agencies or [None])[0]
         if name is not None:
             said = line.group()[: m.start()].rstrip()

@@ -14,7 +14,9 @@
    probability is below ``verdict_threshold`` (0.5: more likely wrong than right) is not given: the span itself
    answers, the article's words without a verdict (``meta["withheld"]`` names the verdict held back).
 3. **Attribute.** The cited passage is the sentence holding the span (:class:`qa_bot.answering.attribution.Attributor`);
-   the span is always ``document.text[answer_start:answer_end]`` (``Answer.quote``), inside ``citations[0]``.
+   the span is always ``document.text[answer_start:answer_end]`` (``Answer.quote``), inside ``citations[0]``. A span
+   answer that cuts a name of that sentence in two ("Physical Review" of "Physical Review D") is widened to the whole
+   name first (:mod:`qa_bot.answering.names`, given a name finder: the bot's is spaCy's NER).
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from typing import Any
 
 from qa_bot.answering.attribution import Attributor
 from qa_bot.answering.kind import AnswerKind, sigmoid
+from qa_bot.answering.names import NameFinder, might_cut, whole_name
 from qa_bot.answering.reader import Reader, ReadResult
 from qa_bot.answering.statements import StatementPiece
 from qa_bot.answering.windows import SpanScore
 from qa_bot.text import words_within
-from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Passage
+from qa_bot.types import ABSTAIN_TEXT, Answer, Chunk, Citation, Passage
 
 __all__ = ["CALIBRATION_FILE", "Calibration", "ExtractiveAnswerer", "Reading"]
 
@@ -145,6 +148,7 @@ class ExtractiveAnswerer:
         abstain_threshold: float = 0.5,
         verdict_threshold: float = 0.5,
         related: int = 2,
+        names: NameFinder | None = None,
     ) -> None:
         for name, value in (
             ("abstain_threshold", abstain_threshold),
@@ -159,6 +163,7 @@ class ExtractiveAnswerer:
         self.abstain_threshold = abstain_threshold
         self.verdict_threshold = verdict_threshold
         self.related = related
+        self.names = names
 
     @property
     def reads_history(self) -> bool:
@@ -240,23 +245,26 @@ class ExtractiveAnswerer:
                             meta=meta)  # fmt: skip
         span = spans[pick]
         chunk = reading.passages[span.piece].chunk
-        citation = self.attributor.cite_span(chunk, span.start, span.end, score=confidence)
         kind, kind_probability, withheld = reading.verdict(pick)
+        start, end = (
+            self._whole_name(chunk, span.start, span.end) if kind == "span" else (span.start, span.end)
+        )
+        citation = self.attributor.cite_span(chunk, start, end, score=confidence)
         if kind != "span" or withheld:
             meta["kind_probability"] = round(kind_probability, 4)
         if withheld:  # a coin flip is not given as a yes / no: the words answer
             meta["withheld"] = withheld
         return Answer(
             question=question,
-            text=reading.answer_text(pick, kind),
+            text=chunk.text[start:end] if kind == "span" else kind.capitalize(),
             abstained=False,
             citations=(citation,),
             confidence=round(confidence, 4),
             doc_id=chunk.doc_id,
-            answer_start=chunk.start + span.start,
-            answer_end=chunk.start + span.end,
+            answer_start=chunk.start + start,
+            answer_end=chunk.start + end,
             kind=kind,
-            quote=chunk.text[span.start : span.end],
+            quote=chunk.text[start:end],
             meta=meta,
         )
 
@@ -331,6 +339,18 @@ class ExtractiveAnswerer:
             if any(a <= s.start and s.end <= b for a, b in sentences):
                 kept.append(s)
         return read if len(kept) == len(read.spans) else replace(read, spans=tuple(kept))
+
+    def _whole_name(self, chunk: Chunk, start: int, end: int) -> tuple[int, int]:
+        """``chunk.text[start:end]`` widened to the end of a name it cuts (:mod:`qa_bot.answering.names`: the
+        names of the sentence holding it, found by ``names``; unchanged without it)."""
+        if self.names is None:
+            return start, end
+        sentence = self.attributor.cite_span(chunk, start, end)
+        at = sentence.start - chunk.start
+        if not might_cut(sentence.text, end - at):
+            return start, end
+        s, e = whole_name(sentence.text, start - at, end - at, self.names(sentence.text))
+        return s + at, e + at
 
     def _related(self, reading: Reading) -> tuple[Citation, ...]:
         """The sentences of the best few spans (shown beside an abstention as the nearest passages)."""

@@ -69,6 +69,12 @@ def test_each_credited_caption_gives_its_photographer_else_its_agency():
     # "(Photo: Ola Berg/Nordic Wire)": the name past "Photo:"; "(Reuters)": the agency; "(Nordic Wire) --" is a
     # dateline inside a line, "(in a statement)", "(file)" and a bracketed link are no credits
     assert names == ["Ola Berg", "Jonas Lie", "Reuters"]
+    # the agency first, named like a person but for its organisation's word: the photographer is the other part
+    for credit, name in [("(Nordic Wire/Ola Berg)", "Ola Berg"), ("(Kyodo News/Ken Sato)", "Ken Sato"),
+                         ("(Anna Berg/Getty Images)", "Anna Berg"), ("(Tom Lund/Ministry of Fisheries)", "Tom Lund")]:  # fmt: skip
+        text = f"The harbour at dawn. {credit}"
+        (only,) = photo_credits(text)
+        assert text[only.name[0] : only.name[1]] == name
     for c in credits:
         line = ARTICLE[c.caption[0] : c.caption[1]]
         assert "\n" not in line and line.endswith(")") and ARTICLE[c.name[0] : c.name[1]] in line

@@ -508,3 +508,24 @@ def test_every_precision_finds_the_same_answer(trained_reader):
     texts = {text for text, _ in best.values()}
     assert len(texts) == 1 and "Lena Ortiz" in texts.pop()
     assert abs(best["bf16"][1] - best["fp32"][1]) < 0.5  # bf16 stays close to fp32
+
+
+def test_an_answer_that_cuts_a_name_is_widened_to_it_at_document_offsets():
+    doc = "x" * 500 + ARTICLE
+    seen: list[str] = []
+
+    def names(sentence: str) -> list[tuple[int, int]]:
+        seen.append(sentence)
+        start = sentence.find("Halvard Metals")
+        return [(start, start + len("Halvard Metals"))] if start >= 0 else []
+
+    reader = FakeReader([("Halvard", 6.0)])
+    a = answerer(reader, names=names).answer("Who owns the plant?", passages_of(ARTICLE))
+    assert a.text == a.quote == "Halvard Metals" == doc[a.answer_start : a.answer_end]
+    assert a.citations[0].start <= a.answer_start < a.answer_end <= a.citations[0].end
+    assert seen == ["The owner, Halvard Metals, plans to invest 40 million dollars in a new furnace."]
+    # a span next to no capitalised word is not looked at; without a name finder nothing is widened
+    seen.clear()
+    assert answerer(FakeReader([("1974", 6.0)]), names=names).answer("q", passages_of(ARTICLE)).text == "1974"
+    assert not seen
+    assert answerer(FakeReader([("Halvard", 6.0)])).answer("q", passages_of(ARTICLE)).text == "Halvard"
