@@ -172,5 +172,5 @@ def test_every_dev_question_keeps_the_citation_invariant(seed_bot, shared_data):
             # a span the reader chose never stops inside a name of its sentence (qa_bot.answering.names)
             c = a.citations[0]
             span = (a.answer_start - c.start, a.answer_end - c.start)
-            assert whole_name(c.text, *span, seed_bot._names(c.text)) == span, a.text
+            assert whole_name(c.text, *span, seed_bot.answerer.names(c.text)) == span, a.text
     assert answered >= len(questions) // 2
