@@ -58,7 +58,8 @@ _AFTER_SAYING = (
 )
 _WHOLE = re.compile(
     r"^\W*(?:(?:and|so|then|also|ok|okay|well)\W+)*what\s+(?:did|does|do|has|have|had|will|would)\s+\S.*?\s+"
-    r"(?:say|tell(?:\s+(?:him|her|them|us|me|reporters|journalists|the\s+\w+|(?-i:[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)))?)"
+    r"(?:say|tell(?:\s+(?:him|her|them|us|me|reporters|journalists|the\s+\w+|"
+    r"(?:the\s+)?(?-i:[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)))?)"  # "tell the Security Council"
     rf"(?:\s+{_AFTER_SAYING}\b[^?]*)?\W*$",
     re.IGNORECASE,
 )

@@ -176,7 +176,8 @@ def test_a_what_question_is_answered_from_the_words_where_the_reader_is_surer_th
 def test_a_question_asking_all_that_someone_said_is_told_from_one_asking_for_part_of_it():
     for question in ("What did the mayor say?", "what did she say about the plant?", "And what did he say?",
                      "What did Ortiz tell reporters on Tuesday?", "What did the company tell Lena Ortiz?",
-                     "What does the report say?", "What did she say earlier about the plant?"):  # fmt: skip
+                     "What does the report say?", "What did she say earlier about the plant?",
+                     "What did Ortiz tell the City Council?", "What did she tell the Riverside Herald about it?"):  # fmt: skip
         assert asks_whole_statement(question), question
     for question in ("What did the mayor say would stay open?", "What kind of plant did she say it was?",
                      "What did the company tell Lena Ortiz the plan was?", "How did she say she felt?",
