@@ -232,7 +232,10 @@ def build_demo(
             with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=300):
                     scope = gr.Dropdown(
-                        [("All articles", ALL_ARTICLES)], value=ALL_ARTICLES, label="Ask about", elem_id="qa-scope"
+                        [("All articles", ALL_ARTICLES)],
+                        value=ALL_ARTICLES,
+                        label="Ask about",
+                        elem_id="qa-scope",
                     )
                     chatbot = gr.Chatbot(
                         label="Conversation", height=440, buttons=["copy"], elem_id="qa-chat",
