@@ -46,11 +46,8 @@ __all__ = [
     "Pipeline",
     "build_pipeline",
     "connect",
-    "credit_reply",
     "final_answer",
-    "gist_reply",
     "prepare_networks",
-    "provenance_reply",
     "read_events",
     "said_pieces",
 ]
@@ -200,6 +197,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
     falls back to the extractive answer)."""
     from qa_bot.answering.credits import credited_spans
     from qa_bot.conversation import asks_for_another, reader_input
+    from qa_bot.replies import cased, question_form_reply
     from qa_bot.text import asked_identity
 
     given = [a for _, a in found.history] if asks_for_another(found.standalone) else []
@@ -217,7 +215,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         return Final(replace(result, question=found.question, rewritten_question=rewritten,
                              dates=bot.dates_of(result)))  # fmt: skip
 
-    lead = gist_reply(bot, found) or credit_reply(bot, found) or provenance_reply(bot, found)
+    lead = question_form_reply(bot, found)
     if lead is not None:  # "What is this article about?", "Who took the photo?", "Who wrote it?": any backend
         yield Token(lead.text)
         yield done(lead)
@@ -231,51 +229,6 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         yield done(item) if isinstance(item, Answer) else Token(item)
 
 
-def gist_reply(bot: QABot, found: Retrieval, chunks: int = 4) -> Answer | None:
-    """For a question about the whole article ("What is this article about?", :mod:`qa_bot.answering.gist`), its
-    lead sentence, of the article of the best passage (the one article in scope, or the conversation's, which its
-    search favours); ``None`` for any other question. The sentences are those of the article's first ``chunks``
-    chunks, as split at ingest (no spaCy on the question path)."""
-    from qa_bot.answering.gist import asks_for_gist, gist_answer, lead_sentence
-
-    if not found.passages or not asks_for_gist(found.question, follow_up=bool(found.history)):
-        return None
-    doc_id = found.passages[0].chunk.doc_id
-    first = sorted((c for c in bot.store.lexical_index().chunks if c.doc_id == doc_id), key=lambda c: c.start)
-    sentences = sorted(
-        {(c.start + a, c.start + b) for c in first[:chunks] for a, b in bot.attributor.sentences(c)}
-    )
-    document = bot.document(doc_id)
-    span = lead_sentence(document.text, sentences)
-    return None if span is None else gist_answer(found.question, document, span)
-
-
-def credit_reply(bot: QABot, found: Retrieval) -> Answer | None:
-    """For a question asking who took a photo, or what it shows (:mod:`qa_bot.answering.credits`), the credit (the
-    words) of the caption of the retrieved passages' articles that it names best; ``None`` for any other question,
-    or when no caption is credited or the question names something no caption mentions."""
-    from qa_bot.answering.credits import asks_for_photographer, asks_what_photo_shows, credit_answer
-
-    q = found.standalone
-    if not found.passages or not (asks_for_photographer(q) or asks_what_photo_shows(q)):
-        return None
-    documents = [bot.document(d) for d in found.article_ids]
-    answer = credit_answer(q, documents)
-    return None if answer is None else replace(answer, question=found.question)
-
-
-def provenance_reply(bot: QABot, found: Retrieval) -> Answer | None:
-    """For a question asking who wrote the article or when it was published (:mod:`qa_bot.answering.provenance`),
-    its byline or dateline, of the best passage's article (declined where it has none); ``None`` otherwise."""
-    from qa_bot.answering.provenance import asks_when_published, asks_who_wrote, provenance_answer
-
-    q, follow_up = found.standalone, bool(found.history)
-    if not found.passages or not (asks_who_wrote(q, follow_up) or asks_when_published(q)):
-        return None  # the article is fetched only for these questions
-    answer = provenance_answer(q, bot.document(found.passages[0].chunk.doc_id), follow_up)
-    return None if answer is None else replace(answer, question=found.question)
-
-
 def said_pieces(
     bot: QABot, found: Retrieval, question: str | None = None
 ) -> tuple[list[StatementPiece], str | None]:
@@ -283,13 +236,14 @@ def said_pieces(
     joined with their speakers for the reader (:mod:`qa_bot.answering.statements`), and the speaker it names when
     those articles report nothing that speaker said ("What did Macron say?"); for one asking who someone is ("Who
     is Blinken?"), the statements giving that speaker a role; none otherwise. ``question``: the standalone question
-    with its names written as the passages write them (:func:`cased`, computed when not given)."""
+    with its names written as the passages write them (:func:`qa_bot.replies.cased`, computed when not given)."""
     from qa_bot.answering.statements import (
         asks_about_statements,
         identity_pieces,
         statement_pieces,
         unreported_speaker,
     )
+    from qa_bot.replies import cased
     from qa_bot.text import asked_identity
 
     question = question or cased(found)  # "what did macron say?": Macron, as the passages write him
@@ -306,14 +260,6 @@ def said_pieces(
         ), None
     unreported = unreported_speaker(question, said.values())
     return statement_pieces(question, found.passages, articles), unreported
-
-
-def cased(found: Retrieval) -> str:
-    """The standalone question with the names typed in lower case written as the retrieved passages write them
-    (:func:`qa_bot.text.restore_case`): the statement and identity paths find names by their capitals."""
-    from qa_bot.text import restore_case
-
-    return restore_case(found.standalone, [p.chunk.text for p in found.passages])
 
 
 def mention_roles(bot: QABot, found: Retrieval, name: str) -> list[StatementPiece]:

@@ -10,7 +10,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from qa_bot import QABot
 from qa_bot.answering.extractive import Calibration
 from qa_bot.errors import InvalidInput
-from qa_bot.pipeline import gist_reply
+from qa_bot.replies import gist_reply
 from qa_bot.types import Answer, Final, Retrieval, Token
 from tests.conftest import ScriptedReader
 

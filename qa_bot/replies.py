@@ -1,0 +1,120 @@
+"""The question-form paths: questions the reader cannot answer from a passage, answered before it (whichever the
+backend) from a convention of the genre — the article's lead sentence ("What is this article about?",
+:mod:`qa_bot.answering.gist`), a photo's credit or caption ("Who took the photo?", :mod:`qa_bot.answering.credits`),
+the byline or dateline ("Who wrote it?", :mod:`qa_bot.answering.provenance`), the parts of a person's name ("What is
+her first name?", :mod:`qa_bot.answering.name_parts`). Each looks at the question's form first and returns ``None``
+for any other question, so the read stage (:func:`qa_bot.pipeline.read_events`) tries them in turn, then the reader.
+Every answer is a span of the stored text, cited, or a decline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from qa_bot.types import Answer, Citation, Retrieval
+
+if TYPE_CHECKING:
+    from qa_bot.bot import QABot
+
+__all__ = [
+    "cased",
+    "credit_reply",
+    "gist_reply",
+    "name_part_reply",
+    "provenance_reply",
+    "question_form_reply",
+]
+
+
+def question_form_reply(bot: QABot, found: Retrieval) -> Answer | None:
+    """The first of the question-form paths that answers ``found`` (see the module docstring); ``None``: the reader's."""
+    return (
+        gist_reply(bot, found)
+        or credit_reply(bot, found)
+        or provenance_reply(bot, found)
+        or name_part_reply(bot, found)
+    )
+
+
+def gist_reply(bot: QABot, found: Retrieval, chunks: int = 4) -> Answer | None:
+    """For a question about the whole article ("What is this article about?", :mod:`qa_bot.answering.gist`), its
+    lead sentence, of the article of the best passage (the one article in scope, or the conversation's, which its
+    search favours); ``None`` for any other question. The sentences are those of the article's first ``chunks``
+    chunks, as split at ingest (no spaCy on the question path)."""
+    from qa_bot.answering.gist import asks_for_gist, gist_answer, lead_sentence
+
+    if not found.passages or not asks_for_gist(found.question, follow_up=bool(found.history)):
+        return None
+    doc_id = found.passages[0].chunk.doc_id
+    first = sorted((c for c in bot.store.lexical_index().chunks if c.doc_id == doc_id), key=lambda c: c.start)
+    sentences = sorted(
+        {(c.start + a, c.start + b) for c in first[:chunks] for a, b in bot.attributor.sentences(c)}
+    )
+    document = bot.document(doc_id)
+    span = lead_sentence(document.text, sentences)
+    return None if span is None else gist_answer(found.question, document, span)
+
+
+def credit_reply(bot: QABot, found: Retrieval) -> Answer | None:
+    """For a question asking who took a photo, or what it shows (:mod:`qa_bot.answering.credits`), the credit (the
+    words) of the caption of the retrieved passages' articles that it names best; ``None`` for any other question,
+    or when no caption is credited or the question names something no caption mentions."""
+    from qa_bot.answering.credits import asks_for_photographer, asks_what_photo_shows, credit_answer
+
+    q = found.standalone
+    if not found.passages or not (asks_for_photographer(q) or asks_what_photo_shows(q)):
+        return None
+    documents = [bot.document(d) for d in found.article_ids]
+    answer = credit_answer(q, documents)
+    return None if answer is None else replace(answer, question=found.question)
+
+
+def provenance_reply(bot: QABot, found: Retrieval) -> Answer | None:
+    """For a question asking who wrote the article or when it was published (:mod:`qa_bot.answering.provenance`),
+    its byline or dateline, of the best passage's article (declined where it has none); ``None`` otherwise."""
+    from qa_bot.answering.provenance import asks_when_published, asks_who_wrote, provenance_answer
+
+    q, follow_up = found.standalone, bool(found.history)
+    if not found.passages or not (asks_who_wrote(q, follow_up) or asks_when_published(q)):
+        return None  # the article is fetched only for these questions
+    answer = provenance_answer(q, bot.document(found.passages[0].chunk.doc_id), follow_up)
+    return None if answer is None else replace(answer, question=found.question)
+
+
+def name_part_reply(bot: QABot, found: Retrieval, lines: int = 6) -> Answer | None:
+    """For a question asking part of a named person's name (:mod:`qa_bot.answering.name_parts`: "What is Durham's
+    first name?"), that part of the longest name the first retrieved article that names them gives them, read from
+    spaCy's PERSON entities of its first ``lines`` lines naming them; ``None`` for any other question."""
+    from qa_bot.answering.name_parts import asked_name_part, name_part_answer
+    from qa_bot.conversation import RememberedParses
+
+    asked = asked_name_part(cased(found)) if found.passages else None
+    if asked is None:
+        return None
+    name, part = asked
+    named = re.compile(r"(?<!\w)" + re.escape(name.split()[-1]) + r"(?!\w)", re.IGNORECASE)  # the surname
+    parse = RememberedParses.of(bot.nlp)
+    mentions = []
+    for doc_id in found.article_ids:
+        document = bot.document(doc_id)
+        for line in [m for m in re.finditer(r"[^\n]+", document.text) if named.search(m.group())][:lines]:
+            for ent in parse(line.group()).ents:
+                if ent.label_ == "PERSON" and named.search(ent.text):
+                    at = line.start()
+                    sent = ent.sent.text.rstrip()
+                    cited = Citation(doc_id, document.title, at + ent.sent.start_char,
+                                     at + ent.sent.start_char + len(sent), sent, 1.0)  # fmt: skip
+                    mentions.append((document, at + ent.start_char, at + ent.end_char, cited))
+        if mentions:
+            break
+    return replace(name_part_answer(found.standalone, name, part, mentions), question=found.question)
+
+
+def cased(found: Retrieval) -> str:
+    """The standalone question with the names typed in lower case written as the retrieved passages write them
+    (:func:`qa_bot.text.restore_case`): the statement and identity paths find names by their capitals."""
+    from qa_bot.text import restore_case
+
+    return restore_case(found.standalone, [p.chunk.text for p in found.passages])
