@@ -16,7 +16,9 @@ stayed wrong; on 607 turns of CoQA's exam and children's stories (measured only)
 Training School"). Widening a span's start to a name's beginning as well lost there twice and won nowhere ("1966"
 → "Football World Cup 1966", "Peter" → "Grandpa Peter": a question asks for a part of a name by its start more
 often than by its end), so a span's start is kept. The check is a pattern first (:func:`might_cut`), so spaCy
-parses a sentence only for an answer followed by a capitalised word or a digit.
+parses a sentence only for an answer followed by a capitalised word or a digit — and never in a headline, whose
+title case spaCy reads as names ("Which company agreed to buy Acacia?" → "Cisco" of "… After Cisco Agrees to Buy It
+for $4.5 Billion" was widened to "Cisco Agrees", and the next turn, reading that, answered "$70 a share").
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-__all__ = ["NAME_LABELS", "NameFinder", "might_cut", "name_spans", "whole_name"]
+__all__ = ["NAME_LABELS", "NameFinder", "might_cut", "name_spans", "title_case", "whole_name"]
 
 # spaCy's (OntoNotes) labels of names; dates, times and amounts are left out
 NAME_LABELS = frozenset(
@@ -41,8 +43,16 @@ _MAX_WIDENING = 60  # characters a span may grow by (a mistagged run of words is
 
 def might_cut(sentence: str, end: int) -> bool:
     """Whether a span of ``sentence`` ending at ``end`` may end inside a name (a capitalised word or a digit comes
-    right after it): only then are the sentence's names looked for."""
-    return bool(_GOES_ON.match(sentence, end))
+    right after it): only then are the sentence's names looked for. Never in a line written in title case (a
+    headline: "Acacia Stock Rises 30% After Cisco Agrees to Buy It", where every word is capitalised and spaCy
+    takes "Cisco Agrees" for a company)."""
+    return bool(_GOES_ON.match(sentence, end)) and not title_case(sentence)
+
+
+def title_case(line: str) -> bool:
+    """Whether ``line`` is written in title case: of its four or more words, at least 60 % capitalised."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", line)
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
 def name_spans(doc: object) -> list[tuple[int, int]]:

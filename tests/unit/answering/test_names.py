@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_bot.answering.names import might_cut, name_spans, whole_name
+from qa_bot.answering.names import might_cut, name_spans, title_case, whole_name
 
 JOURNAL = "The findings are set to publish in Physical Review D."
 SCHOOL = '"We were surprised," said Pierre Heidmann, a Johns Hopkins University physicist who led the study.'
@@ -62,6 +62,10 @@ def test_only_a_span_followed_by_a_capitalised_word_or_digit_may_cut_a_name():
     assert might_cut("in Room 101 today", at("in Room 101 today", "Room")[1])  # a digit follows
     assert not might_cut(SCHOOL, at(SCHOOL, "led the study")[1])
     assert not might_cut(JOURNAL, at(JOURNAL, "Physical Review D")[1])  # the sentence's end follows
+    # a headline's every word is capitalised: spaCy reads "Cisco Agrees" as a company there
+    headline = "Acacia Stock Rises 30% After Cisco Agrees to Buy It for $4.5 Billion"
+    assert title_case(headline) and not might_cut(headline, at(headline, "Cisco")[1])
+    assert not title_case(JOURNAL) and not title_case("Physical Review D")  # too short to tell
 
 
 def test_name_spans_keeps_names_not_dates_or_amounts():
