@@ -86,7 +86,8 @@ def provenance_reply(bot: QABot, found: Retrieval) -> Answer | None:
 def name_part_reply(bot: QABot, found: Retrieval, lines: int = 6) -> Answer | None:
     """For a question asking part of a named person's name (:mod:`qa_bot.answering.name_parts`: "What is Durham's
     first name?"), that part of the longest name the first retrieved article that names them gives them, read from
-    spaCy's PERSON entities of its first ``lines`` lines naming them; ``None`` for any other question."""
+    spaCy's PERSON entities of its first ``lines`` lines naming them; ``None`` for any other question, or when no
+    such entity names them (spaCy may tag a lone surname otherwise: the reader answers then)."""
     from qa_bot.answering.name_parts import asked_name_part, name_part_answer
     from qa_bot.conversation import RememberedParses
 
@@ -109,6 +110,8 @@ def name_part_reply(bot: QABot, found: Retrieval, lines: int = 6) -> Answer | No
                     mentions.append((document, at + ent.start_char, at + ent.end_char, cited))
         if mentions:
             break
+    if not mentions:
+        return None
     return replace(name_part_answer(found.standalone, name, part, mentions), question=found.question)
 
 

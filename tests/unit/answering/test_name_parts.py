@@ -100,3 +100,5 @@ def test_name_parts_on_the_seed(seed_bot):
     )
     assert last.text == "Qaani"
     assert seed_bot.ask("What is Hagari's middle name?").abstained
+    # nobody of that name in the article: not this path's to decline (the reader reads it)
+    assert "name_part" not in seed_bot.ask("What is Smith's first name?").meta
