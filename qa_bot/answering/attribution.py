@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable
 
 from qa_bot.text import content_words, rule_sentences, stem
-from qa_bot.types import Chunk, Citation
+from qa_bot.types import Answer, Chunk, Citation, Document
 
-__all__ = ["Attributor"]
+__all__ = ["Attributor", "quoted_answer"]
 
 Splitter = Callable[[str], list[tuple[int, int]]]
 
@@ -60,3 +60,17 @@ class Attributor:
         return Citation(
             chunk.doc_id, chunk.title, chunk.start + s, chunk.start + e, chunk.text[s:e], round(score, 4)
         )
+
+
+def quoted_answer(
+    question: str, document: Document, span: tuple[int, int], cited: tuple[int, int], meta: dict[str, object]
+) -> Answer:
+    """An answer that is ``document.text[span]``, cited by ``document.text[cited]`` (which holds it): what the
+    question-form paths give (the lead sentence, a photo's credit, the byline, a part of a name), not scored by the
+    reader (confidence 1)."""
+    (start, end), (c_start, c_end) = span, cited
+    said = document.text[start:end]
+    citation = Citation(document.doc_id, document.title, c_start, c_end, document.text[c_start:c_end], 1.0)
+    return Answer(question=question, text=said, abstained=False, citations=(citation,), confidence=1.0,
+                  doc_id=document.doc_id, answer_start=start, answer_end=end, kind="span", quote=said,
+                  meta=dict(meta))  # fmt: skip

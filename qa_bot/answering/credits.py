@@ -21,8 +21,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa_bot.answering.attribution import quoted_answer
 from qa_bot.text import content_words, stem
-from qa_bot.types import Answer, Citation, Document, Passage
+from qa_bot.types import Answer, Document, Passage
 
 __all__ = [
     "Credit",
@@ -160,13 +161,8 @@ def credit_answer(question: str, documents: Sequence[Document]) -> Answer | None
     if best is None or (asked and best[0] == 0):
         return None
     _, doc, credit = best
-    (c_start, c_end), (start, end) = credit.caption, credit.shows if shows else credit.name
-    caption = doc.text[c_start:c_end]
-    cited = Citation(doc_id=doc.doc_id, title=doc.title, start=c_start, end=c_end, text=caption, score=1.0)
-    said = doc.text[start:end]
-    return Answer(question=question, text=said, abstained=False, citations=(cited,), confidence=1.0,
-                  doc_id=doc.doc_id, answer_start=start, answer_end=end, kind="span", quote=said,
-                  meta={"caption" if shows else "credit": True})  # fmt: skip
+    span = credit.shows if shows else credit.name
+    return quoted_answer(question, doc, span, credit.caption, {"caption" if shows else "credit": True})
 
 
 def credited_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qa_bot.answering.attribution import quoted_answer
 from qa_bot.text import is_photo_caption
-from qa_bot.types import Answer, Citation, Document
+from qa_bot.types import Answer, Document
 
 __all__ = ["DATELINE", "MIN_WORDS", "asks_for_gist", "gist_answer", "lead_sentence"]
 
@@ -82,11 +83,4 @@ def lead_sentence(
 def gist_answer(question: str, document: Document, span: tuple[int, int]) -> Answer:
     """The answer to a gist question: the lead sentence ``span`` of ``document``, quoted and cited at its offsets
     (``meta["lead"]``; not scored by the reader: confidence 1)."""
-    start, end = span
-    quote = document.text[start:end]
-    citation = Citation(
-        doc_id=document.doc_id, title=document.title, start=start, end=end, text=quote, score=1.0
-    )
-    return Answer(question=question, text=quote, abstained=False, citations=(citation,), confidence=1.0,
-                  doc_id=document.doc_id, answer_start=start, answer_end=end, kind="span", quote=quote,
-                  meta={"lead": True})  # fmt: skip
+    return quoted_answer(question, document, span, span, {"lead": True})

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qa_bot.answering.attribution import quoted_answer
 from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Document
 
 __all__ = ["NAME_PARTS", "asked_name_part", "name_part_answer", "name_part_span"]
@@ -107,10 +108,7 @@ def name_part_answer(
         doc, start, end, sentence = best
         span = name_part_span(doc.text, start, end, part)
         if span is not None:
-            said = doc.text[span[0] : span[1]]
-            return Answer(question=question, text=said, abstained=False, citations=(sentence,), confidence=1.0,
-                          doc_id=doc.doc_id, answer_start=span[0], answer_end=span[1], kind="span", quote=said,
-                          meta={"name_part": part})  # fmt: skip
+            return quoted_answer(question, doc, span, (sentence.start, sentence.end), {"name_part": part})
     return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, kind="abstain",
                   related=() if best is None else (best[3],),
                   meta={"reason": f"no {part} name of {name}", "name_part": part})  # fmt: skip

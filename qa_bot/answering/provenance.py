@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import re
 
+from qa_bot.answering.attribution import quoted_answer
 from qa_bot.answering.gist import DATELINE
 from qa_bot.dates import dateline, find_dates
-from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Document
+from qa_bot.types import ABSTAIN_TEXT, Answer, Document
 
 __all__ = ["asks_when_published", "asks_who_wrote", "byline", "provenance_answer"]
 
@@ -120,12 +121,4 @@ def provenance_answer(question: str, document: Document, follow_up: bool = False
     if span is None:
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, kind="abstain",
                       meta={"reason": f"no {kind}"})  # fmt: skip
-    start, end = span
-    line_start, line_end = _line(text, start, end)
-    cited = Citation(
-        document.doc_id, document.title, line_start, line_end, text[line_start:line_end], score=1.0
-    )
-    said = text[start:end]
-    return Answer(question=question, text=said, abstained=False, citations=(cited,), confidence=1.0,
-                  doc_id=document.doc_id, answer_start=start, answer_end=end, kind="span", quote=said,
-                  meta={kind: True})  # fmt: skip
+    return quoted_answer(question, document, span, _line(text, *span), {kind: True})
