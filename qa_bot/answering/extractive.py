@@ -246,10 +246,12 @@ class ExtractiveAnswerer:
         span = spans[pick]
         chunk = reading.passages[span.piece].chunk
         kind, kind_probability, withheld = reading.verdict(pick)
+        citation = self.attributor.cite_span(chunk, span.start, span.end, score=confidence)
         start, end = (
-            self._whole_name(chunk, span.start, span.end) if kind == "span" else (span.start, span.end)
+            self._whole_name(chunk, citation, span.start, span.end)
+            if kind == "span"
+            else (span.start, span.end)
         )
-        citation = self.attributor.cite_span(chunk, start, end, score=confidence)
         if kind != "span" or withheld:
             meta["kind_probability"] = round(kind_probability, 4)
         if withheld:  # a coin flip is not given as a yes / no: the words answer
@@ -340,12 +342,12 @@ class ExtractiveAnswerer:
                 kept.append(s)
         return read if len(kept) == len(read.spans) else replace(read, spans=tuple(kept))
 
-    def _whole_name(self, chunk: Chunk, start: int, end: int) -> tuple[int, int]:
+    def _whole_name(self, chunk: Chunk, sentence: Citation, start: int, end: int) -> tuple[int, int]:
         """``chunk.text[start:end]`` widened to the end of a name it cuts (:mod:`qa_bot.answering.names`: the
-        names of the sentence holding it, found by ``names``; unchanged without it)."""
+        names of ``sentence``, the cited sentence holding it, found by ``names``; unchanged without it). The name
+        lies in that sentence, so the widened span is cited by it too."""
         if self.names is None:
             return start, end
-        sentence = self.attributor.cite_span(chunk, start, end)
         at = sentence.start - chunk.start
         if not might_cut(sentence.text, end - at):
             return start, end
