@@ -194,6 +194,14 @@ def _precisions(meta: dict[str, Any]) -> str:
     return "fp32" + (f"; {', '.join(bf16)} under bf16 autocast" if bf16 else "")
 
 
+def _where(meta: dict[str, Any]) -> str:
+    """Where training ran: " on 2 CPU cores", or which stages ran on a GPU (``--device cuda``)."""
+    gpu = {str(p["stage"]): p["device"] for p in meta.get("curve", []) if p.get("device")}
+    if not gpu:
+        return " on 2 CPU cores"
+    return f" on 2 CPU cores, of which {', '.join(gpu)} on one {', '.join(sorted(set(gpu.values())))} GPU"
+
+
 def _continued_from(meta: dict[str, Any]) -> str:
     """The card's note on a run that went on from an earlier shipped reader (``--init``), or ""."""
     cfg, init = meta.get("config", {}), meta.get("init") or {}
@@ -284,12 +292,19 @@ def write_card(model_dir: str | Path | None = None) -> Path:
                 if cfg.get("conv_rounds", 1) > 1
                 else ""
             )
+            + (
+                f"; stage 3 ran once per seed {', '.join(map(str, cfg['conv_seeds']))}, each from the same start on draws"
+                " of the turns, a batch order and dropout of its own (an untrained answer-kind head drawn under it), and"
+                " the shipped weights are the mean of the seeds' (measured better on the dev sets than any one seed)"
+                if len(cfg.get("conv_seeds") or ()) > 1
+                else ""
+            )
             if cfg.get("conv_passes")
             else ""
         )
         + f", seed {cfg.get('seed')} |",
         *([f"| latency | {meta['latency']} |"] if meta.get("latency") else []),
-        f"| training time | {meta.get('train_minutes')} minutes on 2 CPU cores ({_precisions(meta)}; the sum of the runs' own clocks, some shared with other work on the machine) |",
+        f"| training time | {meta.get('train_minutes')} minutes{_where(meta)} ({_precisions(meta)}; the sum of the runs' own clocks, some shared with other work on the machine) |",
         "| reproduce | `make train-reader` (= `qa-bot train-reader`, `qa-bot fit-int8`, `qa-bot fit-answer-kind`, then `qa-bot calibrate-reader`); resumes from `out/train-reader/`"
         + _continued_from(meta)
         + " |",

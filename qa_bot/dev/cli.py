@@ -279,6 +279,10 @@ def _config_count(flag: str, minimum: int, help: str) -> Callable[[Any], Any]:
     show_default=True,
     help="Train under bf16 autocast (weights stay fp32): about 1.6x faster on CPUs with AMX.",
 )
+@click.option("--conv-seeds", default="", help="Stage 3 once per seed (e.g. 13,14,15,16), each from the same start on "
+              "draws of its own; the weights shipped are their mean. Default: --seed alone.")  # fmt: skip
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default=TrainConfig.device, show_default=True,
+              help="Where training runs (auto: cuda where torch sees one); the weights are saved from the CPU.")  # fmt: skip
 def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
     """Train the extractive reader (resumable; see qa_bot/answering/model/MODEL_CARD.md)."""
     from qa_bot.answering.model_io import MODEL_DIR
@@ -287,12 +291,11 @@ def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
     for name in ("windows", "batch_size", "eval_every"):
         if options[name] <= 0:
             raise click.BadParameter(f"--{name.replace('_', '-')} must be positive")
-    try:
-        options["stage2_swap_rates"] = tuple(
-            float(x) for x in options["stage2_swap_rates"].split(",") if x.strip()
-        )
-    except ValueError:
-        raise click.BadParameter("--stage2-swap-rates takes numbers separated by commas") from None
+    for name, cast in (("stage2_swap_rates", float), ("conv_seeds", int)):
+        try:
+            options[name] = tuple(cast(x) for x in options[name].split(",") if x.strip())
+        except ValueError:
+            raise click.BadParameter(f"--{name.replace('_', '-')} takes numbers, comma-separated") from None
     if not options["stage2_swap_rates"] or not all(0 <= r <= 1 for r in options["stage2_swap_rates"]):
         raise click.BadParameter("--stage2-swap-rates takes one or more rates between 0 and 1")
     train_reader(TrainConfig(out_dir=out_dir or str(MODEL_DIR), **options), echo=click.echo)

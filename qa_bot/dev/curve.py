@@ -43,8 +43,10 @@ def read_best(model: Any, item: dict[str, Any]) -> tuple[Any, list[Any], float, 
     from qa_bot.answering.windows import best_spans
 
     enc = item["enc"]
-    out = model(**{k: torch.tensor(v) for k, v in enc.tensors().items()})
-    spans, null = best_spans(enc, out.start_logits.numpy(), out.end_logits.numpy(), top=1)
+    device = next(model.parameters()).device  # the logits come back to the CPU
+    out = model(**{k: torch.tensor(v, device=device) for k, v in enc.tensors().items()})
+    start, end = (x.float().cpu().numpy() for x in (out.start_logits, out.end_logits))
+    spans, null = best_spans(enc, start, end, top=1)
     return out, spans, null, item["text"][spans[0].start : spans[0].end] if spans else ""
 
 

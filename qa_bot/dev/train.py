@@ -19,16 +19,16 @@ there, and prints a loss / dev-F1 curve. Dev numbers come from the dev sets (nev
 from __future__ import annotations
 
 import json
-import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from qa_bot.dev.coqa import conversation_dev_scores, conversation_dev_windows, conversation_features
 from qa_bot.dev.curve import squad_dev_scores, squad_dev_windows
-from qa_bot.dev.train_data import KINDS, batches, collate, draw_windows, encode
+from qa_bot.dev.train_data import KINDS, draw_windows, encode
+from qa_bot.dev.train_loop import fit, log_average, mean_weights
+from qa_bot.dev.train_stage3 import AVERAGE3, AVERAGE_SEEDS, run_stage3
 
 __all__ = ["TrainConfig", "train_reader"]
 
@@ -53,6 +53,7 @@ class TrainConfig:
     eval_questions: int = 240
     threads: int = 0  # 0 = torch's default
     bf16: bool = False
+    device: str = "cpu"  # "cpu", "cuda" or "auto" (cuda where torch sees one)
     # stage 2 (0 = none): continue from stage 1 on fresh windows -- every SQuAD v2.0 training article drawn again
     # (other window extents and negatives) and SQuAD v1.1 paragraphs stage 1 did not use -- at a lower rate. It runs
     # once per swap rate (the share of answerable questions that also yield a "swap" window: a name or number
@@ -81,9 +82,11 @@ class TrainConfig:
     kind_weight: float = 1.0
     new_head_lr_scale: float = 10.0  # the answer-kind head's learning rate over the rest's
     init_dir: str = ""
+    # stage 3 once per seed, each from the same start on draws of its own; the shipped weights are their mean
+    # (train_stage3.py). () = ``seed`` alone, as before
+    conv_seeds: tuple[int, ...] = ()
 
 
-AVERAGE3 = "average of stage 3 rounds"
 # the fields that decide each stage's windows and run: its checkpoint is reused only while these are unchanged
 STAGE2_FILES = ("features2-*.pt", "checkpoint2-*.pt")
 STAGE2_KEYS = (
@@ -92,24 +95,18 @@ STAGE2_KEYS = (
 )  # each swap rate has files of its own: adding one keeps the others
 STAGE1_KEYS = ("data_dir", "windows", "batch_size", "lr", "warmup", "weight_decay", "negative_rate",
                "max_question_tokens", "max_tokens", "seed")  # fmt: skip
-STAGE3_FILES = ("features3.pt", "checkpoint3.pt", "features3-r*.pt", "checkpoint3-r*.pt")
+STAGE3_FILES = ("features3.pt", "checkpoint3.pt", "features3-r*.pt", "checkpoint3-r*.pt", "seed-*/*3*.pt")
 STAGE3_KEYS = ("conv_passes", "conv_negative_rate", "conv_yes_no_extra", "conv_squad_windows", "conv_lr", "conv_max_tokens",
                "conv_stories", "kind_weight", "new_head_lr_scale", "init_dir")  # fmt: skip
 
 
 # -- training ----------------------------------------------------------------------------------------------
-def _log(work: Path, line: dict[str, Any], echo: Callable[[str], None]) -> None:
-    with open(work / "curve.jsonl", "a", encoding="utf-8") as f:
-        f.write(json.dumps(line) + "\n")
-    echo(" ".join(f"{k}={v}" for k, v in line.items()))
-
-
 def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
     """Train (or resume) and export the reader to ``cfg.out_dir``. Returns that directory."""
     import numpy as np
     import torch
 
-    from qa_bot.answering.model_io import FROZEN, load_base, load_reader, load_tokenizer, save_reader
+    from qa_bot.answering.model_io import load_base, load_reader, load_tokenizer, save_reader
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -118,6 +115,7 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
     work = Path(cfg.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    device = _device(cfg.device)
     tokenizer = load_tokenizer()
     _forget_changed_stages(cfg, work)
     dev = squad_dev_windows(cfg, tokenizer)
@@ -131,16 +129,14 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
         )
         echo(f"stages 1 and 2{' and ' + str(rounds_done) + ' round(s) of stage 3' if rounds_done else ''}:"
              f" taken from the reader in {cfg.init_dir}")  # fmt: skip
-        model = load_reader(cfg.init_dir, new_heads=True)
-        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+        model = _frozen(load_reader(cfg.init_dir, new_heads=True).to(device))
         elapsed = 60.0 * float(prior.get("train_minutes", 0.0))
         features_count, kinds = int(prior.get("windows", 0)), dict(prior.get("kinds", {}))
         curve_before = list(prior.get("curve", []))
     else:
         features = _features(cfg, tokenizer, work, 1, echo)
-        model = load_base()
-        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-        elapsed = _fit(model, features, cfg, cfg.lr, work / "checkpoint.pt", dev, work, echo)
+        model = _frozen(load_base().to(device))
+        elapsed = fit(model, features, cfg, cfg.lr, work / "checkpoint.pt", dev, work, echo)
         if cfg.stage2_windows > 0:
             start, rng = {k: v.clone() for k, v in model.state_dict().items()}, torch.get_rng_state()
             ends = []
@@ -148,53 +144,41 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
                 model.load_state_dict(start)  # every variant starts from stage 1's weights
                 torch.set_rng_state(rng)
                 more = _features(cfg, tokenizer, work, 2, echo, swap_rate=rate)
-                elapsed += _fit(model, more, cfg, cfg.stage2_lr, work / f"checkpoint2-swap{rate:g}.pt", dev, work,
+                elapsed += fit(model, more, cfg, cfg.stage2_lr, work / f"checkpoint2-swap{rate:g}.pt", dev, work,
                                 echo, stage=2, label=f"2{'abcdefgh'[i]} (swap {rate:g})")  # fmt: skip
                 ends.append({k: v.clone() for k, v in model.state_dict().items()})
                 features = features + more
-            model.load_state_dict(_mean(ends))
-            _log_average(work, "average of stage 2", squad_dev_scores(model, dev), echo,
-                         later=lambda stage: stage.startswith("3") or stage == AVERAGE3)  # fmt: skip
+            model.load_state_dict(mean_weights(ends))
+            log_average(work, "average of stage 2", squad_dev_scores(model, dev), echo,
+                         later=lambda stage: stage.startswith(("3", AVERAGE3, AVERAGE_SEEDS)))  # fmt: skip
         features_count = len(features)
         kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
         curve_before = []
-    conv_dev = conversation_dev_windows(cfg, tokenizer) if cfg.conv_passes > 0 else []
+    shipped: set[str] = set()
+    if cfg.conv_passes > 0:
+        begin = {} if cfg.init_dir else {k: v.clone() for k, v in model.state_dict().items()}
 
-    def as_shipped() -> dict[str, Any]:
-        """Round the trained weights as they ship (fp16), in place; a copy of them."""
-        with torch.no_grad():
-            for name, value in model.state_dict().items():
-                if name not in FROZEN:
-                    value.copy_(value.to(torch.float16).to(value.dtype))
-        return {k: v.clone() for k, v in model.state_dict().items() if k not in FROZEN}
+        def restart() -> Any:
+            """Stage 3's start again, for the next seed: the --init reader loaded anew, or stage 2's end."""
+            if cfg.init_dir:
+                return _frozen(load_reader(cfg.init_dir, new_heads=True).to(device))
+            model.load_state_dict(begin)
+            return model
 
-    # each round of stage 3 starts from the weights before it as they ship (fp16), so that a run from `init_dir`
-    # (the shipped earlier reader) and a run from scratch give the same weights; ``ends``: each round's end weights
-    # as shipped, a reader given with --init counting as the end of its last round
-    rounded = as_shipped() if cfg.conv_passes > 0 else {}
-    ends = [rounded] if rounds_done else []
-    for n in range(rounds_done + 1, cfg.conv_rounds + 1) if cfg.conv_passes > 0 else ():
-        conv = conversation_features(cfg, tokenizer, work, echo, conv_round=n)
-        suffix = "" if n == 1 else f"-r{n}"
-        elapsed += _fit(model, conv, cfg, cfg.conv_lr, work / f"checkpoint3{suffix}.pt", dev, work, echo, stage=3,
-                        label=_round_label(n), conv_dev=conv_dev)  # fmt: skip
-        ends.append(as_shipped())
-        features_count += len(conv)
-        for k in KINDS:
-            kinds[k] = kinds.get(k, 0) + sum(f["src"] == k for f in conv)
-    averaged = cfg.conv_average and len(ends) > 1  # more than one end: this run trained a round
-    if averaged:
-        model.load_state_dict(_mean(ends), strict=False)
-        scores = {
-            **squad_dev_scores(model, dev),
-            **(conversation_dev_scores(model, conv_dev) if conv_dev else {}),
-        }
-        _log_average(work, AVERAGE3, scores, echo)
-    # the points of what ships: not those of a later round, or of an average, that an earlier run made here
-    shipped = {_round_label(n) for n in range(1, cfg.conv_rounds + 1)} | ({AVERAGE3} if averaged else set())
+        stage3 = run_stage3(model, cfg, tokenizer, work, dev, echo, rounds_done, restart)
+        model, elapsed, features_count = (
+            stage3.model,
+            elapsed + stage3.seconds,
+            features_count + stage3.windows,
+        )
+        kinds = {k: kinds.get(k, 0) + stage3.kinds.get(k, 0) for k in KINDS}
+        shipped = stage3.shipped
+    # the points of what ships: not those of a later round, seed or average that an earlier run made here
     points = [json.loads(x) for x in (work / "curve.jsonl").read_text().splitlines() if x.strip()]
     curve = curve_before + [
-        p for p in points if p["stage"] in shipped or not str(p["stage"]).startswith(("3", AVERAGE3))
+        p
+        for p in points
+        if p["stage"] in shipped or not str(p["stage"]).startswith(("3", AVERAGE3, AVERAGE_SEEDS))
     ]
     meta = {"config": asdict(cfg), "train_minutes": round(elapsed / 60, 1), "windows": features_count,
             "kinds": kinds, "curve": curve}  # fmt: skip
@@ -204,38 +188,28 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
             "config": prior.get("config", {}),
             "init": prior.get("init"),
         }
-    out = save_reader(model, cfg.out_dir, meta=meta)
+    out = save_reader(model.cpu(), cfg.out_dir, meta=meta)
     echo(f"saved {out} ({elapsed / 60:.1f} min of training; {time.time() - started:.0f} s this run)")
     return out
 
 
-def _round_label(n: int) -> str:
-    """The curve's name for round ``n`` of stage 3."""
-    return "3 (conversation)" if n == 1 else f"3 (conversation, round {n})"
+def _device(name: str) -> Any:
+    """The torch device training runs on: ``auto`` is cuda where torch sees one, else the CPU."""
+    import torch
+
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        from qa_bot.errors import InvalidInput
+
+        raise InvalidInput("--device cuda: torch sees no CUDA device here (use --device cpu or auto).")
+    return torch.device(name)
 
 
-def _mean(states: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The mean of model weights, tensor by tensor."""
-    return {k: sum(s[k] for s in states) / len(states) for k in states[0]}
-
-
-def _log_average(
-    work: Path,
-    label: str,
-    scores: dict[str, Any],
-    echo: Callable[[str], None],
-    later: Callable[[str], bool] = lambda stage: False,
-) -> None:
-    """Log the point of the averaged weights ``label`` once (a resumed run's earlier one replaced), after the points
-    of the stages it averages and before those of the ``later`` stages."""
-    curve = work / "curve.jsonl"
-    points = [json.loads(x) for x in curve.read_text().splitlines() if x.strip()]
-    points = [p for p in points if p.get("stage") != label]
-    after = [later(str(p.get("stage", "1"))) for p in points]
-    curve.write_text("".join(json.dumps(p) + "\n" for p, a in zip(points, after, strict=True) if not a))
-    _log(work, {"stage": label, **scores}, echo)
-    with open(curve, "a", encoding="utf-8") as f:
-        f.writelines(json.dumps(p) + "\n" for p, a in zip(points, after, strict=True) if a)
+def _frozen(model: Any) -> Any:
+    """``model`` with its word embeddings frozen (they stay the base model's, so they never ship)."""
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    return model
 
 
 def _forget_changed_stages(cfg: TrainConfig, work: Path) -> None:
@@ -253,7 +227,7 @@ def _forget_changed_stages(cfg: TrainConfig, work: Path) -> None:
         keep = lambda stage: stage == "1"  # noqa: E731
     elif any(saved.get(k) != now[k] for k in STAGE3_KEYS):
         stale = list(STAGE3_FILES)
-        keep = lambda stage: not stage.startswith("3") and stage != AVERAGE3  # noqa: E731
+        keep = lambda stage: not stage.startswith(("3", AVERAGE3, AVERAGE_SEEDS))  # noqa: E731
     curve = work / "curve.jsonl"
     if stale and curve.exists():  # keep the points of the stages that stay
         lines = [
@@ -294,82 +268,3 @@ def _features(
     mean = np.mean([len(f["ids"]) for f in features])
     echo(f"stage {stage}: {len(features):,} windows: {kinds}; mean length {mean:.0f} tokens")
     return features
-
-
-def _fit(
-    model: Any,
-    features: Sequence[dict[str, Any]],
-    cfg: TrainConfig,
-    lr: float,
-    ckpt: Path,
-    dev: Sequence[dict[str, Any]],
-    work: Path,
-    echo: Callable[[str], None],
-    stage: int = 1,
-    label: str = "1",
-    conv_dev: Sequence[dict[str, Any]] = (),
-) -> float:
-    """One pass over ``features`` (linear warm-up and decay of ``lr``), checkpointed to ``ckpt`` and resumed from
-    it; returns the training seconds of the whole pass, earlier runs included."""
-    import numpy as np
-    import torch
-
-    from qa_bot.answering.model_io import NEW_HEADS
-
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = []
-    for head in (False, True):  # the answer-kind head learns at a higher rate: it starts untrained in stage 3
-        named = [
-            (n, p) for n, p in model.named_parameters() if p.requires_grad and n.startswith(NEW_HEADS) == head
-        ]
-        scale = cfg.new_head_lr_scale if head else 1.0
-        groups += [{"params": [p for _, p in named if p.ndim > 1], "weight_decay": cfg.weight_decay, "scale": scale},
-                   {"params": [p for _, p in named if p.ndim <= 1], "weight_decay": 0.0, "scale": scale}]  # fmt: skip
-    opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=lr)
-    plan = batches(features, cfg.batch_size, cfg.seed + stage - 1)
-    total = len(plan)
-    warm = max(1, int(total * cfg.warmup))
-
-    def lr_at(step: int) -> float:
-        return lr * (step / warm if step < warm else max(0.0, (total - step) / max(1, total - warm)))
-
-    step, elapsed_before = 0, 0.0
-    if ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step, elapsed_before = state["step"], state["elapsed"]
-        torch.set_rng_state(state["torch_rng"])
-        echo(f"stage {label}: resumed at step {step}/{total}")
-    model.train()
-    run_started = time.time()
-    losses: list[float] = []
-    while step < total:
-        batch = collate(features, plan[step])
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step) * g["scale"]
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-            loss = model(**batch, kind_weight=cfg.kind_weight if stage == 3 else 0.0).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        losses.append(float(loss.detach()))
-        step += 1
-        elapsed = elapsed_before + time.time() - run_started
-        if step % cfg.checkpoint_every == 0 or step == total:
-            tmp = ckpt.with_suffix(".tmp")
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed,
-                        "torch_rng": torch.get_rng_state()}, tmp)  # fmt: skip
-            os.replace(tmp, ckpt)
-        if step % cfg.eval_every == 0 or step == total:
-            line = {"stage": label, "step": step, "windows": min(step * cfg.batch_size, len(features)),
-                    "loss": round(float(np.mean(losses[-cfg.eval_every :])), 4), "lr": f"{lr_at(step):.2e}",
-                    "minutes": round(elapsed / 60, 1), "precision": "bf16" if cfg.bf16 else "fp32"}  # fmt: skip
-            line.update(squad_dev_scores(model, dev))
-            if conv_dev:
-                line.update(conversation_dev_scores(model, conv_dev))
-            model.train()
-            _log(work, line, echo)
-    model.eval()
-    return elapsed_before + time.time() - run_started

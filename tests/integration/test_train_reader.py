@@ -109,7 +109,7 @@ def test_train_resume_export_load_and_calibrate(train_dir, shared_data, tmp_path
                                      str(tmp_path / "work3"), "--init", str(out), "--batch-size", "16",
                                      "--conv-rounds", "3", "--conv-stories", "1", "--conv-squad-windows", "0",
                                      "--conv-dev-turns", "0", "--eval-questions", "0", "--eval-every", "1",
-                                     "--bf16"])  # fmt: skip
+                                     "--bf16", "--device", "auto"])  # fmt: skip
     assert only3.exit_code == 0, only3.output
     assert f"stages 1 and 2 and 2 round(s) of stage 3: taken from the reader in {out}" in only3.output
     assert "stage 3 (round 3): drawing windows" in only3.output and "(round 2)" not in only3.output
@@ -122,6 +122,22 @@ def test_train_resume_export_load_and_calibrate(train_dir, shared_data, tmp_path
     assert all(p["stage"] == "3 (conversation, round 3)" and p["precision"] == "bf16" for p in added[:-1])
     card = (out3 / "MODEL_CARD.md").read_text()
     assert "3 (conversation, round 3) under bf16 autocast" in card and "ran stage 3 round 3" in card
+
+    # stage 3 once per seed from the same start, the seeds' mean shipped (and a second run resumes every seed)
+    seeds_args = ["train-reader", "--data", str(train_dir), "--out", str(tmp_path / "model-seeds"), "--work",
+                  str(tmp_path / "work-seeds"), "--init", str(out), "--batch-size", "16", "--conv-rounds", "3",
+                  "--conv-stories", "1", "--conv-squad-windows", "0", "--conv-dev-turns", "2", "--eval-questions", "2",
+                  "--eval-every", "50", "--conv-seeds", "13,14"]  # fmt: skip
+    seeded = CliRunner().invoke(cli, seeds_args)
+    assert seeded.exit_code == 0, seeded.output
+    stages = [p["stage"] for p in json.loads((tmp_path / "model-seeds" / "reader.json").read_text())["curve"]]
+    assert stages[len(curve) :] == ["3 (conversation, seed 13, round 3)", "average of stage 3 rounds (seed 13)",
+                                    "3 (conversation, seed 14, round 3)", "average of stage 3 rounds (seed 14)",
+                                    "average of the stage 3 seeds"]  # fmt: skip
+    assert all((tmp_path / "work-seeds" / f"seed-{s}" / "features3-r3.pt").exists() for s in (13, 14))
+    assert "once per seed 13, 14" in (tmp_path / "model-seeds" / "MODEL_CARD.md").read_text()
+    again = CliRunner().invoke(cli, seeds_args)
+    assert again.exit_code == 0 and again.output.count("resumed at step") == 2, again.output
 
     tiny = tmp_path / "tiny.json"
     tiny.write_text(json.dumps({"data": [{"title": "Ada", "paragraphs": [{
