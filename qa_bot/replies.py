@@ -91,7 +91,8 @@ def name_part_reply(bot: QABot, found: Retrieval, lines: int = 6) -> Answer | No
     from qa_bot.answering.name_parts import asked_name_part, name_part_answer
     from qa_bot.conversation import RememberedParses
 
-    asked = asked_name_part(cased(found)) if found.passages else None
+    last = found.history[-1][1] if found.history else ""
+    asked = asked_name_part(cased(found), last) if found.passages else None
     if asked is None:
         return None
     name, part = asked

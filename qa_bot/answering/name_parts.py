@@ -44,6 +44,12 @@ _ASKED = (
         re.IGNORECASE,
     ),
 )
+# "What is his first name?", "And her last name?": the person is the last answer (asked_name_part)
+_PRONOUN_ASKED = re.compile(
+    rf"^\W*(?:(?:and|so|then|ok(?:ay)?)\W+)?(?:what(?:'s|’s|\s+is|\s+was)\s+)?(?:his|her)\s+{_PART}\W*$",
+    re.IGNORECASE,
+)
+_NAME_ALONE = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}$")
 # titles spaCy keeps in a PERSON entity ("Ayatollah Ali Khamenei", "Dr. Conrad Murray"): no part of the name
 _HONORIFIC = re.compile(
     r"^(?:dr|mr|mrs|ms|miss|mx|prof|professor|sir|dame|lord|lady|rev|reverend|father|saint|st|president|"
@@ -52,18 +58,23 @@ _HONORIFIC = re.compile(
     r"chancellor|minister|secretary|brigadier|commander|chief|officer|detective|coach)\.?$",
     re.IGNORECASE,
 )
-_NOT_NAMES = frozenset({"his", "her", "their", "its", "my", "your", "our", "the", "a", "an"})
+_NOT_NAMES = frozenset({"his", "her", "their", "its", "my", "your", "our", "the", "a", "an", "yes", "no"})
 _SUFFIX = re.compile(r"^(?:jr|sr|ii|iii|iv|phd|md)\.?$", re.IGNORECASE)
 
 
-def asked_name_part(question: str) -> tuple[str, str] | None:
+def asked_name_part(question: str, last_answer: str = "") -> tuple[str, str] | None:
     """``(name, part)`` for a question asking part of a named person's name ("What is Durham's first name?" ->
     ``("Durham", "first")``); ``None`` for any other question, or one whose person is not named (an unresolved
-    "her": the reader answers it then)."""
+    "her": the reader answers it then). "What is his first name?" that the rewrite left unresolved asks about the
+    last answer, when that answer is a name alone (one to three capitalised words: "Iravani")."""
     for pattern in _ASKED:
         m = pattern.match(question.strip())
         if m is not None and m.group("who").split()[0].lower() not in _NOT_NAMES:
             return m.group("who"), _PART_WORDS[m.group("part").lower()]
+    m = _PRONOUN_ASKED.match(question.strip())
+    name = last_answer.strip().rstrip(".")
+    if m is not None and _NAME_ALONE.match(name) and name.split()[0].lower() not in _NOT_NAMES:
+        return name, _PART_WORDS[m.group("part").lower()]
     return None
 
 

@@ -40,6 +40,25 @@ def test_the_question_form(question, asked):
     assert asked_name_part(question) == asked
 
 
+@pytest.mark.parametrize(
+    ("question", "last", "asked"),
+    [
+        ("What is his first name?", "Iravani", ("Iravani", "first")),
+        ("And her last name?", "Danielle Durham.", ("Danielle Durham", "last")),
+        ("His full name?", "Hagari", ("Hagari", "full")),
+        # the last answer is no name alone: a decline, a verdict, a phrase, a clause
+        ("What is his first name?", "The article doesn't say.", None),
+        ("What is her first name?", "the researcher", None),
+        ("What is his first name?", "Iravani, who denied it", None),
+        ("What is his first name?", "", None),
+        ("What is his first name?", "Yes", None),
+        ("What is its full name?", "Cisco", None),  # "its": no person
+    ],
+)
+def test_a_pronoun_left_unresolved_asks_about_the_last_answer(question, last, asked):
+    assert asked_name_part(question, last) == asked
+
+
 def at(words: str) -> tuple[int, int]:
     start = TEXT.index(words)
     return start, start + len(words)
@@ -100,5 +119,9 @@ def test_name_parts_on_the_seed(seed_bot):
     )
     assert last.text == "Qaani"
     assert seed_bot.ask("What is Hagari's middle name?").abstained
+    # after an answer of a surname alone (the rewrite finds no person in "Iravani"): that person's first name
+    first = seed_bot.ask("What is his first name?", [("Who denied the allegations?", "Iravani")])
+    assert first.text == "Amir" and first.meta["name_part"] == "first"
+    assert seed_bot.document(first.doc_id).text[first.answer_start : first.answer_end] == "Amir"
     # nobody of that name in the article: not this path's to decline (the reader reads it)
     assert "name_part" not in seed_bot.ask("What is Smith's first name?").meta
