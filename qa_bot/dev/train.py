@@ -145,12 +145,12 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
                 torch.set_rng_state(rng)
                 more = _features(cfg, tokenizer, work, 2, echo, swap_rate=rate)
                 elapsed += fit(model, more, cfg, cfg.stage2_lr, work / f"checkpoint2-swap{rate:g}.pt", dev, work,
-                                echo, stage=2, label=f"2{'abcdefgh'[i]} (swap {rate:g})")  # fmt: skip
+                               echo, stage=2, label=f"2{'abcdefgh'[i]} (swap {rate:g})")  # fmt: skip
                 ends.append({k: v.clone() for k, v in model.state_dict().items()})
                 features = features + more
             model.load_state_dict(mean_weights(ends))
             log_average(work, "average of stage 2", squad_dev_scores(model, dev), echo,
-                         later=lambda stage: stage.startswith(("3", AVERAGE3, AVERAGE_SEEDS)))  # fmt: skip
+                        later=lambda stage: stage.startswith(("3", AVERAGE3, AVERAGE_SEEDS)))  # fmt: skip
         features_count = len(features)
         kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
         curve_before = []

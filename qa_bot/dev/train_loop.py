@@ -21,6 +21,7 @@ __all__ = ["fit", "log_average", "log_point", "mean_weights"]
 
 
 def log_point(work: Path, line: dict[str, Any], echo: Callable[[str], None]) -> None:
+    """Append one point to the run's curve (``curve.jsonl`` in ``work``) and echo it."""
     with open(work / "curve.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps(line) + "\n")
     echo(" ".join(f"{k}={v}" for k, v in line.items()))

@@ -77,7 +77,8 @@ def run_stage3(
         return {k: v.clone() for k, v in done.model.state_dict().items() if k not in FROZEN}
 
     def scores() -> dict[str, Any]:
-        return {**squad_dev_scores(done.model, dev), **(conversation_dev_scores(done.model, conv_dev) if conv_dev else {})}  # fmt: skip
+        conversation = conversation_dev_scores(done.model, conv_dev) if conv_dev else {}
+        return {**squad_dev_scores(done.model, dev), **conversation}
 
     finals = []
     for i, seed in enumerate(seeds):
