@@ -88,11 +88,12 @@ def name_part_reply(bot: QABot, found: Retrieval, lines: int = 6) -> Answer | No
     first name?"), that part of the longest name the first retrieved article that names them gives them, read from
     spaCy's PERSON entities of its first ``lines`` lines naming them; ``None`` for any other question, or when no
     such entity names them (spaCy may tag a lone surname otherwise: the reader answers then)."""
-    from qa_bot.answering.name_parts import asked_name_part, name_part_answer
+    from qa_bot.answering.name_parts import asked_name_part, mentions_name_part, name_part_answer
     from qa_bot.conversation import RememberedParses
 
-    last = found.history[-1][1] if found.history else ""
-    asked = asked_name_part(cased(found), last) if found.passages else None
+    if not found.passages or not mentions_name_part(found.standalone):
+        return None  # the question is cased (its names written as the passages write them) only for these
+    asked = asked_name_part(cased(found), found.history[-1][1] if found.history else "")
     if asked is None:
         return None
     name, part = asked

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from qa_bot.answering.attribution import quoted_answer
 from qa_bot.types import ABSTAIN_TEXT, Answer, Citation, Document
 
-__all__ = ["NAME_PARTS", "asked_name_part", "name_part_answer", "name_part_span"]
+__all__ = ["NAME_PARTS", "asked_name_part", "mentions_name_part", "name_part_answer", "name_part_span"]
 
 NAME_PARTS = ("first", "middle", "last", "full")
 _PART_WORDS = {
@@ -31,12 +31,13 @@ _PART_WORDS = {
 }  # fmt: skip
 _PART = r"(?P<part>first|given|fore|christian|middle|last|sur|family|full|whole|complete)\s*name"
 _WHOSE = r"(?P<who>[\w'’.-]+(?:\s+[\w'’.-]+){0,3}?)(?:'s|’s|')"
+_LEAD = (
+    r"^\W*(?:(?:and|so|then|ok(?:ay)?)\W+)?(?:what(?:'s|’s|\s+is|\s+was)\s+)?"  # "And", "What is", or neither
+)
+_MENTIONS_PART = re.compile(_PART, re.IGNORECASE)
 _ASKED = (
     # "What is Durham's first name?", "And Blinken's full name?", "What was Koenig's surname?"
-    re.compile(
-        rf"^\W*(?:(?:and|so|then|ok(?:ay)?)\W+)?(?:what(?:'s|’s|\s+is|\s+was)\s+)?{_WHOSE}\s+{_PART}\W*$",
-        re.IGNORECASE,
-    ),
+    re.compile(rf"{_LEAD}{_WHOSE}\s+{_PART}\W*$", re.IGNORECASE),
     # "What is the first name of Durham?", "What was the full name of the victim Koenig?"
     re.compile(
         rf"^\W*(?:and\W+)?what(?:'s|’s|\s+is|\s+was)\s+the\s+{_PART}\s+of\s+(?:[a-z]+\s+)*?"
@@ -45,10 +46,7 @@ _ASKED = (
     ),
 )
 # "What is his first name?", "And her last name?": the person is the last answer (asked_name_part)
-_PRONOUN_ASKED = re.compile(
-    rf"^\W*(?:(?:and|so|then|ok(?:ay)?)\W+)?(?:what(?:'s|’s|\s+is|\s+was)\s+)?(?:his|her)\s+{_PART}\W*$",
-    re.IGNORECASE,
-)
+_PRONOUN_ASKED = re.compile(rf"{_LEAD}(?:his|her)\s+{_PART}\W*$", re.IGNORECASE)
 _NAME_ALONE = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}$")
 # titles spaCy keeps in a PERSON entity ("Ayatollah Ali Khamenei", "Dr. Conrad Murray"): no part of the name
 _HONORIFIC = re.compile(
@@ -62,16 +60,23 @@ _NOT_NAMES = frozenset({"his", "her", "their", "its", "my", "your", "our", "the"
 _SUFFIX = re.compile(r"^(?:jr|sr|ii|iii|iv|phd|md)\.?$", re.IGNORECASE)
 
 
+def mentions_name_part(question: str) -> bool:
+    """Whether ``question`` says "first name", "surname", "full name", …: every question :func:`asked_name_part`
+    reads does (in any case), so a caller can skip the work of preparing the others for it."""
+    return _MENTIONS_PART.search(question) is not None
+
+
 def asked_name_part(question: str, last_answer: str = "") -> tuple[str, str] | None:
     """``(name, part)`` for a question asking part of a named person's name ("What is Durham's first name?" ->
     ``("Durham", "first")``); ``None`` for any other question, or one whose person is not named (an unresolved
     "her": the reader answers it then). "What is his first name?" that the rewrite left unresolved asks about the
     last answer, when that answer is a name alone (one to three capitalised words: "Iravani")."""
+    question = question.strip()
     for pattern in _ASKED:
-        m = pattern.match(question.strip())
+        m = pattern.match(question)
         if m is not None and m.group("who").split()[0].lower() not in _NOT_NAMES:
             return m.group("who"), _PART_WORDS[m.group("part").lower()]
-    m = _PRONOUN_ASKED.match(question.strip())
+    m = _PRONOUN_ASKED.match(question)
     name = last_answer.strip().rstrip(".")
     if m is not None and _NAME_ALONE.match(name) and name.split()[0].lower() not in _NOT_NAMES:
         return name, _PART_WORDS[m.group("part").lower()]

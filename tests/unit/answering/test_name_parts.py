@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qa_bot import ABSTAIN_TEXT
-from qa_bot.answering.name_parts import asked_name_part, name_part_answer, name_part_span
+from qa_bot.answering.name_parts import asked_name_part, mentions_name_part, name_part_answer, name_part_span
 from qa_bot.types import Citation, Document
 
 TEXT = (
@@ -38,6 +38,13 @@ DOC = Document(doc_id="d1", title="Mammograms", text=TEXT, source="test")
 )
 def test_the_question_form(question, asked):
     assert asked_name_part(question) == asked
+    if asked is not None:  # the cheap check the bot makes first lets every such question through
+        assert mentions_name_part(question) and mentions_name_part(question.lower())
+
+
+@pytest.mark.parametrize("question", ["Who is Durham?", "What did she name the study?", "Where was he born?"])
+def test_other_questions_do_not_mention_a_name_part(question):
+    assert not mentions_name_part(question)
 
 
 @pytest.mark.parametrize(
@@ -57,6 +64,7 @@ def test_the_question_form(question, asked):
 )
 def test_a_pronoun_left_unresolved_asks_about_the_last_answer(question, last, asked):
     assert asked_name_part(question, last) == asked
+    assert mentions_name_part(question)
 
 
 def at(words: str) -> tuple[int, int]:
