@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa_bot.answering.windows import HISTORY_TURNS
-from qa_bot.dev.train_data import KINDS, Window, _budget, _grow, _words, draw_windows, encode
+from qa_bot.dev.train_data import Window, _budget, _grow, _words, draw_windows, encode, kind_counts
 
 if TYPE_CHECKING:
     from qa_bot.dev.train import TrainConfig
@@ -279,7 +279,7 @@ def conversation_features(
         random.Random(cfg.seed + 4).shuffle(windows)
         features = encode(tokenizer, windows, cfg.max_question_tokens, cfg.conv_max_tokens)
         torch.save(features, path)
-    kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
+    kinds = kind_counts(features)
     mean = np.mean([len(f["ids"]) for f in features])
     echo(f"stage 3 (round {conv_round}): {len(features):,} windows: {kinds}; mean length {mean:.0f} tokens")
     return features

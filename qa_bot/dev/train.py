@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from qa_bot.dev.curve import squad_dev_scores, squad_dev_windows
-from qa_bot.dev.train_data import KINDS, draw_windows, encode
+from qa_bot.dev.train_data import KINDS, draw_windows, encode, kind_counts
 from qa_bot.dev.train_loop import fit, log_average, mean_weights
 from qa_bot.dev.train_stage3 import AVERAGE3, AVERAGE_SEEDS, run_stage3
 
@@ -152,7 +152,7 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
             log_average(work, "average of stage 2", squad_dev_scores(model, dev), echo,
                         later=lambda stage: stage.startswith(("3", AVERAGE3, AVERAGE_SEEDS)))  # fmt: skip
         features_count = len(features)
-        kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
+        kinds = kind_counts(features)
         curve_before = []
     shipped: set[str] = set()
     if cfg.conv_passes > 0:
@@ -264,7 +264,7 @@ def _features(
         windows = draw_windows(cfg, stage=stage, swap_rate=swap_rate)
         features = encode(tokenizer, windows, cfg.max_question_tokens, cfg.max_tokens)
         torch.save(features, path)
-    kinds = {k: sum(f["src"] == k for f in features) for k in KINDS}
+    kinds = kind_counts(features)
     mean = np.mean([len(f["ids"]) for f in features])
     echo(f"stage {stage}: {len(features):,} windows: {kinds}; mean length {mean:.0f} tokens")
     return features

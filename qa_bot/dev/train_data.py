@@ -14,6 +14,7 @@ import gzip
 import json
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from qa_bot.dev.train import TrainConfig
 
-__all__ = ["KINDS", "TRAIN_FILES", "Window", "batches", "build_windows", "collate", "draw_windows", "encode", "load_squad",
-           "question_names", "swap"]  # fmt: skip
+__all__ = ["KINDS", "TRAIN_FILES", "Window", "batches", "build_windows", "collate", "draw_windows", "encode",
+           "kind_counts", "load_squad", "question_names", "swap"]  # fmt: skip
 
 KINDS = ("pos", "neg", "unans", "swap", "turn", "turn_neg", "turn_unknown")  # the last three: CoQA (coqa.py)
 TRAIN_FILES = ("squad_v1.1_train.json.gz", "squad_v2.0_dev_for_training.json.gz")
@@ -306,6 +307,12 @@ def encode(
         out.append({"ids": ids, "types": types, "start": s_tok, "end": e_tok, "src": w.source,
                     "kind": kind})  # fmt: skip
     return out
+
+
+def kind_counts(features: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many of the encoded ``features`` are of each kind of window (:data:`KINDS`, every kind listed)."""
+    counts = Counter(f["src"] for f in features)
+    return {k: counts[k] for k in KINDS}
 
 
 def batches(features: Sequence[dict[str, Any]], batch_size: int, seed: int) -> list[list[int]]:

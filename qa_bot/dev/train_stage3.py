@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa_bot.dev.coqa import conversation_dev_scores, conversation_dev_windows, conversation_features
 from qa_bot.dev.curve import squad_dev_scores
-from qa_bot.dev.train_data import KINDS
+from qa_bot.dev.train_data import kind_counts
 from qa_bot.dev.train_loop import fit, log_average, mean_weights
 
 if TYPE_CHECKING:
@@ -90,9 +90,8 @@ def run_stage3(
         own.mkdir(parents=True, exist_ok=True)
         own_seed = seed if several else None
         start = as_shipped()  # rounded in place: every round starts from weights as they ship
-        ends = (
-            [start] if rounds_done else []
-        )  # each round's end as shipped; an --init reader ends its last round
+        # each round's end as shipped; a reader given with --init counts as the end of its last round
+        ends = [start] if rounds_done else []
         for n in range(rounds_done + 1, cfg.conv_rounds + 1):
             conv = conversation_features(run, tokenizer, own, echo, conv_round=n)
             suffix = "" if n == 1 else f"-r{n}"
@@ -101,8 +100,8 @@ def run_stage3(
             ends.append(as_shipped())
             done.shipped.add(round_label(n, own_seed))
             done.windows += len(conv)
-            for k in KINDS:
-                done.kinds[k] = done.kinds.get(k, 0) + sum(f["src"] == k for f in conv)
+            for k, n in kind_counts(conv).items():
+                done.kinds[k] = done.kinds.get(k, 0) + n
         if cfg.conv_average and len(ends) > 1:  # more than one end: this run trained a round
             done.model.load_state_dict(mean_weights(ends), strict=False)
             average = AVERAGE3 + (f" (seed {seed})" if several else "")

@@ -1,4 +1,4 @@
-"""Where `qa-bot train-reader` trains: `--device cpu|cuda|auto`."""
+"""Where `qa-bot train-reader` trains (`--device cpu|cuda|auto`), and how it counts its windows."""
 
 from __future__ import annotations
 
@@ -33,3 +33,11 @@ def test_the_option_is_offered_and_checked():
     assert shown.exit_code == 0 and "--device [cpu|cuda|auto]" in shown.output
     wrong = runner.invoke(cli, ["train-reader", "--device", "tpu"])
     assert wrong.exit_code != 0 and "tpu" in wrong.output
+
+
+def test_windows_are_counted_by_kind_every_kind_listed():
+    from qa_bot.dev.train_data import KINDS, kind_counts
+
+    counts = kind_counts([{"src": "pos"}, {"src": "turn"}, {"src": "pos"}])
+    assert list(counts) == list(KINDS) and counts["pos"] == 2 and counts["turn"] == 1
+    assert sum(counts.values()) == 3 and kind_counts([]) == dict.fromkeys(KINDS, 0)
