@@ -131,14 +131,14 @@ class QABot:
         from qa_bot.answering.kind import AnswerKind
         from qa_bot.answering.names import name_spans
         from qa_bot.conversation import RememberedParses
-        from qa_bot.pipeline import trained_reader
+        from qa_bot.pipeline import role_finder, trained_reader
 
         model_dir = self.settings.reader_dir or None
         return ExtractiveAnswerer(
             self._reader or trained_reader(self.settings), self.attributor,
             calibration=self._calibration or Calibration.load(model_dir), answer_kind=AnswerKind.load(model_dir),
             abstain_threshold=self.settings.abstain_threshold, verdict_threshold=self.settings.verdict_threshold,
-            names=lambda sentence: name_spans(RememberedParses.of(self.nlp)(sentence)),  # spaCy's NER, parses kept
+            names=lambda sentence: name_spans(RememberedParses.of(self.nlp)(sentence)), roles=role_finder(self),
         )  # fmt: skip
 
     @cached_property

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from langchain_core.runnables import Runnable, RunnableConfig
 
+    from qa_bot.answering.offices import RoleFinder
     from qa_bot.answering.reader import TrainedReader
     from qa_bot.answering.statements import StatementPiece
     from qa_bot.bot import QABot
@@ -49,6 +50,7 @@ __all__ = [
     "final_answer",
     "prepare_networks",
     "read_events",
+    "role_finder",
     "said_pieces",
 ]
 
@@ -196,6 +198,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
     passages and conversation), from the extractive answerer or, when one is configured, the LLM backend (which
     falls back to the extractive answer)."""
     from qa_bot.answering.credits import credited_spans
+    from qa_bot.answering.offices import asked_office
     from qa_bot.conversation import asks_for_another, reader_input
     from qa_bot.replies import cased, question_form_reply
     from qa_bot.text import asked_identity
@@ -208,7 +211,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         said, unreported = said_pieces(bot, found, names) if bot.settings.use_statements else ((), None)
         return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said,
                                    unreported=unreported, identity=asked_identity(names),
-                                   avoid=credited_spans(found.passages))  # fmt: skip
+                                   avoid=credited_spans(found.passages), office=asked_office(names))  # fmt: skip
 
     def done(result: Answer) -> Final:
         rewritten = found.standalone if found.rewritten else None
@@ -278,6 +281,20 @@ def mention_roles(bot: QABot, found: Retrieval, name: str) -> list[StatementPiec
         document = bot.document(doc_id)
         pieces += mention_pieces(document, person_roles(document.text, name, bot.nlp, within))
     return pieces
+
+
+def role_finder(bot: QABot) -> RoleFinder:
+    """The roles a sentence gives a person it names ("Cisco CEO" in "Cisco CEO Chuck Robbins said …"), found
+    with spaCy's parse of it (:func:`qa_bot.ingest.statements.person_roles`; parses remembered, spaCy loaded on
+    first use): what the answerer checks a candidate holder of an office by (:mod:`qa_bot.answering.offices`)."""
+    from qa_bot.conversation import RememberedParses
+    from qa_bot.ingest.statements import person_roles
+
+    def roles(sentence: str, name: str) -> list[str]:
+        found = person_roles(sentence, name, RememberedParses.of(bot.nlp), [(0, len(sentence))])
+        return [role.text for _, role, _ in found]
+
+    return roles
 
 
 def final_answer(event: StreamEvent) -> Answer:

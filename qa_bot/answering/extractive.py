@@ -21,15 +21,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from qa_bot.answering.attribution import Attributor
-from qa_bot.answering.kind import AnswerKind, sigmoid
+from qa_bot.answering.calibration import CALIBRATION_FILE, Calibration
+from qa_bot.answering.kind import AnswerKind
 from qa_bot.answering.names import NameFinder, might_cut, whole_name
+from qa_bot.answering.offices import Office, RoleFinder
 from qa_bot.answering.reader import Reader, ReadResult
 from qa_bot.answering.statements import StatementPiece
 from qa_bot.answering.windows import SpanScore
@@ -39,49 +39,6 @@ from qa_bot.types import ABSTAIN_TEXT, Answer, Chunk, Citation, Passage
 __all__ = ["CALIBRATION_FILE", "Calibration", "ExtractiveAnswerer", "Reading"]
 
 History = Sequence[tuple[str, str]]
-
-CALIBRATION_FILE = "calibration.json"  # beside the reader's weights
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """How the reader's margin becomes a confidence: ``sigmoid(scale * (margin - threshold))``; ``null`` says which
-    "no answer" score the margin is taken against (``"min"``: the lowest of all windows read; ``"own"``: the
-    window the best span was read in). ``length_penalty``: how much a span's margin over its window's "no
-    answer" loses per token when the spans are ranked (:meth:`rank`), so that of two spans the reader scores
-    about the same ("United States" and "United States was behind Israel's attacks ...") the shorter is given;
-    its confidence is still its own margin's."""
-
-    threshold: float = 0.0
-    scale: float = 1.0
-    null: str = "min"
-    length_penalty: float = 0.0
-
-    @classmethod
-    def load(cls, model_dir: str | Path | None = None) -> Calibration:
-        """The calibration stored beside the reader's weights (the shipped reader when ``model_dir`` is None)."""
-        from qa_bot.answering.model_io import MODEL_DIR
-
-        p = Path(model_dir or MODEL_DIR) / CALIBRATION_FILE
-        if not p.exists():
-            return cls()
-        raw = json.loads(p.read_text("utf-8"))
-        return cls(float(raw["threshold"]), float(raw.get("scale", 1.0)), str(raw.get("null", "min")),
-                   float(raw.get("length_penalty", 0.0)))  # fmt: skip
-
-    def rank(self, read: ReadResult) -> ReadResult:
-        """``read`` with its spans best first by margin less the length penalty (ties keep the reader's order)."""
-        if not self.length_penalty or len(read.spans) < 2:
-            return read
-        ranked = tuple(sorted(read.spans, key=lambda s: -(s.margin - self.length_penalty * s.tokens)))
-        return read if ranked == read.spans else replace(read, spans=ranked)
-
-    def margin(self, read: ReadResult, best: int = 0) -> float:
-        span = read.spans[best]
-        return span.score - (span.null if self.null == "own" else read.null)
-
-    def confidence(self, margin: float) -> float:
-        return sigmoid(self.scale * (margin - self.threshold))
 
 
 @dataclass(frozen=True)
@@ -149,6 +106,7 @@ class ExtractiveAnswerer:
         verdict_threshold: float = 0.5,
         related: int = 2,
         names: NameFinder | None = None,
+        roles: RoleFinder | None = None,
     ) -> None:
         for name, value in (
             ("abstain_threshold", abstain_threshold),
@@ -164,6 +122,7 @@ class ExtractiveAnswerer:
         self.verdict_threshold = verdict_threshold
         self.related = related
         self.names = names
+        self.roles = roles
 
     @property
     def reads_history(self) -> bool:
@@ -199,6 +158,7 @@ class ExtractiveAnswerer:
         unreported: str | None = None,
         identity: str | None = None,
         avoid: Sequence[tuple[str, int, int]] = (),
+        office: Office | None = None,
     ) -> Answer:
         """The best span for ``question`` in ``passages`` (or the yes / no it says), or an abstention. ``exclude``:
         answers already given ("what else did he say?"), which are not given again; ``history``: the conversation
@@ -211,7 +171,8 @@ class ExtractiveAnswerer:
         declined, the nearest passages shown. ``identity``: the name the question asks who it is ("Who is
         Iravani?", :func:`~qa_bot.text.asked_identity`): a span naming that one is no answer. ``avoid``: stretches of
         the articles (``(doc_id, start, end)``) no span of which answers: a photo credit names who took the photo,
-        not who is in it (:mod:`qa_bot.answering.credits`)."""
+        not who is in it (:mod:`qa_bot.answering.credits`). ``office``: the office a question asks who holds ("Who is
+        Cisco's CEO?"): a person whose sentence gives them another one's title is no answer (:mod:`.offices`)."""
         if not passages:
             return _abstain(question, (), reason="empty index")
         reading = self.read(question, passages, history)
@@ -224,6 +185,7 @@ class ExtractiveAnswerer:
                 if not _repeats(reading.span_text(i), given)
                 and not (identity and reading.names(i, identity))
                 and not reading.within(i, avoid)
+                and not (office and self._held_elsewhere(reading, i, office))
             ),
             None,
         )
@@ -353,6 +315,14 @@ class ExtractiveAnswerer:
             return start, end
         s, e = whole_name(sentence.text, start - at, end - at, self.names(sentence.text))
         return s + at, e + at
+
+    def _held_elsewhere(self, reading: Reading, i: int, office: Office) -> bool:
+        """Whether span ``i`` names someone its sentence gives ``office``'s title for another (:mod:`.offices`)."""
+        if self.roles is None:
+            return False
+        s = reading.read.spans[i]
+        sentence = self.attributor.cite_span(reading.passages[s.piece].chunk, s.start, s.end).text
+        return office.passes_over(sentence, reading.span_text(i), self.roles)
 
     def _related(self, reading: Reading) -> tuple[Citation, ...]:
         """The sentences of the best few spans (shown beside an abstention as the nearest passages)."""
