@@ -156,7 +156,9 @@ def test_the_roles_spacy_finds_tell_the_two_chief_executives_apart():
 def test_the_bot_checks_an_office_by_the_roles_its_sentences_give(seed_bot):
     from qa_bot.pipeline import role_finder
 
-    sentence = "In talks with French President  Emmanuel Macron, Prime Minister  Benjamin Netanyahu described it."
+    sentence = (
+        "In talks with French President  Emmanuel Macron, Prime Minister  Benjamin Netanyahu described it."
+    )
     roles = role_finder(seed_bot)
     assert roles(sentence, "Emmanuel Macron") == ["French President"]
     assert roles(sentence, "Hamas") == []  # no person
