@@ -64,6 +64,12 @@ def nlp():
         ([DENIED], "Where is Iran's UN mission?", None),  # standalone already
         # a plain apostrophe: with a curly one spaCy tags the verb "build" as a noun
         ([("Who leads the port?", "Ivo Berg")], "What will his team build?", "What will Ivo Berg's team build?"),
+        # an answer typed as a sentence: its full stop is not put into the question; an abbreviation's point is
+        ([("Who is the actress?", "Marion Cotillard.")], "How old is she?", "How old is Marion Cotillard?"),
+        ([("Who denied the allegations?", "Amir Saeid Iravani.")], "and when?",
+         "When was it that Amir Saeid Iravani denied the allegations?"),
+        ([("Who led the march?", "Martin Luther King Jr.")], "Where was he born?",
+         "Where was Martin Luther King Jr. born?"),
     ],
 )  # fmt: skip
 def test_rewrite(nlp, history, question, expected):
