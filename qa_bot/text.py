@@ -17,6 +17,7 @@ __all__ = [
     "QUESTION_TYPES",
     "WH_WORDS",
     "asked_identity",
+    "bare_answer",
     "bm25s_module",
     "content_words",
     "is_photo_caption",
@@ -216,6 +217,16 @@ def asked_identity(question: str) -> str | None:
 
 
 _LOWER_WORD = re.compile(r"(?<![\w'’])[a-z](?:[a-z-]|['’](?=[a-z]))*(?![\w-])")  # "o'neal", "iran's"
+
+
+# the end of a sentence typed after an answer; not the point of "D.C.", "George W." or "Jr."
+_END_MARK = re.compile(r"(?<![.\s][A-Za-z])(?<!\b(?:Jr|Sr|St|Dr|Mr|Ms|Co))(?<!\b(?:Inc|Ltd|Mrs))[.!?;:,]+$")
+
+
+def bare_answer(answer: str) -> str:
+    """An answer as a question can hold it: without the sentence's end a person typed after it ("Marion
+    Cotillard." -> "Marion Cotillard": else "Who was Marion Cotillard.?"); an abbreviation's point is kept."""
+    return _END_MARK.sub("", answer.strip()).rstrip()
 
 
 def restore_case(question: str, texts: Sequence[str]) -> str:

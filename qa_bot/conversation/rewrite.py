@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa_bot.conversation.smalltalk import strip_greeting, strip_instructions
 from qa_bot.errors import InvalidInput
-from qa_bot.text import WH_WORDS
+from qa_bot.text import WH_WORDS, bare_answer
 
 if TYPE_CHECKING:
     from qa_bot.types import Retrieval
@@ -281,24 +281,14 @@ def _referent(kind: str, history: list[tuple[str, str]], nlp: Any) -> str | None
         if a_kind == kind or (kind == "group" and a_kind == "thing"):
             if a_kind == "person" and len(answer.split()) > 6:  # a long answer: just the person it names
                 people = [e.text for e in nlp(answer).ents if e.label_ == "PERSON"]
-                return people[0] if people else _bare(answer)
-            return _bare(answer)
+                return people[0] if people else bare_answer(answer)
+            return bare_answer(answer)
         about = _question_referents(q_doc)
         if kind in about:
             return about[kind]
         if kind == "group" and "thing" in about:
             return about["thing"]
     return None
-
-
-# the end of a sentence typed after an answer; not the point of "D.C.", "George W." or "Jr."
-_END_MARK = re.compile(r"(?<![.\s][A-Za-z])(?<!\b(?:Jr|Sr|St|Dr|Mr|Ms|Co))(?<!\b(?:Inc|Ltd|Mrs))[.!?;:,]+$")
-
-
-def _bare(answer: str) -> str:
-    """An answer as a question can hold it: without the sentence's end a person typed after it ("Marion
-    Cotillard." -> "Marion Cotillard": else "Who was Marion Cotillard.?"); an abbreviation's point is kept."""
-    return _END_MARK.sub("", answer.strip()).rstrip()
 
 
 def _capitalize(text: str) -> str:
@@ -314,8 +304,11 @@ def _event(question: str, answer: str, nlp: Any) -> str | None:
     first = doc[0]
     if first.lower_ in {"who", "what", "which"} and first.dep_ in {"nsubj", "nsubjpass"}:
         rest = doc[1:].text if len(doc) > 1 else ""
-        return f"{_bare(answer)} {rest}".strip() if rest else None
+        return f"{bare_answer(answer)} {rest}".strip() if rest else None
     return None
+
+
+_AUXILIARIES = frozenset(("did", "does", "do", "was", "is", "were", "are", "will", "has", "have"))
 
 
 def _ask_again(wh: str, question: str, answer: str, nlp: Any) -> str | None:
@@ -329,18 +322,7 @@ def _ask_again(wh: str, question: str, answer: str, nlp: Any) -> str | None:
         if low.startswith(w + " "):
             body = prev[len(w) :].strip().rstrip("?.! ")
             # "What did X call the allegations?" -> "When did X call the allegations?"
-            if body.split()[0].lower() in {
-                "did",
-                "does",
-                "do",
-                "was",
-                "is",
-                "were",
-                "are",
-                "will",
-                "has",
-                "have",
-            }:
+            if body.split()[0].lower() in _AUXILIARIES:
                 return f"{_capitalize(wh)} {body}?"
             return None
     return None
