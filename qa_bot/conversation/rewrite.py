@@ -235,6 +235,8 @@ def _answer_kind(question: Any, answer: str, nlp: Any) -> str | None:
         return "group"
     if labels & _THING_LABELS:
         return "thing"
+    if any(t.dep_ == "poss" and (t.ent_type_ == "PERSON" or t.lower_ in _PERSON_PRONOUNS) for t in question):
+        return None  # "What is Ingrid Solberg's job?" -> "Mayor": what someone is, not a thing "it" points at
     wh = question[0].lower_ if len(question) else ""
     if wh in {"who", "whom"}:
         return "person"
@@ -256,11 +258,11 @@ def _question_referents(question: Any) -> dict[str, str]:
         found["person"] = people[-1]
     things = [_POSSESSIVE.sub("", e.text) for e in question.ents if e.label_ in _THING_LABELS]
     phrases = [
-        nc
+        nc[_wh_words(nc) :]  # "How many people work there?" -> "people"
         for nc in question.noun_chunks
         if nc.root.dep_ in {"nsubj", "nsubjpass", "dobj", "pobj", "attr"}
         and nc.root.pos_ in {"NOUN", "PROPN"}
-        and nc[0].lower_ not in WH_WORDS
+        and _wh_words(nc) < len(nc)
         and not any(e.label_ == "PERSON" for e in nc.ents)
     ]
     singular = [nc.text for nc in phrases if nc.root.tag_ not in {"NNS", "NNPS"}]
@@ -270,6 +272,12 @@ def _question_referents(question: Any) -> dict[str, str]:
     if plural:
         found["group"] = plural[0]
     return found
+
+
+def _wh_words(phrase: Any) -> int:
+    """How many words a noun phrase starts with that ask ("How many people", "which company": 2 and 1)."""
+    asks = (t.lower_ in WH_WORDS or (i and t.lower_ in ("many", "much")) for i, t in enumerate(phrase))
+    return next((i for i, a in enumerate(asks) if not a), len(phrase))
 
 
 def _referent(kind: str, history: list[tuple[str, str]], nlp: Any) -> str | None:

@@ -70,6 +70,13 @@ def nlp():
          "When was it that Amir Saeid Iravani denied the allegations?"),
         ([("Who led the march?", "Martin Luther King Jr.")], "Where was he born?",
          "Where was Martin Luther King Jr. born?"),
+        # what someone is ("Mayor") is no thing "it" points at: the turn before is searched
+        ([("Who runs the port?", "Ingrid Solberg"), ("What is her job?", "Mayor")], "When did it open?",
+         "When did the port open?"),
+        ([("What is his company?", "Fjordkraft")], "Where is it based?", "Where is Fjordkraft based?"),  # a name
+        # the people a "how many" question counted are "them"
+        ([("How many people work at the terminal?", "140")], "What will happen to them?",
+         "What will happen to people?"),
     ],
 )  # fmt: skip
 def test_rewrite(nlp, history, question, expected):
