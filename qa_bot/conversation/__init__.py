@@ -1,5 +1,6 @@
 """Conversation stage: small talk (:mod:`.smalltalk`), follow-ups read in their conversation and rewritten into
-standalone questions (:mod:`.rewrite`), and a chat that keeps its own history (:mod:`.chat`)."""
+standalone questions (:mod:`.rewrite`; spaCy's parses of the texts it reads are kept by :mod:`.parses`), and a
+chat that keeps its own history (:mod:`.chat`)."""
 
 from qa_bot.conversation.rewrite import (
     PRONOUNS,

@@ -16,15 +16,13 @@ short reply without retrieval (:func:`smalltalk_reply`).
 from __future__ import annotations
 
 import re
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from qa_bot.conversation.parses import RememberedParses
 from qa_bot.conversation.smalltalk import strip_greeting, strip_instructions
 from qa_bot.errors import InvalidInput
-from qa_bot.text import WH_WORDS, bare_answer
+from qa_bot.text import WH_WORDS, asked_identity, bare_answer
 
 if TYPE_CHECKING:
     from qa_bot.types import Retrieval
@@ -112,73 +110,6 @@ def standalone_question(
     return rewritten
 
 
-MAX_REMEMBERED_CHARS = 2_000  # a longer text (a pasted answer in a history) is parsed each time, never kept
-
-
-class RememberedParses:
-    """spaCy's parses of the short texts a rewrite reads (questions, answers), remembered (the ``size`` latest):
-    a conversation's earlier turns are parsed once, not again at every follow-up and again for each earlier turn
-    the rewrite resolves on its way (a follow-up after five turns parsed 16 texts, ~9 ms each on 2 cores); and
-    the texts a follow-up is known to need are parsed together (:meth:`prefetch`: three short texts in one
-    ``nlp.pipe`` take half the time of three calls). Callable like the pipeline it wraps; the parses are only
-    read, never changed. :meth:`of` gives the one memory of a pipeline (what :func:`standalone_question` uses)."""
-
-    def __init__(self, nlp: Any, size: int = 1024, pipe: Callable[[list[str]], Any] | None = None) -> None:
-        self.nlp = nlp
-        self.size = size
-        self._pipe = pipe or getattr(nlp, "pipe", None) or (lambda texts: [nlp(t) for t in texts])
-        self._docs: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, text: str) -> Any:
-        with self._lock:
-            if text in self._docs:
-                self._docs.move_to_end(text)
-                return self._docs[text]
-        doc = self.nlp(text)
-        self._keep({text: doc})
-        return doc
-
-    def prefetch(self, texts: Sequence[str]) -> None:
-        """Parse the ``texts`` not remembered yet (and short enough to be), together."""
-        with self._lock:
-            missing = [
-                t for t in dict.fromkeys(texts) if t not in self._docs and len(t) <= MAX_REMEMBERED_CHARS
-            ]
-        if missing:
-            self._keep(dict(zip(missing, self._pipe(missing), strict=True)))
-
-    def _keep(self, docs: dict[str, Any]) -> None:
-        with self._lock:
-            self._docs.update((t, d) for t, d in docs.items() if len(t) <= MAX_REMEMBERED_CHARS)
-            while len(self._docs) > self.size:
-                self._docs.popitem(last=False)
-
-    def forget(self) -> None:
-        """Forget every parse (``qa-bot bench`` times each follow-up with its texts parsed anew)."""
-        with self._lock:
-            self._docs.clear()
-
-    @classmethod
-    def of(cls, nlp: Any) -> RememberedParses:
-        """The parses remembered for ``nlp``, kept while the pipeline lives (one memory per pipeline)."""
-        if isinstance(nlp, RememberedParses):
-            return nlp
-        try:
-            ref = weakref.ref(nlp)
-        except TypeError:  # a parser that cannot be weakly referenced: a memory of its own each time
-            return cls(nlp)
-        with _REMEMBERED_LOCK:
-            if nlp not in _REMEMBERED:  # the memory refers to its pipeline weakly, so both go together
-                pipe = (lambda texts: ref().pipe(texts)) if hasattr(nlp, "pipe") else None  # type: ignore[union-attr]
-                _REMEMBERED[nlp] = cls(lambda text: ref()(text), pipe=pipe)  # type: ignore[misc]
-            return _REMEMBERED[nlp]
-
-
-_REMEMBERED: weakref.WeakKeyDictionary[Any, RememberedParses] = weakref.WeakKeyDictionary()
-_REMEMBERED_LOCK = threading.Lock()
-
-
 # -- history ---------------------------------------------------------------------------------------------
 def validate_history(history: Any, max_chars: int = 20_000) -> list[tuple[str, str]]:
     """``[(question, answer), ...]`` or a clear :class:`InvalidInput`."""
@@ -227,8 +158,10 @@ def _answer_kind(question: Any, answer: str, nlp: Any) -> str | None:
         labels & _NOT_REFERENTS and not labels - _NOT_REFERENTS
     ):
         return None
-    if answer.strip()[:1].isdigit() or answer.strip()[:1] in "$€£":
-        return None
+    if answer.strip()[:1].isdigit() or answer.strip()[:1] in "$€£" or (tagged and doc[0].pos_ == "ADP"):
+        return None  # a number, an amount, a place or time by its preposition ("along the coast")
+    if asked_identity(question.text):
+        return None  # "Who is Tom Penrose?" -> "skipper": "he" is still Tom Penrose
     if "PERSON" in labels:
         return "person"
     if " and " in answer or "NORP" in labels:
@@ -256,7 +189,7 @@ def _question_referents(question: Any) -> dict[str, str]:
     people = [_POSSESSIVE.sub("", e.text) for e in question.ents if e.label_ == "PERSON"]
     if people:
         found["person"] = people[-1]
-    things = [_POSSESSIVE.sub("", e.text) for e in question.ents if e.label_ in _THING_LABELS]
+    things = [_POSSESSIVE.sub("", _phrase_of(e).text) for e in question.ents if e.label_ in _THING_LABELS]
     phrases = [
         nc[_wh_words(nc) :]  # "How many people work there?" -> "people"
         for nc in question.noun_chunks
@@ -272,6 +205,20 @@ def _question_referents(question: Any) -> dict[str, str]:
     if plural:
         found["group"] = plural[0]
     return found
+
+
+def _phrase_of(entity: Any) -> Any:
+    """The noun phrase a name only modifies ("North Atlantic" of "North Atlantic right whale"), else the name; not
+    at the question's end, where spaCy takes a verb or an adjective for the noun ("did Nordic Steel hire?")."""
+    doc = entity.doc
+    chunk = next((c for c in doc.noun_chunks if c.start <= entity.start and entity.end <= c.end), None)
+    if (
+        chunk is None
+        or entity.start <= chunk.root.i < entity.end
+        or all(t.is_punct for t in doc[chunk.end :])
+    ):
+        return entity
+    return chunk
 
 
 def _wh_words(phrase: Any) -> int:

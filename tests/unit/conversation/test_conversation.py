@@ -74,6 +74,15 @@ def nlp():
         ([("Who runs the port?", "Ingrid Solberg"), ("What is her job?", "Mayor")], "When did it open?",
          "When did the port open?"),
         ([("What is his company?", "Fjordkraft")], "Where is it based?", "Where is Fjordkraft based?"),  # a name
+        # an answer that is a place or time by its preposition is no "it" or "them"
+        ([("How many whales are left?", "fewer than 360"),
+          ("Where do most of these whales live?", "along the east coast of North America")],
+         "What threatens them?", "What threatens these whales?"),
+        # who someone is ("skipper") is no "he": the name asked about is
+        ([("Who is Tom Penrose?", "skipper")], "How long has he fished there?", "How long has Tom Penrose fished there?"),
+        # a name that only modifies a noun phrase is not the thing: the phrase is
+        ([("Where was the North Atlantic right whale seen?", "off Cornwall")], "When was it photographed?",
+         "When was the North Atlantic right whale photographed?"),
         # the people a "how many" question counted are "them"
         ([("How many people work at the terminal?", "140")], "What will happen to them?",
          "What will happen to people?"),
@@ -175,7 +184,7 @@ def test_orders_to_the_bot_are_dropped_from_a_question(message, kept):
 def test_the_parses_of_a_pipeline_are_remembered_while_it_lives():
     import gc
 
-    from qa_bot.conversation import rewrite
+    from qa_bot.conversation import parses
 
     seen: list[str] = []
 
@@ -188,10 +197,10 @@ def test_the_parses_of_a_pipeline_are_remembered_while_it_lives():
     assert first("who?") == first("who?") == "WHO?" and seen == ["who?"]
     first.forget()
     assert first("who?") == "WHO?" and seen == ["who?", "who?"]
-    long = "x" * (rewrite.MAX_REMEMBERED_CHARS + 1)  # a long pasted answer is not kept
+    long = "x" * (parses.MAX_REMEMBERED_CHARS + 1)  # a long pasted answer is not kept
     first(long), first.prefetch([long]), first(long)
     assert seen.count(long) == 2
-    before = len(rewrite._REMEMBERED)
+    before = len(parses._REMEMBERED)
     del parse, first
     gc.collect()
-    assert len(rewrite._REMEMBERED) == before - 1  # the memory does not keep its pipeline alive
+    assert len(parses._REMEMBERED) == before - 1  # the memory does not keep its pipeline alive
