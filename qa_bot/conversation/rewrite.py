@@ -158,8 +158,11 @@ def _answer_kind(question: Any, answer: str, nlp: Any) -> str | None:
         labels & _NOT_REFERENTS and not labels - _NOT_REFERENTS
     ):
         return None
-    if answer.strip()[:1].isdigit() or answer.strip()[:1] in "$€£" or (tagged and doc[0].pos_ == "ADP"):
-        return None  # a number, an amount, a place or time by its preposition ("along the coast")
+    by_preposition = (
+        tagged and doc[0].pos_ == "ADP" and not answer.istitle()
+    )  # "off the coast"; not "Per Aas"
+    if answer.strip()[:1].isdigit() or answer.strip()[:1] in "$€£" or by_preposition:
+        return None  # a number, an amount, a place or time
     if asked_identity(question.text):
         return None  # "Who is Tom Penrose?" -> "skipper": "he" is still Tom Penrose
     if "PERSON" in labels:

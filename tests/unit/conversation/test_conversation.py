@@ -78,6 +78,8 @@ def nlp():
         ([("How many whales are left?", "fewer than 360"),
           ("Where do most of these whales live?", "along the east coast of North America")],
          "What threatens them?", "What threatens these whales?"),
+        # a name spaCy starts with a preposition ("Per") is still a name
+        ([("Who leads the union?", "Per Aas"), ("Was he happy?", "no")], "What did he say?", "What did Per Aas say?"),
         # who someone is ("skipper") is no "he": the name asked about is
         ([("Who is Tom Penrose?", "skipper")], "How long has he fished there?", "How long has Tom Penrose fished there?"),
         # a name that only modifies a noun phrase is not the thing: the phrase is
