@@ -58,6 +58,7 @@ SOURCE_NOTES = {
     "caption": "the photo's caption",
     "byline": "the article's byline",
     "dateline": "the article's dateline, when it was published",
+    "subject": "the person the article names most",
 }
 
 

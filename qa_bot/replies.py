@@ -1,8 +1,9 @@
 """The question-form paths: questions the reader cannot answer from a passage, answered before it (whichever the
 backend) from a convention of the genre — the article's lead sentence ("What is this article about?",
 :mod:`qa_bot.answering.gist`), a photo's credit or caption ("Who took the photo?", :mod:`qa_bot.answering.credits`),
-the byline or dateline ("Who wrote it?", :mod:`qa_bot.answering.provenance`), the parts of a person's name ("What is
-her first name?", :mod:`qa_bot.answering.name_parts`). Each looks at the question's form first and returns ``None``
+the person it names most ("Who is this story about?", :mod:`qa_bot.answering.subject`), the byline or dateline
+("Who wrote it?", :mod:`qa_bot.answering.provenance`), the parts of a person's name ("What is her first name?",
+:mod:`qa_bot.answering.name_parts`). Each looks at the question's form first and returns ``None``
 for any other question, so the read stage (:func:`qa_bot.pipeline.read_events`) tries them in turn, then the reader.
 Every answer is a span of the stored text, cited, or a decline.
 """
@@ -25,6 +26,7 @@ __all__ = [
     "name_part_reply",
     "provenance_reply",
     "question_form_reply",
+    "subject_reply",
 ]
 
 
@@ -32,6 +34,7 @@ def question_form_reply(bot: QABot, found: Retrieval) -> Answer | None:
     """The first of the question-form paths that answers ``found`` (see the module docstring); ``None``: the reader's."""
     return (
         gist_reply(bot, found)
+        or subject_reply(bot, found)
         or credit_reply(bot, found)
         or provenance_reply(bot, found)
         or name_part_reply(bot, found)
@@ -55,6 +58,28 @@ def gist_reply(bot: QABot, found: Retrieval, chunks: int = 4) -> Answer | None:
     document = bot.document(doc_id)
     span = lead_sentence(document.text, sentences)
     return None if span is None else gist_answer(found.question, document, span)
+
+
+def subject_reply(bot: QABot, found: Retrieval) -> Answer | None:
+    """For a question asking who the whole article is about (:mod:`qa_bot.answering.subject`), the person the
+    article of the best passage names most, read from spaCy's PERSON entities of its lines; ``None`` for any other
+    question, or when the article names no person."""
+    from qa_bot.answering.subject import Mention, asks_who_about, main_person, subject_answer
+    from qa_bot.conversation import RememberedParses
+
+    if not found.passages or not asks_who_about(found.standalone, follow_up=bool(found.history)):
+        return None
+    document = bot.document(found.passages[0].chunk.doc_id)
+    parse = RememberedParses.of(bot.nlp)
+    mentions = []
+    for line in re.finditer(r"[^\n]+", document.text):
+        for ent in parse(line.group()).ents:
+            if ent.label_ == "PERSON":
+                at, sent = line.start(), ent.sent
+                sentence = (at + sent.start_char, at + sent.start_char + len(sent.text.rstrip()))
+                mentions.append(Mention(at + ent.start_char, at + ent.end_char, sentence))
+    best = main_person(document.text, mentions)
+    return None if best is None else subject_answer(found.question, document, *best)
 
 
 def credit_reply(bot: QABot, found: Retrieval) -> Answer | None:
