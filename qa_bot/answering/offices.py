@@ -6,8 +6,8 @@ executives a sentence apart, and the reader, which scores each span on its own, 
 "Acacia (ACIA) CEO Raj Shanmugaraj") just above "Chuck Robbins" (of "Cisco CEO Chuck Robbins"): the title matches,
 the owner does not. The role the article gives a candidate where it names them (the words before the name in its
 noun phrase, or its apposition: :func:`qa_bot.ingest.statements.person_roles`) tells the two apart. A candidate
-is passed over when that role holds the question's title (a word of the office other than a name) but names
-someone else's office: a name the question does not give, and none of the names it gives. A role that shares no
+is passed over when that role shares a word with the office (its title: "CEO") but names someone else's: a
+capitalised word the question does not give, and none of the ones it gives. A role that shares no
 title with the question ("Brigadier General" for "the leader of the Quds Force") or names no one ("the CEO") says
 nothing against a candidate; a candidate the sentence gives no role keeps its place. The reader still ranks; this
 only takes away what the article's own words bind to another office.
@@ -32,42 +32,11 @@ _ASKED = re.compile(
 )
 # what a question asking who holds an office does not start its office with: a pronoun or a preposition ("Who is
 # he?", "Who was she with?", "Who was on a day pass?"), or "it" / "that" ("Who is that?")
-_NOT_OFFICE = frozenset(
-    [
-        "he",
-        "she",
-        "it",
-        "they",
-        "him",
-        "her",
-        "them",
-        "we",
-        "you",
-        "i",
-        "me",
-        "us",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "here",
-        "on",
-        "in",
-        "at",
-        "with",
-        "by",
-        "for",
-        "from",
-        "to",
-        "about",
-        "after",
-        "before",
-        "not",
-        "also",
-        "still",
-    ]
-)
+_NOT_OFFICE = frozenset((
+    "he", "she", "it", "they", "him", "her", "them", "we", "you", "i", "me", "us", "this", "that", "these", "those",
+    "there", "here", "on", "in", "at", "with", "by", "for", "from", "to", "about", "after", "before", "not", "also",
+    "still",
+))  # fmt: skip
 _NAME_WORD = re.compile(r"\b[A-Z][\w.&-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
