@@ -26,9 +26,14 @@ __all__ = ["Office", "RoleFinder", "asked_office"]
 #: ``(sentence, name)`` -> the roles the sentence gives the person ``name`` where it names them.
 RoleFinder = Callable[[str, str], Sequence[str]]
 
-_ASKED = re.compile(
-    r"^\W*(?:(?:and|so|then|ok|okay|well)\W+)*who(?:\s+(?:is|was|are|were)|'s|’s)\s+(?P<office>[^?]+?)\W*$",
-    re.IGNORECASE,
+_LEAD = r"^\W*(?:(?:and|so|then|ok|okay|well)\W+)*"
+_IS = r"(?:\s+(?:is|was|are|were)|'s|’s)\s+"
+_ASKED = (  # "Who is Cisco's CEO?", "What is the name of Cisco's CEO?", "What is Cisco's CEO's name?"
+    re.compile(_LEAD + r"who" + _IS + r"(?P<office>[^?]+?)\W*$", re.IGNORECASE),
+    re.compile(
+        _LEAD + r"what" + _IS + r"the\s+(?:full\s+)?name\s+of\s+(?P<office>[^?]+?)\W*$", re.IGNORECASE
+    ),
+    re.compile(_LEAD + r"what" + _IS + r"(?P<office>[^?]+?)['’]s\s+(?:full\s+)?name\W*$", re.IGNORECASE),
 )
 # what a question asking who holds an office does not start its office with: a pronoun or a preposition ("Who is
 # he?", "Who was she with?", "Who was on a day pass?"), or "it" / "that" ("Who is that?")
@@ -72,7 +77,7 @@ def asked_office(question: str) -> Office | None:
     """The office a question asks who holds ("Who is Cisco's CEO?"); ``None`` for a question of another form, or
     one whose office names no one ("Who is he?", "Who was on a day pass?", "Who is the current vice president?":
     nothing then tells one office of that title from another)."""
-    m = _ASKED.match(question.strip())
+    m = next((m for p in _ASKED if (m := p.match(question.strip()))), None)
     if m is None:
         return None
     phrase = m.group("office")

@@ -31,6 +31,9 @@ STORY = (
         ("who is the CEO of Halvard?", {"ceo", "halvard"}, {"ceo", "halvard"}),
         ("And who's the Iranian foreign minister?", {"iranian", "foreign", "minist"}, {"iranian"}),
         ("Who was the president of the NCAA?", {"presid", "ncaa"}, {"ncaa"}),
+        ("What is the name of Nordvik's CEO?", {"nordvik", "ceo"}, {"nordvik", "ceo"}),  # the holder's name
+        ("What's the full name of the leader of Hamas?", {"leader", "hama"}, {"hama"}),
+        ("What is Hezbollah's leader's name?", {"hezbollah", "leader"}, {"hezbollah"}),
     ],
 )
 def test_a_question_asking_who_holds_an_office(question, words, capitals):
@@ -48,7 +51,9 @@ def test_a_question_asking_who_holds_an_office(question, words, capitals):
         "Who is Tom Berg?",  # a name: who someone is
         "Who is the current vice president?",  # no name: nothing tells one such office from another
         "Who was arrested?",
-        "What is Nordvik's CEO's name?",  # another form
+        "What is Nordvik's CEO's job?",  # another form
+        "What is the name of the study?",  # names no one
+        "What is his name?",
     ],
 )
 def test_questions_that_name_no_office(question):
