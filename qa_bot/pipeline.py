@@ -199,6 +199,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
     falls back to the extractive answer)."""
     from qa_bot.answering.credits import credited_spans
     from qa_bot.answering.offices import asked_office
+    from qa_bot.answering.provenance import byline_spans
     from qa_bot.conversation import asks_for_another, reader_input
     from qa_bot.replies import cased, question_form_reply
     from qa_bot.text import asked_identity
@@ -211,7 +212,8 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         said, unreported = said_pieces(bot, found, names) if bot.settings.use_statements else ((), None)
         return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said,
                                    unreported=unreported, identity=asked_identity(names),
-                                   avoid=credited_spans(found.passages), office=asked_office(names))  # fmt: skip
+                                   avoid=credited_spans(found.passages) + byline_spans(found.passages),
+                                   office=asked_office(names))  # fmt: skip
 
     def done(result: Answer) -> Final:
         rewritten = found.standalone if found.rewritten else None

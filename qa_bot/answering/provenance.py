@@ -21,13 +21,14 @@ not its author, nor a date it mentions its publication date. Every answer is a s
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from qa_bot.answering.attribution import quoted_answer
 from qa_bot.answering.gist import DATELINE
 from qa_bot.dates import dateline, find_dates
-from qa_bot.types import ABSTAIN_TEXT, Answer, Document
+from qa_bot.types import ABSTAIN_TEXT, Answer, Document, Passage
 
-__all__ = ["asks_when_published", "asks_who_wrote", "byline", "provenance_answer"]
+__all__ = ["asks_when_published", "asks_who_wrote", "byline", "byline_spans", "provenance_answer"]
 
 _ARTICLE = r"(?:the|this|that)\s+(?:news\s+)?(?:article|story|piece|report|post|text|item)"
 _PUBLISHED = re.compile(
@@ -92,6 +93,21 @@ def byline(text: str) -> tuple[int, int] | None:
             a, b = found.span("source")
             return a, a + len(text[a:b].rstrip())
     return None
+
+
+def byline_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:
+    """The byline lines in ``passages`` ("By Maya Lindqvist, Health Reporter", "Write to Eric J. Savitz at …"; as
+    ``(doc_id, start, end)`` document offsets): they name who wrote the article, so no span of them answers a
+    question about its story (:func:`provenance_answer` answers who wrote it). The reader had answered "Who did the
+    research?" with the reporter of the byline."""
+    out = []
+    for p in passages:
+        text = p.chunk.text
+        for found in (*_BY_TOP.finditer(text), *_BY_END.finditer(text)):
+            a, b = _line(text, *found.span("name"))
+            if len(text[a:b].split()) <= _BYLINE_WORDS:
+                out.append((p.chunk.doc_id, p.chunk.start + a, p.chunk.start + b))
+    return out
 
 
 def _line(text: str, start: int, end: int) -> tuple[int, int]:

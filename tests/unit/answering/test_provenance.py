@@ -95,3 +95,37 @@ def test_a_long_line_of_capitalised_words_and_commas_is_read_in_linear_time():
 
     lead = ", ".join(["Word,X"] * 60) + " ended."  # not a caption: no credit at its end
     assert lead_sentence(lead, [(0, len(lead))]) == (0, len(lead))
+
+
+def test_no_span_of_a_byline_answers_a_question_about_the_story():
+    from qa_bot.answering.attribution import Attributor
+    from qa_bot.answering.calibration import Calibration
+    from qa_bot.answering.extractive import ExtractiveAnswerer
+    from qa_bot.answering.kind import AnswerKind
+    from qa_bot.answering.provenance import byline_spans
+    from qa_bot.answering.reader import ReadResult
+    from qa_bot.answering.windows import SpanScore
+    from qa_bot.text import rule_sentences
+    from qa_bot.types import Chunk, Passage
+
+    text = "Sleep study\n\nBy Maya Lindqvist, Health Reporter\n\nResearchers at the University of Leeds followed 2,400 students."
+    passages = [Passage(Chunk("c0", "d", "T", 100, 100 + len(text), text), score=1.0)]
+    spans = byline_spans(passages)
+    line = "By Maya Lindqvist, Health Reporter"
+    assert spans == [("d", 100 + text.index(line), 100 + text.index(line) + len(line))]
+    # the closing line and a chunk without one
+    assert len(byline_spans([Passage(Chunk("c1", "d", "T", 0, len(WRITE_TO), WRITE_TO), score=1.0)])) == 1
+    assert byline_spans([Passage(Chunk("c2", "d", "T", 0, len(AGENCY), AGENCY), score=1.0)]) == []
+
+    class Reader:  # ranks the reporter above the researchers
+        def read(self, question, pieces, history=()):
+            scored = [("Maya Lindqvist", 6.0), ("Researchers at the University of Leeds", 5.0)]
+            found = [
+                SpanScore(0, pieces[0].index(t), pieces[0].index(t) + len(t), s, 0.0, 0) for t, s in scored
+            ]
+            return ReadResult(tuple(found), 0.0, windows=1, kinds=((1, 0, 0),))
+
+    answerer = ExtractiveAnswerer(Reader(), Attributor(rule_sentences), calibration=Calibration(0.0, 1.0),
+                                  answer_kind=AnswerKind())  # fmt: skip
+    assert answerer.answer("Who did the research?", passages).text == "Maya Lindqvist"
+    assert answerer.answer("Who did the research?", passages, avoid=spans).text.startswith("Researchers")
