@@ -129,16 +129,14 @@ class QABot:
     def answerer(self) -> ExtractiveAnswerer:
         from qa_bot.answering.extractive import Calibration, ExtractiveAnswerer
         from qa_bot.answering.kind import AnswerKind
-        from qa_bot.answering.names import name_spans
-        from qa_bot.conversation import RememberedParses
-        from qa_bot.pipeline import role_finder, trained_reader
+        from qa_bot.pipeline import name_finder, negation_check, role_finder, trained_reader
 
         model_dir = self.settings.reader_dir or None
         return ExtractiveAnswerer(
             self._reader or trained_reader(self.settings), self.attributor,
             calibration=self._calibration or Calibration.load(model_dir), answer_kind=AnswerKind.load(model_dir),
             abstain_threshold=self.settings.abstain_threshold, verdict_threshold=self.settings.verdict_threshold,
-            names=lambda sentence: name_spans(RememberedParses.of(self.nlp)(sentence)), roles=role_finder(self),
+            names=name_finder(self), roles=role_finder(self), denied=negation_check(self),  # spaCy's, parses kept
         )  # fmt: skip
 
     @cached_property

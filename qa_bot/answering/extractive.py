@@ -27,8 +27,9 @@ from typing import Any
 
 from qa_bot.answering.attribution import Attributor
 from qa_bot.answering.calibration import CALIBRATION_FILE, Calibration
-from qa_bot.answering.kind import AnswerKind
+from qa_bot.answering.kind import AnswerKind, asks_yes_or_no
 from qa_bot.answering.names import NameFinder, might_cut, whole_name
+from qa_bot.answering.negation import NegationCheck
 from qa_bot.answering.offices import Office, RoleFinder
 from qa_bot.answering.reader import Reader, ReadResult
 from qa_bot.answering.statements import StatementPiece
@@ -107,6 +108,7 @@ class ExtractiveAnswerer:
         related: int = 2,
         names: NameFinder | None = None,
         roles: RoleFinder | None = None,
+        denied: NegationCheck | None = None,
     ) -> None:
         for name, value in (
             ("abstain_threshold", abstain_threshold),
@@ -123,6 +125,7 @@ class ExtractiveAnswerer:
         self.related = related
         self.names = names
         self.roles = roles
+        self.denied = denied
 
     @property
     def reads_history(self) -> bool:
@@ -186,6 +189,7 @@ class ExtractiveAnswerer:
                 and not (identity and reading.names(i, identity))
                 and not reading.within(i, avoid)
                 and not (office and self._held_elsewhere(reading, i, office))
+                and not self._denied(question, reading, i)
             ),
             None,
         )
@@ -323,6 +327,15 @@ class ExtractiveAnswerer:
         s = reading.read.spans[i]
         sentence = self.attributor.cite_span(reading.passages[s.piece].chunk, s.start, s.end).text
         return office.passes_over(sentence, reading.span_text(i), self.roles)
+
+    def _denied(self, question: str, reading: Reading, i: int) -> bool:
+        """Whether span ``i``'s sentence denies it for ``question`` (:mod:`.negation`; not for a yes / no question)."""
+        if self.denied is None or asks_yes_or_no(question):
+            return False
+        s = reading.read.spans[i]
+        sentence = self.attributor.cite_span(reading.passages[s.piece].chunk, s.start, s.end)
+        at = reading.passages[s.piece].chunk.start + s.start - sentence.start
+        return self.denied(question, sentence.text, at, at + s.end - s.start)
 
     def _related(self, reading: Reading) -> tuple[Citation, ...]:
         """The sentences of the best few spans (shown beside an abstention as the nearest passages)."""
