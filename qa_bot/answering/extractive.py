@@ -4,7 +4,9 @@
    whole sentences, at most ``chunk_max_chars`` long, and overlap by a sentence, so a one-sentence answer always
    lies inside some window) and scores every span on its own, so spans compare across windows and articles.
    A span that runs across two sentences of its chunk is not an answer (the next best is taken).
-   In a conversation the reader sees the question with its last turns (``history``).
+   In a conversation the reader sees the question with its last turns (``history``). A span the article's own words
+   rule out is passed over for the next: one its sentence denies (:mod:`.negation`), the same title held for another
+   owner (:mod:`.offices`), a photo credit or a byline (``avoid``), an answer already given (``exclude``).
 2. **Decide.** The margin between the best span and the reader's "no answer" score is turned into a confidence
    by the calibration fitted on the dev sets (``qa-bot calibrate-reader``, stored beside the weights):
    ``confidence = sigmoid(scale * (margin - threshold))``. Below ``abstain_threshold`` (0.5 = the fitted point) the
