@@ -183,6 +183,7 @@ class ExtractiveAnswerer:
         reading = self.read(question, passages, history)
         spans = reading.read.spans
         given = [g.lower().strip() for g in exclude if g.strip()]
+        denial = not asks_yes_or_no(question)  # a yes / no question's "no" rests on such sentences
         pick = next(
             (
                 i
@@ -191,7 +192,7 @@ class ExtractiveAnswerer:
                 and not (identity and reading.names(i, identity))
                 and not reading.within(i, avoid)
                 and not (office and self._held_elsewhere(reading, i, office))
-                and not self._denied(question, reading, i)
+                and not (denial and self._denied(question, reading, i))
             ),
             None,
         )
@@ -326,18 +327,19 @@ class ExtractiveAnswerer:
         """Whether span ``i`` names someone its sentence gives ``office``'s title for another (:mod:`.offices`)."""
         if self.roles is None:
             return False
-        s = reading.read.spans[i]
-        sentence = self.attributor.cite_span(reading.passages[s.piece].chunk, s.start, s.end).text
-        return office.passes_over(sentence, reading.span_text(i), self.roles)
+        return office.passes_over(self._sentence(reading, i)[0], reading.span_text(i), self.roles)
 
     def _denied(self, question: str, reading: Reading, i: int) -> bool:
-        """Whether span ``i``'s sentence denies it for ``question`` (:mod:`.negation`; not for a yes / no question)."""
-        if self.denied is None or asks_yes_or_no(question):
-            return False
+        """Whether span ``i``'s sentence denies it for ``question`` (:mod:`.negation`)."""
+        return self.denied is not None and self.denied(question, *self._sentence(reading, i))
+
+    def _sentence(self, reading: Reading, i: int) -> tuple[str, int, int]:
+        """The sentence span ``i`` is cited by, and the span's offsets in it."""
         s = reading.read.spans[i]
-        sentence = self.attributor.cite_span(reading.passages[s.piece].chunk, s.start, s.end)
-        at = reading.passages[s.piece].chunk.start + s.start - sentence.start
-        return self.denied(question, sentence.text, at, at + s.end - s.start)
+        chunk = reading.passages[s.piece].chunk
+        sentence = self.attributor.cite_span(chunk, s.start, s.end)
+        at = chunk.start + s.start - sentence.start
+        return sentence.text, at, at + s.end - s.start
 
     def _related(self, reading: Reading) -> tuple[Citation, ...]:
         """The sentences of the best few spans (shown beside an abstention as the nearest passages)."""
