@@ -11,6 +11,7 @@ Every answer is a span of the stored text, cited, or a decline.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -65,19 +66,12 @@ def subject_reply(bot: QABot, found: Retrieval) -> Answer | None:
     article of the best passage names most, read from spaCy's PERSON entities of its lines; ``None`` for any other
     question, or when the article names no person."""
     from qa_bot.answering.subject import Mention, asks_who_about, main_person, subject_answer
-    from qa_bot.conversation import RememberedParses
 
     if not found.passages or not asks_who_about(found.standalone, follow_up=bool(found.history)):
         return None
     document = bot.document(found.passages[0].chunk.doc_id)
-    parse = RememberedParses.of(bot.nlp)
-    mentions = []
-    for line in re.finditer(r"[^\n]+", document.text):
-        for ent in parse(line.group()).ents:
-            if ent.label_ == "PERSON":
-                at, sent = line.start(), ent.sent
-                sentence = (at + sent.start_char, at + sent.start_char + len(sent.text.rstrip()))
-                mentions.append(Mention(at + ent.start_char, at + ent.end_char, sentence))
+    lines = re.finditer(r"[^\n]+", document.text)
+    mentions = [Mention(start, end, sentence) for start, end, sentence in _people(bot, lines)]
     best = main_person(document.text, mentions)
     return None if best is None else subject_answer(found.question, document, *best)
 
@@ -114,7 +108,6 @@ def name_part_reply(bot: QABot, found: Retrieval, lines: int = 6) -> Answer | No
     spaCy's PERSON entities of its first ``lines`` lines naming them; ``None`` for any other question, or when no
     such entity names them (spaCy may tag a lone surname otherwise: the reader answers then)."""
     from qa_bot.answering.name_parts import asked_name_part, mentions_name_part, name_part_answer
-    from qa_bot.conversation import RememberedParses
 
     if not found.passages or not mentions_name_part(found.standalone):
         return None  # the question is cased (its names written as the passages write them) only for these
@@ -123,23 +116,36 @@ def name_part_reply(bot: QABot, found: Retrieval, lines: int = 6) -> Answer | No
         return None
     name, part = asked
     named = re.compile(r"(?<!\w)" + re.escape(name.split()[-1]) + r"(?!\w)", re.IGNORECASE)  # the surname
-    parse = RememberedParses.of(bot.nlp)
     mentions = []
     for doc_id in found.article_ids:
         document = bot.document(doc_id)
-        for line in [m for m in re.finditer(r"[^\n]+", document.text) if named.search(m.group())][:lines]:
-            for ent in parse(line.group()).ents:
-                if ent.label_ == "PERSON" and named.search(ent.text):
-                    at = line.start()
-                    sent = ent.sent.text.rstrip()
-                    cited = Citation(doc_id, document.title, at + ent.sent.start_char,
-                                     at + ent.sent.start_char + len(sent), sent, 1.0)  # fmt: skip
-                    mentions.append((document, at + ent.start_char, at + ent.end_char, cited))
+        naming = [m for m in re.finditer(r"[^\n]+", document.text) if named.search(m.group())][:lines]
+        for start, end, (a, b) in _people(bot, naming):
+            if named.search(document.text[start:end]):
+                cited = Citation(doc_id, document.title, a, b, document.text[a:b], 1.0)
+                mentions.append((document, start, end, cited))
         if mentions:
             break
     if not mentions:
         return None
     return replace(name_part_answer(found.standalone, name, part, mentions), question=found.question)
+
+
+def _people(bot: QABot, lines: Iterable[re.Match[str]]) -> list[tuple[int, int, tuple[int, int]]]:
+    """spaCy's PERSON entities of ``lines`` (matches over an article's text; parses remembered): each name's
+    ``(start, end)`` and its sentence's, as offsets of that text."""
+    from qa_bot.conversation import RememberedParses
+
+    parse = RememberedParses.of(bot.nlp)
+    out = []
+    for line in lines:
+        at = line.start()
+        for ent in parse(line.group()).ents:
+            if ent.label_ == "PERSON":
+                sent = ent.sent
+                sentence = (at + sent.start_char, at + sent.start_char + len(sent.text.rstrip()))
+                out.append((at + ent.start_char, at + ent.end_char, sentence))
+    return out
 
 
 def cased(found: Retrieval) -> str:
