@@ -158,9 +158,8 @@ def _answer_kind(question: Any, answer: str, nlp: Any) -> str | None:
         labels & _NOT_REFERENTS and not labels - _NOT_REFERENTS
     ):
         return None
-    by_preposition = (
-        tagged and doc[0].pos_ == "ADP" and not answer.istitle()
-    )  # "off the coast"; not "Per Aas"
+    # "off the coast" is a place by its preposition; "Per Aas" (spaCy: "Per" ADP) is a name
+    by_preposition = tagged and doc[0].pos_ == "ADP" and not answer.istitle()
     if answer.strip()[:1].isdigit() or answer.strip()[:1] in "$€£" or by_preposition:
         return None  # a number, an amount, a place or time
     if asked_identity(question.text):
