@@ -63,13 +63,14 @@ test-fast: install-test
 	$(BIN)/python -m pytest -m "not slow and not integration and not browser and not llm" $(PYTEST_ARGS)
 
 # Reproduce the shipped reader: train (resumable from out/train-reader), measure its int8 ranges on SQuAD training
-# paragraphs, fit the yes / no / span decision on CoQA's training conversations, then the abstention threshold on
-# the dev sets (the last two read as the bot reads: int8). Hours on 2 CPU cores; see
-# qa_bot/answering/model/MODEL_CARD.md.
+# paragraphs, fit the yes / no / span decision on CoQA's training conversations and the answer types on SQuAD's
+# questions, then the abstention threshold on the dev sets (the kind decision and the threshold read as the
+# bot reads: int8). Hours on 2 CPU cores; see qa_bot/answering/model/MODEL_CARD.md.
 train-reader: install
 	$(BIN)/qa-bot train-reader $(TRAIN_ARGS)
 	$(BIN)/qa-bot fit-int8
 	$(BIN)/qa-bot fit-answer-kind
+	$(BIN)/qa-bot fit-answer-types
 	$(BIN)/qa-bot calibrate-reader
 
 lint: install-test

@@ -127,16 +127,18 @@ class QABot:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
+        from qa_bot.answering.answer_types import AnswerTypes
         from qa_bot.answering.extractive import Calibration, ExtractiveAnswerer
         from qa_bot.answering.kind import AnswerKind
-        from qa_bot.pipeline import name_finder, negation_check, role_finder, trained_reader
+        from qa_bot.finders import span_checks
+        from qa_bot.pipeline import trained_reader
 
         model_dir = self.settings.reader_dir or None
         return ExtractiveAnswerer(
             self._reader or trained_reader(self.settings), self.attributor,
             calibration=self._calibration or Calibration.load(model_dir), answer_kind=AnswerKind.load(model_dir),
             abstain_threshold=self.settings.abstain_threshold, verdict_threshold=self.settings.verdict_threshold,
-            names=name_finder(self), roles=role_finder(self), denied=negation_check(self),  # spaCy's, parses kept
+            types=AnswerTypes.load(model_dir), **span_checks(self),  # spaCy's: names, roles, denials, entities
         )  # fmt: skip
 
     @cached_property

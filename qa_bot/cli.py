@@ -36,6 +36,7 @@ DEV_COMMANDS = (
     "convert-coqa",
     "eval",
     "fit-answer-kind",
+    "fit-answer-types",
     "fit-int8",
     "train-reader",
 )

@@ -35,9 +35,6 @@ if TYPE_CHECKING:
 
     from langchain_core.runnables import Runnable, RunnableConfig
 
-    from qa_bot.answering.names import NameFinder
-    from qa_bot.answering.negation import NegationCheck
-    from qa_bot.answering.offices import RoleFinder
     from qa_bot.answering.reader import TrainedReader
     from qa_bot.answering.statements import StatementPiece
     from qa_bot.bot import QABot
@@ -50,11 +47,8 @@ __all__ = [
     "build_pipeline",
     "connect",
     "final_answer",
-    "name_finder",
-    "negation_check",
     "prepare_networks",
     "read_events",
-    "role_finder",
     "said_pieces",
 ]
 
@@ -287,45 +281,6 @@ def mention_roles(bot: QABot, found: Retrieval, name: str) -> list[StatementPiec
         document = bot.document(doc_id)
         pieces += mention_pieces(document, person_roles(document.text, name, bot.nlp, within))
     return pieces
-
-
-def name_finder(bot: QABot) -> NameFinder:
-    """The names of a sentence, by spaCy's NER (parses remembered, spaCy loaded on first use): what the answerer
-    widens a span that cuts a name by (:mod:`qa_bot.answering.names`)."""
-    from qa_bot.answering.names import name_spans
-    from qa_bot.conversation import RememberedParses
-
-    return lambda sentence: name_spans(RememberedParses.of(bot.nlp)(sentence))
-
-
-def role_finder(bot: QABot) -> RoleFinder:
-    """The roles a sentence gives a person it names ("Cisco CEO" in "Cisco CEO Chuck Robbins said …"), found
-    with spaCy's parse of it (:func:`qa_bot.ingest.statements.person_roles`; parses remembered, spaCy loaded on
-    first use): what the answerer checks a candidate holder of an office by (:mod:`qa_bot.answering.offices`)."""
-    from qa_bot.conversation import RememberedParses
-    from qa_bot.ingest.statements import person_roles
-
-    def roles(sentence: str, name: str) -> list[str]:
-        found = person_roles(sentence, name, RememberedParses.of(bot.nlp), [(0, len(sentence))])
-        return [role.text for _, role, _ in found]
-
-    return roles
-
-
-def negation_check(bot: QABot) -> NegationCheck:
-    """Whether a sentence denies a span for a question ("The study did not find a link …" for "What did the study
-    find?"), by spaCy's parses of both (:mod:`qa_bot.answering.negation`; only a sentence with a negation word is
-    parsed, parses remembered)."""
-    from qa_bot.answering.negation import denies, may_deny
-    from qa_bot.conversation import RememberedParses
-
-    def check(question: str, sentence: str, start: int, end: int) -> bool:
-        if not may_deny(sentence):
-            return False
-        parse = RememberedParses.of(bot.nlp)
-        return denies(parse(question), parse(sentence), start, end)
-
-    return check
 
 
 def final_answer(event: StreamEvent) -> Answer:

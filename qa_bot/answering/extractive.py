@@ -6,7 +6,9 @@
    A span that runs across two sentences of its chunk is not an answer (the next best is taken).
    In a conversation the reader sees the question with its last turns (``history``). A span the article's own words
    rule out is passed over for the next: one its sentence denies (:mod:`.negation`), the same title held for another
-   owner (:mod:`.offices`), a photo credit or a byline (``avoid``), an answer already given (``exclude``).
+   owner (:mod:`.offices`), a photo credit or a byline (``avoid``), an answer already given (``exclude``); and one of
+   a type the question all but rules out, for a likelier one close behind ("31.8%" for "How much will Cisco pay?",
+   :mod:`.answer_types`).
 2. **Decide.** The margin between the best span and the reader's "no answer" score is turned into a confidence
    by the calibration fitted on the dev sets (``qa-bot calibrate-reader``, stored beside the weights):
    ``confidence = sigmoid(scale * (margin - threshold))``. Below ``abstain_threshold`` (0.5 = the fitted point) the
@@ -23,10 +25,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
+from qa_bot.answering.answer_types import AnswerTypes, EntityFinder, typed_span
 from qa_bot.answering.attribution import Attributor
 from qa_bot.answering.calibration import CALIBRATION_FILE, Calibration
 from qa_bot.answering.kind import AnswerKind, asks_yes_or_no
@@ -34,65 +37,12 @@ from qa_bot.answering.names import NameFinder, might_cut, whole_name
 from qa_bot.answering.negation import NegationCheck
 from qa_bot.answering.offices import Office, RoleFinder
 from qa_bot.answering.reader import Reader, ReadResult
+from qa_bot.answering.reading import History, Reading
 from qa_bot.answering.statements import StatementPiece
 from qa_bot.answering.windows import SpanScore
-from qa_bot.text import words_within
 from qa_bot.types import ABSTAIN_TEXT, Answer, Chunk, Citation, Passage
 
 __all__ = ["CALIBRATION_FILE", "Calibration", "ExtractiveAnswerer", "Reading"]
-
-History = Sequence[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What the reader made of one question: the windows read, its spans mapped to passages, the margin."""
-
-    passages: tuple[Passage, ...]
-    read: ReadResult
-    margin: float | None
-    question: str = ""
-    # span or yes / no: the head alone unless a fitted decision is given
-    decider: AnswerKind = field(default_factory=AnswerKind)
-    verdict_threshold: float = 0.0  # a yes / no less likely than this is not given
-
-    def span_text(self, i: int) -> str:
-        s = self.read.spans[i]
-        return self.passages[s.piece].chunk.text[s.start : s.end]
-
-    def kind(self, i: int) -> str:
-        """What span ``i`` answers with: ``"span"`` (itself), or ``"yes"`` / ``"no"`` (the span is the words that
-        say so), by the answer-kind decision over the head of the window it was read in (see :meth:`verdict`)."""
-        return self.verdict(i)[0]
-
-    def verdict(self, i: int) -> tuple[str, float, str | None]:
-        """:meth:`kind`, how likely the decision puts the kind it decided, and the yes / no it held back for being
-        less likely than ``verdict_threshold`` (the span answers then; ``None``: nothing held back)."""
-        kind, probability = self.kind_and_probability(i)
-        if kind != "span" and probability < self.verdict_threshold:
-            return "span", probability, kind
-        return kind, probability, None
-
-    def kind_and_probability(self, i: int) -> tuple[str, float]:
-        """The answer-kind decision for span ``i`` and how likely it puts that kind (before the threshold)."""
-        return self.decider.decide(self.question, self.span_text(i), self.read.kind_of(self.read.spans[i]))
-
-    def names(self, i: int, name: str) -> bool:
-        """Whether span ``i`` holds ``name`` or lies inside it ("Amir Saeid Iravani", "Iravani" for "Iravani")."""
-        span = self.span_text(i)
-        return words_within(name, span) or words_within(span, name)
-
-    def within(self, i: int, stretches: Sequence[tuple[str, int, int]]) -> bool:
-        """Whether span ``i`` overlaps one of ``stretches`` (``(doc_id, start, end)`` offsets of the articles)."""
-        s = self.read.spans[i]
-        chunk = self.passages[s.piece].chunk
-        start, end = chunk.start + s.start, chunk.start + s.end
-        return any(d == chunk.doc_id and a < end and start < b for d, a, b in stretches)
-
-    def answer_text(self, i: int, kind: str | None = None) -> str:
-        """The answer span ``i`` gives as ``kind`` (its :meth:`kind` when not given): its text, or "Yes" / "No"."""
-        kind = kind or self.kind(i)
-        return self.span_text(i) if kind == "span" else kind.capitalize()
 
 
 class ExtractiveAnswerer:
@@ -111,6 +61,8 @@ class ExtractiveAnswerer:
         names: NameFinder | None = None,
         roles: RoleFinder | None = None,
         denied: NegationCheck | None = None,
+        types: AnswerTypes | None = None,
+        entities: EntityFinder | None = None,
     ) -> None:
         for name, value in (
             ("abstain_threshold", abstain_threshold),
@@ -128,6 +80,8 @@ class ExtractiveAnswerer:
         self.names = names
         self.roles = roles
         self.denied = denied
+        self.types = types
+        self.entities = entities
 
     @property
     def reads_history(self) -> bool:
@@ -184,18 +138,19 @@ class ExtractiveAnswerer:
         spans = reading.read.spans
         given = [g.lower().strip() for g in exclude if g.strip()]
         denial = not asks_yes_or_no(question)  # a yes / no question's "no" rests on such sentences
-        pick = next(
-            (
-                i
-                for i in range(len(spans))
-                if not _repeats(reading.span_text(i), given)
+
+        def allowed(i: int) -> bool:
+            return (
+                not _repeats(reading.span_text(i), given)
                 and not (identity and reading.names(i, identity))
                 and not reading.within(i, avoid)
                 and not (office and self._held_elsewhere(reading, i, office))
                 and not (denial and self._denied(question, reading, i))
-            ),
-            None,
-        )
+            )
+
+        pick = next((i for i in range(len(spans)) if allowed(i)), None)
+        if pick is not None and denial:
+            pick = self._typed(reading, pick, allowed)
         related = self._related(reading)
         meta: dict[str, Any] = {"windows": reading.read.windows, "tokens": reading.read.tokens,
                                 "read_ms": reading.read.ms}  # fmt: skip
@@ -328,6 +283,37 @@ class ExtractiveAnswerer:
         if self.roles is None:
             return False
         return office.passes_over(self._sentence(reading, i)[0], reading.span_text(i), self.roles)
+
+    def _typed(self, reading: Reading, pick: int, allowed: Callable[[int], bool]) -> int:
+        """``pick``, or the first allowed span after it of a type the question expects when ``pick``'s is one it
+        all but rules out and that span ranks at most the model's window behind (:mod:`.answer_types`)."""
+        if self.types is None or self.entities is None:
+            return pick
+        expected = self.types.probabilities(reading.question)
+        words = reading.span_text(pick).lower()
+        # its words wherever the reader found them: spaCy may type "Cisco" a place in one sentence only
+        if not all(
+            self.types.unlikely(expected, self._span_type(reading, k))
+            for k in range(len(reading.read.spans))
+            if k == pick or reading.span_text(k).lower() == words
+        ):
+            return pick
+        spans, penalty = reading.read.spans, self.calibration.length_penalty
+        lowest = spans[pick].margin - penalty * spans[pick].tokens - self.types.window
+        passed = [reading.located(pick)]
+        for j in range(pick + 1, len(spans)):
+            if spans[j].margin - penalty * spans[j].tokens < lowest:
+                break
+            if reading.within(j, passed) or not allowed(j):  # the same words again, worded wider or narrower
+                continue
+            if self.types.expects(expected, self._span_type(reading, j)):
+                return j
+            passed.append(reading.located(j))
+        return pick
+
+    def _span_type(self, reading: Reading, i: int) -> str | None:
+        """The entity type of span ``i`` by the NER of its sentence (:func:`.answer_types.typed_span`)."""
+        return typed_span(*self._sentence(reading, i), self.entities) if self.entities else None
 
     def _denied(self, question: str, reading: Reading, i: int) -> bool:
         """Whether span ``i``'s sentence denies it for ``question`` (:mod:`.negation`)."""

@@ -239,6 +239,23 @@ def _int8_lines(out: Path) -> list[str]:
     ]
 
 
+def _type_lines(out: Path) -> list[str]:
+    """The answer-type model's section of the card (:mod:`qa_bot.answering.answer_types`)."""
+    path = out / "answer_types.json"
+    if not path.exists():
+        return ["Not fitted: no span is passed over for its type (`qa-bot fit-answer-types` fits the model)."]
+    t = json.loads(path.read_text("utf-8"))
+    shares = ", ".join(f"{k} {v:.0%}" for k, v in list(t["type_shares"].items())[:8])
+    return [
+        f"Fitted by `qa-bot fit-answer-types` ({t['seconds']} s on 2 CPU cores): {t['questions']:,} SQuAD v1.1 train questions,",
+        "each labelled with the spaCy entity type of its gold answer in its paragraph (`O`: none; the commonest:",
+        f"{shares}); a multinomial logistic regression over the question's wh-phrase and words ({len(t['weights']):,}",
+        f"features), accuracy {t.get('held_out_accuracy')} / log loss {t.get('held_out_log_loss')} on every tenth article held out.",
+        f"The answerer passes over a best span whose type the model puts below {t['floor']} for the first span of another",
+        f"entity type it does not, at most {t['window']} margin points behind (chosen on the dev sets; `qa_bot/answering/answer_types.py`).",
+    ]
+
+
 def write_card(model_dir: str | Path | None = None) -> Path:
     """(Re)write ``MODEL_CARD.md`` from the training record (``reader.json``) and, once fitted, the answer-kind
     decision and the calibration."""
@@ -305,7 +322,7 @@ def write_card(model_dir: str | Path | None = None) -> Path:
         + f", seed {cfg.get('seed')} |",
         *([f"| latency | {meta['latency']} |"] if meta.get("latency") else []),
         f"| training time | {meta.get('train_minutes')} minutes{_where(meta)} ({_precisions(meta)}; the sum of the runs' own clocks, some shared with other work on the machine) |",
-        "| reproduce | `make train-reader` (= `qa-bot train-reader`, `qa-bot fit-int8`, `qa-bot fit-answer-kind`, then `qa-bot calibrate-reader`); resumes from `out/train-reader/`"
+        "| reproduce | `make train-reader` (= `qa-bot train-reader`, `qa-bot fit-int8`, `qa-bot fit-answer-kind`, `qa-bot fit-answer-types`, then `qa-bot calibrate-reader`); resumes from `out/train-reader/`"
         + _continued_from(meta)
         + " |",
         "",
@@ -351,7 +368,8 @@ def write_card(model_dir: str | Path | None = None) -> Path:
                 "turns. The head's P(span) no longer overrides the form: on news articles it often leans to the span for",
                 '"Were more than 1,000 Israelis killed?".',
             ]
-    lines += ["", "## Int8", "", *_int8_lines(out), "", "## Abstention calibration", ""]
+    lines += ["", "## Answer types", "", *_type_lines(out), "", "## Int8", "", *_int8_lines(out)]
+    lines += ["", "## Abstention calibration", ""]
     if cal is None:
         lines.append("Not fitted yet: run `qa-bot calibrate-reader`.")
     else:

@@ -55,9 +55,9 @@ def title_case(line: str) -> bool:
     return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
-def name_spans(doc: object) -> list[tuple[int, int]]:
-    """The names (:data:`NAME_LABELS`) of a spaCy ``Doc``, as character offsets."""
-    return [(e.start_char, e.end_char) for e in doc.ents if e.label_ in NAME_LABELS]  # type: ignore[attr-defined]
+def name_spans(entities: Sequence[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    """The names (:data:`NAME_LABELS`) of a sentence's ``(start, end, label)`` entities, as character offsets."""
+    return [(a, b) for a, b, label in entities if label in NAME_LABELS]
 
 
 def whole_name(sentence: str, start: int, end: int, names: Sequence[tuple[int, int]]) -> tuple[int, int]:

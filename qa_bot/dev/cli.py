@@ -14,18 +14,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from qa_bot.dev.evaluate import SYSTEMS  # plain data; the module imports no heavy library
+from qa_bot.dev.fit_cli import COMMANDS as FIT_COMMANDS
+from qa_bot.dev.fit_cli import train_data_option
 from qa_bot.dev.train import TrainConfig  # a dataclass of defaults; the module imports no heavy library
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from qa_bot.bot import QABot
 
 __all__ = ["COMMANDS"]
-
-model_option = click.option(
-    "--model", "model_dir", default=None, help="The reader (default: the shipped one)."
-)
 
 
 @click.command("bench")
@@ -301,53 +298,6 @@ def train_reader_cmd(out_dir: str | None, **options: Any) -> None:
     train_reader(TrainConfig(out_dir=out_dir or str(MODEL_DIR), **options), echo=click.echo)
 
 
-@click.command("calibrate-reader")
-@click.argument("datasets", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=str))
-@model_option
-@click.option(
-    "--observations", default=None, help="Also write each question's margins and span F1 (JSON) here."
-)
-def calibrate_reader_cmd(datasets: tuple[str, ...], model_dir: str | None, observations: str | None) -> None:
-    """Fit the abstention threshold and the spans' length penalty on DATASETS (default: the three shared dev sets
-    and the CoQA CNN dev split) into calibration.json."""
-    import tempfile
-
-    from qa_bot.dev.calibrate import calibrate
-    from qa_bot.dev.coqa import COQA_FILE, write_dev_split
-
-    work = tempfile.TemporaryDirectory(prefix="qa-bot-calibrate-")
-    chosen = list(datasets) or [
-        f"../shared/data/{n}" for n in ("seed_qa_dev.json", "news_dev.json", "squad2_dev_2articles.json")
-    ]
-    if not datasets and Path("../shared/data/train", COQA_FILE).exists():  # and the conversation dev split
-        chosen.append(
-            str(write_dev_split(Path("../shared/data/train"), Path(work.name) / "coqa_cnn_dev.json"))
-        )
-
-    def factory(index: Path) -> QABot:
-        from qa_bot.bot import QABot
-
-        return QABot(index_dir=str(index), reader_dir=model_dir)
-
-    with work:
-        calibrate(chosen, model_dir, echo=click.echo, bot_factory=factory, observations_file=observations)
-
-
-train_data_option = click.option(
-    "--data",
-    "data_dir",
-    default="../shared/data/train",
-    show_default=True,
-    help="The training data's directory.",
-)
-
-
-def out_option(name: str) -> Any:
-    return click.option(
-        "--out", "out_dir", default=None, help=f"Write {name} here (default: beside the weights)."
-    )
-
-
 @click.command("convert-coqa")
 @train_data_option
 @click.option(
@@ -367,34 +317,4 @@ def convert_coqa_cmd(data_dir: str, out: Path, switched: bool) -> None:
     click.echo(f"{len(layout['data'])} stories, {turns} turns written to {out}")
 
 
-@click.command("fit-answer-kind")
-@train_data_option
-@model_option
-@click.option("--stories", default=0, type=int, help="Only the first N training stories (a quick check).")
-@out_option("answer_kind.json")
-def fit_answer_kind_cmd(data_dir: str, model_dir: str | None, stories: int, out_dir: str | None) -> None:
-    """Fit the yes / no / span decision on CoQA's training conversations into answer_kind.json."""
-    from qa_bot.dev.answer_kind import fit_answer_kind
-
-    fit_answer_kind(data_dir, model_dir, stories=stories, out_dir=out_dir, echo=click.echo)
-
-
-@click.command("fit-int8")
-@train_data_option
-@model_option
-@click.option("--calibration", default=96, show_default=True, help="Paragraphs to measure the ranges on.")
-@click.option("--held-out", default=1000, show_default=True, help="Other paragraphs to choose alpha on.")
-@out_option("int8_ranges.json")
-def fit_int8_cmd(
-    data_dir: str, model_dir: str | None, calibration: int, held_out: int, out_dir: str | None
-) -> None:
-    """Fit how the int8 reader is smoothed (its activations' ranges and alpha) into int8_ranges.json."""
-    from qa_bot.dev.int8 import fit_int8
-
-    fit_int8(
-        data_dir, model_dir, calibration=calibration, held_out=held_out, out_dir=out_dir, echo=click.echo
-    )
-
-
-COMMANDS = (bench, eval_, train_reader_cmd, fit_int8_cmd, fit_answer_kind_cmd, calibrate_reader_cmd)
-COMMANDS += (convert_coqa_cmd,)
+COMMANDS = (bench, eval_, train_reader_cmd, convert_coqa_cmd, *FIT_COMMANDS)

@@ -69,11 +69,5 @@ def test_only_a_span_followed_by_a_capitalised_word_or_digit_may_cut_a_name():
 
 
 def test_name_spans_keeps_names_not_dates_or_amounts():
-    class Ent:
-        def __init__(self, start: int, end: int, label: str) -> None:
-            self.start_char, self.end_char, self.label_ = start, end, label
-
-    class Doc:
-        ents = (Ent(0, 5, "PERSON"), Ent(6, 10, "DATE"), Ent(11, 15, "ORG"), Ent(16, 20, "MONEY"))
-
-    assert name_spans(Doc()) == [(0, 5), (11, 15)]
+    entities = [(0, 5, "PERSON"), (6, 10, "DATE"), (11, 15, "ORG"), (16, 20, "MONEY")]
+    assert name_spans(entities) == [(0, 5), (11, 15)]

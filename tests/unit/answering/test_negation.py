@@ -86,7 +86,7 @@ def test_the_parse_says_which_span_is_denied(nlp, question, sentence, span, deni
 
 @pytest.mark.slow
 def test_the_bot_declines_rather_than_answer_with_what_was_denied(seed_bot):
-    from qa_bot.pipeline import negation_check
+    from qa_bot.finders import negation_check
 
     check = negation_check(seed_bot)
     sentence = "The study did not find a link between late phone use and exam results."

@@ -159,7 +159,7 @@ def test_the_roles_spacy_finds_tell_the_two_chief_executives_apart():
 
 @pytest.mark.slow
 def test_the_bot_checks_an_office_by_the_roles_its_sentences_give(seed_bot):
-    from qa_bot.pipeline import role_finder
+    from qa_bot.finders import role_finder
 
     sentence = (
         "In talks with French President  Emmanuel Macron, Prime Minister  Benjamin Netanyahu described it."

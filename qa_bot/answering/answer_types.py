@@ -1,0 +1,141 @@
+"""The kind of thing a question asks for: an answer whose type the question all but rules out is passed over.
+
+The reader scores each span on its own and knows answer types only as well as its training taught it: "How much
+will Cisco pay for Acacia?" was answered "31.8%" (the share price's rise, margin 4.1) over "$4.5 Billion" (2.5).
+:class:`AnswerTypes` is a multinomial logistic regression from the question's words (its wh-word with the one or
+two words after it, and each of its words) to the spaCy (OntoNotes) entity type of its answer — ``MONEY``,
+``PERCENT``, ``DATE``, ``PERSON`` … or ``O`` (no entity) — fitted on SQuAD v1.1 train's questions, whose gold
+answers spaCy's NER typed in their paragraphs (``qa-bot fit-answer-types``, :mod:`qa_bot.dev.answer_types`; stored
+beside the reader's weights as ``answer_types.json``, the held-out accuracy and log loss with it).
+
+A span's type is that of the entity of its sentence that covers at least half of it (else ``O``), by spaCy's NER
+of the sentence. The answerer passes over its best span when the model gives that type a probability below
+``floor`` and a span of a likelier type is within ``window`` margin points of it ("31.8%": P(PERCENT) 0.04 for a
+"How much … pay" question; "$4.5 Billion", MONEY 0.57, 1.6 points behind). Both were chosen on the dev sets (seed,
+news, SQuAD 2); the paraphrase set and the blind sets measure it. Yes / no questions are left to the answer kind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa_bot.answering.names import title_case
+from qa_bot.errors import ModelUnavailable
+
+__all__ = [
+    "ANSWER_TYPES_FILE",
+    "NO_ENTITY",
+    "AnswerTypes",
+    "EntityFinder",
+    "question_features",
+    "span_type",
+    "typed_span",
+]
+
+ANSWER_TYPES_FILE = "answer_types.json"  # beside the reader's weights
+NO_ENTITY = "O"
+# the entities of a sentence: ``(start, end, label)``, character offsets into it
+EntityFinder = Callable[[str], Sequence[tuple[int, int, str]]]
+
+_AMOUNTS = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL", "DATE", "TIME"})
+_WH = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def question_features(question: str) -> list[str]:
+    """The features the type model reads: a bias, the first wh-word with the one and the two words after it
+    ("wh1=how_much", "wh2=how_much_will"; "wh=none" without one) and each distinct word of the question."""
+    words = _WORD.findall(question.lower())
+    found = ["bias"]
+    at = next((i for i, w in enumerate(words) if w in _WH), None)
+    if at is None:
+        found.append("wh=none")
+    else:
+        after = [*words[at + 1 : at + 3], "", ""]
+        found += [f"wh={words[at]}", f"wh1={words[at]}_{after[0]}", f"wh2={words[at]}_{after[0]}_{after[1]}"]
+    found += [f"w={w}" for w in dict.fromkeys(words)]
+    return found
+
+
+def span_type(entities: Sequence[tuple[int, int, str]], start: int, end: int) -> str:
+    """The type of the span ``start:end`` of a sentence: the label of the entity overlapping it most, when that
+    covers at least half of the span; else :data:`NO_ENTITY`."""
+    best, label = 0, NO_ENTITY
+    for a, b, name in entities:
+        overlap = min(end, b) - max(start, a)
+        if overlap > best:
+            best, label = overlap, name
+    return label if best >= 0.5 * (end - start) else NO_ENTITY
+
+
+def typed_span(sentence: str, start: int, end: int, finder: EntityFinder) -> str | None:
+    """The type of the span ``start:end`` of ``sentence`` by ``finder``'s entities (:func:`span_type`); ``None``
+    (not known) in a line written in title case, a headline, whose capitalised words spaCy reads as names of any
+    kind ("Cisco Agrees": FAC), unless it is an amount, a number or a date, which it reads there as anywhere."""
+    label = span_type(finder(sentence), start, end)
+    return label if label in _AMOUNTS or not title_case(sentence) else None
+
+
+@dataclass(frozen=True)
+class AnswerTypes:
+    """P(answer type | question) and the rule that passes over an unlikely type (see the module docstring)."""
+
+    labels: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: Mapping[str, tuple[float, ...]] = field(default_factory=dict, compare=False)
+    floor: float = 0.0  # a span type less likely than this …
+    window: float = 0.0  # … is passed over for a likelier one at most this many margin points behind
+
+    def __post_init__(self) -> None:
+        if len(self.bias) != len(self.labels) or any(
+            len(w) != len(self.labels) for w in self.weights.values()
+        ):
+            raise ValueError("every weight vector needs one weight per label")
+        if not 0.0 <= self.floor <= 1.0 or self.window < 0.0:
+            raise ValueError("floor is a probability and window a non-negative margin")
+
+    def probabilities(self, question: str) -> dict[str, float]:
+        """P(type) for each label, given the question's words."""
+        logits = list(self.bias)
+        for f in question_features(question):
+            for k, w in enumerate(self.weights.get(f, ())):
+                logits[k] += w
+        top = max(logits)
+        exp = [math.exp(x - top) for x in logits]
+        total = sum(exp)
+        return {label: e / total for label, e in zip(self.labels, exp, strict=True)}
+
+    def unlikely(self, probabilities: Mapping[str, float], label: str | None) -> bool:
+        """Whether an answer of type ``label`` is one the question all but rules out (``None``: type not known)."""
+        return label is not None and probabilities.get(label, 0.0) < self.floor
+
+    def expects(self, probabilities: Mapping[str, float], label: str | None) -> bool:
+        """Whether an answer of type ``label`` may take the place of an unlikely one: an entity of a known type the
+        question does not rule out (a span that is no entity is no surer an answer than the one passed over)."""
+        return label not in (None, NO_ENTITY) and not self.unlikely(probabilities, label)
+
+    @classmethod
+    def load(cls, model_dir: str | Path | None = None) -> AnswerTypes | None:
+        """The model stored beside the reader's weights (the shipped reader's when ``model_dir`` is None); None
+        when none was fitted."""
+        from qa_bot.answering.model_io import MODEL_DIR
+
+        p = Path(model_dir or MODEL_DIR) / ANSWER_TYPES_FILE
+        if not p.exists():
+            return None
+        try:
+            raw = json.loads(p.read_text("utf-8"))
+            return cls(
+                tuple(raw["labels"]),
+                tuple(map(float, raw["bias"])),
+                {f: tuple(map(float, w)) for f, w in raw["weights"].items()},
+                float(raw["floor"]),
+                float(raw["window"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelUnavailable(f"Cannot read the answer-type model {p}: {exc}") from None

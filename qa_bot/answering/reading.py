@@ -1,0 +1,71 @@
+"""What the reader made of one question (:class:`Reading`): the passages read, the spans it scored in them, the
+margin, and what each span answers — itself, or the "yes" / "no" it says (:mod:`qa_bot.answering.kind`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from qa_bot.answering.kind import AnswerKind
+from qa_bot.answering.reader import ReadResult
+from qa_bot.text import words_within
+from qa_bot.types import Passage
+
+__all__ = ["History", "Reading"]
+
+History = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader made of one question: the windows read, its spans mapped to passages, the margin."""
+
+    passages: tuple[Passage, ...]
+    read: ReadResult
+    margin: float | None
+    question: str = ""
+    # span or yes / no: the head alone unless a fitted decision is given
+    decider: AnswerKind = field(default_factory=AnswerKind)
+    verdict_threshold: float = 0.0  # a yes / no less likely than this is not given
+
+    def span_text(self, i: int) -> str:
+        s = self.read.spans[i]
+        return self.passages[s.piece].chunk.text[s.start : s.end]
+
+    def kind(self, i: int) -> str:
+        """What span ``i`` answers with: ``"span"`` (itself), or ``"yes"`` / ``"no"`` (the span is the words that
+        say so), by the answer-kind decision over the head of the window it was read in (see :meth:`verdict`)."""
+        return self.verdict(i)[0]
+
+    def verdict(self, i: int) -> tuple[str, float, str | None]:
+        """:meth:`kind`, how likely the decision puts the kind it decided, and the yes / no it held back for being
+        less likely than ``verdict_threshold`` (the span answers then; ``None``: nothing held back)."""
+        kind, probability = self.kind_and_probability(i)
+        if kind != "span" and probability < self.verdict_threshold:
+            return "span", probability, kind
+        return kind, probability, None
+
+    def kind_and_probability(self, i: int) -> tuple[str, float]:
+        """The answer-kind decision for span ``i`` and how likely it puts that kind (before the threshold)."""
+        return self.decider.decide(self.question, self.span_text(i), self.read.kind_of(self.read.spans[i]))
+
+    def names(self, i: int, name: str) -> bool:
+        """Whether span ``i`` holds ``name`` or lies inside it ("Amir Saeid Iravani", "Iravani" for "Iravani")."""
+        span = self.span_text(i)
+        return words_within(name, span) or words_within(span, name)
+
+    def located(self, i: int) -> tuple[str, int, int]:
+        """Span ``i`` as ``(doc_id, start, end)`` offsets of its article."""
+        s = self.read.spans[i]
+        chunk = self.passages[s.piece].chunk
+        return chunk.doc_id, chunk.start + s.start, chunk.start + s.end
+
+    def within(self, i: int, stretches: Sequence[tuple[str, int, int]]) -> bool:
+        """Whether span ``i`` overlaps one of ``stretches`` (``(doc_id, start, end)`` offsets of the articles)."""
+        doc_id, start, end = self.located(i)
+        return any(d == doc_id and a < end and start < b for d, a, b in stretches)
+
+    def answer_text(self, i: int, kind: str | None = None) -> str:
+        """The answer span ``i`` gives as ``kind`` (its :meth:`kind` when not given): its text, or "Yes" / "No"."""
+        kind = kind or self.kind(i)
+        return self.span_text(i) if kind == "span" else kind.capitalize()

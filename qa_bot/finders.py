@@ -1,0 +1,74 @@
+"""The spaCy-backed checks the answerer reads a candidate span's sentence with, built for one bot: its spaCy
+pipeline loaded on first use, each sentence parsed once (:class:`~qa_bot.conversation.RememberedParses`) and shared
+by all four.
+
+- :func:`entity_finder`: the sentence's entities and their types (:mod:`qa_bot.answering.answer_types`);
+- :func:`name_finder`: its names, which a span is widened to rather than cut (:mod:`qa_bot.answering.names`);
+- :func:`role_finder`: the roles it gives a person (:mod:`qa_bot.answering.offices`);
+- :func:`negation_check`: whether it denies a span for a question (:mod:`qa_bot.answering.negation`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qa_bot.answering.answer_types import EntityFinder
+    from qa_bot.answering.names import NameFinder
+    from qa_bot.answering.negation import NegationCheck
+    from qa_bot.answering.offices import RoleFinder
+    from qa_bot.bot import QABot
+
+__all__ = ["entity_finder", "name_finder", "negation_check", "role_finder", "span_checks"]
+
+
+def span_checks(bot: QABot) -> dict[str, Any]:
+    """The four checks as :class:`~qa_bot.answering.extractive.ExtractiveAnswerer`'s keyword arguments."""
+    return {"names": name_finder(bot), "roles": role_finder(bot), "denied": negation_check(bot),
+            "entities": entity_finder(bot)}  # fmt: skip
+
+
+def entity_finder(bot: QABot) -> EntityFinder:
+    """The entities of a sentence as ``(start, end, label)``, by spaCy's NER."""
+    from qa_bot.conversation import RememberedParses
+
+    def entities(sentence: str) -> list[tuple[int, int, str]]:
+        return [(e.start_char, e.end_char, e.label_) for e in RememberedParses.of(bot.nlp)(sentence).ents]
+
+    return entities
+
+
+def name_finder(bot: QABot) -> NameFinder:
+    """The names of a sentence (:data:`~qa_bot.answering.names.NAME_LABELS`: not dates, times or amounts)."""
+    from qa_bot.answering.names import name_spans
+
+    entities = entity_finder(bot)
+    return lambda sentence: name_spans(entities(sentence))
+
+
+def role_finder(bot: QABot) -> RoleFinder:
+    """The roles a sentence gives a person it names ("Cisco CEO" in "Cisco CEO Chuck Robbins said …"), found
+    with spaCy's parse of it (:func:`qa_bot.ingest.statements.person_roles`)."""
+    from qa_bot.conversation import RememberedParses
+    from qa_bot.ingest.statements import person_roles
+
+    def roles(sentence: str, name: str) -> list[str]:
+        found = person_roles(sentence, name, RememberedParses.of(bot.nlp), [(0, len(sentence))])
+        return [role.text for _, role, _ in found]
+
+    return roles
+
+
+def negation_check(bot: QABot) -> NegationCheck:
+    """Whether a sentence denies a span for a question ("The study did not find a link …" for "What did the study
+    find?"), by spaCy's parses of both (only a sentence with a negation word is parsed)."""
+    from qa_bot.answering.negation import denies, may_deny
+    from qa_bot.conversation import RememberedParses
+
+    def check(question: str, sentence: str, start: int, end: int) -> bool:
+        if not may_deny(sentence):
+            return False
+        parse = RememberedParses.of(bot.nlp)
+        return denies(parse(question), parse(sentence), start, end)
+
+    return check
