@@ -138,7 +138,7 @@ class QABot:
             self._reader or trained_reader(self.settings), self.attributor,
             calibration=self._calibration or Calibration.load(model_dir), answer_kind=AnswerKind.load(model_dir),
             abstain_threshold=self.settings.abstain_threshold, verdict_threshold=self.settings.verdict_threshold,
-            types=AnswerTypes.load(model_dir), **span_checks(self),  # spaCy's: names, roles, denials, entities
+            types=AnswerTypes.load(model_dir), **span_checks(self),  # spaCy's: names, roles, denials
         )  # fmt: skip
 
     @cached_property

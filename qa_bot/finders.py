@@ -1,8 +1,8 @@
 """The spaCy-backed checks the answerer reads a candidate span's sentence with, built for one bot: its spaCy
-pipeline loaded on first use, each sentence parsed once (:class:`~qa_bot.conversation.RememberedParses`) and shared
-by all four.
+pipeline loaded on first use (only for a span that needs one: never for a plain first question), each sentence
+parsed once (:class:`~qa_bot.conversation.RememberedParses`) and shared by all.
 
-- :func:`entity_finder`: the sentence's entities and their types (:mod:`qa_bot.answering.answer_types`);
+- :func:`entity_finder`: the sentence's entities and their types;
 - :func:`name_finder`: its names, which a span is widened to rather than cut (:mod:`qa_bot.answering.names`);
 - :func:`role_finder`: the roles it gives a person (:mod:`qa_bot.answering.offices`);
 - :func:`negation_check`: whether it denies a span for a question (:mod:`qa_bot.answering.negation`).
@@ -23,9 +23,8 @@ __all__ = ["entity_finder", "name_finder", "negation_check", "role_finder", "spa
 
 
 def span_checks(bot: QABot) -> dict[str, Any]:
-    """The four checks as :class:`~qa_bot.answering.extractive.ExtractiveAnswerer`'s keyword arguments."""
-    return {"names": name_finder(bot), "roles": role_finder(bot), "denied": negation_check(bot),
-            "entities": entity_finder(bot)}  # fmt: skip
+    """The checks as :class:`~qa_bot.answering.extractive.ExtractiveAnswerer`'s keyword arguments."""
+    return {"names": name_finder(bot), "roles": role_finder(bot), "denied": negation_check(bot)}
 
 
 def entity_finder(bot: QABot) -> EntityFinder:

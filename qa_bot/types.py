@@ -101,7 +101,9 @@ class ArticleFilter(_ToDict):
 @dataclass(frozen=True)
 class Chunk(_ToDict):
     """A sentence-aligned window of a document: ``text == document.text[start:end]``. ``sentences``: its sentence
-    spans as found at ingest (offsets into ``text``; empty for a chunk stored before they were kept)."""
+    spans as found at ingest (offsets into ``text``; empty for a chunk stored before they were kept); ``entities``:
+    its named entities as ``(start, end, label)`` found at ingest by spaCy's NER (offsets into ``text``; ``None``
+    when not looked for: stored before they were kept, or ingested without spaCy)."""
 
     chunk_id: str
     doc_id: str
@@ -110,6 +112,7 @@ class Chunk(_ToDict):
     end: int
     text: str
     sentences: tuple[tuple[int, int], ...] = ()
+    entities: tuple[tuple[int, int, str], ...] | None = None
 
 
 @dataclass(frozen=True)

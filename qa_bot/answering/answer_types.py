@@ -8,11 +8,14 @@ two words after it, and each of its words) to the spaCy (OntoNotes) entity type 
 answers spaCy's NER typed in their paragraphs (``qa-bot fit-answer-types``, :mod:`qa_bot.dev.answer_types`; stored
 beside the reader's weights as ``answer_types.json``, the held-out accuracy and log loss with it).
 
-A span's type is that of the entity of its sentence that covers at least half of it (else ``O``), by spaCy's NER
-of the sentence. The answerer passes over its best span when the model gives that type a probability below
-``floor`` and a span of a likelier type is within ``window`` margin points of it ("31.8%": P(PERCENT) 0.04 for a
-"How much … pay" question; "$4.5 Billion", MONEY 0.57, 1.6 points behind). Both were chosen on the dev sets (seed,
-news, SQuAD 2); the paraphrase set and the blind sets measure it. Yes / no questions are left to the answer kind.
+A span's type is that of the entity that covers at least half of it (else ``O``), by spaCy's NER of the article
+at ingest (``Chunk.entities``: no spaCy at question time; a chunk stored before they were kept is not typed). The
+answerer passes over its best span when the model gives that type a probability below ``floor`` and a span of a
+likelier type is within ``window`` margin points of it ("31.8%": P(PERCENT) 0.037 for a "How much … pay"
+question; "$4.5 Billion", MONEY 0.62, 1.6 points behind). Both were chosen on the dev sets (seed, news, SQuAD 2);
+the paraphrase set and the blind sets measure it. Yes / no questions are left to the answer kind. A
+follow-up with no wh-word ("In dollars?") asks in the form of the question before it, which is read with it
+(:func:`typed_question`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ __all__ = [
     "EntityFinder",
     "question_features",
     "span_type",
+    "typed_question",
     "typed_span",
 ]
 
@@ -62,6 +66,14 @@ def question_features(question: str) -> list[str]:
     return found
 
 
+def typed_question(question: str, history: Sequence[tuple[str, str]] = ()) -> str:
+    """What the type is read from: the question; a follow-up with no wh-word ("In dollars?", "And his wife?") asks
+    in the form of the question before it, so that one's words come first ("How much will it invest? In dollars?")."""
+    if not history or any(w in _WH for w in _WORD.findall(question.lower())):
+        return question
+    return f"{history[-1][0]} {question}"
+
+
 def span_type(entities: Sequence[tuple[int, int, str]], start: int, end: int) -> str:
     """The type of the span ``start:end`` of a sentence: the label of the entity overlapping it most, when that
     covers at least half of the span; else :data:`NO_ENTITY`."""
@@ -73,11 +85,16 @@ def span_type(entities: Sequence[tuple[int, int, str]], start: int, end: int) ->
     return label if best >= 0.5 * (end - start) else NO_ENTITY
 
 
-def typed_span(sentence: str, start: int, end: int, finder: EntityFinder) -> str | None:
-    """The type of the span ``start:end`` of ``sentence`` by ``finder``'s entities (:func:`span_type`); ``None``
-    (not known) in a line written in title case, a headline, whose capitalised words spaCy reads as names of any
-    kind ("Cisco Agrees": FAC), unless it is an amount, a number or a date, which it reads there as anywhere."""
-    label = span_type(finder(sentence), start, end)
+def typed_span(
+    entities: Sequence[tuple[int, int, str]] | None, start: int, end: int, sentence: str
+) -> str | None:
+    """The type of the span ``start:end`` of a chunk by the chunk's ``entities`` found at ingest (:func:`span_type`);
+    ``None`` (not known) when none were looked for, and in a ``sentence`` written in title case, a headline, whose
+    capitalised words spaCy reads as names of any kind ("Cisco Agrees": FAC), unless it is an amount, a number or a
+    date, which it reads there as anywhere."""
+    if entities is None:
+        return None
+    label = span_type(entities, start, end)
     return label if label in _AMOUNTS or not title_case(sentence) else None
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from qa_bot.answering.answer_types import AnswerTypes, EntityFinder, typed_span
+from qa_bot.answering.answer_types import AnswerTypes, typed_question, typed_span
 from qa_bot.answering.attribution import Attributor
 from qa_bot.answering.calibration import CALIBRATION_FILE, Calibration
 from qa_bot.answering.kind import AnswerKind, asks_yes_or_no
@@ -62,7 +62,6 @@ class ExtractiveAnswerer:
         roles: RoleFinder | None = None,
         denied: NegationCheck | None = None,
         types: AnswerTypes | None = None,
-        entities: EntityFinder | None = None,
     ) -> None:
         for name, value in (
             ("abstain_threshold", abstain_threshold),
@@ -81,7 +80,6 @@ class ExtractiveAnswerer:
         self.roles = roles
         self.denied = denied
         self.types = types
-        self.entities = entities
 
     @property
     def reads_history(self) -> bool:
@@ -150,7 +148,7 @@ class ExtractiveAnswerer:
 
         pick = next((i for i in range(len(spans)) if allowed(i)), None)
         if pick is not None and denial:
-            pick = self._typed(reading, pick, allowed)
+            pick = self._typed(reading, pick, allowed, history)
         related = self._related(reading)
         meta: dict[str, Any] = {"windows": reading.read.windows, "tokens": reading.read.tokens,
                                 "read_ms": reading.read.ms}  # fmt: skip
@@ -284,12 +282,14 @@ class ExtractiveAnswerer:
             return False
         return office.passes_over(self._sentence(reading, i)[0], reading.span_text(i), self.roles)
 
-    def _typed(self, reading: Reading, pick: int, allowed: Callable[[int], bool]) -> int:
+    def _typed(
+        self, reading: Reading, pick: int, allowed: Callable[[int], bool], history: History = ()
+    ) -> int:
         """``pick``, or the first allowed span after it of a type the question expects when ``pick``'s is one it
         all but rules out and that span ranks at most the model's window behind (:mod:`.answer_types`)."""
-        if self.types is None or self.entities is None:
+        if self.types is None:
             return pick
-        expected = self.types.probabilities(reading.question)
+        expected = self.types.probabilities(typed_question(reading.question, history))
         words = reading.span_text(pick).lower()
         # its words wherever the reader found them: spaCy may type "Cisco" a place in one sentence only
         if not all(
@@ -312,8 +312,11 @@ class ExtractiveAnswerer:
         return pick
 
     def _span_type(self, reading: Reading, i: int) -> str | None:
-        """The entity type of span ``i`` by the NER of its sentence (:func:`.answer_types.typed_span`)."""
-        return typed_span(*self._sentence(reading, i), self.entities) if self.entities else None
+        """The entity type of span ``i`` by its chunk's entities found at ingest (:func:`.answer_types.typed_span`)."""
+        s = reading.read.spans[i]
+        return typed_span(
+            reading.passages[s.piece].chunk.entities, s.start, s.end, self._sentence(reading, i)[0]
+        )
 
     def _denied(self, question: str, reading: Reading, i: int) -> bool:
         """Whether span ``i``'s sentence denies it for ``question`` (:mod:`.negation`)."""

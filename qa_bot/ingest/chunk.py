@@ -1,9 +1,11 @@
 """Chunking: sentence spans (spaCy's ``senter``, the package's one sentence splitter for article text) packed into
-overlapping chunks with offsets into the canonical text."""
+overlapping chunks with offsets into the canonical text, and the named entities each chunk holds."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from qa_bot.ingest.clean import content_hash
@@ -13,7 +15,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-__all__ = ["chunk_document", "split_sentences"]
+__all__ = ["chunk_document", "find_entities", "split_sentences", "with_entities"]
 
 
 def split_sentences(text: str, nlp: Language) -> list[tuple[int, int]]:
@@ -83,3 +85,26 @@ def chunk_document(
             break
         i = max(i + 1, j - overlap)
     return chunks
+
+
+def find_entities(text: str, nlp: Language) -> list[tuple[int, int, str]] | None:
+    """spaCy's named entities of an article's ``text`` as ``(start, end, label)`` offsets into it, found line by
+    line (no entity runs across a line break) with the NER alone (no parse); ``None`` for a pipeline without NER."""
+    if "ner" not in nlp.pipe_names:
+        return None
+    lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
+    skip = [p for p in nlp.pipe_names if p not in ("tok2vec", "ner")]
+    docs = nlp.pipe((line for _, line in lines), disable=skip)
+    return [(at + e.start_char, at + e.end_char, e.label_) for (at, _), doc in zip(lines, docs, strict=True)
+            for e in doc.ents]  # fmt: skip
+
+
+def with_entities(chunks: Sequence[Chunk], entities: Sequence[tuple[int, int, str]]) -> list[Chunk]:
+    """``chunks`` of one article, each with the article's ``entities`` that lie inside it (offsets into it)."""
+    out = []
+    for c in chunks:
+        inside = [
+            (a - c.start, b - c.start, label) for a, b, label in entities if c.start <= a and b <= c.end
+        ]
+        out.append(replace(c, entities=tuple(inside)))
+    return out

@@ -9,7 +9,8 @@ For each incoming :class:`Document` (already loaded and cleaned by :mod:`qa_bot.
   :mod:`qa_bot.ingest.dedupe`), is not stored again: its source is added to that article's sources;
 - everything else is split into sentences (a dateline, the line that only states the publication date, is left
   out: it is the article's date, not something the article says), chunked, embedded (``embed_batch_size`` chunks per model call) and
-  written through :meth:`qa_bot.store.Store.upsert_many`.
+  written through :meth:`qa_bot.store.Store.upsert_many`, with who said what and the named entities of each
+  chunk (spaCy's, found in a thread while the chunks embed).
 
 Progress goes to an optional callback ``progress(done, total)``: the CLI draws a bar with it, the web app a
 Gradio progress; nothing here prints.
@@ -27,10 +28,13 @@ from typing import Any, Protocol
 from qa_bot.dates import dateline, days_named
 from qa_bot.errors import InvalidInput
 from qa_bot.ingest import chunk_document
+from qa_bot.ingest.chunk import find_entities, with_entities
 from qa_bot.ingest.dedupe import CopyFinder, encode_signature, signature
 from qa_bot.ingest.statements import extract_statements
 from qa_bot.store import Store, StoredArticle
 from qa_bot.types import Chunk, Document, IngestReport, Statement
+
+Entities = list[tuple[int, int, str]] | None  # an article's named entities (None: not looked for)
 
 __all__ = ["Indexer", "Progress", "TextEmbedder"]
 
@@ -176,19 +180,22 @@ class Indexer:
         if own:
             batch.replaces[doc.doc_id] = own
 
-    def _statements(self, docs: list[Document]) -> Future[list[list[Statement]]]:
-        """Who said what in each of ``docs`` (none without a parser), found in a thread: spaCy's parse runs on one
-        core while the embedder works (PyTorch releases the interpreter lock in its kernels)."""
+    def _statements(self, docs: list[Document]) -> Future[list[tuple[list[Statement], Entities]]]:
+        """Who said what in each of ``docs`` and its named entities (none, and not looked for, without a parser),
+        found in a thread: spaCy runs on one core while the embedder works (PyTorch releases the interpreter lock
+        in its kernels)."""
         parse = self.parser() if self.parser is not None and docs else None
         if parse is None:
-            done: Future[list[list[Statement]]] = Future()
-            done.set_result([[] for _ in docs])
+            done: Future[list[tuple[list[Statement], Entities]]] = Future()
+            done.set_result([([], None) for _ in docs])
             return done
         # the embedder's model loaded here first: two threads must not import one module at once
         getattr(self.embedder, "model", None)
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-bot-statements")
         try:
-            return pool.submit(lambda: [extract_statements(d.text, parse) for d in docs])
+            return pool.submit(
+                lambda: [(extract_statements(d.text, parse), find_entities(d.text, parse)) for d in docs]
+            )
         finally:
             pool.shutdown(wait=False)  # the task runs on; the pool takes no more
 
@@ -199,11 +206,12 @@ class Indexer:
             statements = self._statements([doc for doc, _ in batch.new])  # parsed while the chunks embed
             vectors = list(self.embedder.embed(texts, batch_size=self.embed_batch_size)) if texts else []
             articles, at = [], 0
-            for (doc, cs), said in zip(batch.new, statements.result(), strict=True):
+            for (doc, cs), (said, entities) in zip(batch.new, statements.result(), strict=True):
+                chunks = cs if entities is None else with_entities(cs, entities)
                 sig = signature(doc.text)
                 days = [days_named(c.text, doc.published or None) for c in cs]
                 articles.append(
-                    StoredArticle(doc, cs, vectors[at : at + len(cs)], encode_signature(sig), days, said)
+                    StoredArticle(doc, chunks, vectors[at : at + len(cs)], encode_signature(sig), days, said)
                 )
                 at += len(cs)
             counts["chunks"] += store.upsert_many(articles)

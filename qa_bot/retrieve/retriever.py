@@ -68,6 +68,7 @@ def passage_to_document(passage: Passage) -> LCDocument:
             "start": c.start,
             "end": c.end,
             "sentences": c.sentences,
+            "entities": c.entities,
             "score": passage.score,
             "similarity": passage.similarity,
         },
@@ -84,5 +85,8 @@ def passage_from_document(doc: LCDocument) -> Passage:
         end=int(m["end"]),
         text=doc.page_content,
         sentences=tuple((int(a), int(b)) for a, b in m.get("sentences", ())),
+        entities=None
+        if m.get("entities") is None
+        else tuple((int(a), int(b), str(x)) for a, b, x in m["entities"]),
     )
     return Passage(chunk=chunk, score=float(m.get("score", 0.0)), similarity=float(m.get("similarity", 0.0)))

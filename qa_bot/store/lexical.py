@@ -55,7 +55,8 @@ class LexicalIndex:
                 "stamp": stamp,
                 "vocab": self._vocab,
                 "chunks": [
-                    [c.chunk_id, c.doc_id, c.title, c.start, c.end, c.text, c.sentences] for c in self.chunks
+                    [c.chunk_id, c.doc_id, c.title, c.start, c.end, c.text, c.sentences, c.entities]
+                    for c in self.chunks
                 ],
             }
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
@@ -79,10 +80,11 @@ class LexicalIndex:
             bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
         except (OSError, ValueError, KeyError):
             return None
-        chunks = [  # an index saved before chunks kept their sentences has six fields
-            Chunk(i, d, t, int(s), int(e), x, tuple((int(a), int(b)) for a, b in (rest[0] if rest else ())))
+        chunks = [  # an index saved before chunks kept their sentences has six fields, their entities seven
+            Chunk(i, d, t, int(s), int(e), x, tuple((int(a), int(b)) for a, b in (rest[0] if rest else ())),
+                  _entities(rest[1] if len(rest) > 1 else None))
             for i, d, t, s, e, x, *rest in meta["chunks"]
-        ]
+        ]  # fmt: skip
         return cls(chunks, _built=(bm25, meta["vocab"]))
 
     def search(
@@ -163,3 +165,8 @@ class LexicalCache:
         changed = seen != self._seen
         self._seen = seen
         return changed
+
+
+def _entities(saved: Any) -> tuple[tuple[int, int, str], ...] | None:
+    """A chunk's entities as saved (JSON lists), ``None`` when they were not looked for."""
+    return None if saved is None else tuple((int(a), int(b), str(label)) for a, b, label in saved)

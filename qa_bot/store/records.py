@@ -49,6 +49,11 @@ def chunk_metadata(c: Chunk, days: Sequence[int] = ()) -> dict[str, Any]:
         meta["sentences"] = [
             int(x) for span in c.sentences for x in span
         ]  # flat: start, end, start, end, ...
+    if c.entities is not None:  # looked for: "typed", and the entities found (Chroma keeps no empty lists)
+        meta["typed"] = True
+        if c.entities:
+            meta["entity_spans"] = [int(x) for a, b, _ in c.entities for x in (a, b)]
+            meta["entity_labels"] = [str(label) for _, _, label in c.entities]
     return meta
 
 
@@ -63,7 +68,14 @@ def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any] | None) 
         end=int(meta.get("end", 0)),
         text=text,
         sentences=tuple(zip(flat[::2], flat[1::2], strict=True)),
+        entities=_entities(meta) if meta.get("typed") else None,
     )
+
+
+def _entities(meta: Mapping[str, Any]) -> tuple[tuple[int, int, str], ...]:
+    spans = [int(x) for x in (meta.get("entity_spans") or [])]
+    labels = [str(x) for x in (meta.get("entity_labels") or [])]
+    return tuple(zip(spans[::2], spans[1::2], labels, strict=True))
 
 
 def statements_from_metadata(meta: Mapping[str, Any] | None) -> tuple[Statement, ...]:

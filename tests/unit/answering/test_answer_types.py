@@ -15,6 +15,7 @@ from qa_bot.answering.answer_types import (
     AnswerTypes,
     question_features,
     span_type,
+    typed_question,
     typed_span,
 )
 from qa_bot.answering.attribution import Attributor
@@ -69,10 +70,14 @@ class Reader:
         return ReadResult(tuple(spans), 0.0, windows=1, kinds=((1, 0, 0),))
 
 
-def answer(question: str, *scored: tuple[str, float], types: AnswerTypes | None = None, found=entities):
+def answer(
+    question: str, *scored: tuple[str, float], types: AnswerTypes | None = None, found=entities, history=()
+):
     answerer = ExtractiveAnswerer(Reader(*scored), Attributor(rule_sentences), calibration=Calibration(0.0, 1.0),
-                                  answer_kind=AnswerKind(), types=types or model(), entities=found)  # fmt: skip
-    return answerer.answer(question, [Passage(Chunk("c0", "d", "T", 10, 10 + len(STORY), STORY), score=1.0)])
+                                  answer_kind=AnswerKind(), types=types or model())  # fmt: skip
+    typed = None if found is None else tuple(found(STORY))  # as found at ingest
+    chunk = Chunk("c0", "d", "T", 10, 10 + len(STORY), STORY, entities=typed)
+    return answerer.answer(question, [Passage(chunk, score=1.0)], history=history)
 
 
 def test_question_features_are_the_wh_phrase_and_the_words():
@@ -93,16 +98,30 @@ def test_a_span_takes_the_type_of_the_entity_covering_half_of_it():
 
 def test_a_headline_names_no_type_but_its_amounts_do():
     headline = "Acacia Stock Rises 30% After Cisco Agrees to Buy It for $4.5 Billion"
-
-    def fake(sentence):
-        found = [(sentence.index("Cisco Agrees"), sentence.index("Cisco Agrees") + 12, "FAC")]
-        return found + ([(sentence.index("$4.5"), len(sentence), "MONEY")] if "$4.5" in sentence else [])
-
+    found = [
+        (headline.index("Cisco"), headline.index(" to Buy"), "FAC"),
+        (headline.index("$4.5"), len(headline), "MONEY"),
+    ]
     cisco = headline.index("Cisco")
-    assert typed_span(headline, cisco, cisco + 5, fake) is None  # spaCy's "FAC" is not believed there
-    assert typed_span(headline, headline.index("$4.5"), len(headline), fake) == "MONEY"
+    assert typed_span(found, cisco, cisco + 5, headline) is None  # spaCy's "FAC" is not believed there
+    assert typed_span(found, headline.index("$4.5"), len(headline), headline) == "MONEY"
     plain = "Later that day the Cisco Agrees team said no."
-    assert typed_span(plain, plain.index("Cisco"), plain.index("Cisco") + 5, fake) == "FAC"
+    at = plain.index("Cisco")
+    assert typed_span([(at, at + 12, "FAC")], at, at + 5, plain) == "FAC"
+    assert typed_span(None, at, at + 5, plain) is None  # stored before entities were kept: not known
+
+
+def test_an_elliptical_follow_up_is_typed_with_the_question_before_it():
+    history = [("How much will Fjordkraft invest?", "900 million crowns")]
+    assert typed_question("In dollars?", history) == "How much will Fjordkraft invest? In dollars?"
+    assert typed_question("In dollars?") == "In dollars?"
+    assert typed_question("When will it open?", history) == "When will it open?"  # its own wh-word
+    got = answer(
+        "In dollars?", ("31.8%", 6.0), ("$4.5 billion", 5.0), history=[("How much will Cisco pay?", "a lot")]
+    )
+    assert got.text == "$4.5 billion"
+    # alone, "In dollars?" asks for no type: the reader's pick stands
+    assert answer("In dollars?", ("31.8%", 6.0), ("$4.5 billion", 5.0)).text == "31.8%"
 
 
 def test_probabilities_follow_the_weights_and_sum_to_one():
@@ -142,11 +161,14 @@ def test_an_unlikely_type_is_passed_over_for_a_likely_one_close_behind():
     assert got.citations[0].text.startswith("Cisco will pay")
     # too far behind: the reader's pick stands
     assert answer("How much will Cisco pay?", ("31.8%", 6.0), ("$4.5 billion", 3.0)).text == "31.8%"
-    # no model, or no entities: the reader's order
+    # no model, or no entities kept at ingest: the reader's order
     plain = ExtractiveAnswerer(Reader(("31.8%", 6.0), ("$4.5 billion", 5.0)), Attributor(rule_sentences),
                                calibration=Calibration(0.0, 1.0), answer_kind=AnswerKind())  # fmt: skip
-    chunk = Chunk("c0", "d", "T", 10, 10 + len(STORY), STORY)
+    chunk = Chunk("c0", "d", "T", 10, 10 + len(STORY), STORY, entities=tuple(entities(STORY)))
     assert plain.answer("How much will Cisco pay?", [Passage(chunk, score=1.0)]).text == "31.8%"
+    assert (
+        answer("How much will Cisco pay?", ("31.8%", 6.0), ("$4.5 billion", 5.0), found=None).text == "31.8%"
+    )
 
 
 def test_only_another_answer_of_a_known_entity_type_replaces_it():
@@ -158,8 +180,10 @@ def test_only_another_answer_of_a_known_entity_type_replaces_it():
 
 
 def test_the_same_words_typed_otherwise_elsewhere_keep_the_pick():
-    def mixed(sentence):  # "Acacia" a place in the first sentence, an organisation in the second
-        return [(a, b, "GPE" if "shares" in sentence else label) for a, b, label in entities(sentence)]
+    first = STORY.index(".") + 1
+
+    def mixed(text):  # "Acacia" a place in the first sentence, an organisation after it
+        return [(a, b, "GPE" if b <= first else label) for a, b, label in entities(text)]
 
     # the only "Acacia" read is a place, which a "who" question rules out: passed over
     assert answer("Who will be bought?", ("Acacia", 6.0), ("Needham", 5.0), found=mixed).text == "Needham"
@@ -169,14 +193,19 @@ def test_the_same_words_typed_otherwise_elsewhere_keep_the_pick():
 
 
 def test_a_yes_no_question_is_left_to_the_answer_kind():
-    seen = []
+    asked = []
 
-    def found(sentence):
-        seen.append(sentence)
-        return entities(sentence)
+    class Spy(AnswerTypes):
+        def probabilities(self, question):
+            asked.append(question)
+            return super().probabilities(question)
 
-    answer("Did Cisco pay $4.5 billion?", ("31.8%", 6.0), ("$4.5 billion", 5.0), found=found)
-    assert seen == []
+    m = model()
+    spy = Spy(m.labels, m.bias, m.weights, m.floor, m.window)
+    answer("Did Cisco pay $4.5 billion?", ("31.8%", 6.0), ("$4.5 billion", 5.0), types=spy)
+    assert asked == []
+    answer("How much did Cisco pay?", ("31.8%", 6.0), ("$4.5 billion", 5.0), types=spy)
+    assert asked == ["How much did Cisco pay?"]
 
 
 @pytest.fixture(scope="module")
@@ -204,20 +233,18 @@ def test_the_shipped_model_expects_the_asked_type(shipped, question, expected, r
 
 @pytest.mark.slow
 def test_the_real_reader_and_ner_answer_how_much_with_an_amount(trained_reader, shipped):
-    from qa_bot.finders import entity_finder
+    from qa_bot.ingest.chunk import find_entities
     from qa_bot.models import get_nlp
 
-    class Bot:  # what entity_finder needs of a bot
-        nlp = get_nlp()
-
     story = "Hale Foods shares rose 31.8% after Northwind agreed to pay for the grocer. The deal is worth $2.1 billion."
-    passages = [Passage(Chunk("c0", "d", "T", 0, len(story), story), score=1.0)]
+    chunk = Chunk("c0", "d", "T", 0, len(story), story, entities=tuple(find_entities(story, get_nlp())))
     question = "How much will Northwind pay for Hale Foods?"
-    reader_alone = ExtractiveAnswerer(trained_reader, Attributor(rule_sentences)).answer(question, passages)
+    reader_alone = ExtractiveAnswerer(trained_reader, Attributor(rule_sentences)).answer(
+        question, [Passage(chunk, 1.0)]
+    )
     assert reader_alone.text == "31.8%", "the reader no longer misses this one: pick a story it does miss"
-    answerer = ExtractiveAnswerer(trained_reader, Attributor(rule_sentences), types=shipped,
-                                  entities=entity_finder(Bot()))  # fmt: skip
-    got = answerer.answer(question, passages)
+    answerer = ExtractiveAnswerer(trained_reader, Attributor(rule_sentences), types=shipped)
+    got = answerer.answer(question, [Passage(chunk, score=1.0)])
     assert got.text == "$2.1 billion" and story[got.answer_start : got.answer_end] == got.text
     assert got.citations[0].text == "The deal is worth $2.1 billion."
 

@@ -156,3 +156,46 @@ def test_sentence_spans_found_at_ingest_travel_with_every_chunk(fast_bot, seed_t
 
     cite = Attributor(no_splitting).cite_span(passages[0].chunk, 0, 5)
     assert text[cite.start : cite.end] == cite.text
+
+
+def test_entities_are_given_to_the_chunks_that_hold_them_and_kept_in_the_store_records():
+    from qa_bot.ingest.chunk import with_entities
+    from qa_bot.store.records import chunk_from_record, chunk_metadata
+    from qa_bot.types import Chunk
+
+    text = "Cisco will pay $4.5 billion. Acacia agreed on Tuesday."
+    doc = make_document(text, title="Deal")
+    chunks = chunk_document(doc, [(0, 28), (29, len(text))], max_chars=30, overlap=0)
+    found = [(0, 5, "ORG"), (15, 27, "MONEY"), (29, 35, "ORG"), (46, 53, "DATE")]
+    typed = with_entities(chunks, found)
+    assert [c.entities for c in typed] == [
+        ((0, 5, "ORG"), (15, 27, "MONEY")),
+        ((0, 6, "ORG"), (17, 24, "DATE")),
+    ]
+    assert all(c.text[a:b] == text[c.start + a : c.start + b] for c in typed for a, b, _ in c.entities)
+    for chunk in (*typed, typed[0].__class__(**{**typed[0].__dict__, "entities": ()}), chunks[0]):
+        back = chunk_from_record(chunk.chunk_id, chunk.text, chunk_metadata(chunk))
+        assert (
+            back == chunk
+        )  # None (not looked for), () (none found) and found ones all come back as they were
+    assert chunks[0].entities is None and isinstance(chunks[0], Chunk)
+
+
+@pytest.mark.slow
+def test_named_entities_found_at_ingest_travel_with_every_chunk(seed_bot):
+    """Typing an answer needs no spaCy at question time: each chunk carries spaCy's entities from ingest, through
+    the store, the BM25 index saved to disk, and the LangChain documents of the retriever."""
+    from qa_bot import QABot
+    from qa_bot.retrieve.retriever import passage_from_document, passage_to_document
+
+    chunks = seed_bot.store.all_chunks()
+    assert chunks and all(c.entities is not None for c in chunks)
+    people = {c.text[a:b] for c in chunks for a, b, label in c.entities if label == "PERSON"}
+    assert "Amir Saeid Iravani" in people
+    reopened = QABot(index_dir=seed_bot.settings.index_dir, embedder=seed_bot.embedder, nlp=seed_bot.nlp)
+    found = reopened.store.lexical_search("denied allegations baseless", 5)
+    assert found and all(
+        c.entities == next(d for d in chunks if d.chunk_id == c.chunk_id).entities for c, _ in found
+    )
+    passage = reopened.retrieve("Who denied the allegations?").passages[0]
+    assert passage.chunk.entities and passage_from_document(passage_to_document(passage)) == passage
