@@ -146,7 +146,7 @@ class ExtractiveAnswerer:
                 and not (denial and self._denied(question, reading, i))
             )
 
-        pick = next((i for i in range(len(spans)) if allowed(i)), None)
+        first = pick = next((i for i in range(len(spans)) if allowed(i)), None)
         if pick is not None and denial:
             pick = self._typed(reading, pick, allowed, history)
         related = self._related(reading)
@@ -162,6 +162,8 @@ class ExtractiveAnswerer:
         margin = self.calibration.margin(reading.read, pick)
         confidence = self.calibration.confidence(margin)
         meta["margin"] = round(margin, 4)
+        if pick != first and first is not None:  # its type ruled out: say what the reader had put first
+            meta["passed_over"] = reading.span_text(first)
         if confidence < self.abstain_threshold:
             return _abstain(question, related, reason=f"low confidence {confidence:.2f}", confidence=confidence,
                             meta=meta)  # fmt: skip

@@ -158,9 +158,11 @@ def test_a_model_round_trips_through_its_file(tmp_path: Path):
 def test_an_unlikely_type_is_passed_over_for_a_likely_one_close_behind():
     got = answer("How much will Cisco pay for Acacia?", ("31.8%", 6.0), ("$4.5 billion", 5.0))
     assert got.text == "$4.5 billion" and STORY[got.answer_start - 10 : got.answer_end - 10] == got.text
+    assert got.meta["passed_over"] == "31.8%"
     assert got.citations[0].text.startswith("Cisco will pay")
     # too far behind: the reader's pick stands
-    assert answer("How much will Cisco pay?", ("31.8%", 6.0), ("$4.5 billion", 3.0)).text == "31.8%"
+    kept = answer("How much will Cisco pay?", ("31.8%", 6.0), ("$4.5 billion", 3.0))
+    assert kept.text == "31.8%" and "passed_over" not in kept.meta
     # no model, or no entities kept at ingest: the reader's order
     plain = ExtractiveAnswerer(Reader(("31.8%", 6.0), ("$4.5 billion", 5.0)), Attributor(rule_sentences),
                                calibration=Calibration(0.0, 1.0), answer_kind=AnswerKind())  # fmt: skip
