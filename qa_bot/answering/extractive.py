@@ -33,7 +33,7 @@ from qa_bot.answering.answer_types import AnswerTypes, typed_question, typed_spa
 from qa_bot.answering.attribution import Attributor
 from qa_bot.answering.calibration import CALIBRATION_FILE, Calibration
 from qa_bot.answering.kind import AnswerKind, asks_yes_or_no
-from qa_bot.answering.names import NameFinder, might_cut, whole_name
+from qa_bot.answering.names import NameFinder, might_cut, name_spans, whole_name
 from qa_bot.answering.negation import NegationCheck
 from qa_bot.answering.offices import Office, RoleFinder
 from qa_bot.answering.reader import Reader, ReadResult
@@ -268,14 +268,21 @@ class ExtractiveAnswerer:
 
     def _whole_name(self, chunk: Chunk, sentence: Citation, start: int, end: int) -> tuple[int, int]:
         """``chunk.text[start:end]`` widened to the end of a name it cuts (:mod:`qa_bot.answering.names`: the
-        names of ``sentence``, the cited sentence holding it, found by ``names``; unchanged without it). The name
-        lies in that sentence, so the widened span is cited by it too."""
-        if self.names is None:
-            return start, end
+        names of ``sentence``, the cited sentence holding it: those the chunk kept from ingest, else found by
+        ``names``; unchanged without either). The name lies in that sentence, so the widened span is cited by it
+        too."""
         at = sentence.start - chunk.start
-        if not might_cut(sentence.text, end - at):
+        if (self.names is None and chunk.entities is None) or not might_cut(sentence.text, end - at):
             return start, end
-        s, e = whole_name(sentence.text, start - at, end - at, self.names(sentence.text))
+        if chunk.entities is not None:  # found at ingest: no parse at question time
+            inside = [
+                (a - at, b - at)
+                for a, b in name_spans(chunk.entities)
+                if at <= a and b <= at + len(sentence.text)
+            ]
+        else:
+            inside = list(self.names(sentence.text)) if self.names else []
+        s, e = whole_name(sentence.text, start - at, end - at, inside)
         return s + at, e + at
 
     def _held_elsewhere(self, reading: Reading, i: int, office: Office) -> bool:

@@ -6,7 +6,8 @@ last words out: "Physical Review" (12.0) for the journal "Physical Review D" (11
 university. A span that ends inside a name, where the name goes on with a capitalised word, a digit or a single
 letter ("… Review| D.", "… Hopkins| University"), is widened to the name's end. The names are spaCy's named
 entities of the sentence holding the span (:data:`NAME_LABELS`: not dates, times or amounts, whose words a
-question may well ask for in part — "1191" of "April 1191"); a determiner the entity begins with ("the Quds
+question may well ask for in part — "1191" of "April 1191"; found at ingest and kept with its chunk, or for a
+chunk stored before that, parsed at question time); a determiner the entity begins with ("the Quds
 Force") is not taken in, and a sentence's full stop the tokenizer joined to a one-letter last word ("D.") is left
 out.
 

@@ -529,3 +529,20 @@ def test_an_answer_that_cuts_a_name_is_widened_to_it_at_document_offsets():
     assert answerer(FakeReader([("1974", 6.0)]), names=names).answer("q", passages_of(ARTICLE)).text == "1974"
     assert not seen
     assert answerer(FakeReader([("Halvard", 6.0)])).answer("q", passages_of(ARTICLE)).text == "Halvard"
+
+
+def test_the_names_kept_with_a_chunk_at_ingest_widen_without_a_parse():
+    from dataclasses import replace
+
+    at = ARTICLE.index("Halvard Metals")
+    typed = [replace(p, chunk=replace(p.chunk, entities=((at, at + 14, "ORG"), (at + 30, at + 40, "MONEY"))))
+             for p in passages_of(ARTICLE)]  # fmt: skip
+
+    def names(sentence: str) -> list[tuple[int, int]]:
+        raise AssertionError("parsed at question time")
+
+    a = answerer(FakeReader([("Halvard", 6.0)]), names=names).answer("Who owns the plant?", typed)
+    assert a.text == "Halvard Metals" and a.citations[0].start <= a.answer_start
+    assert (
+        answerer(FakeReader([("Halvard", 6.0)])).answer("q", typed).text == "Halvard Metals"
+    )  # no finder needed
