@@ -67,8 +67,9 @@ class Settings(BaseSettings):
     #: A yes / no is given only when the fitted answer-kind decision puts it at least this likely; below, the reply
     #: is the article's words without a verdict. 0.5: a verdict more likely wrong than right is never given.
     verdict_threshold: float = 0.5
-    #: Find who said what in each article at ingest (spaCy's parser, in a thread beside the embedder: about +15 %
-    #: ingest time); without it an article has no statements to show or to answer from.
+    #: Find who said what and the named entities in each article at ingest (spaCy's parser and NER, in a thread
+    #: beside the embedder: about +15 % ingest time); without it an article has no statements to show or to answer
+    #: from, and its answers are not typed (:mod:`qa_bot.answering.answer_types`).
     find_statements: bool = True
     #: A question about something said ("Who denied ...?") is also read against the article's statements, each
     #: joined with its speaker (found at ingest): a speaker named a sentence away from the words is found.
