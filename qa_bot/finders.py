@@ -13,8 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from qa_bot.answering.answer_types import EntityFinder
-    from qa_bot.answering.names import NameFinder
+    from qa_bot.answering.names import EntityFinder, NameFinder
     from qa_bot.answering.negation import NegationCheck
     from qa_bot.answering.offices import RoleFinder
     from qa_bot.bot import QABot

@@ -23,18 +23,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa_bot.answering.names import title_case
+from qa_bot.answering.names import NAME_LABELS, title_case
 from qa_bot.errors import ModelUnavailable
 
 __all__ = [
     "ANSWER_TYPES_FILE",
     "NO_ENTITY",
     "AnswerTypes",
-    "EntityFinder",
     "question_features",
     "span_type",
     "typed_question",
@@ -43,10 +42,6 @@ __all__ = [
 
 ANSWER_TYPES_FILE = "answer_types.json"  # beside the reader's weights
 NO_ENTITY = "O"
-# the entities of a sentence: ``(start, end, label)``, character offsets into it
-EntityFinder = Callable[[str], Sequence[tuple[int, int, str]]]
-
-_AMOUNTS = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL", "DATE", "TIME"})
 _WH = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -95,7 +90,8 @@ def typed_span(
     if entities is None:
         return None
     label = span_type(entities, start, end)
-    return label if label in _AMOUNTS or not title_case(sentence) else None
+    names = label == NO_ENTITY or label in NAME_LABELS  # not an amount, a number or a date
+    return None if names and title_case(sentence) else label
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from qa_bot.answering.kind import sigmoid
 from qa_bot.answering.reader import ReadResult
+from qa_bot.answering.windows import SpanScore
 
 __all__ = ["CALIBRATION_FILE", "Calibration"]
 
@@ -45,8 +46,12 @@ class Calibration:
         """``read`` with its spans best first by margin less the length penalty (ties keep the reader's order)."""
         if not self.length_penalty or len(read.spans) < 2:
             return read
-        ranked = tuple(sorted(read.spans, key=lambda s: -(s.margin - self.length_penalty * s.tokens)))
+        ranked = tuple(sorted(read.spans, key=lambda s: -self.rank_score(s)))
         return read if ranked == read.spans else replace(read, spans=ranked)
+
+    def rank_score(self, span: SpanScore) -> float:
+        """What :meth:`rank` orders spans by: the margin less the length penalty."""
+        return span.margin - self.length_penalty * span.tokens
 
     def margin(self, read: ReadResult, best: int = 0) -> float:
         span = read.spans[best]

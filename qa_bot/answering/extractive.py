@@ -272,7 +272,7 @@ class ExtractiveAnswerer:
         ``names``; unchanged without either). The name lies in that sentence, so the widened span is cited by it
         too."""
         at = sentence.start - chunk.start
-        if (self.names is None and chunk.entities is None) or not might_cut(sentence.text, end - at):
+        if not might_cut(sentence.text, end - at):
             return start, end
         if chunk.entities is not None:  # found at ingest: no parse at question time
             inside = [
@@ -280,8 +280,10 @@ class ExtractiveAnswerer:
                 for a, b in name_spans(chunk.entities)
                 if at <= a and b <= at + len(sentence.text)
             ]
+        elif self.names is not None:
+            inside = list(self.names(sentence.text))
         else:
-            inside = list(self.names(sentence.text)) if self.names else []
+            return start, end
         s, e = whole_name(sentence.text, start - at, end - at, inside)
         return s + at, e + at
 
@@ -307,11 +309,11 @@ class ExtractiveAnswerer:
             if k == pick or reading.span_text(k).lower() == words
         ):
             return pick
-        spans, penalty = reading.read.spans, self.calibration.length_penalty
-        lowest = spans[pick].margin - penalty * spans[pick].tokens - self.types.window
+        spans, score = reading.read.spans, self.calibration.rank_score
+        lowest = score(spans[pick]) - self.types.window
         passed = [reading.located(pick)]
         for j in range(pick + 1, len(spans)):
-            if spans[j].margin - penalty * spans[j].tokens < lowest:
+            if score(spans[j]) < lowest:
                 break
             if reading.within(j, passed) or not allowed(j):  # the same words again, worded wider or narrower
                 continue
