@@ -236,6 +236,9 @@ class IngestReport(_ToDict):
     seconds: float = 0.0
     replaced_documents: int = 0  # older versions of the same source that a changed text replaced
     duplicate_documents: int = 0  # syndicated copies of a stored article: their source was added to it
+    retyped_documents: int = (
+        0  # stored without their named entities (by an earlier qa-bot): found and kept now
+    )
 
     @property
     def unchanged(self) -> bool:
@@ -248,12 +251,17 @@ class IngestReport(_ToDict):
             if self.duplicate_documents
             else ""
         )
+        retyped = (
+            f"; named entities found for {self.retyped_documents} article(s) indexed by an earlier qa-bot"
+            if self.retyped_documents
+            else ""
+        )
         if self.unchanged:
-            return f"Nothing new: {self.skipped_documents} document(s) already indexed{copies}."
+            return f"Nothing new: {self.skipped_documents} document(s) already indexed{copies}{retyped}."
         replaced = f", {self.replaced_documents} older version(s) replaced" if self.replaced_documents else ""
         return (
             f"Indexed {self.added_documents} document(s), {self.added_chunks} chunk(s)"
-            f" ({self.skipped_documents} already indexed{replaced}{copies}) in {self.seconds:.1f}s."
+            f" ({self.skipped_documents} already indexed{replaced}{copies}{retyped}) in {self.seconds:.1f}s."
         )
 
 

@@ -80,6 +80,17 @@ def blank_nlp():
     return nlp
 
 
+def ruler_pipeline(patterns=()):
+    """A model-free spaCy pipeline (rule-based sentences) whose "ner" is an EntityRuler with ``patterns``: ingest
+    finds and keeps named entities (those the patterns name) without a trained model."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("entity_ruler", name="ner").add_patterns(list(patterns))
+    return nlp
+
+
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED.read_text("utf-8")

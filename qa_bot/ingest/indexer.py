@@ -2,7 +2,9 @@
 
 For each incoming :class:`Document` (already loaded and cleaned by :mod:`qa_bot.ingest`):
 
-- an article already stored (same canonical text) is skipped;
+- an article already stored (same canonical text) is skipped; if it was stored without its named entities (by a
+  qa-bot from before they were kept), they are found now and kept with its chunks (:meth:`Indexer.retype` does
+  that for every such article);
 - an article whose source (file, URL, JSONL id) was stored with other text replaces that version (the new one is
   written first, then the old one deleted, so an interruption never loses the article);
 - a syndicated copy of a stored article, or of one earlier in the same call (near-duplicate text, see
@@ -53,6 +55,7 @@ class _Batch:
     new: list[tuple[Document, list[Chunk]]] = field(default_factory=list)
     replaces: dict[str, list[str]] = field(default_factory=dict)  # new doc id -> old versions it replaces
     extra: dict[str, list[str]] = field(default_factory=dict)  # doc id -> sources of its copies in this call
+    retype: list[str] = field(default_factory=list)  # stored articles to find the named entities of
 
 
 class Indexer:
@@ -102,7 +105,7 @@ class Indexer:
                 f"{len(docs):,} articles in one ingest call; the limit is {self.max_documents:,}"
                 " (setting max_articles_per_ingest): split the input."
             )
-        counts = {"added": 0, "skipped": 0, "chunks": 0, "replaced": 0, "copies": 0}
+        counts = {"added": 0, "skipped": 0, "chunks": 0, "replaced": 0, "copies": 0, "retyped": 0}
         stored_as: dict[str, str] = {}  # a syndicated copy's id -> the article stored for it
         with self._lock:
             for i in range(0, len(docs), self.batch_documents):
@@ -122,7 +125,28 @@ class Indexer:
             seconds=round(time.perf_counter() - started, 3),
             replaced_documents=counts["replaced"],
             duplicate_documents=counts["copies"],
+            retyped_documents=counts["retyped"],
         )
+
+    def retype(self, doc_ids: Sequence[str] | None = None, progress: Progress | None = None) -> int:
+        """Find and keep the named entities of the stored articles (of ``doc_ids``; all when ``None``) whose chunks
+        were stored without them; returns how many articles got them (none without a parser)."""
+        with self._lock:
+            return self._retype(self.store.untyped(doc_ids) if self.parser is not None else [], progress)
+
+    def _retype(self, doc_ids: Sequence[str], progress: Progress | None = None) -> int:
+        if not doc_ids or self.parser is None:
+            return 0
+        nlp, typed = self.parser(), []
+        for n, doc_id in enumerate(doc_ids, 1):
+            entities = find_entities(self.store.document(doc_id).text, nlp)
+            if entities is None:  # a pipeline without NER: nothing to find
+                return 0
+            typed.extend(with_entities(self.store.chunks_of(doc_id), entities))
+            if progress is not None:
+                progress(n, len(doc_ids))
+        self.store.set_entities(typed)
+        return len(doc_ids)
 
     def remove(self, doc_id: str) -> bool:
         """Delete one article and its chunks; ``False`` when it was not there."""
@@ -140,6 +164,8 @@ class Indexer:
             counts["skipped"] += 1
             if doc.source:
                 batch.extra.setdefault(doc.doc_id, []).append(doc.source)
+            if self.parser is not None and store.has_document(doc.doc_id) and store.untyped([doc.doc_id]):
+                batch.retype.append(doc.doc_id)  # stored before named entities were kept: find them now
             return
         holders = store.documents_from(doc.source) if doc.source else []
         own = [h for h in holders if store.document(h).source == doc.source]
@@ -218,6 +244,7 @@ class Indexer:
             counts["added"] += len(articles)
             for doc, _ in batch.new:
                 self.copies.added(doc.doc_id, doc.text)
+        counts["retyped"] += self._retype(list(dict.fromkeys(batch.retype)))
         for new_id, olds in batch.replaces.items():  # the new version is stored, now drop the old one
             carried = [s for old in olds for s in store.sources(old)]
             for old in olds:

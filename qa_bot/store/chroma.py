@@ -17,22 +17,22 @@ so writing the same article twice changes nothing. What to store (skip, replace,
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from qa_bot.errors import IndexUnavailable, InvalidInput, QABotError
 from qa_bot.store.lexical import LexicalCache, LexicalIndex
+from qa_bot.store.opening import INDEX_MARKER, check_index_dir, first_line, http_client, write_marker
 from qa_bot.store.records import (
     article_where,
     chunk_from_record,
     chunk_metadata,
     document_metadata,
+    entity_metadata,
     sources_metadata,
     statements_from_metadata,
     summary_from_record,
@@ -44,8 +44,6 @@ __all__ = ["INDEX_MARKER", "Store", "StoredArticle"]
 
 log = logging.getLogger(__name__)
 
-INDEX_MARKER = "qa_bot_index.json"
-INDEX_FORMAT = 1
 CHUNKS = "qa_bot_chunks"
 DOCUMENTS = "qa_bot_documents"
 _PAGE = 5000
@@ -73,7 +71,7 @@ class Store:
         self._lock = threading.RLock()
         self._orphans_checked = False
         if self.chroma_url is None:
-            self._check_dir()
+            check_index_dir(self.index_dir)
         try:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
@@ -82,7 +80,7 @@ class Store:
             if self.chroma_url is None:
                 self._client = chromadb.PersistentClient(path=str(self.index_dir), settings=settings)
             else:
-                self._client = _http_client(self.chroma_url, settings)
+                self._client = http_client(self.chroma_url, settings)
             self._chunks = self._client.get_or_create_collection(
                 CHUNKS, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
             )
@@ -102,53 +100,15 @@ class Store:
                 if self.chroma_url
                 else f"the index at {self.index_dir}"
             )
-            raise IndexUnavailable(f"Cannot open {where}: {_first_line(exc)}") from exc
+            raise IndexUnavailable(f"Cannot open {where}: {first_line(exc)}") from exc
         if self.chroma_url is None:
-            self._write_marker()
+            write_marker(self.index_dir)
         local = self.chroma_url is None
         self._lexical = LexicalCache(
             self.all_chunks, self.count, self.stamp,
             directory=self.index_dir if local else None,
             files=[self.index_dir / "chroma.sqlite3", self.index_dir / "chroma.sqlite3-wal"] if local else (),
         )  # fmt: skip
-
-    # -- opening -----------------------------------------------------------------------------------------
-    def _check_dir(self) -> None:
-        d = self.index_dir
-        if d.exists() and not d.is_dir():
-            raise IndexUnavailable(f"{d} is a file, not an index directory.")
-        marker = d / INDEX_MARKER
-        if d.is_dir() and any(d.iterdir()):
-            if not marker.is_file():
-                raise IndexUnavailable(
-                    f"{d} is not a qa-bot index (it has files but no {INDEX_MARKER}); use a new or empty directory."
-                )
-            try:
-                info = json.loads(marker.read_text("utf-8"))
-            except (OSError, ValueError) as exc:
-                raise IndexUnavailable(f"{marker} is unreadable: {exc}") from exc
-            if info.get("format") != INDEX_FORMAT:
-                raise IndexUnavailable(
-                    f"{d} has index format {info.get('format')!r}; this qa-bot reads {INDEX_FORMAT}."
-                )
-        try:
-            d.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise IndexUnavailable(f"Cannot create the index directory {d}: {exc.strerror or exc}") from exc
-
-    def _write_marker(self) -> None:
-        from qa_bot.models import EMBEDDING_MODEL_NAME
-
-        marker = self.index_dir / INDEX_MARKER
-        if not marker.exists():
-            try:
-                marker.write_text(
-                    json.dumps({"format": INDEX_FORMAT, "embedding_model": EMBEDDING_MODEL_NAME}) + "\n"
-                )
-            except OSError as exc:
-                raise IndexUnavailable(
-                    f"Cannot write to the index directory {self.index_dir}: {exc}"
-                ) from exc
 
     # -- reading -----------------------------------------------------------------------------------------
     def count(self) -> int:
@@ -282,6 +242,35 @@ class Store:
         ]
         return sorted(found, key=lambda c: c.start)
 
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """One article's chunks, in text order."""
+        got = self._chunks.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+        found = [
+            chunk_from_record(i, t, m)
+            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+        return sorted(found, key=lambda c: (c.start, c.end))
+
+    def untyped(self, doc_ids: Sequence[str] | None = None) -> list[str]:
+        """Of ``doc_ids`` (all when ``None``), the stored articles whose chunks were stored without looking for
+        their named entities (by a qa-bot from before they were kept, or without spaCy's NER)."""
+        got = self._chunks.get(where=where_doc_ids(doc_ids), include=["metadatas"])
+        return sorted({str(m.get("doc_id", "")) for m in got["metadatas"] if m and not m.get("typed")})
+
+    def set_entities(self, chunks: Sequence[Chunk]) -> None:
+        """Keep the named entities of stored ``chunks`` (their records updated in place: text, vector and the
+        rest of the record unchanged)."""
+        typed = [c for c in chunks if c.entities is not None]
+        with self._lock:
+            step = self._batch_size()
+            for i in range(0, len(typed), step):
+                part = typed[i : i + step]
+                self._chunks.update(
+                    ids=[c.chunk_id for c in part], metadatas=[entity_metadata(c) for c in part]
+                )
+            if typed:
+                self._lexical.refresh()
+
     def lexical_index(self) -> LexicalIndex:
         """The BM25 index over every chunk (built or loaded now if needed)."""
         return self._lexical.get()
@@ -375,24 +364,3 @@ class Store:
         if orphans:
             log.warning("Removing %d chunk(s) left by an interrupted ingest", len(orphans))
             self._chunks.delete(ids=orphans)
-
-
-def _http_client(url: str, settings: Any) -> Any:
-    """``chromadb.HttpClient`` for ``http(s)://host:port``."""
-    from urllib.parse import urlparse
-
-    import chromadb
-
-    parsed = urlparse(url if "://" in url else "http://" + url)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise IndexUnavailable(f"chroma_url must look like http://HOST:PORT, got {url!r}")
-    ssl = parsed.scheme == "https"
-    port = parsed.port or (443 if ssl else 8000)
-    client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=ssl, settings=settings)
-    client.heartbeat()  # fail now, with a clear message, if nothing answers there
-    return client
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:300]

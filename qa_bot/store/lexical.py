@@ -135,6 +135,15 @@ class LexicalCache:
         with self._lock:
             self._index = None
 
+    def refresh(self) -> None:
+        """This process changed chunk records in place (the collection's stamp unchanged): rebuild the index now
+        and save it over the old one."""
+        with self._lock:
+            index = LexicalIndex(self._chunks())
+            if self.directory is not None:
+                index.save(self.directory / "lexical", self._stamp())
+            self._index = index
+
     def get(self) -> LexicalIndex:
         """The index, rebuilt first when another process changed the collection."""
         with self._lock:

@@ -19,6 +19,7 @@ __all__ = [
     "chunk_from_record",
     "chunk_metadata",
     "document_metadata",
+    "entity_metadata",
     "listed",
     "site",
     "sources_metadata",
@@ -49,11 +50,19 @@ def chunk_metadata(c: Chunk, days: Sequence[int] = ()) -> dict[str, Any]:
         meta["sentences"] = [
             int(x) for span in c.sentences for x in span
         ]  # flat: start, end, start, end, ...
-    if c.entities is not None:  # looked for: "typed", and the entities found (Chroma keeps no empty lists)
-        meta["typed"] = True
-        if c.entities:
-            meta["entity_spans"] = [int(x) for a, b, _ in c.entities for x in (a, b)]
-            meta["entity_labels"] = [str(label) for _, _, label in c.entities]
+    meta.update(entity_metadata(c))
+    return meta
+
+
+def entity_metadata(c: Chunk) -> dict[str, Any]:
+    """The part of a chunk record's metadata that holds its named entities: ``typed`` when they were looked for,
+    and those found (Chroma keeps no empty lists); empty when they were not looked for."""
+    if c.entities is None:
+        return {}
+    meta: dict[str, Any] = {"typed": True}
+    if c.entities:
+        meta["entity_spans"] = [int(x) for a, b, _ in c.entities for x in (a, b)]
+        meta["entity_labels"] = [str(label) for _, _, label in c.entities]
     return meta
 
 
