@@ -7,6 +7,8 @@ A small, visible rewrite from the conversation so far (spaCy only; no coreferenc
 - ellipsis: "and when?" after "What did Amir Saeid Iravani call the allegations?" becomes "When did Amir Saeid
   Iravani call the allegations?"; after a who-question it asks about the answered event ("When was it that Amir
   Saeid Iravani denied the allegations?"); "when did that happen?" is read the same way;
+- a wh-fragment after a yes/no question asks about what it asked of: "Who?" after "Did anyone deny it?" becomes
+  "Who did deny it?", "How many?" after "Did he miss any games?" "How many games did he miss?";
 - a leading "and"/"so"/"but" is dropped ("and who made them?" -> "Who made the allegations?").
 
 The result is shown to the user, so a wrong rewrite can be seen. Greetings, thanks and "what can you do?" get a
@@ -266,6 +268,20 @@ def _event(question: str, answer: str, nlp: Any) -> str | None:
 
 
 _AUXILIARIES = frozenset(("did", "does", "do", "was", "is", "were", "are", "will", "has", "have"))
+# a yes/no question: "Was anyone hurt?", "And did he miss any games?"
+_YES_NO = re.compile(
+    r"^\W*(?:(?:and|so|but|then|also|well|ok|okay)\W+)*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|"
+    r"would|should)\b",
+    re.IGNORECASE,
+)
+# what the wh-word asks for in it: someone, something, somewhere ("Who?" after "Was anyone hurt?")
+_INDEFINITE = {
+    "who": re.compile(r"\b(?:anyone|anybody|someone|somebody)\b", re.IGNORECASE),
+    "what": re.compile(r"\b(?:anything|something)\b", re.IGNORECASE),
+    "where": re.compile(r"\b(?:anywhere|somewhere)\b", re.IGNORECASE),
+}
+# "any games" / "some games": what "How many?" / "Which?" counts or picks out
+_ANY = re.compile(r"\b(?:any|some)\s+([a-z][\w-]*s)\b", re.IGNORECASE)
 
 
 def _ask_again(wh: str, question: str, answer: str, nlp: Any) -> str | None:
@@ -282,7 +298,24 @@ def _ask_again(wh: str, question: str, answer: str, nlp: Any) -> str | None:
             if body.split()[0].lower() in _AUXILIARIES:
                 return f"{_capitalize(wh)} {body}?"
             return None
-    return None
+    return _of_yes_no(wh, prev) if _YES_NO.match(prev) else None
+
+
+def _of_yes_no(wh: str, question: str) -> str | None:
+    """A wh-question about what a yes/no question asked of: "Who?" after "Did anyone deny it?" -> "Who did deny
+    it?", "What?" after "Is she carrying something?" -> "What is she carrying?", "How many?" after "Did he miss any
+    games?" -> "How many games did he miss?", "Where?" after "Were they taken to a hospital?" -> "Where were they
+    taken to a hospital?"."""
+    body = _LEAD.sub("", question.strip(), count=1).rstrip("?.! ")
+    body = body[:1].lower() + body[1:]
+    indefinite = _INDEFINITE.get(wh)
+    if indefinite is not None and indefinite.search(body):
+        body = indefinite.sub("", body, count=1)
+    elif wh in {"how many", "how much", "which", "what"} and (some := _ANY.search(body)):
+        wh = f"{wh} {some.group(1)}"
+        body = body[: some.start()] + body[some.end() :]
+    body = " ".join(body.split())
+    return f"{_capitalize(wh)} {body}?" if body else None
 
 
 def _standalone(turns: list[tuple[str, str]], nlp: Any) -> list[tuple[str, str]]:

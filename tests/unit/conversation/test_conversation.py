@@ -88,6 +88,14 @@ def nlp():
         # the people a "how many" question counted are "them"
         ([("How many people work at the terminal?", "140")], "What will happen to them?",
          "What will happen to people?"),
+        # a wh-fragment after a yes/no question asks about what it asked of: the someone, something, somewhere
+        ([("Did anyone deny the allegations?", "yes")], "Who?", "Who did deny the allegations?"),
+        ([("Was anyone jailed?", "yes")], "and who?", "Who was jailed?"),
+        ([("Is she carrying something?", "yes")], "What?", "What is she carrying?"),
+        ([("Did he go anywhere?", "yes")], "Where?", "Where did he go?"),
+        ([("Did he miss any games?", "yes")], "How many?", "How many games did he miss?"),
+        ([("Were the victims taken to a hospital?", "yes")], "Where?", "Where were the victims taken to a hospital?"),
+        ([("Was his detention extended?", "yes")], "Why?", "Why was his detention extended?"),
     ],
 )  # fmt: skip
 def test_rewrite(nlp, history, question, expected):
