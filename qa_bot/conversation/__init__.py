@@ -1,6 +1,6 @@
 """Conversation stage: small talk (:mod:`.smalltalk`), follow-ups read in their conversation and rewritten into
-standalone questions (:mod:`.rewrite`; spaCy's parses of the texts it reads are kept by :mod:`.parses`), and a
-chat that keeps its own history (:mod:`.chat`)."""
+standalone questions (:mod:`.rewrite`; spaCy's parses of the texts it reads are kept by :mod:`.parses`), a chat
+that keeps its own history (:mod:`.chat`), and the checks of what a caller gives (:mod:`.validate`)."""
 
 from qa_bot.conversation.rewrite import (
     PRONOUNS,
@@ -10,9 +10,8 @@ from qa_bot.conversation.rewrite import (
     reader_input,
     rewrite_question,
     standalone_question,
-    validate_history,
-    validate_question,
 )
+from qa_bot.conversation.validate import validate_history, validate_question
 
 __all__ = [
     "PRONOUNS",

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa_bot.conversation.parses import RememberedParses
 from qa_bot.conversation.smalltalk import strip_greeting, strip_instructions
-from qa_bot.errors import InvalidInput
+from qa_bot.conversation.validate import validate_history
 from qa_bot.text import WH_WORDS, asked_identity, bare_answer
 
 if TYPE_CHECKING:
@@ -34,11 +34,10 @@ __all__ = [
     "History",
     "RememberedParses",
     "asks_for_another",
+    "names_its_subject",
     "reader_input",
     "rewrite_question",
     "standalone_question",
-    "validate_history",
-    "validate_question",
 ]
 
 History = Sequence[tuple[str, str]]
@@ -57,11 +56,30 @@ _HAPPEN = re.compile(
     re.IGNORECASE,
 )
 
+# words that point back into the conversation: a question holding one does not stand alone
+_POINTING = frozenset(("there", "then", "that", "this", "those", "these", "else", "other", "another", "former",
+                       "latter", "same", "such", "one", "ones"))  # fmt: skip
+_NAMED = re.compile(r"(?<=[\s(\"“'‘])[A-Z][a-z]")  # a capitalised word that is not the question's first
+_ABOUT = re.compile(r"^\W*(?:(?:and|so|but)\W+)?(?:what|how)\s+about\b", re.IGNORECASE)
+
 
 def asks_for_another(question: str) -> bool:
     """Whether the question asks for something besides what was already answered ("what else did he say?")."""
     words = {w.lower() for w in _WORD.findall(question)}
     return bool(words & {"else", "other", "another", "besides"}) and not words & {"otherwise"}
+
+
+def names_its_subject(question: str) -> bool:
+    """Whether a question asked in a conversation stands on its own words: it names what it asks about (a
+    capitalised word past its first: "Did US officials confirm Iran's role?") and leans on no earlier turn — no
+    pronoun or pointing word ("he", "there", "that", "else"), no fragment ("Who?"), no "what about …?"."""
+    words = {w.lower() for w in _WORD.findall(question)}
+    return bool(
+        _NAMED.search(question.strip())
+        and not words & (PRONOUNS | _POINTING)
+        and not _FRAGMENT.match(question)
+        and not _ABOUT.match(question)
+    )
 
 
 def reader_input(found: Retrieval, reads_history: bool = True) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -72,23 +90,11 @@ def reader_input(found: Retrieval, reads_history: bool = True) -> tuple[str, tup
     (``reads_history`` false) gets the follow-up's standalone rewrite alone."""
     from qa_bot.types import ABSTAIN_TEXT
 
-    if not found.history or not reads_history:
+    if not found.history or not reads_history or (not found.rewritten and names_its_subject(found.question)):
         return found.standalone, ()
     bare = strip_instructions(strip_greeting(found.question))
     turns = tuple((q, "unknown" if a.strip() == ABSTAIN_TEXT else a) for q, a in found.history)
     return bare, turns
-
-
-def validate_question(question: object, max_chars: int) -> str:
-    """The question, whitespace-normalised, or an :class:`InvalidInput` saying what is wrong with it."""
-    if not isinstance(question, str):
-        raise InvalidInput("The question must be text.")
-    q = question.strip()
-    if not q:
-        raise InvalidInput("Please type a question.")
-    if len(q) > max_chars:
-        raise InvalidInput(f"The question is {len(q):,} characters long; the limit is {max_chars:,}.")
-    return " ".join(q.split())
 
 
 def standalone_question(
@@ -113,22 +119,6 @@ def standalone_question(
 
 
 # -- history ---------------------------------------------------------------------------------------------
-def validate_history(history: Any, max_chars: int = 20_000) -> list[tuple[str, str]]:
-    """``[(question, answer), ...]`` or a clear :class:`InvalidInput`."""
-    if history is None:
-        return []
-    if isinstance(history, (str, bytes)) or not isinstance(history, (list, tuple)):
-        raise InvalidInput("history must be a list of [question, answer] pairs.")
-    out: list[tuple[str, str]] = []
-    for i, turn in enumerate(history):
-        if not isinstance(turn, (list, tuple)) or len(turn) != 2 or not all(isinstance(x, str) for x in turn):
-            raise InvalidInput(f"history[{i}] must be a [question, answer] pair of strings.")
-        out.append((turn[0], turn[1]))
-    if sum(len(q) + len(a) for q, a in out) > max_chars:
-        out = out[-5:]
-    return out
-
-
 def _usable(answer: str) -> bool:
     from qa_bot.types import ABSTAIN_TEXT
 

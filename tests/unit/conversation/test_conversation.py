@@ -214,3 +214,48 @@ def test_the_parses_of_a_pipeline_are_remembered_while_it_lives():
     del parse, first
     gc.collect()
     assert len(parses._REMEMBERED) == before - 1  # the memory does not keep its pipeline alive
+
+
+@pytest.mark.parametrize(
+    ("question", "alone"),
+    [
+        ("Did US officials confirm Iran's role?", True),
+        ("Who is the president of France?", True),
+        ("Has coal demand in Norway grown?", True),
+        ("Who did Netanyahu talk to?", True),
+        ("What did he say about Iran?", False),  # a pronoun: who "he" is comes from the conversation
+        ("Was Qaani there?", False),  # "there": where the conversation was
+        ("What else did Blinken say?", False),
+        ("What about Frank Lampard?", False),  # elliptical: about what, the turn before says
+        ("And how about Cisco?", False),
+        ("Who?", False),
+        ("how many were killed?", False),  # names nothing
+        ("What did the report say?", False),
+    ],
+)  # fmt: skip
+def test_a_question_that_names_its_subject_and_points_at_no_earlier_turn_stands_alone(question, alone):
+    from qa_bot.conversation.rewrite import names_its_subject
+
+    assert names_its_subject(question) is alone
+
+
+def test_the_reader_reads_a_question_that_stands_alone_without_the_conversation():
+    from qa_bot.conversation import reader_input
+    from qa_bot.types import ABSTAIN_TEXT, Retrieval
+
+    turns = (("Who denied the allegations?", "Amir Saeid Iravani"), ("Did anyone back him?", ABSTAIN_TEXT))
+    alone = Retrieval("Who is the president of France?", "Who is the president of France?", (), history=turns)
+    assert reader_input(alone) == ("Who is the president of France?", ())
+    follow = Retrieval("What did he call them?", "What did Amir Saeid Iravani call the allegations?", (),
+                       rewritten=True, history=turns)  # fmt: skip
+    assert reader_input(follow) == (
+        "What did he call them?",
+        (turns[0], ("Did anyone back him?", "unknown")),  # an abstention reads as CoQA's "unknown"
+    )
+    assert reader_input(follow, reads_history=False) == (
+        "What did Amir Saeid Iravani call the allegations?",
+        (),
+    )
+    # read with the conversation when it leans on it, though the rewriter changed nothing
+    leaning = Retrieval("What did Blinken say there?", "What did Blinken say there?", (), history=turns)
+    assert reader_input(leaning)[1] == (turns[0], ("Did anyone back him?", "unknown"))
