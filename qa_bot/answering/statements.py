@@ -212,7 +212,8 @@ def identity_pieces(
 ) -> list[StatementPiece]:
     """For a question asking who someone it names is ("Who is Blinken?", :func:`~qa_bot.text.asked_identity`),
     the statements of ``articles`` (in a retrieved passage) whose speaker that name is part of ("Antony Blinken") and
-    to whom the article gives a role ("US Secretary of State"), one per role, as pieces answered by the whole role
+    to whom the article gives a role ("US Secretary of State"; a name given with that role, "Secretary Antony
+    Blinken", is theirs too), one per role, as pieces answered by the whole role
     (``whole``): the reader chooses the role, the parse at ingest its extent and whose it is. The reader alone
     answered with the given names written before the name ("Secretary of State Antony")."""
     asked = {stem(w) for w in content_words(name) if len(w) > 1}
@@ -221,7 +222,10 @@ def identity_pieces(
         spans = [(p.chunk.start, p.chunk.end) for p in passages if p.chunk.doc_id == doc.doc_id]
         for st in statements:
             described = st.role is not None and any(c.isalpha() for c in st.role.text)  # not an age: "…, 38,"
-            if described and _retrieved(st, spans) and asked <= _stems(st.speaker):
+            # the name as an earlier answer gave it may hold the title ("Mayor Ingrid Solberg"): part of it is the
+            # speaker's name, the rest their name or role
+            speaker, titled = _stems(st.speaker), _stems(st.role) if st.role is not None else set()
+            if described and _retrieved(st, spans) and asked & speaker and asked <= speaker | titled:
                 role = st.role.text.lower()  # type: ignore[union-attr]
                 found.setdefault(role, replace(_piece(doc, st, ("role",), 1.0), whole=True))
     return list(found.values())[:limit]

@@ -95,6 +95,10 @@ def test_who_someone_is_is_answered_by_the_whole_role_a_statement_gives_them():
     assert identity_pieces("Lena Ortiz", whole(), [(DOC, STATEMENTS)]) == [piece]
     assert identity_pieces("Halvard Metals", whole(), [(DOC, STATEMENTS)]) == []  # given no role
     assert identity_pieces("Ana Ortiz", whole(), [(DOC, STATEMENTS)]) == []  # another person
+    # named as an earlier answer gave her, with her title ("What is Mayor Lena Ortiz's job?"): still her
+    assert identity_pieces("Mayor Lena Ortiz", whole(), [(DOC, STATEMENTS)]) == [piece]
+    assert identity_pieces("Mayor", whole(), [(DOC, STATEMENTS)]) == []  # a title alone names no one
+    assert identity_pieces("Mayor Ana Ortiz", whole(), [(DOC, STATEMENTS)]) == []
     elsewhere = [Passage(Chunk("c9", "d1", "Riverside", 0, 20, TEXT[:20]), score=1.0)]
     assert identity_pieces("Ortiz", elsewhere, [(DOC, STATEMENTS)]) == []  # her statement was not retrieved
     # the reader, unsure, picks part of the role: the whole role answers, cited by the sentence that gives it
