@@ -200,7 +200,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
     from qa_bot.answering.provenance import byline_spans
     from qa_bot.conversation import asks_for_another, reader_input
     from qa_bot.replies import cased, question_form_reply
-    from qa_bot.text import asked_identity
+    from qa_bot.text import asked_employer, asked_identity
 
     given = [a for _, a in found.history] if asks_for_another(found.standalone) else []
 
@@ -209,7 +209,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         names = cased(found)  # the question with its names written as the passages write them
         said, unreported = said_pieces(bot, found, names) if bot.settings.use_statements else ((), None)
         return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said,
-                                   unreported=unreported, identity=asked_identity(names),
+                                   unreported=unreported, identity=asked_identity(names) or asked_employer(names),
                                    avoid=credited_spans(found.passages) + byline_spans(found.passages),
                                    office=asked_office(names))  # fmt: skip
 
@@ -247,25 +247,27 @@ def said_pieces(
         unreported_speaker,
     )
     from qa_bot.replies import cased
-    from qa_bot.text import asked_identity
+    from qa_bot.text import asked_employer, asked_identity
 
     question = question or cased(found)  # "what did macron say?": Macron, as the passages write him
     identity = asked_identity(question)  # "Who is Blinken?": his role, as a statement gives it
-    if not found.passages or not (identity or asks_about_statements(question)):
+    employer = None if identity else asked_employer(question)  # "Where does Nader work?": in his role
+    if not found.passages or not (identity or employer or asks_about_statements(question)):
         return [], None
     said = {d: bot.statements(d) for d in found.article_ids}
     articles = [
         (bot.document(d), found_here) for d, found_here in said.items() if found_here
     ]  # text only if needed
-    if identity:  # the role a statement gives them, else one a sentence read now gives
-        return identity_pieces(identity, found.passages, articles) or mention_roles(
-            bot, found, identity
+    if identity or employer:  # the role a statement gives them, else one a sentence read now gives
+        name, whole = (identity, True) if identity else (employer, False)
+        return identity_pieces(name, found.passages, articles, whole=whole) or mention_roles(
+            bot, found, name, whole=whole
         ), None
     unreported = unreported_speaker(question, said.values())
     return statement_pieces(question, found.passages, articles), unreported
 
 
-def mention_roles(bot: QABot, found: Retrieval, name: str) -> list[StatementPiece]:
+def mention_roles(bot: QABot, found: Retrieval, name: str, *, whole: bool = True) -> list[StatementPiece]:
     """For "Who is <name>?", the roles the retrieved passages give that person ("French President Emmanuel
     Macron"), read now with spaCy (only the passages' sentences naming them), as pieces for the reader."""
     from qa_bot.answering.statements import mention_pieces
@@ -279,7 +281,7 @@ def mention_roles(bot: QABot, found: Retrieval, name: str) -> list[StatementPiec
             {(c.start + a, c.start + b) for c in chunks for a, b in c.sentences or [(0, len(c.text))]}
         )
         document = bot.document(doc_id)
-        pieces += mention_pieces(document, person_roles(document.text, name, bot.nlp, within))
+        pieces += mention_pieces(document, person_roles(document.text, name, bot.nlp, within), whole=whole)
     return pieces
 
 

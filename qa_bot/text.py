@@ -16,6 +16,7 @@ __all__ = [
     "CUE_VERBS",
     "QUESTION_TYPES",
     "WH_WORDS",
+    "asked_employer",
     "asked_identity",
     "bare_answer",
     "bm25s_module",
@@ -203,6 +204,31 @@ _IDENTITY = (
         _OPEN + r"(?i:what)\s+(?i:does|did)\s+" + _NAME + r"\s+(?i:do)(?:\s+(?i:for\s+a\s+living))?" + _END
     ),
 )
+
+
+#: "Where does Nader work?", "Who does Lars Moen work for?", "What company does he work for?" (after the rewrite:
+#: a name), "Where is Helen Marsh employed?"
+_EMPLOYER = (
+    re.compile(_OPEN + r"(?i:where)\s+(?i:does|did|do)\s+" + _NAME + r"\s+(?i:work|teach|study)" + _END),
+    re.compile(_OPEN + r"(?i:where)\s+(?i:is|was)\s+" + _NAME + r"\s+(?i:employed|working)" + _END),
+    re.compile(
+        _OPEN
+        + r"(?i:(?:who|which\s+\w+|what\s+\w+)\s+(?:does|did|do))\s+"
+        + _NAME
+        + r"\s+(?i:work\s+(?:for|at)|represent)"
+        + _END
+    ),
+    re.compile(_OPEN + r"(?i:for\s+whom)\s+(?i:does|did|do)\s+" + _NAME + r"\s+(?i:work)" + _END),
+)
+
+
+def asked_employer(question: str) -> str | None:
+    """The name of the person a question asks where they work ("Where does Nader work?", "Who does Lars Moen work
+    for?" → the name): the organisation their role names answers it ("an expert on Iranian politics at the RAND
+    Corp."), the name does not; ``None`` for any other question."""
+    q = question.strip()
+    m = next((m for p in _EMPLOYER if (m := p.match(q))), None)
+    return m.group("name") if m else None
 
 
 def asked_identity(question: str) -> str | None:

@@ -209,13 +209,17 @@ def identity_pieces(
     passages: Sequence[Passage],
     articles: Iterable[tuple[Document, Sequence[Statement]]],
     limit: int = 3,
+    *,
+    whole: bool = True,
 ) -> list[StatementPiece]:
     """For a question asking who someone it names is ("Who is Blinken?", :func:`~qa_bot.text.asked_identity`),
     the statements of ``articles`` (in a retrieved passage) whose speaker that name is part of ("Antony Blinken") and
     to whom the article gives a role ("US Secretary of State"; a name given with that role, "Secretary Antony
     Blinken", is theirs too), one per role, as pieces answered by the whole role
     (``whole``): the reader chooses the role, the parse at ingest its extent and whose it is. The reader alone
-    answered with the given names written before the name ("Secretary of State Antony")."""
+    answered with the given names written before the name ("Secretary of State Antony"). Not ``whole`` (a question
+    asking where they work, :func:`~qa_bot.text.asked_employer`): the span of the role the reader is confident of
+    answers ("RAND Corp." of "an expert on Iranian politics at the RAND Corp.")."""
     asked = {stem(w) for w in content_words(name) if len(w) > 1}
     found: dict[str, StatementPiece] = {}
     for doc, statements in articles if asked else ():
@@ -227,17 +231,25 @@ def identity_pieces(
             speaker, titled = _stems(st.speaker), _stems(st.role) if st.role is not None else set()
             if described and _retrieved(st, spans) and asked & speaker and asked <= speaker | titled:
                 role = st.role.text.lower()  # type: ignore[union-attr]
-                found.setdefault(role, replace(_piece(doc, st, ("role",), 1.0), whole=True))
+                piece = _piece(doc, st, ("role",), 1.0)
+                found.setdefault(
+                    role, replace(piece, whole=True) if whole else replace(piece, confident_only=True)
+                )
     return list(found.values())[:limit]
 
 
 def mention_pieces(
-    doc: Document, mentions: Iterable[tuple[TextSpan, TextSpan, TextSpan]], limit: int = 3
+    doc: Document,
+    mentions: Iterable[tuple[TextSpan, TextSpan, TextSpan]],
+    limit: int = 3,
+    *,
+    whole: bool = True,
 ) -> list[StatementPiece]:
     """For a question asking who someone is whom no statement gives a role ("Who is Macron?"), each sentence of
     ``doc`` that gives them one (``(person, role, sentence)``, found at question time:
     :func:`qa_bot.ingest.statements.person_roles`), as a piece answered by the whole role ("French President")
-    when the reader is confident of a span of it (the parse of a sentence read once may be wrong)."""
+    when the reader is confident of a span of it (the parse of a sentence read once may be wrong); not ``whole``,
+    by that span (see :func:`identity_pieces`)."""
     found: dict[str, StatementPiece] = {}
     for person, role, sentence in mentions:
         parts = sorted((("role", role), ("speaker", person)), key=lambda x: x[1].start)
@@ -246,7 +258,7 @@ def mention_pieces(
         )
         cited = (Citation(doc.doc_id, doc.title, sentence.start, sentence.end, sentence.text),)
         found.setdefault(role.text.lower(), StatementPiece(doc.doc_id, sentence.text, segments, cited, cited,
-                         ("role",), 1.0, whole=True, confident_only=True))  # fmt: skip
+                         ("role",), 1.0, whole=whole, confident_only=True))  # fmt: skip
     return list(found.values())[:limit]
 
 

@@ -112,6 +112,30 @@ def test_who_someone_is_is_answered_by_the_whole_role_a_statement_gives_them():
     assert a.citations[0].start <= a.answer_start < a.answer_end <= a.citations[0].end
 
 
+def test_where_someone_works_is_the_part_of_their_role_the_reader_is_sure_of():
+    text = "Rates will rise, said Omar Haddad, an economist at the Brightwater Institute, on Monday."
+    doc = Document("d2", "Rates", text)
+    at = lambda words: TextSpan(text.index(words), text.index(words) + len(words), words)  # noqa: E731
+    said = Statement(at("Omar Haddad"), at("an economist at the Brightwater Institute"), at("said"),
+                     at("Rates will rise"), False, at("Omar Haddad"), at(text))  # fmt: skip
+    passages = [Passage(Chunk("c0", "d2", "Rates", 0, len(text), text), score=1.0)]
+    (piece,) = identity_pieces("Haddad", passages, [(doc, (said,))], whole=False)
+    assert piece.answers == ("role",) and not piece.whole and piece.confident_only
+    assert identity_pieces("Haddad", passages, [(doc, (said,))]) != [piece]  # who he is: the whole role
+
+    def ask(threshold: float):
+        reader = FakeReader([("Brightwater Institute", 5.0)])
+        return answerer(reader, threshold=threshold).answer(
+            "Where does Haddad work?", passages, statements=[piece], identity="Haddad"
+        )
+
+    sure = ask(1.0)
+    assert sure.text == sure.quote == "Brightwater Institute" and sure.meta["role"]
+    assert text[sure.answer_start : sure.answer_end] == "Brightwater Institute"
+    unsure = ask(10.0)  # not sure of it: the passages answer, as for any question (here: declined)
+    assert "role" not in unsure.meta and unsure.abstained
+
+
 def test_a_role_read_at_question_time_answers_only_when_the_reader_is_sure_of_it():
     person, role = span("Lena Ortiz"), span("Mayor")
     sentence = span("Mayor Lena Ortiz visited the plant on Tuesday.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_bot.text import asked_identity, restore_case, words_within
+from qa_bot.text import asked_employer, asked_identity, restore_case, words_within
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,28 @@ from qa_bot.text import asked_identity, restore_case, words_within
 )
 def test_a_question_asking_who_someone_is(question, name):
     assert asked_identity(question) == name
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Where does Nader work?", "Nader"),
+        ("where does Linda Henkel work?", "Linda Henkel"),
+        ("And where did Helen Marsh work?", "Helen Marsh"),
+        ("Where is Helen Marsh employed?", "Helen Marsh"),
+        ("Who does Lars Moen work for?", "Lars Moen"),
+        ("What company does Chuck Robbins work for?", "Chuck Robbins"),
+        ("Which university does Diana Miglioretti work at?", "Diana Miglioretti"),
+        ("For whom does Bah work?", "Bah"),
+        ("Where does she work?", None),  # a pronoun: its rewrite names her
+        ("Who did Beyonce work with?", None),  # with whom, not for whom
+        ("Where is Cisco based?", None),
+        ("Where did Chopin debut?", None),
+        ("Who is Nader?", None),  # who he is: asked_identity
+    ],
+)
+def test_a_question_asking_where_someone_works(question, name):
+    assert asked_employer(question) == name
 
 
 def test_words_within_whole_words():
