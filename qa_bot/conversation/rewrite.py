@@ -181,6 +181,8 @@ def _question_referents(question: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     # an entity with its possessive ("What is Amir Saeid Iravani's position?") is the name without it
     people = [_POSSESSIVE.sub("", e.text) for e in question.ents if e.label_ == "PERSON"]
+    if not people:  # a name spaCy tags but types as nothing in a short question ("Was Qaani there?")
+        people = [_POSSESSIVE.sub("", run) for run in _untyped_names(question)]
     if people:
         found["person"] = people[-1]
     things = [_POSSESSIVE.sub("", _phrase_of(e).text) for e in question.ents if e.label_ in _THING_LABELS]
@@ -199,6 +201,21 @@ def _question_referents(question: Any) -> dict[str, str]:
     if plural:
         found["group"] = plural[0]
     return found
+
+
+def _untyped_names(question: Any) -> list[str]:
+    """Runs of capitalised words past a question's first word, a proper noun among them, that no entity of spaCy's
+    holds ("Qaani" of "Was Qaani there?", "Per Aas" of "Was Per Aas happy?" — "Per" tagged a preposition; not
+    "Cisco" of "Was Cisco there?", which it types a place)."""
+    typed = {t.i for e in question.ents for t in e}
+    runs: list[list[Any]] = []
+    for t in question[1:]:
+        if t.text[:1].isupper() and t.i not in typed:
+            if runs and runs[-1][-1].i == t.i - 1:
+                runs[-1].append(t)
+            else:
+                runs.append([t])
+    return [question[r[0].i : r[-1].i + 1].text for r in runs if any(t.pos_ == "PROPN" for t in r)]
 
 
 def _phrase_of(entity: Any) -> Any:
@@ -349,6 +366,7 @@ def rewrite_question(question: str, history: History, nlp: Any) -> str | None:
     pieces: list[str] = []
     changed = stripped != question
     named: set[str] = set()  # a referent is named once; a later pronoun of its kind refers back to the name
+    used: set[str] = set()  # the referents named so far, of any kind
     for t in doc:
         low = t.lower_
         kind = _PRONOUN_KIND.get(low)
@@ -360,9 +378,10 @@ def rewrite_question(question: str, history: History, nlp: Any) -> str | None:
         ):
             who = referent(kind)
             possessive = low in {"his", "its", "their", "hers"} or (low == "her" and t.dep_ == "poss")
-            if who is not None:
+            if who is not None and who not in used:  # "he" and "it" are not one thing
                 repl = who + "'s" if possessive else who
                 named.add(kind)
+                used.add(who)
         if repl is not None:
             changed = True
             pieces.append(repl + t.whitespace_)

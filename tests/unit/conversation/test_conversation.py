@@ -88,6 +88,9 @@ def nlp():
         # the people a "how many" question counted are "them"
         ([("How many people work at the terminal?", "140")], "What will happen to them?",
          "What will happen to people?"),
+        # a name spaCy types as nothing in a short question is still who "he" is; "he" and "it" are not both him
+        ([("Was Qaani there?", "Yes")], "What is his job?", "What is Qaani's job?"),
+        ([("Did Iravani deny it?", "yes")], "What did he call it?", "What did Iravani call it?"),
         # a wh-fragment after a yes/no question asks about what it asked of: the someone, something, somewhere
         ([("Did anyone deny the allegations?", "yes")], "Who?", "Who did deny the allegations?"),
         ([("Was anyone jailed?", "yes")], "and who?", "Who was jailed?"),
