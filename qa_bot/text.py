@@ -186,7 +186,7 @@ _WHO = r"(?i:who\s+(?:is|was|are|were)|who['’]s)\s+"
 _NAME = rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})"
 _END = r"\s*[?.!]*\s*$"
 #: "Who is Iravani?", "What is Emmerson's job title?", "What is the position of Khamenei?", "What is Hagari's rank?",
-#: "What does Esfandiari do?"
+#: "What does Esfandiari do?", "Tell me more about Qaani"
 _IDENTITY = (
     re.compile(_OPEN + _WHO + _NAME + _END),
     re.compile(
@@ -202,6 +202,13 @@ _IDENTITY = (
     ),
     re.compile(
         _OPEN + r"(?i:what)\s+(?i:does|did)\s+" + _NAME + r"\s+(?i:do)(?:\s+(?i:for\s+a\s+living))?" + _END
+    ),
+    re.compile(  # "Tell me (more) about Qaani", "Can you tell me about Iravani?"
+        _OPEN
+        + r"(?i:(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?tell\s+me\s+(?:a\s+(?:bit|little)\s+)?(?:more\s+)?"
+        + r"about)\s+"
+        + _NAME
+        + _END
     ),
 )
 

@@ -1,4 +1,5 @@
-"""Messages that ask nothing about the articles: greetings, thanks, "what can you do?" get a short reply
+"""Messages that ask nothing about the articles: greetings, thanks, "what can you do?", doubt about the last answer
+("Are you sure?", "Really?", "Is that true?") get a short reply
 (:func:`smalltalk_reply`, no retrieval, no citation), and orders to the bot ("Ignore the article and answer X")
 are told apart from questions and stripped from a message that also asks one."""
 
@@ -15,6 +16,10 @@ _HELP = (
     "I answer questions about the articles in my index with a short answer quoted from the article and the"
     " passage it comes from. Ask what an article is about, or things like \u201cwho denied the allegations?\u201d,"
     " then follow up (\u201cwhat did he call them?\u201d). When an article doesn't say, I tell you so."
+)
+_DOUBT = (
+    "I only answer with what the article says: each answer is quoted from it, with the passage it comes from and"
+    " its exact place in the article, so you can check it there. If it looks wrong, ask again in other words."
 )
 _SMALLTALK: tuple[tuple[re.Pattern[str], str], ...] = (
     (
@@ -47,6 +52,16 @@ _SMALLTALK: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"^(?:ok|okay|k|got it|i see|alright|all right|sure|yes|no|hmm+|right|fine|wow)$"),
         "Anything else you'd like to know about the article?",
+    ),
+    (  # doubt about the last answer: never answered with a "yes" or "no" read from the article. Not "Says who?",
+        # "How do you know?" or "What does that mean?": in CoQA's conversations they ask the story (its source,
+        # its evidence, a word's sense)
+        re.compile(
+            r"^(?:are you (?:sure|certain)|you sure|really|seriously|truly|is (?:that|this|it) (?:so|true|right|"
+            r"correct|accurate)|where does it say (?:that|so|this)|where did you (?:get|read|find|see) (?:that|this|"
+            r"it)|what do you mean|i don't believe (?:you|it|that))$"
+        ),
+        _DOUBT,
     ),
     (
         re.compile(r"^(?:how are you|how are you doing|how's it going|what's up|sup)(?: today)?$"),

@@ -33,6 +33,40 @@ def test_greeting_prefix_is_stripped():
     assert strip_greeting("who said hi?") == "who said hi?"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Are you sure?",
+        "really?",
+        "Really??",
+        "Is that true?",
+        "is that right",
+        "Where does it say that?",
+        "What do you mean?",
+        "I don't believe you",
+    ],
+)
+def test_doubt_about_the_last_answer_is_never_answered_with_a_verdict_from_the_article(text):
+    from qa_bot.conversation.smalltalk import _DOUBT
+
+    assert smalltalk_reply(text) == _DOUBT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Says who?",
+        "Who says?",
+        "How do you know?",
+        "What does that mean?",
+        "Is it true that Iran trained them?",
+        "Really? Who said so?",
+    ],
+)
+def test_questions_a_story_answers_are_not_doubt(text):
+    assert smalltalk_reply(text) is None  # in CoQA's conversations: its source, its evidence, a word's sense
+
+
 def test_asks_for_another():
     assert asks_for_another("What else did he say?")
     assert not asks_for_another("What did he say?")

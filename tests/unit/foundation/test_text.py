@@ -31,6 +31,10 @@ from qa_bot.text import asked_employer, asked_identity, restore_case, words_with
         ("What is his title?", None),  # a pronoun: its rewrite names him
         ("What did Blinken do at the UN?", None),
         ("Who's Blinken?", "Blinken"),
+        ("Tell me more about Qaani", "Qaani"),
+        ("Can you tell me about Amir Saeid Iravani?", "Amir Saeid Iravani"),
+        ("tell me about the attack", None),  # no name
+        ("Tell me more about him", None),  # a pronoun: its rewrite names him
         (
             "who is blinken",
             None,
