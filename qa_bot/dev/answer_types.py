@@ -11,7 +11,6 @@ given. About three minutes for spaCy and half a minute for the regression on 2 c
 
 from __future__ import annotations
 
-import gzip
 import json
 import math
 import time
@@ -40,11 +39,11 @@ def typed_questions(
     answer's entity type in the paragraph."""
     import spacy
 
+    from qa_bot.dev.train_data import TRAIN_FILES, load_squad
     from qa_bot.models import SPACY_MODEL_NAME
 
-    with gzip.open(Path(data_dir) / "squad_v1.1_train.json.gz") as f:
-        data = json.loads(f.read())
-    paras = [(a["title"], p) for a in data["data"] for p in a["paragraphs"]]
+    articles = load_squad(Path(data_dir) / TRAIN_FILES[0])  # SQuAD v1.1 train
+    paras = [(a["title"], p) for a in articles for p in a["paragraphs"]]
     paras = paras[:paragraphs] if paragraphs > 0 else paras
     nlp = spacy.load(SPACY_MODEL_NAME, disable=["parser", "lemmatizer", "attribute_ruler", "senter"])
     out: list[TypedQuestion] = []

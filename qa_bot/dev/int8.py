@@ -12,7 +12,6 @@ afterwards (MODEL_CARD.md).
 
 from __future__ import annotations
 
-import gzip
 import json
 import random
 import tempfile
@@ -32,13 +31,9 @@ SQUAD_FILE = "squad_v1.1_train.json.gz"
 def training_windows(data_dir: str | Path, count: int, reader: Any, *, seed: int = 0) -> list[Any]:
     """The reader's inputs for ``count`` SQuAD v1.1 training paragraphs taken at random, each with its first
     question (:class:`qa_bot.answering.windows.EncodedWindows`, one per paragraph)."""
-    from qa_bot.errors import InvalidInput
+    from qa_bot.dev.train_data import load_squad
 
-    path = Path(data_dir) / SQUAD_FILE
-    if not path.exists():
-        raise InvalidInput(f"SQuAD training data not found: {path}")
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        articles = json.load(f)["data"]
+    articles = load_squad(Path(data_dir) / SQUAD_FILE)
     pairs = [(p["qas"][0]["question"], p["context"]) for a in articles for p in a["paragraphs"] if p["qas"]]
     random.Random(seed).shuffle(pairs)
     return [reader.encode(q, [context]) for q, context in pairs[:count]]

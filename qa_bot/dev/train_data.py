@@ -46,6 +46,12 @@ class Window:
 
 # -- data --------------------------------------------------------------------------------------------------
 def load_squad(path: Path) -> list[dict[str, Any]]:
+    """The articles of a SQuAD-layout file (``.json`` or ``.json.gz``); a missing file is an :class:`InvalidInput`
+    naming it."""
+    from qa_bot.errors import InvalidInput
+
+    if not path.exists():
+        raise InvalidInput(f"SQuAD training data not found: {path}")
     with (
         gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8") as f
     ):

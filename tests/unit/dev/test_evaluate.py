@@ -426,3 +426,14 @@ def test_eval_command_splits_the_yes_no_turns_by_what_they_got(tmp_path):
     # without a yes/no turn (or a verdict given) there is no such table
     plain = CliRunner().invoke(cli, ["eval", str(_dataset(tmp_path, TINY)), "--system", "abstain"])
     assert plain.exit_code == 0 and "yes / no:" not in plain.output
+
+
+@pytest.mark.parametrize("command", ["fit-answer-types", "fit-int8"])
+def test_a_fit_command_without_its_training_data_says_so_in_one_line(tmp_path, command):
+    result = CliRunner().invoke(cli, [command, "--data", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert (
+        result.output.strip()
+        == f"Error: SQuAD training data not found: {tmp_path / 'squad_v1.1_train.json.gz'}"
+    )
+    assert not (tmp_path / "out").exists()
