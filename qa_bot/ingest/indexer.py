@@ -160,11 +160,12 @@ class Indexer:
     ) -> None:
         """Skip, record as a copy, or queue ``doc`` (as new, or replacing an older version of its source)."""
         store = self.store
-        if store.has_document(doc.doc_id) or any(doc.doc_id == d.doc_id for d, _ in batch.new):
+        stored = store.has_document(doc.doc_id)
+        if stored or any(doc.doc_id == d.doc_id for d, _ in batch.new):
             counts["skipped"] += 1
             if doc.source:
                 batch.extra.setdefault(doc.doc_id, []).append(doc.source)
-            if self.parser is not None and store.has_document(doc.doc_id) and store.untyped([doc.doc_id]):
+            if stored and self.parser is not None and store.untyped([doc.doc_id]):
                 batch.retype.append(doc.doc_id)  # stored before named entities were kept: find them now
             return
         holders = store.documents_from(doc.source) if doc.source else []

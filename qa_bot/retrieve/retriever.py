@@ -13,6 +13,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from qa_bot.retrieve.hybrid import HybridSearch
+from qa_bot.store.records import entities_from_lists
 from qa_bot.types import Chunk, Passage
 
 __all__ = ["HybridRetriever", "passage_from_document", "passage_to_document"]
@@ -85,8 +86,6 @@ def passage_from_document(doc: LCDocument) -> Passage:
         end=int(m["end"]),
         text=doc.page_content,
         sentences=tuple((int(a), int(b)) for a, b in m.get("sentences", ())),
-        entities=None
-        if m.get("entities") is None
-        else tuple((int(a), int(b), str(x)) for a, b, x in m["entities"]),
+        entities=entities_from_lists(m.get("entities")),
     )
     return Passage(chunk=chunk, score=float(m.get("score", 0.0)), similarity=float(m.get("similarity", 0.0)))

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from qa_bot.store.records import entities_from_lists
 from qa_bot.text import bm25s_module, tokenize
 from qa_bot.types import Chunk
 
@@ -82,7 +83,7 @@ class LexicalIndex:
             return None
         chunks = [  # an index saved before chunks kept their sentences has six fields, their entities seven
             Chunk(i, d, t, int(s), int(e), x, tuple((int(a), int(b)) for a, b in (rest[0] if rest else ())),
-                  _entities(rest[1] if len(rest) > 1 else None))
+                  entities_from_lists(rest[1] if len(rest) > 1 else None))
             for i, d, t, s, e, x, *rest in meta["chunks"]
         ]  # fmt: skip
         return cls(chunks, _built=(bm25, meta["vocab"]))
@@ -174,8 +175,3 @@ class LexicalCache:
         changed = seen != self._seen
         self._seen = seen
         return changed
-
-
-def _entities(saved: Any) -> tuple[tuple[int, int, str], ...] | None:
-    """A chunk's entities as saved (JSON lists), ``None`` when they were not looked for."""
-    return None if saved is None else tuple((int(a), int(b), str(label)) for a, b, label in saved)

@@ -19,6 +19,7 @@ __all__ = [
     "chunk_from_record",
     "chunk_metadata",
     "document_metadata",
+    "entities_from_lists",
     "entity_metadata",
     "listed",
     "site",
@@ -79,6 +80,12 @@ def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any] | None) 
         sentences=tuple(zip(flat[::2], flat[1::2], strict=True)),
         entities=_entities(meta) if meta.get("typed") else None,
     )
+
+
+def entities_from_lists(saved: Any) -> tuple[tuple[int, int, str], ...] | None:
+    """A chunk's entities as JSON keeps them (``[[start, end, label], ...]``: the saved BM25 index, a LangChain
+    document's metadata), ``None`` when they were not looked for."""
+    return None if saved is None else tuple((int(a), int(b), str(label)) for a, b, label in saved)
 
 
 def _entities(meta: Mapping[str, Any]) -> tuple[tuple[int, int, str], ...]:
