@@ -2,7 +2,6 @@
 pipeline loaded on first use (only for a span that needs one: never for a plain first question), each sentence
 parsed once (:class:`~qa_bot.conversation.RememberedParses`) and shared by all.
 
-- :func:`entity_finder`: the sentence's entities and their types;
 - :func:`name_finder`: its names, which a span is widened to rather than cut (:mod:`qa_bot.answering.names`);
 - :func:`role_finder`: the roles it gives a person (:mod:`qa_bot.answering.offices`);
 - :func:`negation_check`: whether it denies a span for a question (:mod:`qa_bot.answering.negation`).
@@ -13,12 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from qa_bot.answering.names import EntityFinder, NameFinder
+    from qa_bot.answering.names import NameFinder
     from qa_bot.answering.negation import NegationCheck
     from qa_bot.answering.offices import RoleFinder
     from qa_bot.bot import QABot
 
-__all__ = ["entity_finder", "name_finder", "negation_check", "role_finder", "span_checks"]
+__all__ = ["name_finder", "negation_check", "role_finder", "span_checks"]
 
 
 def span_checks(bot: QABot) -> dict[str, Any]:
@@ -26,22 +25,17 @@ def span_checks(bot: QABot) -> dict[str, Any]:
     return {"names": name_finder(bot), "roles": role_finder(bot), "denied": negation_check(bot)}
 
 
-def entity_finder(bot: QABot) -> EntityFinder:
-    """The entities of a sentence as ``(start, end, label)``, by spaCy's NER."""
+def name_finder(bot: QABot) -> NameFinder:
+    """The names of a sentence (:data:`~qa_bot.answering.names.NAME_LABELS`: not dates, times or amounts), by
+    spaCy's NER (for a chunk stored before its entities were kept)."""
+    from qa_bot.answering.names import name_spans
     from qa_bot.conversation import RememberedParses
 
-    def entities(sentence: str) -> list[tuple[int, int, str]]:
-        return [(e.start_char, e.end_char, e.label_) for e in RememberedParses.of(bot.nlp)(sentence).ents]
+    def names(sentence: str) -> list[tuple[int, int]]:
+        ents = RememberedParses.of(bot.nlp)(sentence).ents
+        return name_spans([(e.start_char, e.end_char, e.label_) for e in ents])
 
-    return entities
-
-
-def name_finder(bot: QABot) -> NameFinder:
-    """The names of a sentence (:data:`~qa_bot.answering.names.NAME_LABELS`: not dates, times or amounts)."""
-    from qa_bot.answering.names import name_spans
-
-    entities = entity_finder(bot)
-    return lambda sentence: name_spans(entities(sentence))
+    return names
 
 
 def role_finder(bot: QABot) -> RoleFinder:

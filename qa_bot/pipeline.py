@@ -200,7 +200,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
     from qa_bot.answering.provenance import byline_spans
     from qa_bot.conversation import asks_for_another, reader_input
     from qa_bot.replies import cased, question_form_reply
-    from qa_bot.text import asked_employer, asked_identity
+    from qa_bot.text import asked_person
 
     given = [a for _, a in found.history] if asks_for_another(found.standalone) else []
 
@@ -208,8 +208,9 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
         question, turns = reader_input(found, bot.answerer.reads_history)
         names = cased(found)  # the question with its names written as the passages write them
         said, unreported = said_pieces(bot, found, names) if bot.settings.use_statements else ((), None)
+        person = asked_person(names)  # "Who is Blinken?", "Where does Nader work?": the name is no answer
         return bot.answerer.answer(question, found.passages, exclude=given, history=turns, statements=said,
-                                   unreported=unreported, identity=asked_identity(names) or asked_employer(names),
+                                   unreported=unreported, identity=person[0] if person else None,
                                    avoid=credited_spans(found.passages) + byline_spans(found.passages),
                                    office=asked_office(names))  # fmt: skip
 
@@ -247,19 +248,19 @@ def said_pieces(
         unreported_speaker,
     )
     from qa_bot.replies import cased
-    from qa_bot.text import asked_employer, asked_identity
+    from qa_bot.text import asked_person
 
     question = question or cased(found)  # "what did macron say?": Macron, as the passages write him
-    identity = asked_identity(question)  # "Who is Blinken?": his role, as a statement gives it
-    employer = None if identity else asked_employer(question)  # "Where does Nader work?": in his role
-    if not found.passages or not (identity or employer or asks_about_statements(question)):
+    # "Who is Blinken?", "Where does Nader work?": the role a statement gives him
+    person = asked_person(question)
+    if not found.passages or not (person or asks_about_statements(question)):
         return [], None
     said = {d: bot.statements(d) for d in found.article_ids}
     articles = [
         (bot.document(d), found_here) for d, found_here in said.items() if found_here
     ]  # text only if needed
-    if identity or employer:  # the role a statement gives them, else one a sentence read now gives
-        name, whole = (identity, True) if identity else (employer, False)
+    if person:  # the role a statement gives them, else one a sentence read now gives
+        name, whole = person
         return identity_pieces(name, found.passages, articles, whole=whole) or mention_roles(
             bot, found, name, whole=whole
         ), None

@@ -18,6 +18,7 @@ __all__ = [
     "WH_WORDS",
     "asked_employer",
     "asked_identity",
+    "asked_person",
     "bare_answer",
     "bm25s_module",
     "content_words",
@@ -236,6 +237,17 @@ def asked_employer(question: str) -> str | None:
     q = question.strip()
     m = next((m for p in _EMPLOYER if (m := p.match(q))), None)
     return m.group("name") if m else None
+
+
+def asked_person(question: str) -> tuple[str, bool] | None:
+    """``(name, whole)`` for a question about a person it names — who they are (:func:`asked_identity`; their
+    whole role answers, ``whole`` true) or where they work (:func:`asked_employer`; the part of a role naming the
+    organisation answers) — the name itself no answer either way; ``None`` for any other question."""
+    if (name := asked_identity(question)) is not None:
+        return name, True
+    if (name := asked_employer(question)) is not None:
+        return name, False
+    return None
 
 
 def asked_identity(question: str) -> str | None:

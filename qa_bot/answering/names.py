@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-__all__ = ["NAME_LABELS", "EntityFinder", "NameFinder", "might_cut", "name_spans", "title_case", "whole_name"]
+__all__ = ["NAME_LABELS", "NameFinder", "might_cut", "name_spans", "title_case", "whole_name"]
 
 # spaCy's (OntoNotes) labels of names; dates, times and amounts are left out
 NAME_LABELS = frozenset(
@@ -35,8 +35,6 @@ NAME_LABELS = frozenset(
 )
 # the names of a sentence: ``(start, end)`` character offsets into it
 NameFinder = Callable[[str], Sequence[tuple[int, int]]]
-# the entities of a sentence: ``(start, end, label)``, character offsets into it
-EntityFinder = Callable[[str], Sequence[tuple[int, int, str]]]
 
 _GOES_ON = re.compile(r"\s+[A-Z0-9]")  # after the span's end: the name's next word
 _DETERMINER = re.compile(r"(?i)(?:the|a|an)\s+")

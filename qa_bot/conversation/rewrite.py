@@ -287,7 +287,7 @@ _INDEFINITE = {
     "what": re.compile(r"\b(?:anything|something)\b", re.IGNORECASE),
     "where": re.compile(r"\b(?:anywhere|somewhere)\b", re.IGNORECASE),
 }
-# "any games" / "some games": what "How many?" / "Which?" counts or picks out
+# "any games" / "some games": what "How many?" counts or "What?" picks out
 _ANY = re.compile(r"\b(?:any|some)\s+([a-z][\w-]*s)\b", re.IGNORECASE)
 
 
@@ -318,7 +318,7 @@ def _of_yes_no(wh: str, question: str) -> str | None:
     indefinite = _INDEFINITE.get(wh)
     if indefinite is not None and indefinite.search(body):
         body = indefinite.sub("", body, count=1)
-    elif wh in {"how many", "how much", "which", "what"} and (some := _ANY.search(body)):
+    elif wh in {"how many", "how much", "what"} and (some := _ANY.search(body)):
         wh = f"{wh} {some.group(1)}"
         body = body[: some.start()] + body[some.end() :]
     body = " ".join(body.split())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_bot.text import asked_employer, asked_identity, restore_case, words_within
+from qa_bot.text import asked_employer, asked_identity, asked_person, restore_case, words_within
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,15 @@ def test_a_question_asking_who_someone_is(question, name):
 )
 def test_a_question_asking_where_someone_works(question, name):
     assert asked_employer(question) == name
+
+
+def test_a_question_about_a_person_says_whether_their_whole_role_answers():
+    assert asked_person("Who is Iravani?") == ("Iravani", True)  # who he is: the whole role
+    assert asked_person("Where does Nader work?") == (
+        "Nader",
+        False,
+    )  # where: the part naming the organisation
+    assert asked_person("Who denied the allegations?") is None
 
 
 def test_words_within_whole_words():
