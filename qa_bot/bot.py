@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Union
 
 from qa_bot.config import Settings
 from qa_bot.errors import InvalidInput
-from qa_bot.pipeline import Pipeline, build_pipeline, final_answer
+from qa_bot.pipeline import Pipeline, build_pipeline, final_answer, polarity_reader, preload_networks
 from qa_bot.types import ArticleFilter, Final, Retrieval
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from qa_bot.answering.attribution import Attributor
     from qa_bot.answering.extractive import Calibration, ExtractiveAnswerer, Reading
     from qa_bot.answering.llm import LLMAnswerer
+    from qa_bot.answering.polarity import PolarityReader
     from qa_bot.answering.reader import Reader
     from qa_bot.conversation.chat import Chat
     from qa_bot.ingest.indexer import Indexer, Progress
@@ -90,10 +91,9 @@ class QABot:
         self.embedder = embedder or Embedder(batch_size=s.embed_batch_size, runtime=s.runtime,
                                              cache_dir=s.model_cache_dir)  # fmt: skip
         self._reader = reader
+        self.polarity: PolarityReader | None = polarity_reader(s)  # yes or no? (None: off, or no weights)
         if preload:  # before the index opens: its imports and the models' loading overlap
-            from qa_bot.pipeline import preload_networks
-
-            self._reader = preload_networks(self.embedder, reader, s)
+            self._reader = preload_networks(self.embedder, reader, s, self.polarity)
         self.store = Store(s.index_dir, chroma_url=s.chroma_url or None)
         self.hybrid = HybridSearch(self.store, self.embedder, k=s.k, fetch_k=s.fetch_k, rrf_k=s.rrf_k)
         self._nlp = nlp
@@ -138,7 +138,7 @@ class QABot:
             self._reader or trained_reader(self.settings), self.attributor,
             calibration=self._calibration or Calibration.load(model_dir), answer_kind=AnswerKind.load(model_dir),
             abstain_threshold=self.settings.abstain_threshold, verdict_threshold=self.settings.verdict_threshold,
-            types=AnswerTypes.load(model_dir), **span_checks(self),  # spaCy's: names, roles, denials
+            types=AnswerTypes.load(model_dir), polarity=self.polarity, **span_checks(self),  # names, roles, denials
         )  # fmt: skip
 
     @cached_property

@@ -38,6 +38,7 @@ DEV_COMMANDS = (
     "fit-answer-kind",
     "fit-answer-types",
     "fit-int8",
+    "train-polarity",
     "train-reader",
 )
 

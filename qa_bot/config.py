@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     #: A yes / no is given only when the fitted answer-kind decision puts it at least this likely; below, the reply
     #: is the article's words without a verdict. 0.5: a verdict more likely wrong than right is never given.
     verdict_threshold: float = 0.5
+    #: A polarity reader (``qa-bot train-polarity``: the reader fine-tuned to tell "yes" from "no",
+    #: :mod:`qa_bot.answering.polarity`) to read a yes / no answer's polarity with, beside the answer-kind decision's
+    #: own model ("" = none). Better on stories (CoQA's exam and children's: 70 % against 66 % right), not on news.
+    polarity_dir: str = ""
     #: Find who said what and the named entities in each article at ingest (spaCy's parser and NER, in a thread
     #: beside the embedder: about +15 % ingest time); without it an article has no statements to show or to answer
     #: from, and its answers are not typed (:mod:`qa_bot.answering.answer_types`).

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from langchain_core.runnables import Runnable, RunnableConfig
 
+    from qa_bot.answering.polarity import PolarityReader
     from qa_bot.answering.reader import TrainedReader
     from qa_bot.answering.statements import StatementPiece
     from qa_bot.bot import QABot
@@ -294,8 +295,8 @@ def final_answer(event: StreamEvent) -> Answer:
 
 
 def prepare_networks(settings: Settings) -> dict[str, Path | None]:
-    """Export the networks the question path runs (the query embedder and the reader) for ONNX Runtime, unless
-    cached (:mod:`qa_bot.runtime`): each one's file, or ``None`` where it falls back to PyTorch."""
+    """Export the networks the question path runs (the query embedder, the reader and the polarity reader) for ONNX
+    Runtime, unless cached (:mod:`qa_bot.runtime`): each one's file, or ``None`` where it falls back to PyTorch."""
     from qa_bot.answering.reader import TrainedReader
     from qa_bot.models import Embedder
 
@@ -304,7 +305,11 @@ def prepare_networks(settings: Settings) -> dict[str, Path | None]:
     # the reader's graph answering will read (bf16 is PyTorch's: the default graph is exported then)
     precision = s.reader_precision if s.reader_precision in ("fp32", "int8") else "auto"
     reader = TrainedReader(s.reader_dir or None, precision=precision, cache_dir=s.model_cache_dir).warm_up()
-    return {"embedder": embedder.onnx_path, "reader": reader.onnx_path}
+    networks = {"embedder": embedder.onnx_path, "reader": reader.onnx_path}
+    polarity = polarity_reader(s.with_(runtime="onnx", reader_precision=precision))
+    if polarity is not None:
+        networks["polarity"] = polarity.warm_up().network.onnx_path
+    return networks
 
 
 def trained_reader(settings: Settings) -> TrainedReader:
@@ -316,9 +321,29 @@ def trained_reader(settings: Settings) -> TrainedReader:
                          cache_dir=s.model_cache_dir)  # fmt: skip
 
 
-def preload_networks(embedder: Any, reader: Any, settings: Settings) -> Any:
-    """Load the question path's two networks (``reader`` ``None``: :func:`trained_reader`) in a daemon thread,
-    started now, where both are exported already (an export, which imports torch, waits for the first question).
+def polarity_reader(settings: Settings) -> PolarityReader | None:
+    """The polarity reader ``settings.polarity_dir`` names, set up as ``settings`` say (it loads on first use);
+    ``None`` when it names none. A directory without its weights is a :class:`ModelUnavailable` naming it."""
+    from qa_bot.answering.polarity import PolarityReader
+    from qa_bot.errors import ModelUnavailable
+
+    s = settings
+    if not s.polarity_dir:
+        return None
+    if not PolarityReader.available(s.polarity_dir):
+        raise ModelUnavailable(
+            f"No polarity reader in {s.polarity_dir} (make one with `qa-bot train-polarity`)"
+        )
+    return PolarityReader(s.polarity_dir, runtime=s.runtime, precision=s.reader_precision,
+                          cache_dir=s.model_cache_dir)  # fmt: skip
+
+
+def preload_networks(
+    embedder: Any, reader: Any, settings: Settings, polarity: PolarityReader | None = None
+) -> Any:
+    """Load the question path's networks (``reader`` ``None``: :func:`trained_reader`; the ``polarity`` reader where
+    there is one) in a daemon thread, started now, where all are exported already (an export, which imports torch,
+    waits for the first question).
     What the loading imports is imported here, in the caller's thread: two threads importing the same module at
     once may see it half made. Returns the reader."""
     import threading
@@ -336,12 +361,13 @@ def preload_networks(embedder: Any, reader: Any, settings: Settings) -> Any:
         for name, sources in (
             ("embedder", embedder_sources()),
             ("reader", reader_sources(settings.reader_dir or None)),
+            *([("polarity", reader_sources(polarity.model_dir))] if polarity is not None else []),
         )
     ):
         return reader
 
     def load() -> None:
-        for component in (embedder, reader):
+        for component in (embedder, reader, polarity):
             getattr(component, "warm_up", lambda: None)()
 
     threading.Thread(target=load, name="qa-bot-preload", daemon=True).start()

@@ -16,7 +16,9 @@
    answer-kind head in the window the span was read in, with the question's form and the span's words, fitted on
    CoQA's conversations) says whether the answer is the span or a "yes" / "no" that the span says. A yes / no whose
    probability is below ``verdict_threshold`` (0.5: more likely wrong than right) is not given: the span itself
-   answers, the article's words without a verdict (``meta["withheld"]`` names the verdict held back).
+   answers, the article's words without a verdict (``meta["withheld"]`` names the verdict held back). Whether a
+   yes / no is "yes" or "no" is the decision's own fitted model's word, averaged with a polarity reader's where one
+   is given (:mod:`.polarity`, opt-in: the window again, through a copy of the reader fine-tuned on that alone).
 3. **Attribute.** The cited passage is the sentence holding the span (:class:`qa_bot.answering.attribution.Attributor`);
    the span is always ``document.text[answer_start:answer_end]`` (``Answer.quote``), inside ``citations[0]``. A span
    answer that cuts a name of that sentence in two ("Physical Review" of "Physical Review D") is widened to the whole
@@ -37,7 +39,7 @@ from qa_bot.answering.names import NameFinder, might_cut, name_spans, whole_name
 from qa_bot.answering.negation import NegationCheck
 from qa_bot.answering.offices import Office, RoleFinder
 from qa_bot.answering.reader import Reader, ReadResult
-from qa_bot.answering.reading import History, Reading
+from qa_bot.answering.reading import History, Polarity, Reading
 from qa_bot.answering.statements import StatementPiece
 from qa_bot.answering.windows import SpanScore
 from qa_bot.types import ABSTAIN_TEXT, Answer, Chunk, Citation, Passage
@@ -62,6 +64,7 @@ class ExtractiveAnswerer:
         roles: RoleFinder | None = None,
         denied: NegationCheck | None = None,
         types: AnswerTypes | None = None,
+        polarity: Polarity | None = None,
     ) -> None:
         for name, value in (
             ("abstain_threshold", abstain_threshold),
@@ -80,6 +83,7 @@ class ExtractiveAnswerer:
         self.roles = roles
         self.denied = denied
         self.types = types
+        self.polarity = polarity
 
     @property
     def reads_history(self) -> bool:
@@ -88,9 +92,10 @@ class ExtractiveAnswerer:
         return bool(getattr(self.reader, "reads_history", True))
 
     def warm_up(self) -> ExtractiveAnswerer:
-        warm = getattr(self.reader, "warm_up", None)
-        if warm is not None:
-            warm()
+        for network in (self.reader, self.polarity):
+            warm = getattr(network, "warm_up", None)
+            if warm is not None:
+                warm()
         return self
 
     def read(self, question: str, passages: Sequence[Passage], history: History = ()) -> Reading:
@@ -103,7 +108,8 @@ class ExtractiveAnswerer:
         read = self.reader.read(question, [p.chunk.text for p in unique], history=tuple(history))
         read = self.calibration.rank(self._within_sentences(read, unique))
         margin = self.calibration.margin(read) if read.spans else None
-        return Reading(unique, read, margin, question, self.answer_kind, self.verdict_threshold)
+        return Reading(unique, read, margin, question, self.answer_kind, self.verdict_threshold, tuple(history),
+                       self.polarity)  # fmt: skip
 
     def answer(
         self,

@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,15 +216,21 @@ class AnswerKind:
             return probs[1] / max(1e-9, probs[1] + probs[2])
         return sigmoid(_dot(self.polarity_weights, polarity_features(question, span, probs)))
 
-    def decide(self, question: str, span: str, probs: Sequence[float]) -> tuple[str, float]:
+    def decide(
+        self, question: str, span: str, probs: Sequence[float], polarity: Callable[[], float] | None = None
+    ) -> tuple[str, float]:
         """``("span" | "yes" | "no", probability of that kind)`` for the span ``span`` read in a window the head
-        scored ``probs``."""
+        scored ``probs``. ``polarity``: a second P("yes") once the answer is a yes or a no (the polarity reader,
+        :mod:`qa_bot.answering.polarity`; called only then), averaged in log-odds with the fitted polarity model's."""
         if len(probs) != 3:
             return "span", 1.0
         p_yes_no = self.yes_no_probability(question, probs)
         if p_yes_no <= 0.5:
             return "span", 1.0 - p_yes_no
         p_yes = self.yes_probability(question, span, probs)
+        if polarity is not None:  # the two estimates, averaged in log-odds
+            read = polarity()
+            p_yes = sigmoid((_log_odds(p_yes, 1.0 - p_yes) + _log_odds(read, 1.0 - read)) / 2)
         return ("yes", p_yes_no * p_yes) if p_yes >= 0.5 else ("no", p_yes_no * (1.0 - p_yes))
 
 

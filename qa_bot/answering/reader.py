@@ -89,6 +89,7 @@ class TrainedReader:
         precision: str = "auto",
         runtime: str = "onnx",
         cache_dir: str | Path = "",
+        name: str = "reader",
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
@@ -102,6 +103,7 @@ class TrainedReader:
         self.precision = precision
         self.runtime = "onnx" if runtime == "onnx" and precision in ("auto", "fp32", "int8") else "torch"
         self.cache_dir = cache_dir
+        self.name = name  # what its ONNX exports are cached as
         self._model: Any = None
         self._session: Any = None
         self.onnx_path: Path | None = None  # the exported network, once loaded
@@ -127,7 +129,7 @@ class TrainedReader:
         sources = reader_sources(self.model_dir)
         try:
             path = cached_export(
-                "reader", sources, lambda p: export_reader(self.model_dir, p), self.cache_dir
+                self.name, sources, lambda p: export_reader(self.model_dir, p), self.cache_dir
             )
             int8 = self._int8(path, sources) if self.precision in ("auto", "int8") else None
             self._session = open_session(int8 or path, spin=True)  # the last network: see open_session
@@ -155,13 +157,13 @@ class TrainedReader:
 
         try:
             if fitted.exists():  # the graph is keyed by the ranges' file too
-                return cached_export("reader_int8", [*sources, fitted], smoothed, self.cache_dir)
+                return cached_export(f"{self.name}_int8", [*sources, fitted], smoothed, self.cache_dir)
         except ModelUnavailable as exc:
             then = "fp32" if self.precision == "auto" else "int8, unsmoothed"
             log.warning("The reader's smoothed int8 graph cannot be made (%s): it reads in %s.", exc, then)
         if self.precision == "auto":
             return None
-        return cached_export("reader_int8", sources, lambda p: quantize_int8(fp32, p), self.cache_dir)
+        return cached_export(f"{self.name}_int8", sources, lambda p: quantize_int8(fp32, p), self.cache_dir)
 
     def _load_torch(self) -> None:
         import torch

@@ -5,15 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from qa_bot.answering.kind import AnswerKind
 from qa_bot.answering.reader import ReadResult
 from qa_bot.text import words_within
 from qa_bot.types import Passage
 
-__all__ = ["History", "Reading"]
+__all__ = ["History", "Polarity", "Reading"]
 
 History = Sequence[tuple[str, str]]
+
+
+class Polarity(Protocol):
+    """What tells a yes from a no (:class:`qa_bot.answering.polarity.PolarityReader`; tests use small fakes)."""
+
+    def yes_probability(
+        self, question: str, text: str, start: int, end: int, history: History = ()
+    ) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,10 @@ class Reading:
     # span or yes / no: the head alone unless a fitted decision is given
     decider: AnswerKind = field(default_factory=AnswerKind)
     verdict_threshold: float = 0.0  # a yes / no less likely than this is not given
+    # the turns the question was read after, and what tells a yes from a no (None: the decision's own model)
+    history: History = ()
+    polarity: Polarity | None = None
+    _decided: dict[int, tuple[str, float]] = field(default_factory=dict, compare=False, repr=False)
 
     def span_text(self, i: int) -> str:
         s = self.read.spans[i]
@@ -46,8 +59,22 @@ class Reading:
         return kind, probability, None
 
     def kind_and_probability(self, i: int) -> tuple[str, float]:
-        """The answer-kind decision for span ``i`` and how likely it puts that kind (before the threshold)."""
-        return self.decider.decide(self.question, self.span_text(i), self.read.kind_of(self.read.spans[i]))
+        """The answer-kind decision for span ``i`` and how likely it puts that kind (before the threshold); a yes /
+        no's polarity read by ``polarity`` where there is one. Decided once per span."""
+        if i not in self._decided:
+            s = self.read.spans[i]
+            polarity = self.polarity
+            yes = None
+            if polarity is not None:
+                text = self.passages[s.piece].chunk.text
+
+                def yes() -> float:
+                    return polarity.yes_probability(self.question, text, s.start, s.end, self.history)
+
+            self._decided[i] = self.decider.decide(
+                self.question, self.span_text(i), self.read.kind_of(s), yes
+            )
+        return self._decided[i]
 
     def names(self, i: int, name: str) -> bool:
         """Whether span ``i`` holds ``name`` or lies inside it ("Amir Saeid Iravani", "Iravani" for "Iravani")."""

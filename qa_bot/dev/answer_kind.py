@@ -30,6 +30,7 @@ from qa_bot.answering.kind import (
     kind_features,
     polarity_features,
 )
+from qa_bot.answering.reading import Polarity
 
 __all__ = [
     "KindSample",
@@ -55,6 +56,11 @@ class KindSample:
     probs: tuple[float, float, float]
     kind: str
     story: str
+    # where the span was read: the window, the span's place in it, the turns before the question
+    window: str = ""
+    start: int = 0
+    end: int = 0
+    history: tuple[tuple[str, str], ...] = ()
 
 
 def collect_samples(
@@ -78,7 +84,7 @@ def collect_samples(
                 continue
             best = read.spans[0]
             out.append(KindSample(w.question, w.text[best.start : best.end], read.kind_of(best), w.kind,
-                                  story["id"]))  # fmt: skip
+                                  story["id"], w.text, best.start, best.end, tuple(w.history)))  # fmt: skip
         if (n + 1) % 50 == 0:
             echo(f"  read {n + 1} of {len(stories)} stories ({len(out):,} turns)")
     return out
@@ -130,17 +136,38 @@ def head_only_scores(samples: Sequence[KindSample]) -> dict[str, float]:
 
 
 def decision_scores(
-    samples: Sequence[KindSample], decider: AnswerKind, verdict_threshold: float = 0.5
+    samples: Sequence[KindSample],
+    decider: AnswerKind,
+    verdict_threshold: float = 0.5,
+    polarity: Polarity | None = None,
 ) -> dict[str, float]:
     """How ``decider`` does on ``samples``: yes/no vs span right, yes vs no right on the yes/no turns, how often
     it says "yes" there and how often CoQA does (a decision that only leans to the commoner answer shows here);
     the verdicts it gives (a yes or a no, on any turn) and how many are right, and of them those less likely than
-    ``verdict_threshold``, which the product holds back (``ExtractiveAnswerer``'s ``verdict_threshold``)."""
-    decided = [(decider.decide(s.question, s.span, s.probs), s.kind) for s in samples]
+    ``verdict_threshold``, which the product holds back (``ExtractiveAnswerer``'s ``verdict_threshold``). With
+    ``polarity`` (the polarity reader), yes vs no is its word, as in the product."""
+    cache: dict[int, float] = {}
+
+    def yes(i: int) -> float:
+        s = samples[i]
+        if polarity is None:
+            return decider.yes_probability(s.question, s.span, s.probs)
+        if i not in cache:
+            cache[i] = polarity.yes_probability(s.question, s.window, s.start, s.end, s.history)
+        return cache[i]
+
+    decided = [
+        (
+            decider.decide(s.question, s.span, s.probs, None if polarity is None else lambda i=i: yes(i)),
+            s.kind,
+        )
+        for i, s in enumerate(samples)
+    ]
     verdicts = [(p, kind == gold) for (kind, p), gold in decided if kind != "span"]
     held = [right for p, right in verdicts if p < verdict_threshold]
-    yes_no = [s for s in samples if s.kind != "span"]
-    says_yes = [decider.yes_probability(s.question, s.span, s.probs) >= 0.5 for s in yes_no]
+    gold_yes_no = [i for i, s in enumerate(samples) if s.kind != "span"]
+    yes_no = [samples[i] for i in gold_yes_no]
+    says_yes = [yes(i) >= 0.5 for i in gold_yes_no]
     kind_right = sum((kind != "span") == (gold != "span") for (kind, _), gold in decided)
     return {
         "turns": len(samples),

@@ -1,5 +1,6 @@
 """The developer commands that fit what ships beside the reader's weights: ``calibrate-reader``,
-``fit-answer-kind``, ``fit-answer-types``, ``fit-int8`` (registered through :mod:`qa_bot.dev.cli`)."""
+``fit-answer-kind``, ``fit-answer-types``, ``fit-int8``, and the polarity reader fine-tuned from it,
+``train-polarity`` (registered through :mod:`qa_bot.dev.cli`)."""
 
 from __future__ import annotations
 
@@ -105,4 +106,26 @@ def fit_answer_types_cmd(data_dir: str, paragraphs: int, out_dir: str | None) ->
     fit_answer_types(data_dir, out_dir, paragraphs=paragraphs, echo=click.echo)
 
 
-COMMANDS = (calibrate_reader_cmd, fit_answer_kind_cmd, fit_answer_types_cmd, fit_int8_cmd)
+@click.command("train-polarity")
+@train_data_option
+@click.option("--model", "init_dir", default="", help="The reader it starts from (default: the shipped one).")
+@click.option("--out", "out_dir", default="out/polarity", show_default=True)
+@click.option("--work-dir", default="out/train-polarity", show_default=True, help="Checkpoints (resumable).")
+@click.option("--epochs", default=2, show_default=True, type=int)
+@click.option("--copies", default=2, show_default=True, type=int, help="Windows drawn per training turn.")
+@click.option("--stories", default=0, type=int, help="Only the first N training stories (a quick check).")
+@click.option("--judge-turns", default=0, type=int, help="Only the first N turns of each set judged on.")
+@click.option("--threads", default=0, type=int, help="CPU threads (0: torch's default).")
+def train_polarity_cmd(data_dir: str, init_dir: str, out_dir: str, work_dir: str, epochs: int, copies: int,
+                       stories: int, judge_turns: int, threads: int) -> None:  # fmt: skip
+    """Fine-tune the reader to tell "yes" from "no" on CoQA's yes/no turns: the polarity reader."""
+    from qa_bot.dev.train_polarity import PolarityConfig, train_polarity
+
+    if epochs < 1 or copies < 1:
+        raise click.BadParameter("--epochs and --copies take 1 or more")
+    cfg = PolarityConfig(data_dir=data_dir, out_dir=out_dir, work_dir=work_dir, init_dir=init_dir, epochs=epochs,
+                         copies=copies, stories=stories, judge_turns=judge_turns, threads=threads)  # fmt: skip
+    train_polarity(cfg, echo=click.echo)
+
+
+COMMANDS = (calibrate_reader_cmd, fit_answer_kind_cmd, fit_answer_types_cmd, fit_int8_cmd, train_polarity_cmd)

@@ -210,3 +210,34 @@ def test_fit_int8_on_a_few_training_paragraphs(train_dir, tmp_path):
     assert load_int8_ranges(tmp_path).alpha == record["alpha"]
     missing = CliRunner().invoke(cli, ["fit-int8", "--data", str(tmp_path), "--out", str(tmp_path)])
     assert missing.exit_code == 2 and "SQuAD training data not found" in missing.output
+
+
+def test_train_polarity_on_a_slice_of_coqa_resumes_and_loads(train_dir, tmp_path):
+    """`qa-bot train-polarity` end to end on three training stories, from the shipped reader: it trains, records
+    its curve and card, resumes from its checkpoint, and the polarity reader it writes answers."""
+    from qa_bot.answering.polarity import PolarityReader
+
+    out, work = tmp_path / "polarity", tmp_path / "work"
+    args = ["train-polarity", "--data", str(train_dir), "--out", str(out), "--work-dir", str(work),
+            "--stories", "3", "--copies", "1", "--judge-turns", "4", "--epochs", "1"]  # fmt: skip
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    record = json.loads((out / "polarity.json").read_text())
+    assert record["turns"] > 3 and record["judged_turns"] == {"coqa_cnn_dev": 4, "measured_only": 4}
+    assert [c["epoch"] for c in record["curve"]] == [1] and 0.0 <= record["after"]["measured_only"] <= 1.0
+    assert "fine-tuned" in (out / "MODEL_CARD.md").read_text()
+    # a second epoch resumes after the first: the first is not trained again
+    again = CliRunner().invoke(cli, [*args[:-1], "2"])
+    assert again.exit_code == 0, again.output
+    assert (
+        "resumed after epoch 1" not in again.output
+    )  # another config: a fresh run, not the other's checkpoint
+    resumed = CliRunner().invoke(cli, [*args[:-1], "2"])
+    assert "resumed after epoch 2" in resumed.output, resumed.output
+    assert [c["epoch"] for c in json.loads((out / "polarity.json").read_text())["curve"]] == [1, 2]
+    p = PolarityReader(out, runtime="torch", precision="fp32").yes_probability(
+        "Did she return?", "She did not return to the harbour.", 4, 20
+    )
+    assert 0.0 <= p <= 1.0
+    missing = CliRunner().invoke(cli, ["train-polarity", "--data", str(tmp_path), "--out", str(out)])
+    assert missing.exit_code == 2 and "CoQA data not found" in missing.output
