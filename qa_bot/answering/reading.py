@@ -39,7 +39,9 @@ class Reading:
     # the turns the question was read after, and what tells a yes from a no (None: the decision's own model)
     history: History = ()
     polarity: Polarity | None = None
-    _decided: dict[int, tuple[str, float]] = field(default_factory=dict, compare=False, repr=False)
+    _decided: dict[int, tuple[str, float]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def span_text(self, i: int) -> str:
         s = self.read.spans[i]

@@ -241,3 +241,14 @@ def test_train_polarity_on_a_slice_of_coqa_resumes_and_loads(train_dir, tmp_path
     assert 0.0 <= p <= 1.0
     missing = CliRunner().invoke(cli, ["train-polarity", "--data", str(tmp_path), "--out", str(out)])
     assert missing.exit_code == 2 and "CoQA data not found" in missing.output
+    # the bot that the setting points at it asks it for a yes / no, and still quotes the words it rests on
+    from qa_bot import QABot
+
+    bot = QABot(index_dir=tmp_path / "index", polarity_dir=str(out), runtime="torch")
+    assert bot.answerer.polarity is bot.polarity and bot.polarity.model_dir == out
+    doc = "Storm on the lake\n\nAna Ruiz sailed out of Port Elm on Sunday. Her boat did not return before the storm."
+    bot.ingest_text(doc, title="Storm on the lake")
+    a = bot.ask("Did her boat return before the storm?")
+    assert bot.polarity.network._model is not None  # it was asked (and loaded then)
+    assert a.kind in {"yes", "no", "span"} and not a.abstained
+    assert bot.document(a.doc_id).text[a.answer_start : a.answer_end] == a.quote
