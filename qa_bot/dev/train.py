@@ -30,7 +30,7 @@ from qa_bot.dev.train_data import KINDS, draw_windows, encode, kind_counts
 from qa_bot.dev.train_loop import fit, log_average, mean_weights
 from qa_bot.dev.train_stage3 import AVERAGE3, AVERAGE_SEEDS, run_stage3
 
-__all__ = ["TrainConfig", "train_reader"]
+__all__ = ["TrainConfig", "train_reader", "training_device"]
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
     work = Path(cfg.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    device = _device(cfg.device)
+    device = training_device(cfg.device)
     tokenizer = load_tokenizer()
     _forget_changed_stages(cfg, work)
     dev = squad_dev_windows(cfg, tokenizer)
@@ -193,7 +193,7 @@ def train_reader(cfg: TrainConfig, echo: Callable[[str], None] = print) -> Path:
     return out
 
 
-def _device(name: str) -> Any:
+def training_device(name: str) -> Any:
     """The torch device training runs on: ``auto`` is cuda where torch sees one, else the CPU."""
     import torch
 

@@ -1,4 +1,5 @@
-"""Where `qa-bot train-reader` trains (`--device cpu|cuda|auto`), and how it counts its windows."""
+"""Where `qa-bot train-reader` and `train-polarity` train (`--device cpu|cuda|auto`), and how the reader's
+training counts its windows."""
 
 from __future__ import annotations
 
@@ -11,27 +12,28 @@ from qa_bot.errors import InvalidInput
 
 def test_cpu_and_auto_resolve_to_a_device_torch_has():
     torch = pytest.importorskip("torch")
-    from qa_bot.dev.train import _device
+    from qa_bot.dev.train import training_device
 
-    assert _device("cpu") == torch.device("cpu")
-    assert _device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert training_device("cpu") == torch.device("cpu")
+    assert training_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def test_cuda_without_a_gpu_is_a_clear_error(monkeypatch):
     torch = pytest.importorskip("torch")
-    from qa_bot.dev.train import _device
+    from qa_bot.dev.train import training_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(InvalidInput, match="no CUDA device"):
-        _device("cuda")
-    assert _device("auto") == torch.device("cpu")
+        training_device("cuda")
+    assert training_device("auto") == torch.device("cpu")
 
 
-def test_the_option_is_offered_and_checked():
+@pytest.mark.parametrize("command", ["train-reader", "train-polarity"])
+def test_the_option_is_offered_and_checked(command):
     runner = CliRunner()
-    shown = runner.invoke(cli, ["train-reader", "--help"])
+    shown = runner.invoke(cli, [command, "--help"])
     assert shown.exit_code == 0 and "--device [cpu|cuda|auto]" in shown.output
-    wrong = runner.invoke(cli, ["train-reader", "--device", "tpu"])
+    wrong = runner.invoke(cli, [command, "--device", "tpu"])
     assert wrong.exit_code != 0 and "tpu" in wrong.output
 
 
