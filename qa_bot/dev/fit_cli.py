@@ -114,19 +114,23 @@ def fit_answer_types_cmd(data_dir: str, paragraphs: int, out_dir: str | None) ->
 @click.option("--epochs", default=2, show_default=True, type=int)
 @click.option("--copies", default=2, show_default=True, type=int, help="Windows drawn per training turn.")
 @click.option("--stories", default=0, type=int, help="Only the first N training stories (a quick check).")
+@click.option(
+    "--sources", default="", help="Only these training sources, e.g. cnn,wikipedia (default: all three)."
+)
 @click.option("--judge-turns", default=0, type=int, help="Only the first N turns of each set judged on.")
 @click.option("--threads", default=0, type=int, help="CPU threads (0: torch's default).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True,
               help="Where training runs (auto: cuda where torch sees one).")  # fmt: skip
 def train_polarity_cmd(data_dir: str, init_dir: str, out_dir: str, work_dir: str, epochs: int, copies: int,
-                       stories: int, judge_turns: int, threads: int, device: str) -> None:  # fmt: skip
+                       stories: int, sources: str, judge_turns: int, threads: int, device: str) -> None:  # fmt: skip
     """Fine-tune the reader to tell "yes" from "no" on CoQA's yes/no turns: the polarity reader."""
     from qa_bot.dev.train_polarity import PolarityConfig, train_polarity
 
     if epochs < 1 or copies < 1:
         raise click.BadParameter("--epochs and --copies take 1 or more")
     cfg = PolarityConfig(data_dir=data_dir, out_dir=out_dir, work_dir=work_dir, init_dir=init_dir, epochs=epochs,
-                         copies=copies, stories=stories, judge_turns=judge_turns, threads=threads,
+                         copies=copies, stories=stories, judge_turns=judge_turns,
+                         sources=tuple(x.strip() for x in sources.split(",") if x.strip()), threads=threads,
                          device=device)  # fmt: skip
     train_polarity(cfg, echo=click.echo)
 

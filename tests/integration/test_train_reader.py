@@ -241,6 +241,8 @@ def test_train_polarity_on_a_slice_of_coqa_resumes_and_loads(train_dir, tmp_path
     assert 0.0 <= p <= 1.0
     missing = CliRunner().invoke(cli, ["train-polarity", "--data", str(tmp_path), "--out", str(out)])
     assert missing.exit_code == 2 and "CoQA data not found" in missing.output
+    race = CliRunner().invoke(cli, [*args, "--sources", "cnn,race"])  # exam stories: never in shipped weights
+    assert race.exit_code == 2 and "Not a source the shipped weights may learn from: race" in race.output
     # the bot that the setting points at it asks it for a yes / no, and still quotes the words it rests on
     from qa_bot import QABot
 
