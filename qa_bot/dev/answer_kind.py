@@ -220,10 +220,7 @@ def fit_answer_kind(
     from qa_bot.dev.train_data import _splitter
     from qa_bot.errors import InvalidInput
 
-    source = Path(data_dir) / COQA_FILE
-    if not source.exists():
-        raise InvalidInput(f"CoQA data not found: {source}")
-    train, _ = split_stories(load_coqa(source))
+    train, _ = split_stories(load_coqa(Path(data_dir) / COQA_FILE))
     if stories:
         train = train[:stories]
     started = time.perf_counter()

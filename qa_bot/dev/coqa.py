@@ -60,8 +60,13 @@ _EDGE = re.compile(r"^[\s\"'“”‘’(\[,;:.!?-]+|[\s\"'“”‘’)\],;:.!?
 
 
 def load_coqa(path: str | Path) -> list[dict[str, Any]]:
-    """The stories of a CoQA file (its own layout: ``story``, ``questions``, ``answers``, ``source``)."""
+    """The stories of a CoQA file (its own layout: ``story``, ``questions``, ``answers``, ``source``); a missing file
+    is an :class:`~qa_bot.errors.InvalidInput` naming it."""
+    from qa_bot.errors import InvalidInput
+
     p = Path(path)
+    if not p.exists():
+        raise InvalidInput(f"CoQA data not found: {p}")
     with gzip.open(p, "rt", encoding="utf-8") if p.suffix == ".gz" else open(p, encoding="utf-8") as f:
         return list(json.load(f)["data"])
 
@@ -217,12 +222,7 @@ def to_eval_layout(
 def write_dev_split(data_dir: Path, out: Path, *, switched: bool = False) -> Path:
     """The held-out CNN stories of ``data_dir``'s CoQA file, in the eval layout (``switched``: see
     :func:`to_eval_layout`), written to ``out``."""
-    from qa_bot.errors import InvalidInput
-
-    source = Path(data_dir) / COQA_FILE
-    if not source.exists():
-        raise InvalidInput(f"CoQA data not found: {source}")
-    _, dev = split_stories(load_coqa(source))
+    _, dev = split_stories(load_coqa(Path(data_dir) / COQA_FILE))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps(

@@ -131,13 +131,10 @@ def train_polarity(cfg: PolarityConfig, echo: Callable[[str], None] = print) -> 
     from qa_bot.dev.train_data import _splitter
     from qa_bot.errors import InvalidInput
 
-    source = Path(cfg.data_dir) / COQA_FILE
-    if not source.exists():
-        raise InvalidInput(f"CoQA data not found: {source}")
+    started = time.perf_counter()
+    stories = load_coqa(Path(cfg.data_dir) / COQA_FILE)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    started = time.perf_counter()
-    stories = load_coqa(source)
     train, dev = split_stories(stories)
     unknown = set(cfg.sources) - set(SHIP_SOURCES)
     if unknown:
