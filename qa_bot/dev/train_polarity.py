@@ -24,7 +24,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PolarityConfig", "PolarityTurn", "polarity_accuracy", "polarity_turns", "train_polarity"]
+from qa_bot.dev.train_data import Window, collate, encode
+
+__all__ = ["PolarityConfig", "polarity_accuracy", "polarity_turns", "train_polarity"]
 
 RECORD = "polarity.json"  # the training record beside the weights
 
@@ -43,23 +45,11 @@ class PolarityConfig:
     max_tokens: int = 256
     seed: int = 7
     stories: int = 0  # only the first few training stories (a quick check); 0 = all
-    sources: tuple[
-        str, ...
-    ] = ()  # only the training stories of these CoQA sources (of cnn, wikipedia, gutenberg)
+    # only the training stories of these CoQA sources (of cnn, wikipedia, gutenberg); () = all
+    sources: tuple[str, ...] = ()
     judge_turns: int = 0  # only the first few turns of each set judged on (a quick check); 0 = all
     threads: int = 0  # 0 = torch's default
     device: str = "cpu"  # "cpu", "cuda" or "auto" (cuda where torch sees one)
-
-
-@dataclass(frozen=True)
-class PolarityTurn:
-    """A yes/no turn as the reader reads it: the question after its ``history``, the window, and ``no`` (the label)."""
-
-    question: str
-    text: str
-    history: tuple[tuple[str, str], ...]
-    no: bool
-    story: str
 
 
 def polarity_turns(
@@ -67,58 +57,46 @@ def polarity_turns(
     split: Callable[[list[str]], list[list[tuple[int, int]]]],
     seed: int,
     copies: int = 1,
-) -> list[PolarityTurn]:
+) -> list[Window]:
     """Every yes/no turn of ``stories`` in a window around its rationale, ``copies`` times (other extents)."""
     from qa_bot.dev.coqa import build_turn_windows
 
-    out: list[PolarityTurn] = []
+    out: list[Window] = []
     for c in range(copies):
         for n, story in enumerate(stories):
-            for w in build_turn_windows([story], split, random.Random(seed + 1000 * c + n), 0.0):
-                if w.source == "turn" and w.kind in ("yes", "no"):
-                    out.append(
-                        PolarityTurn(w.question, w.text, tuple(w.history), w.kind == "no", story["id"])
-                    )
+            drawn = build_turn_windows([story], split, random.Random(seed + 1000 * c + n), 0.0)
+            out += [w for w in drawn if w.source == "turn" and w.kind in ("yes", "no")]
     return out
 
 
-def _batch(tokenizer: Any, turns: Sequence[PolarityTurn], max_tokens: int) -> dict[str, Any]:
-    """Model inputs for ``turns``: each question against the first window of its text, padded to the longest."""
-    import numpy as np
+def _inputs(features: Sequence[dict[str, Any]], idx: Sequence[int], device: Any) -> dict[str, Any]:
+    """The model's inputs for ``features[idx]``, padded to the longest (:func:`~qa_bot.dev.train_data.collate`)."""
+    batch = collate(features, idx)
+    return {k: batch[k].to(device) for k in ("input_ids", "token_type_ids", "attention_mask")}
+
+
+def _said_no(feature: dict[str, Any]) -> int:
+    """1 where the turn's answer is "no", 0 where it is "yes" (its answer-kind label)."""
+    from qa_bot.answering.network import KINDS
+
+    return int(feature["kind"] == KINDS.index("no"))
+
+
+def polarity_accuracy(model: Any, features: Sequence[dict[str, Any]]) -> float:
+    """The share of encoded yes/no turns (:func:`~qa_bot.dev.train_data.encode`) whose answer-kind head puts the
+    right one of "yes" / "no" above the other."""
     import torch
 
-    from qa_bot.answering.windows import encode_windows
-
-    encs = [encode_windows(tokenizer, t.question, [t.text], max_tokens, 48, history=t.history) for t in turns]
-    width = max(e.input_ids.shape[1] for e in encs)
-    names = ("input_ids", "token_type_ids", "attention_mask")
-    return {
-        k: torch.from_numpy(
-            np.concatenate(
-                [np.pad(getattr(e, k)[:1], ((0, 0), (0, width - e.input_ids.shape[1]))) for e in encs]
-            )
-        ).long()
-        for k in names
-    }
-
-
-def polarity_accuracy(
-    model: Any, tokenizer: Any, turns: Sequence[PolarityTurn], max_tokens: int = 256
-) -> float:
-    """The share of ``turns`` whose answer-kind head puts the right one of "yes" / "no" above the other."""
-    import torch
-
-    if not turns:
+    if not features:
         return 0.0
     model.eval()
     right, device = 0, next(model.parameters()).device
     with torch.inference_mode():
-        for i in range(0, len(turns), 32):
-            part = turns[i : i + 32]
-            batch = {k: v.to(device) for k, v in _batch(tokenizer, part, max_tokens).items()}
-            said_no = model(**batch).kind_logits[:, 1:3].argmax(-1).tolist()
-            right += sum(int(bool(p) == t.no) for p, t in zip(said_no, part, strict=True))
-    return right / len(turns)
+        for i in range(0, len(features), 32):
+            idx = range(i, min(i + 32, len(features)))
+            said_no = model(**_inputs(features, idx, device)).kind_logits[:, 1:3].argmax(-1).tolist()
+            right += sum(int(p == _said_no(features[k])) for p, k in zip(said_no, idx, strict=True))
+    return right / len(features)
 
 
 def train_polarity(cfg: PolarityConfig, echo: Callable[[str], None] = print) -> Path:
@@ -126,6 +104,7 @@ def train_polarity(cfg: PolarityConfig, echo: Callable[[str], None] = print) -> 
     import torch
 
     from qa_bot.answering.model_io import load_reader, load_tokenizer, save_reader
+    from qa_bot.answering.windows import MAX_QUESTION_TOKENS
     from qa_bot.dev.coqa import COQA_FILE, SHIP_SOURCES, load_coqa, measured_only_stories, split_stories
     from qa_bot.dev.train import training_device
     from qa_bot.dev.train_data import _splitter
@@ -141,20 +120,23 @@ def train_polarity(cfg: PolarityConfig, echo: Callable[[str], None] = print) -> 
         raise InvalidInput(f"Not a source the shipped weights may learn from: {', '.join(sorted(unknown))}")
     train = [s for s in train if s["source"] in cfg.sources] if cfg.sources else train
     train = train[: cfg.stories] if cfg.stories else train
-    split = _splitter()
-    turns = polarity_turns(train, split, cfg.seed, cfg.copies)
-    judged = {"coqa_cnn_dev": polarity_turns(dev, split, cfg.seed),
-              "measured_only": polarity_turns(measured_only_stories(stories), split, cfg.seed)}  # fmt: skip
+    split, tokenizer = _splitter(), load_tokenizer()
+
+    def encoded(windows: list[Window]) -> list[dict[str, Any]]:  # each window once, tokens and label
+        return encode(tokenizer, windows, MAX_QUESTION_TOKENS, cfg.max_tokens)
+
+    turns = encoded(polarity_turns(train, split, cfg.seed, cfg.copies))
+    judged = {"coqa_cnn_dev": encoded(polarity_turns(dev, split, cfg.seed)),
+              "measured_only": encoded(polarity_turns(measured_only_stories(stories), split, cfg.seed))}  # fmt: skip
     if cfg.judge_turns:
         judged = {k: v[: cfg.judge_turns] for k, v in judged.items()}
-    if len({t.no for t in turns}) < 2:
+    if len({_said_no(f) for f in turns}) < 2:
         raise InvalidInput("Too few yes/no turns of each answer to train on: take more stories")
     echo(f"{len(turns):,} training windows ({len(turns) // max(1, cfg.copies):,} yes/no turns of {len(train)} stories); "
          + ", ".join(f"{k}: {len(v)} turns" for k, v in judged.items()))  # fmt: skip
-    tokenizer = load_tokenizer()
     device = training_device(cfg.device)
     model = load_reader(cfg.init_dir or None).to(device)
-    before = {k: round(polarity_accuracy(model, tokenizer, v, cfg.max_tokens), 4) for k, v in judged.items()}
+    before = {k: round(polarity_accuracy(model, v), 4) for k, v in judged.items()}
     echo(f"the reader's head before: {before}")
     model.bert.embeddings.word_embeddings.weight.requires_grad = False
     params = [p for p in model.parameters() if p.requires_grad]
@@ -175,23 +157,21 @@ def train_polarity(cfg: PolarityConfig, echo: Callable[[str], None] = print) -> 
             echo(f"resumed after epoch {done} from {checkpoint}")
     for epoch in range(done, cfg.epochs):
         model.train()
-        order = list(turns)
+        order = list(range(len(turns)))
         random.Random(cfg.seed + epoch).shuffle(order)
         total = 0.0
         for i in range(0, len(order), cfg.batch_size):
             part = order[i : i + cfg.batch_size]
-            batch = {k: v.to(device) for k, v in _batch(tokenizer, part, cfg.max_tokens).items()}
-            labels = torch.tensor([int(t.no) for t in part], device=device)
-            loss = torch.nn.functional.cross_entropy(model(**batch).kind_logits[:, 1:3], labels)
+            labels = torch.tensor([_said_no(turns[k]) for k in part], device=device)
+            logits = model(**_inputs(turns, part, device)).kind_logits[:, 1:3]
+            loss = torch.nn.functional.cross_entropy(logits, labels)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             sched.step()
             opt.zero_grad()
             total += float(loss.detach()) * len(part)
-        scores = {
-            k: round(polarity_accuracy(model, tokenizer, v, cfg.max_tokens), 4) for k, v in judged.items()
-        }
+        scores = {k: round(polarity_accuracy(model, v), 4) for k, v in judged.items()}
         curve.append({"epoch": epoch + 1, "loss": round(total / len(order), 4), **scores,
                       "minutes": round((time.perf_counter() - started) / 60, 1)})  # fmt: skip
         echo(f"epoch {epoch + 1}: {curve[-1]}")
