@@ -210,27 +210,32 @@ class AnswerKind:
         )
         return max(p, self.form_share) if self.form_share and asks_yes_or_no(question) else p
 
-    def yes_probability(self, question: str, span: str, probs: Sequence[float]) -> float:
-        """P(yes | the answer is a yes or a no)."""
+    def yes_probability(
+        self, question: str, span: str, probs: Sequence[float], polarity: Callable[[], float] | None = None
+    ) -> float:
+        """P(yes | the answer is a yes or a no); with ``polarity`` (a second P(yes): the polarity reader,
+        :mod:`qa_bot.answering.polarity`), the two averaged in log-odds."""
         if not self.polarity_weights:
-            return probs[1] / max(1e-9, probs[1] + probs[2])
-        return sigmoid(_dot(self.polarity_weights, polarity_features(question, span, probs)))
+            p_yes = probs[1] / max(1e-9, probs[1] + probs[2])
+        else:
+            p_yes = sigmoid(_dot(self.polarity_weights, polarity_features(question, span, probs)))
+        if polarity is None:
+            return p_yes
+        read = polarity()
+        return sigmoid((_log_odds(p_yes, 1.0 - p_yes) + _log_odds(read, 1.0 - read)) / 2)
 
     def decide(
         self, question: str, span: str, probs: Sequence[float], polarity: Callable[[], float] | None = None
     ) -> tuple[str, float]:
         """``("span" | "yes" | "no", probability of that kind)`` for the span ``span`` read in a window the head
-        scored ``probs``. ``polarity``: a second P("yes") once the answer is a yes or a no (the polarity reader,
-        :mod:`qa_bot.answering.polarity`; called only then), averaged in log-odds with the fitted polarity model's."""
+        scored ``probs``. ``polarity``: a second P("yes") once the answer is a yes or a no (called only then; see
+        :meth:`yes_probability`)."""
         if len(probs) != 3:
             return "span", 1.0
         p_yes_no = self.yes_no_probability(question, probs)
         if p_yes_no <= 0.5:
             return "span", 1.0 - p_yes_no
-        p_yes = self.yes_probability(question, span, probs)
-        if polarity is not None:  # the two estimates, averaged in log-odds
-            read = polarity()
-            p_yes = sigmoid((_log_odds(p_yes, 1.0 - p_yes) + _log_odds(read, 1.0 - read)) / 2)
+        p_yes = self.yes_probability(question, span, probs, polarity)
         return ("yes", p_yes_no * p_yes) if p_yes >= 0.5 else ("no", p_yes_no * (1.0 - p_yes))
 
 

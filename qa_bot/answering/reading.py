@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 from qa_bot.answering.kind import AnswerKind
@@ -65,14 +66,12 @@ class Reading:
         no's polarity read by ``polarity`` where there is one. Decided once per span."""
         if i not in self._decided:
             s = self.read.spans[i]
-            polarity = self.polarity
-            yes = None
-            if polarity is not None:
-                text = self.passages[s.piece].chunk.text
-
-                def yes() -> float:
-                    return polarity.yes_probability(self.question, text, s.start, s.end, self.history)
-
+            text = self.passages[s.piece].chunk.text
+            yes = (
+                None
+                if self.polarity is None
+                else partial(self.polarity.yes_probability, self.question, text, s.start, s.end, self.history)
+            )
             self._decided[i] = self.decider.decide(
                 self.question, self.span_text(i), self.read.kind_of(s), yes
             )

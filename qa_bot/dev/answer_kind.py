@@ -145,24 +145,27 @@ def decision_scores(
     it says "yes" there and how often CoQA does (a decision that only leans to the commoner answer shows here);
     the verdicts it gives (a yes or a no, on any turn) and how many are right, and of them those less likely than
     ``verdict_threshold``, which the product holds back (``ExtractiveAnswerer``'s ``verdict_threshold``). With
-    ``polarity`` (the polarity reader), yes vs no is its word, as in the product."""
-    cache: dict[int, float] = {}
+    ``polarity`` (the polarity reader), yes vs no is its word averaged with the decision's, as in the product (each
+    sample read by it once)."""
+    read: dict[int, float] = {}
+
+    def reads(i: int) -> Callable[[], float] | None:
+        if polarity is None:
+            return None
+        s = samples[i]
+
+        def p_yes() -> float:
+            if i not in read:
+                read[i] = polarity.yes_probability(s.question, s.window, s.start, s.end, s.history)
+            return read[i]
+
+        return p_yes
 
     def yes(i: int) -> float:
         s = samples[i]
-        if polarity is None:
-            return decider.yes_probability(s.question, s.span, s.probs)
-        if i not in cache:
-            cache[i] = polarity.yes_probability(s.question, s.window, s.start, s.end, s.history)
-        return cache[i]
+        return decider.yes_probability(s.question, s.span, s.probs, reads(i))
 
-    decided = [
-        (
-            decider.decide(s.question, s.span, s.probs, None if polarity is None else lambda i=i: yes(i)),
-            s.kind,
-        )
-        for i, s in enumerate(samples)
-    ]
+    decided = [(decider.decide(s.question, s.span, s.probs, reads(i)), s.kind) for i, s in enumerate(samples)]
     verdicts = [(p, kind == gold) for (kind, p), gold in decided if kind != "span"]
     held = [right for p, right in verdicts if p < verdict_threshold]
     gold_yes_no = [i for i, s in enumerate(samples) if s.kind != "span"]

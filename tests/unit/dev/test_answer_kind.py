@@ -152,3 +152,36 @@ def test_decision_scores_show_a_decision_that_only_leans_to_yes():
     scores = decision_scores(samples, reads)
     assert scores["polarity_accuracy"] == 1.0 and scores["says_yes"] == 0.75
     assert head_only_scores(samples) == {"kind_accuracy": 1.0, "polarity_accuracy": 0.75}
+
+
+def test_decision_scores_with_a_polarity_reader_average_its_word_as_the_bot_does():
+    # the head leans to "yes" (0.625) everywhere; a polarity reader that leans to "no" (0.45) where the span says
+    # "did not", not enough to outweigh the head: averaged in log-odds, as the bot decides, both are "yes"
+    head = (0.2, 0.5, 0.3)
+    samples = [KindSample("Did she sail?", "she sailed", head, "yes", "s1", "She sailed at dawn.", 0, 10),
+               KindSample("Did her boat return?", "her boat did not return", head, "no", "s2",
+                          "But her boat did not return.", 4, 27, (("Who sailed?", "Ana"),))]  # fmt: skip
+
+    class Reads:
+        def __init__(self, leaning: float) -> None:
+            self.leaning, self.calls = leaning, []
+
+        def yes_probability(self, question, text, start, end, history=()):
+            self.calls.append((question, text[start:end], tuple(history)))
+            return self.leaning if "not" in text[start:end] else 0.9
+
+    reads = Reads(0.45)
+    scores = decision_scores(samples, AnswerKind(), polarity=reads)
+    assert (
+        scores["says_yes"] == 1.0 and scores["polarity_accuracy"] == 0.5
+    )  # its "no" alone is not the answer
+    assert (scores["verdicts"], scores["verdicts_right"]) == (
+        2,
+        1,
+    )  # the verdicts the bot gives, the same count
+    # each sample read once, its span in its window, with its conversation
+    assert sorted(reads.calls) == [("Did her boat return?", "her boat did not return", (("Who sailed?", "Ana"),)),
+                                   ("Did she sail?", "She sailed", ())]  # fmt: skip
+    # one sure of the "no" (0.05) outweighs the head: both right
+    sure = decision_scores(samples, AnswerKind(), polarity=Reads(0.05))
+    assert sure["polarity_accuracy"] == 1.0 and sure["says_yes"] == 0.5 and sure["verdicts_right"] == 2
