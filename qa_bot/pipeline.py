@@ -324,12 +324,12 @@ def trained_reader(settings: Settings) -> TrainedReader:
 def polarity_reader(settings: Settings) -> PolarityReader | None:
     """The polarity reader ``settings.polarity_dir`` names, set up as ``settings`` say (it loads on first use);
     ``None`` when it names none. A directory without its weights is a :class:`ModelUnavailable` naming it."""
+    s = settings
+    if not s.polarity_dir:  # off: nothing imported at the bot's start
+        return None
     from qa_bot.answering.polarity import PolarityReader
     from qa_bot.errors import ModelUnavailable
 
-    s = settings
-    if not s.polarity_dir:
-        return None
     if not PolarityReader.available(s.polarity_dir):
         raise ModelUnavailable(
             f"No polarity reader in {s.polarity_dir} (make one with `qa-bot train-polarity`)"
