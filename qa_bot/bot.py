@@ -5,7 +5,7 @@ LangChain Runnable."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -164,14 +164,18 @@ class QABot:
         return LLMAnswerer.from_settings(self.settings, self._llm_model, self.attributor)
 
     def warm_up(self) -> QABot:
-        """Load the models now, not at the first question (spaCy, for follow-ups, in a thread beside the others)."""
+        """Load the models now, not at the first question (spaCy, for follow-ups, and the spelling dictionary in
+        threads beside the others)."""
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(1) as pool:
+        from qa_bot.conversation.spelling import spell_checker
+
+        with ThreadPoolExecutor(2) as pool:
             nlp = pool.submit(lambda: self.nlp)
+            spelling = pool.submit(spell_checker if self.settings.respell else lambda: None)
             getattr(self.embedder, "warm_up", lambda: None)()
             self.answerer.warm_up()
-            nlp.result()
+            nlp.result(), spelling.result()
         return self
 
     def ingest(
@@ -257,14 +261,17 @@ class QABot:
         return validate_question(question, self.settings.max_question_chars)
 
     def rewrite(self, question: str, history: History | None = None) -> tuple[str, str | None]:
-        """The validated question and, for a follow-up (or a message with orders around its question), the
-        standalone question it is understood as (``None``: the question stands alone)."""
-        from qa_bot.conversation import standalone_question
+        """The validated question, its misspelt words mended (:mod:`qa_bot.conversation.spelling`), and the
+        standalone question it is understood as: a follow-up's rewrite, the question mended or without the orders
+        around it (``None``: it stands as typed)."""
+        from qa_bot.conversation import respell, standalone_question
 
         llm = self.llm if self.settings.llm_rewrite else None
-        q = self.validate_question(question)
+        typed = self.validate_question(question)
+        q = (respell(typed, self.store.lexical_index().knows) if self.settings.respell else None) or typed
         nlp = self.nlp if history else None  # a first question needs no parse (nor spaCy)
-        return q, standalone_question(q, history, nlp, llm.rewrite if llm is not None else None)
+        rewritten = standalone_question(q, history, nlp, llm.rewrite if llm is not None else None)
+        return q, rewritten if rewritten is not None or q == typed else q
 
     def scope(self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None) -> list[str] | None:
         """The articles a question may use: ``doc_ids`` and/or the ones matching ``filter`` (title, source,
@@ -302,29 +309,17 @@ class QABot:
         """Rewrite a follow-up into a standalone question and retrieve its passages."""
         from qa_bot.conversation import validate_history
 
-        q, rewritten = self.rewrite(question, history)
+        typed = self.validate_question(question)
+        q, rewritten = self.rewrite(typed, history)
         turns = tuple(validate_history(history))
         passages = self.search(rewritten or q, self.scope(doc_ids, filter), history=turns)
-        return Retrieval(question=q, standalone=rewritten or q, passages=passages,
-                         rewritten=rewritten is not None, history=turns)  # fmt: skip
+        return Retrieval(
+            q, rewritten or q, passages, rewritten is not None, turns, typed if q != typed else ""
+        )
 
     def nearest_chunks(self, query: str, k: int = 1) -> list[tuple[Chunk, float]]:
         """The ``k`` chunks most like ``query`` by dense similarity alone, with it (a retrieval-only baseline)."""
         return self.store.dense_search(self.embedder.embed_one(query), k)
-
-    def floor(self, question: str) -> Callable[[], None]:
-        """The bare work of answering ``question``, for timing next to :meth:`ask`: embed it (uncached), one
-        Chroma query, and the reader's forward pass over the windows its reading reads (tokenised now)."""
-        reader = self.answerer.reader
-        windows = reader.encode(question, [p.chunk.text for p in self.analyze(question).passages])  # type: ignore[attr-defined]
-        embed = getattr(self.embedder, "embed_query", None) or (lambda q: self.embedder.embed([q])[0])
-        k = self.settings.k
-
-        def work() -> None:
-            self.store.dense_search(embed(question), k)
-            reader.forward(windows)  # type: ignore[attr-defined]
-
-        return work
 
     def analyze(self, question: str, history: History | None = None) -> Reading:
         """What the reader made of one question (windows, scored spans, margin): for diagnostics and for

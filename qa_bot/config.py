@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     #: A question about something said ("Who denied ...?") is also read against the article's statements, each
     #: joined with its speaker (found at ingest): a speaker named a sentence away from the words is found.
     use_statements: bool = True
+    #: Mend a question's misspelt words before it is read ("did he tesitfy?" → "did he testify?", shown as what the
+    #: question was understood as): a word in neither the articles nor an English dictionary, one edit from one
+    #: that is (:mod:`qa_bot.conversation.spelling`).
+    respell: bool = True
     #: The trained reader: a directory holding reader.safetensors and calibration.json ("" = the shipped one).
     reader_dir: str = ""
     #: The reader's arithmetic: "auto" (int8 through ONNX Runtime where the reader's int8 ranges are fitted, else

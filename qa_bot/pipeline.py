@@ -164,8 +164,14 @@ def build_pipeline(bot: QABot) -> Pipeline:
         return Final(replace(answer, latency_ms=round((time.perf_counter() - state["started"]) * 1000, 2)))
 
     def read(state: State) -> Iterator[StreamEvent]:
+        typed = state["question"] if state["question"] != state["asked"] else ""
         found = Retrieval(
-            state["asked"], state["standalone"], state["passages"], state["rewritten"], state["history"]
+            state["asked"],
+            state["standalone"],
+            state["passages"],
+            state["rewritten"],
+            state["history"],
+            typed,
         )
         for event in read_events(bot, found):
             yield finish(state, event.answer) if isinstance(event, Final) else event
@@ -184,7 +190,7 @@ def build_pipeline(bot: QABot) -> Pipeline:
             Component("retrieve", ("standalone", "history", "doc_ids"), ("passages",), retrieve),
             Component(
                 "read",
-                ("asked", "standalone", "rewritten", "passages", "history", "started"),
+                ("question", "asked", "standalone", "rewritten", "passages", "history", "started"),
                 ("events",),
                 read,
             ),
@@ -217,7 +223,7 @@ def read_events(bot: QABot, found: Retrieval) -> Iterator[StreamEvent]:
 
     def done(result: Answer) -> Final:
         rewritten = found.standalone if found.rewritten else None
-        return Final(replace(result, question=found.question, rewritten_question=rewritten,
+        return Final(replace(result, question=found.typed or found.question, rewritten_question=rewritten,
                              dates=bot.dates_of(result)))  # fmt: skip
 
     lead = question_form_reply(bot, found)

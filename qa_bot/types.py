@@ -267,15 +267,17 @@ class IngestReport(_ToDict):
 
 @dataclass(frozen=True)
 class Retrieval(_ToDict):
-    """What a question retrieves: the question as asked, the standalone question searched for (a follow-up's
-    rewrite, else the question itself), the passages found, best first (a follow-up's last one may be the
-    passage of the conversation's last answer), and the conversation so far."""
+    """What a question retrieves: the question as asked (its misspelt words mended), the standalone question
+    searched for (a follow-up's rewrite, else the question itself), the passages found, best first (a follow-up's
+    last one may be the passage of the conversation's last answer), the conversation so far, and the question as
+    typed when its spelling was mended ("": as :attr:`question`)."""
 
     question: str
     standalone: str
     passages: tuple[Passage, ...]
     rewritten: bool = False
     history: tuple[tuple[str, str], ...] = ()
+    typed: str = ""
 
     @property
     def article_ids(self) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
-"""Conversation stage: small talk (:mod:`.smalltalk`), follow-ups read in their conversation and rewritten into
-standalone questions (:mod:`.rewrite`; spaCy's parses of the texts it reads are kept by :mod:`.parses`), a chat
-that keeps its own history (:mod:`.chat`), and the checks of what a caller gives (:mod:`.validate`)."""
+"""Conversation stage: small talk (:mod:`.smalltalk`), a question's misspelt words mended (:mod:`.spelling`),
+follow-ups read in their conversation and rewritten into standalone questions (:mod:`.rewrite`; spaCy's parses of
+the texts it reads are kept by :mod:`.parses`), a chat that keeps its own history (:mod:`.chat`), and the checks of
+what a caller gives (:mod:`.validate`)."""
 
 from qa_bot.conversation.rewrite import (
     PRONOUNS,
@@ -11,6 +12,7 @@ from qa_bot.conversation.rewrite import (
     rewrite_question,
     standalone_question,
 )
+from qa_bot.conversation.spelling import respell
 from qa_bot.conversation.validate import validate_history, validate_question
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "RememberedParses",
     "asks_for_another",
     "reader_input",
+    "respell",
     "rewrite_question",
     "standalone_question",
     "validate_history",

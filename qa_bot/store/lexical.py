@@ -88,6 +88,12 @@ class LexicalIndex:
         ]  # fmt: skip
         return cls(chunks, _built=(bm25, meta["vocab"]))
 
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is written in the chunk texts, as far as their stems tell ("testify" where "testified"
+        is): what a question's spelling is checked against (:mod:`qa_bot.conversation.spelling`)."""
+        stems = tokenize(word)
+        return bool(stems) and all(t in self._vocab for t in stems)
+
     def search(
         self, query: str, n: int, allowed: Callable[[Chunk], bool] | None = None
     ) -> list[tuple[Chunk, float]]:

@@ -165,3 +165,27 @@ def test_a_retrievals_articles_are_its_passages_articles_best_first_each_once():
     assert found.article_ids == ("b", "a", "c")
     assert "article_ids" not in found.to_dict()  # derived, not stored
     assert Retrieval("q", "q", ()).article_ids == ()
+
+
+def test_a_misspelt_question_is_read_mended_and_says_what_it_was_understood_as(bot):
+    reader = bot.answerer.reader
+    answer = bot.ask("How many workers will be ofered jobs?")
+    assert answer.question == "How many workers will be ofered jobs?"  # as typed
+    assert answer.rewritten_question == "How many workers will be offered jobs?"
+    assert reader.questions[-1] == "How many workers will be offered jobs?"  # the reader read it mended
+    found = bot.retrieve("How many workers will be ofered jobs?")
+    assert (found.question, found.typed, found.rewritten) == (
+        answer.rewritten_question,
+        answer.question,
+        True,
+    )
+    # a follow-up: mended, then read in its conversation
+    history = [("Who is the chief executive?", "Lena Ortiz")]
+    follow = bot.ask("Waht did she say?", history)
+    assert follow.question == "Waht did she say?" and reader.questions[-1] == "What did she say?"
+    assert follow.rewritten_question == "What did Lena Ortiz say?"
+    # with the setting off the question is read as typed
+    plain = QABot(index_dir=bot.settings.index_dir, embedder=bot.embedder, nlp=bot.nlp, respell=False,
+                  reader=ScriptedReader(["400"]), calibration=Calibration(0.0, 1.0, "own"))  # fmt: skip
+    typed = plain.ask("How many workers will be ofered jobs?")
+    assert typed.rewritten_question is None and plain.answerer.reader.questions == [typed.question]

@@ -134,7 +134,7 @@ def test_bench_asks_each_question_embedded_anew_and_follow_ups_beside_their_firs
         def floor(self, question):
             return lambda: events.append(("floor", question))
 
-    lat = _latency(Bot(), repeats=1)
+    lat = _latency(Bot(), repeats=1, floor=lambda bot, question: bot.floor(question))
     assert lat["n"] == len(QUESTIONS)
     assert events[-3:] == [("floor", QUESTIONS[-1]), "forget", ("ask", QUESTIONS[-1], False)]
     events.clear()

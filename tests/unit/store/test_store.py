@@ -45,6 +45,16 @@ def test_dense_and_lexical_search_find_the_denial(tmp_path, fake_embedder, doc_a
     assert store.lexical_search("zzzz qqqq", 3) == []
 
 
+def test_the_lexical_index_knows_the_articles_words_by_their_stems(tmp_path, fake_embedder, doc_and_chunks):
+    doc, chunks = doc_and_chunks
+    store = Store(tmp_path / "ix")
+    put(store, fake_embedder, doc, chunks)
+    index = store.lexical_index()
+    assert index.knows("denied") and index.knows("denies")  # "categorically denied", by the stem
+    assert index.knows("iravani")
+    assert not index.knows("tesitfy") and not index.knows("the")  # not written there; a stop word is no stem
+
+
 def test_delete_document_removes_its_chunks(tmp_path, fake_embedder, doc_and_chunks):
     doc, chunks = doc_and_chunks
     store = Store(tmp_path / "ix")

@@ -1,0 +1,70 @@
+"""A question's misspelt words mended (pyspellchecker's English word list; no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_bot.conversation.spelling import QUESTION_OPENERS, respell, spell_checker
+
+ARTICLE_WORDS = {
+    "the",
+    "senator",
+    "refused",
+    "to",
+    "testify",
+    "before",
+    "committee",
+    "on",
+    "tuesday",
+}.__contains__
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("did he tesitfy?", "did he testify?"),  # two letters swapped, to the article's word
+        ("Who commited suiside ?", "Who committed suicide ?"),  # two words, spacing kept
+        ("Did they have any messase?", "Did they have any message?"),
+        ("Did he tallk to him?", "Did he talk to him?"),  # one letter too many
+    ],
+)
+def test_a_misspelt_word_is_mended_to_the_word_one_slip_away(typed, meant):
+    assert respell(typed, ARTICLE_WORDS) == meant
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("Wa anyone with him?", "Was anyone with him?"), ("Whta did she say?", "What did she say?"),
+     ("Wher did he go?", "Where did he go?"), ("hwo many died?", "how many died?")],
+)  # fmt: skip
+def test_the_first_word_is_mended_to_a_word_that_opens_questions(typed, meant):
+    assert respell(typed, ARTICLE_WORDS) == meant
+    assert meant.split()[0].lower() in QUESTION_OPENERS
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Suddhodana wanted his son to become what?",  # a name opening the question: not an opener's slip
+        "Did Blnken meet the CEO?",  # a capitalised word past the first: a name
+        "Are iPods sold there?",  # a capital inside the word
+        "Which tv anchor was it?",  # under four letters
+        "What is a multi-point unit?",  # part of a hyphenated word
+        "Who refused to testify?",  # every word known
+        "?!",
+    ],
+)
+def test_names_short_words_compounds_and_known_words_are_left_as_typed(question):
+    assert respell(question, ARTICLE_WORDS) is None
+
+
+def test_the_articles_words_are_never_mended_and_are_preferred():
+    assert respell("Who went zorbing on tuesday?", {"zorbing"}.__contains__) is None
+    # "politican": "political" is the more frequent neighbour, "politician" one letter left out
+    assert respell("Was he a politican?", set().__contains__) != "Was he a politician?"
+    assert respell("Was he a politican?", {"politician"}.__contains__) == "Was he a politician?"
+
+
+def test_the_dictionary_loads_once():
+    assert spell_checker() is spell_checker()
+    assert "testify" in spell_checker() and "tesitfy" not in spell_checker()
