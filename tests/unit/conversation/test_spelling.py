@@ -46,7 +46,7 @@ def test_the_first_word_is_mended_to_a_word_that_opens_questions(typed, meant):
     "question",
     [
         "Suddhodana wanted his son to become what?",  # a name opening the question: not an opener's slip
-        "Did Blnken meet the CEO?",  # a capitalised word past the first: a name
+        "Did Blnken meet the CEO?",  # a name the articles never mention
         "Are iPods sold there?",  # a capital inside the word
         "Which tv anchor was it?",  # under four letters
         "What is a multi-point unit?",  # part of a hyphenated word
@@ -68,3 +68,13 @@ def test_the_articles_words_are_never_mended_and_are_preferred():
 def test_the_dictionary_loads_once():
     assert spell_checker() is spell_checker()
     assert "testify" in spell_checker() and "tesitfy" not in spell_checker()
+
+
+def test_a_misspelt_name_is_mended_only_to_a_name_of_the_articles():
+    known = {"blinken", "khamenei", "qaani", "iran"}.__contains__
+    assert respell("What did Blinkin say at the UN?", known) == "What did Blinken say at the UN?"
+    assert respell("Who is Qani? Did Khamenie?", known) == "Who is Qaani? Did Khamenei?"
+    assert respell("what did blinkin say?", known) == "what did blinken say?"
+    # "bidden" is a word, and no name of the articles is one slip from it
+    assert respell("What did Bidden say?", known) is None
+    assert respell("Was Blinkin there?", set().__contains__) is None  # never to a dictionary word
