@@ -165,14 +165,8 @@ def build_pipeline(bot: QABot) -> Pipeline:
 
     def read(state: State) -> Iterator[StreamEvent]:
         typed = state["question"] if state["question"] != state["asked"] else ""
-        found = Retrieval(
-            state["asked"],
-            state["standalone"],
-            state["passages"],
-            state["rewritten"],
-            state["history"],
-            typed,
-        )
+        found = Retrieval(state["asked"], state["standalone"], state["passages"], state["rewritten"],
+                          state["history"], typed)  # fmt: skip
         for event in read_events(bot, found):
             yield finish(state, event.answer) if isinstance(event, Final) else event
 

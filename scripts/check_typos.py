@@ -6,7 +6,9 @@ every run makes the same slips). Each set is then answered three times by the bo
 ``respell`` off, and with the slips mended (the default). It also counts how many slips were mended back to the
 very word written (``respell`` alone, no model). The sets are SQuAD-format files; follow-ups keep their history.
 
-    python scripts/check_typos.py [DATASET ...] [--shared ../shared/data] [--seed 0]
+    python scripts/check_typos.py [DATASET ...] [--shared ../shared/data] [--seed 0] [--space]
+
+``--space``: the slip is a space left out after a word of five letters or more ("How manypeople died?").
 
 Defaults: the seed and news dev sets and our paraphrase set (never tuned on). About four minutes on two cores.
 """
@@ -47,19 +49,30 @@ def slip(word: str, rng: random.Random) -> str:
     return word[: i + 1] + word[i] + word[i + 1 :]
 
 
-def with_slips(data: dict, rng: random.Random) -> tuple[dict, list[tuple[str, str, str]]]:
-    """A copy of a SQuAD-format set, each question with one slip; and (slipped, as written, word) per question."""
+def with_slips(
+    data: dict, rng: random.Random, space: bool = False
+) -> tuple[dict, list[tuple[str, str, str]]]:
+    """A copy of a SQuAD-format set, each question with one slip (``space``: the space after a word of five letters
+    or more left out, where a word follows, in place of a letter's slip); and (slipped, as written, context) per
+    question."""
     out = copy.deepcopy(data)
     made = []
     for article in out["data"]:
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 opening = len(qa["question"]) - len(qa["question"].lstrip())
-                words = [m for m in _WORD.finditer(qa["question"]) if m.start() > opening]
+                q = qa["question"]
+                words = [m for m in _WORD.finditer(q) if m.start() > opening]
+                if space:
+                    words = [m for m in _WORD.finditer(q) if re.match(r" [^\W\d_]", q[m.end() : m.end() + 2])]
                 if not words:
                     continue
                 m = rng.choice(words)
-                typed = qa["question"][: m.start()] + slip(m.group(), rng) + qa["question"][m.end() :]
+                typed = (
+                    q[: m.end()] + q[m.end() + 1 :]
+                    if space
+                    else q[: m.start()] + slip(m.group(), rng) + q[m.end() :]
+                )
                 made.append((typed, qa["question"], paragraph["context"]))
                 qa["question"] = typed
     return out, made
@@ -76,6 +89,7 @@ def main() -> None:
     parser.add_argument("datasets", nargs="*")
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--space", action="store_true", help="leave a space out instead of a letter's slip")
     args = parser.parse_args()
     shared = Path(args.shared)
     sets = args.datasets or [
@@ -86,7 +100,7 @@ def main() -> None:
     print(f"{'set':<22} {'questions':>9} {'mended back':>12} {'as written':>11} {'slips':>7} {'mended':>7}")
     for path in sets:
         data = json.loads(Path(path).read_text("utf-8"))
-        slipped, made = with_slips(data, random.Random(args.seed))
+        slipped, made = with_slips(data, random.Random(args.seed), args.space)
         back = 0
         for typed, written, context in made:
             back += (respell(typed, knows(context)) or typed) == written

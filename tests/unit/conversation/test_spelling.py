@@ -78,3 +78,34 @@ def test_a_misspelt_name_is_mended_only_to_a_name_of_the_articles():
     # "bidden" is a word, and no name of the articles is one slip from it
     assert respell("What did Bidden say?", known) is None
     assert respell("Was Blinkin there?", set().__contains__) is None  # never to a dictionary word
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("Howmany workers were hired?", "How many workers were hired?"),
+     ("Whodenied the allegations?", "Who denied the allegations?"),
+     ("Who connected tothe internet?", "Who connected to the internet?"),
+     ("What did he do in highschool?", "What did he do in high school?")],
+)  # fmt: skip
+def test_two_words_run_together_are_parted(typed, meant):
+    assert respell(typed, ARTICLE_WORDS) == meant
+
+
+def test_a_word_of_the_articles_is_never_parted():
+    assert respell("Is the plasma supercold?", {"supercold"}.__contains__) is None
+    assert respell("Is the plasma supercold?", set().__contains__) == "Is the plasma super cold?"
+
+
+def test_a_name_run_into_the_next_word_is_parted_only_when_the_articles_name_it():
+    known = {"iravani", "allegations"}.__contains__
+    assert respell("What did Iravanicall the allegations?", known) == "What did Iravani call the allegations?"
+    assert respell("What did Blackwatercall it?", known) is None  # not a name of the articles
+    assert respell("Who deniedthe allegations?", known) == "Who denied the allegations?"  # not "denied'the"
+
+
+def test_a_word_run_into_a_capitalised_word_of_the_articles_is_parted_at_its_capital():
+    known = {"hamas", "united", "states", "iranian", "foreign"}.__contains__
+    assert respell("Who acted againstHamas?", known) == "Who acted against Hamas?"
+    assert respell("What did he call the UnitedStates?", known) == "What did he call the United States?"
+    assert respell("Is it on YouTube?", known) is None  # a name with a capital inside
+    assert respell("Who won the WorldCup?", known) is None  # not words of the articles
