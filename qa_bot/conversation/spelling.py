@@ -63,8 +63,8 @@ def respell(question: str, known: Callable[[str], bool], checker: Any = None) ->
     ``checker``: a ``pyspellchecker.SpellChecker`` (default :func:`spell_checker`).
     """
     words = list(_WORD.finditer(question))
-    if not words:
-        return None
+    if not any(tokenize(m.group()) and not known(m.group().lower()) for m in words):
+        return None  # every word a stop word or the articles': the dictionary is not even loaded
     checker = checker if checker is not None else spell_checker()
     first = words[0].start() == len(question) - len(question.lstrip())
     pieces: list[str] = []

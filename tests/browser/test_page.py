@@ -110,6 +110,11 @@ def test_what_a_named_speaker_said_is_their_statement_highlighted(page, tmp_path
     assert "Blinken noted" in _highlighted(page)
     page.screenshot(path=str(tmp_path / "said.png"))
     _keep_screenshot(page, "said-answer.png")
+    # the name misspelt: read as the article spells it, and the chat says so
+    slipped = _ask(page, "What did Khamenie call the United States?")
+    assert "Understood as: What did Khamenei call the United States?" in slipped
+    assert "The article doesn't say." not in slipped and "Khamenei" in _highlighted(page)
+    page.screenshot(path=str(tmp_path / "slipped.png"))
 
 
 def test_a_plain_yes_no_question_and_who_someone_is_in_the_chat(page, tmp_path):

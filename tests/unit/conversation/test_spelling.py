@@ -109,3 +109,16 @@ def test_a_word_run_into_a_capitalised_word_of_the_articles_is_parted_at_its_cap
     assert respell("What did he call the UnitedStates?", known) == "What did he call the United States?"
     assert respell("Is it on YouTube?", known) is None  # a name with a capital inside
     assert respell("Who won the WorldCup?", known) is None  # not words of the articles
+
+
+def test_a_question_of_known_words_does_not_load_the_dictionary(monkeypatch):
+    from qa_bot.conversation import spelling
+
+    def never():
+        raise AssertionError("the dictionary was loaded")
+
+    monkeypatch.setattr(spelling, "spell_checker", never)
+    # stop words and words of the articles only
+    assert respell("Who refused to testify before the committee?", ARTICLE_WORDS) is None
+    with pytest.raises(AssertionError, match="dictionary was loaded"):
+        respell("Who refused to tesitfy?", ARTICLE_WORDS)
