@@ -261,17 +261,22 @@ class QABot:
         return validate_question(question, self.settings.max_question_chars)
 
     def rewrite(self, question: str, history: History | None = None) -> tuple[str, str | None]:
-        """The validated question, its misspelt words mended (:mod:`qa_bot.conversation.spelling`), and the
-        standalone question it is understood as: a follow-up's rewrite, the question mended or without the orders
-        around it (``None``: it stands as typed)."""
-        from qa_bot.conversation import respell, standalone_question
+        """The validated question, its slips mended (:meth:`mend`), and the standalone question it is understood
+        as: a follow-up's rewrite, the question mended or without orders around it (``None``: it stands as typed)."""
+        from qa_bot.conversation import standalone_question
 
         llm = self.llm if self.settings.llm_rewrite else None
         typed = self.validate_question(question)
-        q = (respell(typed, self.store.lexical_index().knows) if self.settings.respell else None) or typed
+        q = self.mend(typed)
         nlp = self.nlp if history else None  # a first question needs no parse (nor spaCy)
         rewritten = standalone_question(q, history, nlp, llm.rewrite if llm is not None else None)
         return q, rewritten if rewritten is not None or q == typed else q
+
+    def mend(self, text: str) -> str:
+        """``text`` with its misspelt words mended (setting ``respell``: :mod:`qa_bot.conversation.spelling`)."""
+        from qa_bot.conversation import respell
+
+        return (respell(text, self.store.lexical_index().knows) if self.settings.respell else None) or text
 
     def scope(self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None) -> list[str] | None:
         """The articles a question may use: ``doc_ids`` and/or the ones matching ``filter`` (title, source,
@@ -310,8 +315,8 @@ class QABot:
         from qa_bot.conversation import validate_history
 
         typed = self.validate_question(question)
-        q, rewritten = self.rewrite(typed, history)
-        turns = tuple(validate_history(history))
+        turns = tuple((self.mend(q), a) for q, a in validate_history(history))  # its questions mended too
+        q, rewritten = self.rewrite(typed, turns)
         passages = self.search(rewritten or q, self.scope(doc_ids, filter), history=turns)
         return Retrieval(
             q, rewritten or q, passages, rewritten is not None, turns, typed if q != typed else ""

@@ -146,7 +146,7 @@ def build_pipeline(bot: QABot) -> Pipeline:
                 f"Unknown input(s): {', '.join(sorted(unknown))}; the pipeline takes {', '.join(INPUTS)}."
             )
         question = bot.validate_question(inputs["question"])
-        history = tuple(validate_history(inputs.get("history")))
+        history = tuple((bot.mend(q), a) for q, a in validate_history(inputs.get("history")))  # slips mended
         reply = smalltalk_reply(question)
         scope = None if reply is not None else bot.scope(inputs.get("doc_ids"), inputs.get("filter"))
         return {"question": question, "history": history, "doc_ids": scope, "smalltalk": reply,

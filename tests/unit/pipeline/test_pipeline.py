@@ -184,6 +184,12 @@ def test_a_misspelt_question_is_read_mended_and_says_what_it_was_understood_as(b
     follow = bot.ask("Waht did she say?", history)
     assert follow.question == "Waht did she say?" and reader.questions[-1] == "What did she say?"
     assert follow.rewritten_question == "What did Lena Ortiz say?"
+    # the conversation's own slips are mended too: the reader reads its questions as meant
+    bot.ask("What did she say?", [("Who is the cheif executive?", "Lena Ortiz")])
+    assert reader.histories[-1] == (("Who is the chief executive?", "Lena Ortiz"),)
+    assert bot.retrieve("What did she say?", [("Who is the cheif executive?", "Lena Ortiz")]).history == (
+        ("Who is the chief executive?", "Lena Ortiz"),
+    )
     # with the setting off the question is read as typed
     plain = QABot(index_dir=bot.settings.index_dir, embedder=bot.embedder, nlp=bot.nlp, respell=False,
                   reader=ScriptedReader(["400"]), calibration=Calibration(0.0, 1.0, "own"))  # fmt: skip
