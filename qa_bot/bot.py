@@ -276,7 +276,8 @@ class QABot:
         """``text`` with its misspelt words mended (setting ``respell``: :mod:`qa_bot.conversation.spelling`)."""
         from qa_bot.conversation import respell
 
-        return (respell(text, self.store.lexical_index().knows) if self.settings.respell else None) or text
+        index = self.store.lexical_index() if self.settings.respell else None
+        return (respell(text, index.knows, written=index.words.__contains__) if index else None) or text
 
     def scope(self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None) -> list[str] | None:
         """The articles a question may use: ``doc_ids`` and/or the ones matching ``filter`` (title, source,
@@ -318,9 +319,8 @@ class QABot:
         turns = tuple((self.mend(q), a) for q, a in validate_history(history))  # its questions mended too
         q, rewritten = self.rewrite(typed, turns)
         passages = self.search(rewritten or q, self.scope(doc_ids, filter), history=turns)
-        return Retrieval(
-            q, rewritten or q, passages, rewritten is not None, turns, typed if q != typed else ""
-        )
+        return Retrieval(q, rewritten or q, passages, rewritten is not None, turns,
+                         typed if q != typed else "")  # fmt: skip
 
     def nearest_chunks(self, query: str, k: int = 1) -> list[tuple[Chunk, float]]:
         """The ``k`` chunks most like ``query`` by dense similarity alone, with it (a retrieval-only baseline)."""

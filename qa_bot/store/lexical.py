@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,20 +23,28 @@ from qa_bot.types import Chunk
 __all__ = ["LexicalCache", "LexicalIndex"]
 
 log = logging.getLogger(__name__)
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 class LexicalIndex:
     """BM25 (``bm25s``) over chunk texts (English stems, stop words dropped: :func:`qa_bot.text.tokenize`)."""
 
-    def __init__(self, chunks: Sequence[Chunk], _built: tuple[Any, dict[str, int]] | None = None) -> None:
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        _built: tuple[Any, dict[str, int]] | None = None,
+        _words: Sequence[str] | None = None,
+    ) -> None:
         bm25s = bm25s_module()
         self.chunks = list(chunks)
         self.doc_ids = frozenset(c.doc_id for c in self.chunks)  # the articles that have chunks
         self._bm25 = None
         self._vocab: dict[str, int] = {}
+        self._words: frozenset[str] | None = None if _words is None else frozenset(_words)
         if _built is not None:
             self._bm25, self._vocab = _built
         elif self.chunks:
+            self._words = _written(self.chunks)
             corpus = [tokenize(c.text) or ["\x00"] for c in self.chunks]
             self._bm25 = bm25s.BM25(csc_backend="numpy")  # SciPy's backend builds the same matrix
             ids = [[self._vocab.setdefault(t, len(self._vocab)) for t in doc] for doc in corpus]
@@ -55,6 +64,7 @@ class LexicalIndex:
             meta = {
                 "stamp": stamp,
                 "vocab": self._vocab,
+                "words": sorted(self.words),
                 "chunks": [
                     [c.chunk_id, c.doc_id, c.title, c.start, c.end, c.text, c.sentences, c.entities]
                     for c in self.chunks
@@ -86,13 +96,23 @@ class LexicalIndex:
                   entities_from_lists(rest[1] if len(rest) > 1 else None))
             for i, d, t, s, e, x, *rest in meta["chunks"]
         ]  # fmt: skip
-        return cls(chunks, _built=(bm25, meta["vocab"]))
+        return cls(
+            chunks, _built=(bm25, meta["vocab"]), _words=meta.get("words")
+        )  # none saved before: made anew
 
     def knows(self, word: str) -> bool:
         """Whether ``word`` is written in the chunk texts, as far as their stems tell ("testify" where "testified"
         is): what a question's spelling is checked against (:mod:`qa_bot.conversation.spelling`)."""
         stems = tokenize(word)
         return bool(stems) and all(t in self._vocab for t in stems)
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every word of the chunk texts as written (letters only, lowercased): what a misspelt word may be mended
+        to ("younis"; :meth:`knows`, by the stem, would take "hezbollahant" for "hezbollah"). Made with the index and saved with it."""
+        if self._words is None:
+            self._words = _written(self.chunks)
+        return self._words
 
     def search(
         self, query: str, n: int, allowed: Callable[[Chunk], bool] | None = None
@@ -112,6 +132,10 @@ class LexicalIndex:
             if allowed is None or allowed(chunk):
                 out.append((chunk, float(scores[i])))
         return out
+
+
+def _written(chunks: Sequence[Chunk]) -> frozenset[str]:
+    return frozenset(w for c in chunks for w in _LETTERS.findall(c.text.lower()))
 
 
 class LexicalCache:

@@ -122,3 +122,18 @@ def test_a_question_of_known_words_does_not_load_the_dictionary(monkeypatch):
     assert respell("Who refused to testify before the committee?", ARTICLE_WORDS) is None
     with pytest.raises(AssertionError, match="dictionary was loaded"):
         respell("Who refused to tesitfy?", ARTICLE_WORDS)
+
+
+def test_given_the_articles_words_as_written_a_slip_is_mended_to_one_of_them():
+    stems = {"youni", "hezbollah", "kennedi"}.__contains__  # how the lexical index knows them: by their stems
+    written = {"younis", "hezbollah", "kennedy"}.__contains__
+    assert respell("Who photographed Khan Yunis?", stems) is None  # "younis" is not its own stem
+    assert respell("Who photographed Khan Yunis?", stems, written=written) == "Who photographed Khan Younis?"
+    assert respell("What did Kenedy say?", stems, written=written) == "What did Kennedy say?"
+    assert respell("Did Hezbollahand Iran meet?", stems, written=written) == "Did Hezbollah and Iran meet?"
+    # a stop word the articles write is no article word to mend to: "woen" is "women", not "when"
+    with_when = {"women", "when"}.__contains__
+    assert (
+        respell("How many woen took part?", {"women"}.__contains__, written=with_when)
+        == "How many women took part?"
+    )

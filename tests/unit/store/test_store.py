@@ -53,6 +53,10 @@ def test_the_lexical_index_knows_the_articles_words_by_their_stems(tmp_path, fak
     assert index.knows("denied") and index.knows("denies")  # "categorically denied", by the stem
     assert index.knows("iravani")
     assert not index.knows("tesitfy") and not index.knows("the")  # not written there; a stop word is no stem
+    # the words as written, saved with the index and read back with it
+    assert {"iravani", "categorically", "denied"} <= index.words and "deni" not in index.words
+    assert (tmp_path / "ix" / "lexical" / "meta.json").read_text("utf-8").count('"categorically"') == 1
+    assert Store(tmp_path / "ix").lexical_index().words == index.words
 
 
 def test_delete_document_removes_its_chunks(tmp_path, fake_embedder, doc_and_chunks):
