@@ -41,8 +41,9 @@ QUESTION_OPENERS = frozenset(("what", "who", "whom", "whose", "where", "when", "
                               "are", "were", "did", "do", "does", "has", "have", "had", "can", "could", "will",
                               "would", "should", "may", "might", "must", "and", "but", "so", "name", "tell", "list",
                               "give"))  # fmt: skip
-# a word of letters only, not joined to other word characters, an apostrophe or a hyphen
-_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]+(?![\w'’-])")
+# a word of letters only, not joined to other word characters, an apostrophe (but a possessive's: "Blinkin's") or a
+# hyphen
+_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]+(?=['’]s\b|(?![\w'’-]))")
 _LOCK = threading.Lock()
 _CHECKER: list[Any] = []
 

@@ -75,6 +75,8 @@ def test_a_misspelt_name_is_mended_only_to_a_name_of_the_articles():
     assert respell("What did Blinkin say at the UN?", known) == "What did Blinken say at the UN?"
     assert respell("Who is Qani? Did Khamenie?", known) == "Who is Qaani? Did Khamenei?"
     assert respell("what did blinkin say?", known) == "what did blinken say?"
+    assert respell("Was Qani’s role in Blinkin's view?", known) == "Was Qaani’s role in Blinken's view?"
+    assert respell("Why doesn't Blinken care?", known) is None  # "doesn" of "doesn't" is no word to mend
     # "bidden" is a word, and no name of the articles is one slip from it
     assert respell("What did Bidden say?", known) is None
     assert respell("Was Blinkin there?", set().__contains__) is None  # never to a dictionary word
