@@ -139,3 +139,12 @@ def test_given_the_articles_words_as_written_a_slip_is_mended_to_one_of_them():
         respell("How many woen took part?", {"women"}.__contains__, written=with_when)
         == "How many women took part?"
     )
+
+
+def test_words_of_the_web_and_rare_neighbours_are_left_as_typed():
+    nothing = set().__contains__
+    # whole words of the reader's WordPiece vocabulary that the dictionary lacks ("apps" is not "apes")
+    assert respell("Did the firm launch new apps for uber drivers?", nothing) is None
+    # the dictionary's only neighbour is a word met once in its corpus ("covin"): no likelier than the word itself
+    assert respell("What about covid cases?", nothing) is None
+    assert respell("Did he tesitfy?", nothing) == "Did he testify?"  # a common word still is the mend
