@@ -277,7 +277,7 @@ class QABot:
         from qa_bot.conversation import respell
 
         index = self.store.lexical_index() if self.settings.respell else None
-        return (respell(text, index.knows, written=index.words.__contains__) if index else None) or text
+        return (respell(text, index.knows, written=index.words) if index else None) or text
 
     def scope(self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None) -> list[str] | None:
         """The articles a question may use: ``doc_ids`` and/or the ones matching ``filter`` (title, source,

@@ -9,6 +9,7 @@ very word written (``respell`` alone, no model). The sets are SQuAD-format files
     python scripts/check_typos.py [DATASET ...] [--shared ../shared/data] [--seed 0] [--space]
 
 ``--space``: the slip is a space left out after a word of five letters or more ("How manypeople died?").
+``--two``: two slips in one word of six letters or more ("Who denied the allegations?" → "Who denied the alegatoins?").
 
 Defaults: the seed and news dev sets and our paraphrase set (never tuned on). About four minutes on two cores.
 """
@@ -49,12 +50,20 @@ def slip(word: str, rng: random.Random) -> str:
     return word[: i + 1] + word[i] + word[i + 1 :]
 
 
+def two_slips(word: str, rng: random.Random) -> str:
+    """``word`` with two slips past its first letter (:func:`slip` twice, never undoing the first)."""
+    while True:
+        typed = slip(slip(word, rng), rng)
+        if typed.lower() != word.lower() and len(typed) > 2:
+            return typed
+
+
 def with_slips(
-    data: dict, rng: random.Random, space: bool = False
+    data: dict, rng: random.Random, space: bool = False, two: bool = False
 ) -> tuple[dict, list[tuple[str, str, str]]]:
     """A copy of a SQuAD-format set, each question with one slip (``space``: the space after a word of five letters
-    or more left out, where a word follows, in place of a letter's slip); and (slipped, as written, context) per
-    question."""
+    or more left out, where a word follows, in place of a letter's slip; ``two``: two slips in a word of six letters
+    or more); and (slipped, as written, context) per question."""
     out = copy.deepcopy(data)
     made = []
     for article in out["data"]:
@@ -62,7 +71,7 @@ def with_slips(
             for qa in paragraph["qas"]:
                 opening = len(qa["question"]) - len(qa["question"].lstrip())
                 q = qa["question"]
-                words = [m for m in _WORD.finditer(q) if m.start() > opening]
+                words = [m for m in _WORD.finditer(q) if m.start() > opening and len(m.group()) >= 5 + two]
                 if space:
                     words = [m for m in _WORD.finditer(q) if re.match(r" [^\W\d_]", q[m.end() : m.end() + 2])]
                 if not words:
@@ -71,7 +80,7 @@ def with_slips(
                 typed = (
                     q[: m.end()] + q[m.end() + 1 :]
                     if space
-                    else q[: m.start()] + slip(m.group(), rng) + q[m.end() :]
+                    else q[: m.start()] + (two_slips if two else slip)(m.group(), rng) + q[m.end() :]
                 )
                 made.append((typed, qa["question"], paragraph["context"]))
                 qa["question"] = typed
@@ -90,6 +99,7 @@ def main() -> None:
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--space", action="store_true", help="leave a space out instead of a letter's slip")
+    parser.add_argument("--two", action="store_true", help="two slips in one word of six letters or more")
     args = parser.parse_args()
     shared = Path(args.shared)
     sets = args.datasets or [
@@ -100,11 +110,11 @@ def main() -> None:
     print(f"{'set':<22} {'questions':>9} {'mended back':>12} {'as written':>11} {'slips':>7} {'mended':>7}")
     for path in sets:
         data = json.loads(Path(path).read_text("utf-8"))
-        slipped, made = with_slips(data, random.Random(args.seed), args.space)
+        slipped, made = with_slips(data, random.Random(args.seed), args.space, args.two)
         back = 0
         for typed, written, context in made:
             words = frozenset(re.findall(r"[^\W\d_]+", context.lower()))  # as the lexical index keeps them
-            back += (respell(typed, knows(context), written=words.__contains__) or typed) == written
+            back += (respell(typed, knows(context), written=words) or typed) == written
         with tempfile.TemporaryDirectory() as tmp:
             file = Path(tmp) / Path(path).name
             file.write_text(json.dumps(slipped), "utf-8")
