@@ -53,9 +53,8 @@ QUESTION_OPENERS = frozenset(("what", "who", "whom", "whose", "where", "when", "
 # a word of letters only, not joined to other word characters, an apostrophe (but a possessive's: "Blinkin's") or a
 # hyphen
 _WORD = re.compile(r"(?<![\w'’-])[^\W\d_]+(?=['’]s\b|(?![\w'’-]))")
-_TWO_SLIPS_FROM = (
-    6  # letters a word needs for two slips in it to be mended (fewer leave too little of the word)
-)
+# letters a word needs for two slips in it to be mended (fewer leave too little of the word)
+_TWO_SLIPS_FROM = 6
 _LOCK = threading.Lock()
 _CHECKER: list[Any] = []
 
@@ -90,9 +89,9 @@ def respell(
 
     ``known``: whether a (lowercase) word is in the articles, by its stem (e.g.
     :meth:`qa_bot.store.lexical.LexicalIndex.knows`); such a word is never mended. ``written``: the articles' words
-    as they write them (lowercase, ``LexicalIndex.words``): the words a slip is mended to, and the only ones two slips
-    are (``None``: a word ``known`` that the dictionary has or that is its own stem; no word two slips away). ``checker``: a ``pyspellchecker.SpellChecker``
-    (default :func:`spell_checker`).
+    as they write them (lowercase, ``LexicalIndex.words``): the words a slip is mended to, and the only ones two
+    slips are (``None``: a word ``known`` that the dictionary has or that is its own stem; none two slips away).
+    ``checker``: a ``pyspellchecker.SpellChecker`` (default :func:`spell_checker`).
     """
     words = list(_WORD.finditer(question))
     if not any(tokenize(m.group()) and not known(m.group().lower()) for m in words):
@@ -161,8 +160,8 @@ def _mend(word: str, lexicon: _Lexicon, opener: bool) -> str | None:
             scores = likely(w for w in checker.known(near) if frequency(w) >= 1e-7) | joined()
         if not scores and lexicon.written is not None and len(lower) >= _TWO_SLIPS_FROM:
             # two slips in one word ("catpute", "ocured"): only to a word of the articles, and only when it is
-            # clearly likelier than any other word such ("ocured" is "occurred" where the story says "obscured"
-            # too) but another form of it ("attahs": "attacks" or "attack")
+            # clearly likelier than any other such word ("ocured" is "occurred" where the story says "obscured"
+            # too) but for its own forms ("attahs": "attacks" or "attack")
             scores = likely(filter(lexicon.theirs, _two_slips_away(lower, lexicon.written)))
             best = max(sorted(scores), key=scores.__getitem__, default="")
             if any(v * 10 > scores[best] and tokenize(w) != tokenize(best) for w, v in scores.items()):
