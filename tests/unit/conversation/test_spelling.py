@@ -174,3 +174,18 @@ def test_two_slips_are_not_an_ending_more_or_less_but_may_be_another_form_or_an_
     assert respell("How many Oklahomans voted?", stems, written=written) is None  # another form, not a slip
     assert respell("Who led the attahs?", stems, written=written) == "Who led the attacks?"  # "attack" alike
     assert respell("Why did Saurez bite him?", stems, written=written) == "Why did Suárez bite him?"
+
+
+def test_two_slips_in_an_articles_word_beat_two_words_of_none_run_together():
+    written = frozenset({"offered", "workers", "denied", "bermuda"})
+    stems = written.__contains__
+    assert (
+        respell("Were workers oferred jobs?", stems, written=written) == "Were workers offered jobs?"
+    )  # not "of erred"
+    assert (
+        respell("Were workers oferred jobs?", stems) == "Were workers of erred jobs?"
+    )  # no words of theirs to go by
+    assert (
+        respell("Who deniedthe claim?", stems, written=written) == "Who denied the claim?"
+    )  # a part is theirs
+    assert respell("Did Bermudez sail?", stems, written=written) is None  # another ending, not two slips

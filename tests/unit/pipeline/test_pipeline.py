@@ -179,6 +179,8 @@ def test_a_misspelt_question_is_read_mended_and_says_what_it_was_understood_as(b
         answer.question,
         True,
     )
+    # two slips in one word: mended to the article's word two slips away
+    assert bot.ask("How many workers will be oferred jobs?").rewritten_question == answer.rewritten_question
     # a follow-up: mended, then read in its conversation
     history = [("Who is the chief executive?", "Lena Ortiz")]
     follow = bot.ask("Waht did she say?", history)
