@@ -31,27 +31,10 @@ _SMALLTALK: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"^(?:(?:thanks?|thank you|thx|ty|cheers|much appreciated|great|perfect|awesome|nice|cool)"
-            r"(?: (?:a lot|so much|very much|again|you|for (?:the|your) help|for that))*)+$"
-        ),
-        "You're welcome! Ask me anything else about the article.",
-    ),
-    (
-        re.compile(
             r"^(?:help|what can you do|what do you do|what are you|who are you|how does this work|how do you work"
             r"|how do i use (?:this|you)|what can i ask(?: you)?|what should i ask(?: you)?|what is this)$"
         ),
         _HELP,
-    ),
-    (
-        re.compile(
-            r"^(?:bye|goodbye|good bye|see you|see ya|ciao|bye bye|that's all|that is all)(?: for now)?$"
-        ),
-        "Goodbye! Come back with more questions any time.",
-    ),
-    (
-        re.compile(r"^(?:ok|okay|k|got it|i see|alright|all right|sure|yes|no|hmm+|right|fine|wow)$"),
-        "Anything else you'd like to know about the article?",
     ),
     (  # doubt about the last answer: never answered with a "yes" or "no" read from the article. Not "Says who?",
         # "How do you know?" or "What does that mean?": in CoQA's conversations they ask the story (its source,
@@ -68,6 +51,49 @@ _SMALLTALK: tuple[tuple[re.Pattern[str], str], ...] = (
         "I'm ready to answer questions about the article. What would you like to know?",
     ),
 )
+# a message made only of these (after _normalize_chat), in any order: "ok thanks", "great, thank you so much!",
+# "thanks, bye", "got it, cool". The reply is the farewell's where one is in it, else the thanks', else the nod's.
+_GOODBYE = "Goodbye! Come back with more questions any time."
+_WELCOME = "You're welcome! Ask me anything else about the article."
+_ANYTHING_ELSE = "Anything else you'd like to know about the article?"
+_CLOSINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (_GOODBYE, ("bye", "goodbye", "good bye", "bye bye", "see you", "see ya", "see you later", "ciao", "later",
+                "that's all", "that is all", "that's it", "have a nice day", "take care")),
+    (_WELCOME, ("thanks", "thank", "thank you", "thankyou", "thx", "ty", "tysm", "cheers", "much appreciated",
+                "appreciated", "many thanks")),
+    (_ANYTHING_ELSE, ("ok", "okay", "k", "kk", "okey", "got it", "i see", "alright", "all right", "sure", "yes",
+                      "yeah", "yep", "no", "nope", "right", "fine", "wow", "oh", "ah", "great", "perfect",
+                      "awesome", "nice", "cool", "good", "very good", "interesting", "understood", "makes sense",
+                      "that makes sense", "noted", "fair enough", "lol", "haha", "hm", "hmm", "hmmm", "mhm")),
+)  # fmt: skip
+# words that go with those but say nothing alone ("you", "so much", "for now")
+_FILLERS = ("a lot", "so much", "very much", "again", "you", "for the help", "for your help", "for that",
+            "for this", "for now", "so")  # fmt: skip
+_CLOSING = re.compile(
+    r"(?:"
+    + "|".join(re.escape(w) for w in sorted({w for _, ws in _CLOSINGS for w in ws} | set(_FILLERS), key=len,
+                                            reverse=True))
+    + r")(?: |$)"
+)  # fmt: skip
+
+
+def _closing_reply(norm: str) -> str | None:
+    """The reply to a message of acknowledgements, thanks and farewells only (see :data:`_CLOSINGS`); ``None``
+    when any other word is in it ("ok, who denied it", "thanks to whom ...")."""
+    said: set[str] = set()
+    at = 0
+    while at < len(norm):
+        found = _CLOSING.match(norm, at)
+        if not found:
+            return None
+        said.add(found.group().strip())
+        at = found.end()
+    for reply, phrases in _CLOSINGS:
+        if said & set(phrases):
+            return reply
+    return None
+
+
 _GREETING_PREFIX = re.compile(
     r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening))(?: there)?\s*[,!.:;-]+\s*(?=\S)", re.IGNORECASE
 )
@@ -81,13 +107,16 @@ def _normalize_chat(text: str) -> str:
 
 def smalltalk_reply(text: str) -> str | None:
     """A short friendly reply when ``text`` is a greeting, thanks, a farewell, "what can you do?" or an empty
-    acknowledgement; ``None`` when it may be a question about the article."""
+    acknowledgement, alone or together ("ok thanks", "great, thank you, bye"); ``None`` when it may be a question
+    about the article."""
     norm = _normalize_chat(text)
     if not norm:
         return None
     for pattern, reply in _SMALLTALK:
         if pattern.match(norm):
             return reply
+    if (closing := _closing_reply(norm)) is not None:
+        return closing
     if is_instruction(text):
         return _ORDERS
     return None

@@ -28,6 +28,22 @@ def test_questions_are_not_smalltalk(text):
     assert smalltalk_reply(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [("ok thanks", "welcome"), ("Great, thank you so much!", "welcome"), ("thanks, bye", "Goodbye"),
+     ("ok bye for now", "Goodbye"), ("got it, cool", "Anything else"), ("hmm ok 👍", "Anything else")],
+)  # fmt: skip
+def test_nods_thanks_and_farewells_together_get_a_reply_a_farewell_first_then_thanks(text, reply):
+    assert reply in (smalltalk_reply(text) or "")
+
+
+@pytest.mark.parametrize(
+    "text", ["ok, who denied it?", "ok and?", "you", "so why?", "thanks to him?", "no one?"]
+)
+def test_a_nod_before_a_question_or_a_word_alone_is_no_small_talk(text):
+    assert smalltalk_reply(text) is None
+
+
 def test_greeting_prefix_is_stripped():
     assert strip_greeting("Hi, who denied the allegations?") == "who denied the allegations?"
     assert strip_greeting("who said hi?") == "who said hi?"
