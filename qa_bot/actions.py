@@ -17,8 +17,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
+from qa_bot.conversation.compound import split_questions
 from qa_bot.errors import QABotError
-from qa_bot.render import Span, answer_spans, format_answer, render_article
+from qa_bot.render import Span, answer_spans, asked, format_answer, render_article
 from qa_bot.types import Final, Token
 
 if TYPE_CHECKING:
@@ -95,25 +96,32 @@ def respond_stream(
         yield "", chat, pairs, cites, gr.skip()
         return
     chat.append({"role": "user", "content": message})
-    chat.append({"role": "assistant", "content": "…"})
-    streamed = ""
     panel: Any = gr.skip()
-    try:
-        for event in bot.stream(message, history=pairs, doc_ids=doc_ids):
-            if isinstance(event, Token):
-                streamed += event.text
-                chat[-1] = {"role": "assistant", "content": html.escape(streamed) + " …"}
-                yield "", chat, pairs, cites, gr.skip()
-            elif isinstance(event, Final):
-                item = event.answer
-                chat[-1] = {"role": "assistant", "content": format_answer(item)}
-                if not item.smalltalk:
-                    pairs.append((message, "" if item.abstained else item.text))
-                    spans = answer_spans(item)
-                    cites[str(len(chat) - 1)] = spans
-                    panel = article_panel(bot, spans)
-    except QABotError as exc:
-        chat[-1] = {"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"}
+    # a message that asks two things at once is answered question by question, each its own turn and message
+    questions = split_questions(message)
+    for question in questions:
+        label = asked(question) if len(questions) > 1 else ""
+        chat.append({"role": "assistant", "content": label + "…"})
+        streamed = ""
+        try:
+            for event in bot.stream(question, history=pairs, doc_ids=doc_ids):
+                if isinstance(event, Token):
+                    streamed += event.text
+                    chat[-1] = {"role": "assistant", "content": label + html.escape(streamed) + " …"}
+                    yield "", chat, pairs, cites, gr.skip()
+                elif isinstance(event, Final):
+                    item = event.answer
+                    chat[-1] = {"role": "assistant", "content": label + format_answer(item)}
+                    if not item.smalltalk:
+                        pairs.append((question, "" if item.abstained else item.text))
+                        spans = answer_spans(item)
+                        cites[str(len(chat) - 1)] = spans
+                        panel = article_panel(bot, spans)
+        except QABotError as exc:
+            chat[-1] = {"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"}
+            break
+        if question is not questions[-1]:
+            yield "", chat, pairs, cites, panel
     yield "", chat, pairs, cites, panel
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from qa_bot.config import ON_UNVERIFIED
+from qa_bot.conversation.compound import split_questions
 from qa_bot.errors import QABotError
 from qa_bot.types import Answer, Final, Token
 
@@ -245,24 +246,24 @@ def chat(index: str | None, **options: Any) -> None:
             session.reset()
             click.echo("(conversation cleared)")
             continue
-        if not line:
-            continue
-        click.echo("bot> ", nl=False)
-        try:
-            final = None
-            for event in session.stream(line):
-                if isinstance(event, Token):
-                    click.echo(event.text, nl=False)
-                elif isinstance(event, Final):
-                    final = event.answer
-            click.echo()
-        except QABotError as exc:
-            click.echo(f"\nError: {exc.message}")
-            continue
-        if final is not None and not final.smalltalk:
-            if final.meta.get("llm_note"):  # the streamed text was replaced by the extractive answer
-                click.echo(f"-> {final.text}")
-            _print_answer(final, text=False)
+        parts = split_questions(line) if line else []  # two questions at once: answered one after the other
+        for part in parts:
+            click.echo(f"bot> ({part}) " if len(parts) > 1 else "bot> ", nl=False)
+            try:
+                final = None
+                for event in session.stream(part):
+                    if isinstance(event, Token):
+                        click.echo(event.text, nl=False)
+                    elif isinstance(event, Final):
+                        final = event.answer
+                click.echo()
+            except QABotError as exc:
+                click.echo(f"\nError: {exc.message}")
+                break
+            if final is not None and not final.smalltalk:
+                if final.meta.get("llm_note"):  # the streamed text was replaced by the extractive answer
+                    click.echo(f"-> {final.text}")
+                _print_answer(final, text=False)
 
 
 @cli.command()

@@ -15,7 +15,16 @@ from qa_bot.types import Answer, Citation
 _DATE_FROM = {"feed": "from the feed", "argument": "as given at ingest", "html": "from the page's metadata",
               "text": "from the article's dateline"}  # fmt: skip
 
-__all__ = ["CSS", "SCROLL_JS", "SOURCE_NOTES", "Span", "answer_spans", "format_answer", "render_article"]
+__all__ = [
+    "CSS",
+    "SCROLL_JS",
+    "SOURCE_NOTES",
+    "Span",
+    "answer_spans",
+    "asked",
+    "format_answer",
+    "render_article",
+]
 
 Span = dict[str, str | int]  # {"doc_id", "start", "end", "kind": "cite" | "answer"}
 
@@ -60,6 +69,11 @@ SOURCE_NOTES = {
     "dateline": "the article's dateline, when it was published",
     "subject": "the person the article names most",
 }
+
+
+def asked(question: str) -> str:
+    """The line that opens the answer to one of the questions a message asked at once (before its answer)."""
+    return f"*Asked:* {_inert(question)}\n\n"
 
 
 def format_answer(answer: Answer) -> str:

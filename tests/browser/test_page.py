@@ -96,6 +96,24 @@ def test_ask_the_example_then_follow_up_then_unanswerable(page, tmp_path):
     assert page.dialogs == []
 
 
+def test_two_questions_in_one_message_get_an_answer_each(page, tmp_path):
+    bots = page.locator("#qa-chat [data-testid='bot']")
+    before = bots.count()
+    page.locator("#qa-question textarea").fill("Who denied the allegations and what did he call them?")
+    page.locator("#qa-ask").click()
+    page.wait_for_function(
+        """([n]) => { const m = document.querySelectorAll("#qa-chat [data-testid='bot']");
+           return m.length >= n + 2 && !m[m.length - 1].innerText.trim().endsWith('…'); }""",
+        arg=[before],
+    )
+    first, second = bots.nth(before).inner_text(), bots.nth(before + 1).inner_text()
+    assert "Asked: Who denied the allegations?" in first and "Iravani" in first
+    assert "Asked: What did he call them?" in second and "baseless" in second
+    assert "baseless" in _highlighted(page)  # the article panel shows the last answer's passage
+    page.screenshot(path=str(tmp_path / "two.png"))
+    _keep_screenshot(page, "two-questions.png")
+
+
 def test_what_the_article_is_about_is_its_first_sentence_highlighted(page, tmp_path):
     # asked before any test adds an article: the seed is the one article
     gist = _ask(page, "What is this article about?")

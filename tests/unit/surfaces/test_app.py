@@ -96,6 +96,22 @@ def test_respond_runs_a_conversation(seed_bot):
 
 
 @pytest.mark.slow
+def test_two_questions_in_one_message_are_answered_one_after_the_other(seed_bot):
+    from qa_bot.app import respond_stream
+
+    *_, (_, chat, pairs, cites, _) = respond_stream(
+        seed_bot, "Who denied the allegations and what did he call them?", [], []
+    )
+    assert [m["role"] for m in chat] == ["user", "assistant", "assistant"]  # the message once, an answer each
+    first, second = chat[1]["content"], chat[2]["content"]
+    assert first.startswith("*Asked:* Who denied the allegations?") and "Iravani" in first
+    assert second.startswith("*Asked:* What did he call them?") and "baseless" in second
+    # each is a turn of the conversation (the second read after the first), each with its own spans
+    assert [q for q, _ in pairs] == ["Who denied the allegations?", "What did he call them?"]
+    assert set(cites) == {"1", "2"}
+
+
+@pytest.mark.slow
 def test_respond_turns_errors_into_chat_messages(seed_bot):
     from qa_bot.app import respond
 

@@ -136,6 +136,20 @@ def test_chat_repl_follows_up(cli_index):
 
 
 @pytest.mark.slow
+def test_chat_repl_answers_two_questions_in_one_line_one_after_the_other(cli_index):
+    session = "who denied the allegations and what did he call them?\n/quit\n"
+    out = CliRunner().invoke(cli, ["chat", "--index", str(cli_index)], input=session).output
+    first, second = (
+        out.index("bot> (Who denied the allegations?) "),
+        out.index("bot> (What did he call them?) "),
+    )
+    assert first < out.index("Amir Saeid Iravani") < second and out[second:].startswith(
+        "bot> (What did he call them?) baseless"
+    )
+    assert "(understood as: What did Amir Saeid Iravani call the allegations?)" in out  # read as a follow-up
+
+
+@pytest.mark.slow
 def test_ask_with_a_dead_llm_falls_back_with_a_note(cli_index):
     result = CliRunner().invoke(
         cli,
