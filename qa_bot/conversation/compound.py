@@ -14,7 +14,8 @@ A message is parted only where the parts are plainly questions of their own:
   leader is and what he did", "… had a wound, and was deprived of sleep"); a bare question word after it is a question too
   ("Who did he meet and when?" → "Who did he meet?", "When?"), read as a follow-up in its conversation.
 
-Each part is given a capital and a question mark where it has none. The parts keep their order: a later one may
+A message of more than :data:`MAX_QUESTIONS` questions is not parted (it is read as one, and a very long one is
+refused as too long). Each part is given a capital and a question mark where it has none. The parts keep their order: a later one may
 lean on an earlier one ("What did he call them?"), as any follow-up does.
 """
 
@@ -22,7 +23,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_questions"]
+__all__ = ["MAX_QUESTIONS", "split_questions"]
+
+#: The most questions a message is parted into; one with more ("who? who? who? …") is read as it is, one question.
+MAX_QUESTIONS = 4
 
 _WH = r"(?:who|whom|whose|what|when|where|which|why|how)"
 _AUX = (
@@ -56,7 +60,7 @@ def split_questions(text: str) -> list[str]:
     if not all(_ASKS.match(s) for s in sentences):
         sentences = [text.strip()]  # "What is it about? Thanks", "How many died? in the war?": one question
     parts = [p for s in sentences for p in _split_at_and(s) if re.search(r"\w", p)]
-    if len(parts) < 2:
+    if not 2 <= len(parts) <= MAX_QUESTIONS:
         return [text]
     return [_as_question(p) for p in parts]
 

@@ -38,6 +38,8 @@ def test_two_questions_in_one_message_are_parted(text, parts):
         "They were from Arizona and where?",  # what comes before "and" is no question
         "What is the article about? Thanks",  # a word of thanks is no question
         "How many soldiers died? in World War I?",
+        "Who? Why? When? Where? How?",  # more than MAX_QUESTIONS: read as it is
+        "who? " * 20_000,
         "",
     ],
 )
