@@ -51,6 +51,7 @@ __all__ = [
     "POLARITY_FEATURES",
     "AnswerKind",
     "asks_yes_or_no",
+    "hedges",
     "kind_features",
     "polarity_features",
     "sigmoid",
@@ -98,6 +99,30 @@ _CONTRAST = re.compile(r"\b(?:but|however|instead|rather|only|although|though|ye
 _NUMBER = re.compile(r"\d+")
 _NAME = re.compile(r"\b[A-Z][a-z]+")
 _CLIP = 10.0
+
+
+# words that say a thing only looks like, may be or is said to be what follows them ("The object looks identical to
+# a black hole", "it could actually be a new type of star", "reportedly told police")
+_HEDGE = re.compile(
+    r"\b(?:looks?|looked|looking)\s+(?:like|identical\s+to|similar\s+to|just\s+like)|\bresembl\w*|"
+    r"\b(?:appears?|appeared|seems?|seemed)\s+to\s+be|\b(?:could|may|might)\s+(?:actually\s+|also\s+|well\s+|even\s+)?"
+    r"(?:be|have\s+been)|\b(?:is|are|was|were)\s+(?:believed|thought|said|reported|rumou?red|alleged)\s+to\s+be|"
+    r"\b(?:reportedly|allegedly|possibly|perhaps|maybe)\b",
+    re.IGNORECASE,
+)
+_HEDGED_WORDS = 5  # how many words after the hedge may hold what the question asks
+
+
+def hedges(question: str, span: str) -> bool:
+    """Whether ``span`` hedges what ``question`` asks: a word of the question's within five words after "looks
+    like", "could be", "appears to be", "reportedly" and the like. Such a span says neither yes nor no ("Is the
+    object a black hole?" over "The object looks identical to a black hole"); the bot then answers with the words,
+    without a verdict."""
+    asked = {stem(w) for w in content_words(question)}
+    return any(
+        asked.intersection(stem(w.lower()) for w in re.findall(r"\w+", span[m.end() :])[:_HEDGED_WORDS])
+        for m in _HEDGE.finditer(span)
+    )
 
 
 def _log_odds(a: float, b: float) -> float:

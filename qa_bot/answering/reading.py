@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol
 
-from qa_bot.answering.kind import AnswerKind
+from qa_bot.answering.kind import AnswerKind, hedges
 from qa_bot.answering.reader import ReadResult
 from qa_bot.text import words_within
 from qa_bot.types import Passage
@@ -55,9 +55,12 @@ class Reading:
 
     def verdict(self, i: int) -> tuple[str, float, str | None]:
         """:meth:`kind`, how likely the decision puts the kind it decided, and the yes / no it held back for being
-        less likely than ``verdict_threshold`` (the span answers then; ``None``: nothing held back)."""
+        less likely than ``verdict_threshold``, or for resting on words that hedge what was asked ("looks like",
+        "could be": :func:`~qa_bot.answering.kind.hedges`); the span answers then (``None``: nothing held back)."""
         kind, probability = self.kind_and_probability(i)
-        if kind != "span" and probability < self.verdict_threshold:
+        if kind != "span" and (
+            probability < self.verdict_threshold or hedges(self.question, self.span_text(i))
+        ):
             return "span", probability, kind
         return kind, probability, None
 

@@ -17,6 +17,7 @@ from qa_bot.answering.kind import (
     POLARITY_FEATURES,
     AnswerKind,
     asks_yes_or_no,
+    hedges,
     kind_features,
     polarity_features,
 )
@@ -205,6 +206,38 @@ def test_a_yes_or_no_too_unsure_to_give_is_held_back_and_the_words_answer():
     assert span.kind == "span" and "withheld" not in span.meta
     with pytest.raises(ValueError, match="verdict_threshold"):
         ExtractiveAnswerer(reader, verdict_threshold=1.5)
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "hedged"),
+    [
+        ("Is the object a black hole?", "The object looks identical to a black hole", True),
+        ("Is it a new type of star?", "it could actually be a new type of star", True),
+        ("Did he admit it to the police?", "The boyfriend reportedly told police he was drunk", True),
+        ("Was he the leader?", "He appears to be the group's leader", True),
+        (
+            "Is it a black hole?",
+            "but it could actually be a new type of star",
+            False,
+        ),  # hedges something else
+        ("Was she found on Crane Island?", "Rescuers found her on Crane Island", False),
+        ("Could it be a star?", "It is a star", False),
+    ],
+)
+def test_words_that_hedge_what_is_asked(question, span, hedged):
+    assert hedges(question, span) is hedged
+
+
+def test_a_verdict_resting_on_words_that_hedge_it_is_held_back():
+    story = "Wreck found\n\nThe wreck looks like a fishing boat, divers said. It sank in 1921."
+    reader = FakeReader(
+        [("The wreck looks like a fishing boat", 6.0)], kinds=(0.05, 0.9, 0.05)
+    )  # a sure "yes"
+    bot = ExtractiveAnswerer(reader, Attributor(rule_sentences), calibration=Calibration(0.0, 1.0),
+                             answer_kind=AnswerKind())  # fmt: skip
+    a = bot.answer("Is the wreck a fishing boat?", [Passage(chunk_of(story), score=1.0)])
+    assert (a.kind, a.text, a.meta["withheld"]) == ("span", "The wreck looks like a fishing boat", "yes")
+    assert story[a.answer_start : a.answer_end] == a.text  # quoted at its offsets, as any span
 
 
 def test_the_stored_decision_loads_and_checks_its_features(tmp_path):
