@@ -107,22 +107,34 @@ _HEDGE = re.compile(
     r"\b(?:looks?|looked|looking)\s+(?:like|identical\s+to|similar\s+to|just\s+like)|\bresembl\w*|"
     r"\b(?:appears?|appeared|seems?|seemed)\s+to\s+be|\b(?:could|may|might)\s+(?:actually\s+|also\s+|well\s+|even\s+)?"
     r"(?:be|have\s+been)|\b(?:is|are|was|were)\s+(?:believed|thought|said|reported|rumou?red|alleged)\s+to\s+be|"
-    r"\b(?:reportedly|allegedly|possibly|perhaps|maybe)\b",
+    r"\b(?:reportedly|allegedly|possibly|perhaps|maybe)\b|"
+    # an act agreed, planned or expected, not done: "Cisco Agrees to Buy It" does not say Cisco bought it
+    r"\b(?:agree[sd]?|plan(?:s|ned)?|expect(?:s|ed)?|intend(?:s|ed)?|aim(?:s|ed)?|hope[sd]?|propose[sd]?|"
+    r"promise[sd]?|vow(?:s|ed)?|threaten(?:s|ed)?|(?:is|are|was|were)\s+set|(?:is|are|was|were)\s+going)\s+to",
     re.IGNORECASE,
 )
 _HEDGED_WORDS = 5  # how many words after the hedge may hold what the question asks
+# a hedge's words that a question may share without asking about the hedge itself
+_HEDGE_PLAIN = frozenset(("to", "be", "been", "have", "like", "actually", "also", "well", "even", "is", "are", "was",
+                          "were", "just"))  # fmt: skip
 
 
 def hedges(question: str, span: str) -> bool:
     """Whether ``span`` hedges what ``question`` asks: a word of the question's within five words after "looks
-    like", "could be", "appears to be", "reportedly" and the like. Such a span says neither yes nor no ("Is the
-    object a black hole?" over "The object looks identical to a black hole"); the bot then answers with the words,
-    without a verdict."""
+    like", "could be", "appears to be", "reportedly", or an act only agreed, planned or expected ("agrees to", "plans
+    to", "is set to"), unless the question asks about that very hedge ("Does it look like a black hole?", "Could it
+    be a star?", "Did Cisco agree to buy it?"). Such a span says neither yes nor no ("Is the object a black hole?"
+    over "The object looks identical to a black hole", "Did Cisco buy Acacia?" over "Cisco Agrees to Buy It"); the
+    bot then answers with the words, without a verdict."""
     asked = {stem(w) for w in content_words(question)}
-    return any(
-        asked.intersection(stem(w.lower()) for w in re.findall(r"\w+", span[m.end() :])[:_HEDGED_WORDS])
-        for m in _HEDGE.finditer(span)
-    )
+    said = {stem(w) for w in re.findall(r"\w+", question.lower())}
+    for m in _HEDGE.finditer(span):
+        own = {stem(w) for w in re.findall(r"\w+", m.group().lower())} - _HEDGE_PLAIN
+        if own & said:  # the question asks about the hedge itself: "Does it look like a black hole?"
+            continue
+        if asked.intersection(stem(w.lower()) for w in re.findall(r"\w+", span[m.end() :])[:_HEDGED_WORDS]):
+            return True
+    return False
 
 
 def _log_odds(a: float, b: float) -> float:

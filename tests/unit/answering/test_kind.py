@@ -222,6 +222,11 @@ def test_a_yes_or_no_too_unsure_to_give_is_held_back_and_the_words_answer():
         ),  # hedges something else
         ("Was she found on Crane Island?", "Rescuers found her on Crane Island", False),
         ("Could it be a star?", "It is a star", False),
+        ("Did Cisco buy Acacia?", "After Cisco Agrees to Buy It", True),  # agreed to, not done
+        # a question about the hedge itself is answered by it
+        ("Did Cisco agree to buy Acacia?", "After Cisco Agrees to Buy It", False),
+        ("Does it look like a black hole?", "The object looks identical to a black hole", False),
+        ("Could it be a new type of star?", "it could actually be a new type of star", False),
     ],
 )
 def test_words_that_hedge_what_is_asked(question, span, hedged):
