@@ -99,7 +99,7 @@ def respond_stream(
     panel: Any = gr.skip()
     # a message that asks two things at once is answered question by question, each its own turn and message
     questions = split_questions(message)
-    for question in questions:
+    for n, question in enumerate(questions, 1):
         label = asked(question) if len(questions) > 1 else ""
         chat.append({"role": "assistant", "content": label + "…"})
         streamed = ""
@@ -120,7 +120,7 @@ def respond_stream(
         except QABotError as exc:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {html.escape(exc.message)}"}
             break
-        if question is not questions[-1]:
+        if n < len(questions):  # the finished answer shown before the next question is read
             yield "", chat, pairs, cites, panel
     yield "", chat, pairs, cites, panel
 

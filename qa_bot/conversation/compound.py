@@ -35,7 +35,8 @@ _AUX = (
 )
 # a question word then a subject before any verb opens a clause, not a question: "… and what he did", "… and where
 # the attack happened"
-_CLAUSE = r"(?:i|you|he|she|it|we|they|this|that|these|those|the|a|an|his|her|its|their|our|my|your|there|[A-Z]\w*)\b"
+_SUBJECT = r"(?:i|you|he|she|it|we|they|there|this|that|these|those|[A-Z]\w*)"
+_CLAUSE = rf"(?:{_SUBJECT}|the|a|an|his|her|its|their|our|my|your)\b"
 _AFTER_QUESTION = re.compile(r"(?<=\?)\s+(?=\W*\w)")
 _AND = re.compile(rf"\s*,?\s+(?:and|&)\s+(?=(?:{_WH}|{_AUX})\b)", re.IGNORECASE)
 _ASKS = re.compile(rf"^\W*(?:{_WH}|{_AUX})\b", re.IGNORECASE)
@@ -45,10 +46,10 @@ _WH_CLAUSE = re.compile(
 )
 # an auxiliary then no pronoun or name goes on the sentence before "and": "… had a wound, and was deprived of
 # sleep", "Which place hosts racetracks and is a casino?"
-_AUX_PREDICATE = re.compile(
-    rf"^(?i:{_AUX})\s+(?!(?:i|you|he|she|it|we|they|there|this|that|these|those|[A-Z]\w*)\b)"
-)
-_MIN_WORDS_BEFORE = 4
+_AUX_PREDICATE = re.compile(rf"^(?i:{_AUX})\s+(?!{_SUBJECT}\b)")
+# at least four words / two words, matched from the start (never counting a long message's words)
+_FOUR_WORDS = re.compile(r"^\W*(?:[\w']+\W+){3}[\w']")
+_TWO_WORDS = re.compile(r"^\s*\S+\s+\S")
 _HELPER = re.compile(
     r"(?:do|does|did|has|have|had|can|could|will|would|should|may|might|must)", re.IGNORECASE
 )
@@ -66,21 +67,35 @@ def split_questions(text: str) -> list[str]:
 
 
 def _split_at_and(sentence: str) -> list[str]:
-    for found in _AND.finditer(sentence):
-        before, after = sentence[: found.start()], sentence[found.end() :]
-        asks = _BARE_WH.match(after) or (
-            len(after.split()) >= 2 and not _WH_CLAUSE.match(after) and not _AUX_PREDICATE.match(after)
-        )
-        if _ASKS.match(before) and _whole(before) and asks:
-            return [before, *_split_at_and(after)]
-    return [sentence]
+    """``sentence`` cut before each "and" that opens a question of its own (see the module docstring); no more than
+    :data:`MAX_QUESTIONS` + 1 parts are looked for (more are not parted anyway)."""
+    parts: list[str] = []
+    rest = sentence
+    while len(parts) <= MAX_QUESTIONS:
+        cut = next((found for found in _AND.finditer(rest) if _parts_at(rest, found)), None)
+        if cut is None:
+            break
+        parts.append(rest[: cut.start()])
+        rest = rest[cut.end() :]
+    return [*parts, rest]
+
+
+def _parts_at(sentence: str, found: re.Match[str]) -> bool:
+    """Whether ``sentence`` is two questions, cut at its "and" ``found``."""
+    before, after = sentence[: found.start()], sentence[found.end() :]
+    asks = _BARE_WH.match(after) or (
+        _TWO_WORDS.match(after) and not _WH_CLAUSE.match(after) and not _AUX_PREDICATE.match(after)
+    )
+    return bool(asks and _ASKS.match(before) and _whole(before))
 
 
 def _whole(words_before: str) -> bool:
     """Whether the words before "and" can be a question by themselves: four words or more, or three whose second
     is no auxiliary waiting for its verb ("Who is Qaani", "who denied it"; not "What did Blinken")."""
+    if _FOUR_WORDS.match(words_before):
+        return True
     said = re.findall(r"[\w']+", words_before)
-    return len(said) >= _MIN_WORDS_BEFORE or (len(said) == 3 and not _HELPER.fullmatch(said[1]))
+    return len(said) == 3 and not _HELPER.fullmatch(said[1])
 
 
 def _as_question(part: str) -> str:

@@ -89,7 +89,7 @@ def _closing_reply(norm: str) -> str | None:
         said.add(found.group().strip())
         at = found.end()
     for reply, phrases in _CLOSINGS:
-        if said & set(phrases):
+        if said.intersection(phrases):
             return reply
     return None
 

@@ -96,9 +96,8 @@ class LexicalIndex:
                   entities_from_lists(rest[1] if len(rest) > 1 else None))
             for i, d, t, s, e, x, *rest in meta["chunks"]
         ]  # fmt: skip
-        return cls(
-            chunks, _built=(bm25, meta["vocab"]), _words=meta.get("words")
-        )  # none saved before: made anew
+        # an index saved before the words were: they are made anew from the chunks when first asked for
+        return cls(chunks, _built=(bm25, meta["vocab"]), _words=meta.get("words"))
 
     def knows(self, word: str) -> bool:
         """Whether ``word`` is written in the chunk texts, as far as their stems tell ("testify" where "testified"
@@ -109,7 +108,8 @@ class LexicalIndex:
     @property
     def words(self) -> frozenset[str]:
         """Every word of the chunk texts as written (letters only, lowercased): what a misspelt word may be mended
-        to ("younis"; :meth:`knows`, by the stem, would take "hezbollahant" for "hezbollah"). Made with the index and saved with it."""
+        to ("younis"; :meth:`knows`, by the stem, would take "hezbollahant" for "hezbollah"). Made with the index
+        and saved with it."""
         if self._words is None:
             self._words = _written(self.chunks)
         return self._words

@@ -40,6 +40,7 @@ def test_two_questions_in_one_message_are_parted(text, parts):
         "How many soldiers died? in World War I?",
         "Who? Why? When? Where? How?",  # more than MAX_QUESTIONS: read as it is
         "who? " * 20_000,
+        "who did it and " * 5_000,  # thousands of "and"s: not parted (nor parted recursively, past any stack)
         "",
     ],
 )
