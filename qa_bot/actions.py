@@ -133,20 +133,20 @@ def respond(bot: QABot, message: str, chat: list[dict[str, Any]], pairs: Pairs) 
     return final
 
 
+_API_FIELDS = ("question", "text", "kind", "quote", "abstained", "citations", "related", "confidence", "doc_id",
+               "answer_start", "answer_end", "rewritten_question", "smalltalk", "backend", "verified", "latency_ms")  # fmt: skip
+
+
 def api_answer(bot: QABot, question: str, history: Any = None, doc_id: str | None = None) -> dict[str, Any]:
     """The JSON the ``/ask`` endpoint returns: the answer, its kind (span, yes, no, abstain, ...) and quote, whether
-    it abstained, citations with offsets."""
+    it abstained, citations with offsets. A message that asks several questions at once is answered question by
+    question, as the chat answers it (``Chat.ask_each``): the first answer's fields, and ``parts``, every answer's."""
     try:
-        a = bot.ask(question, history=[tuple(t) for t in history] if history else [],
-                    doc_ids=[doc_id] if doc_id else None)  # fmt: skip
+        answers = bot.chat([doc_id] if doc_id else None, history=history).ask_each(question)
     except QABotError as exc:
         return {"error": exc.message}
-    except (TypeError, ValueError):
-        return {"error": "history must be a list of [question, answer] pairs."}
-    d = a.to_dict()
-    return {k: d[k] for k in ("question", "text", "kind", "quote", "abstained", "citations", "related",
-                              "confidence", "doc_id", "answer_start", "answer_end", "rewritten_question",
-                              "smalltalk", "backend", "verified", "latency_ms")}  # fmt: skip
+    out = [{k: a.to_dict()[k] for k in _API_FIELDS} for a in answers]
+    return {**out[0], "parts": out} if len(out) > 1 else out[0]
 
 
 # -- articles -------------------------------------------------------------------------------------------

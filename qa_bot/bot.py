@@ -164,8 +164,7 @@ class QABot:
         return LLMAnswerer.from_settings(self.settings, self._llm_model, self.attributor)
 
     def warm_up(self) -> QABot:
-        """Load the models now, not at the first question (spaCy, for follow-ups, and the spelling dictionary in
-        threads beside the others)."""
+        """Load the models now, not at the first question (spaCy and the spelling dictionary in threads beside)."""
         from concurrent.futures import ThreadPoolExecutor
 
         from qa_bot.conversation.spelling import spell_checker
@@ -327,8 +326,7 @@ class QABot:
         return self.store.dense_search(self.embedder.embed_one(query), k)
 
     def analyze(self, question: str, history: History | None = None) -> Reading:
-        """What the reader made of one question (windows, scored spans, margin): for diagnostics and for
-        ``qa-bot calibrate-reader``."""
+        """What the reader made of one question (windows, scored spans, margin): diagnostics, calibration."""
         from qa_bot.conversation import reader_input
 
         found = self.retrieve(question, history)
@@ -372,11 +370,13 @@ class QABot:
 
         return answer_dates(answer, self.store.published)
 
-    def chat(self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None) -> Chat:
-        """A conversation that keeps its own history: ``chat = bot.chat(); chat.ask("who ...")``."""
+    def chat(
+        self, doc_ids: Sequence[str] | None = None, filter: FilterLike = None, history: History | None = None
+    ) -> Chat:
+        """A conversation keeping its own history from ``history`` on: ``bot.chat().ask("who ...")``, ``ask_each``."""
         from qa_bot.conversation.chat import Chat
 
-        return Chat(self, doc_ids=self.scope(doc_ids, filter))
+        return Chat(self, doc_ids=self.scope(doc_ids, filter), history=history)
 
     @cached_property
     def pipeline(self) -> Pipeline:

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from qa_bot.config import ON_UNVERIFIED
+from qa_bot.console import print_answer
 from qa_bot.conversation.compound import split_questions
 from qa_bot.errors import QABotError
-from qa_bot.types import Answer, Final, Token
+from qa_bot.types import Final, Token
 
 if TYPE_CHECKING:
     from qa_bot.bot import QABot
@@ -134,37 +135,6 @@ def _require_articles(bot: QABot) -> None:
         )
 
 
-def _print_answer(answer: Answer, *, text: bool = True) -> None:
-    from qa_bot.dates import annotate, in_answer, mention_label
-    from qa_bot.render import SOURCE_NOTES
-
-    if answer.kind in {"yes", "no"}:  # the yes / no, then the article's words that say so
-        quote = f"“{annotate(answer.quote, answer.answer_start or 0, in_answer(answer))}”"
-        click.echo(f"{answer.text} — {quote}" if text else f"(the article says: {quote})")
-    elif text:
-        click.echo(annotate(answer.text, answer.answer_start or 0, in_answer(answer)))
-    others = [m for m in answer.dates if m not in in_answer(answer)]
-    if others:
-        click.echo("(dates in the passage: " + "; ".join(mention_label(m) for m in others) + ")")
-    notes = {"withheld": "no clear yes or no: the article's words, without a verdict",
-             "lead": "the article's first sentence: what it is about", **SOURCE_NOTES}  # fmt: skip
-    for key, note in notes.items():  # what kind of words of the article answer
-        if answer.meta.get(key):
-            click.echo(f"({note})")
-    if answer.rewritten_question:
-        click.echo(f"(understood as: {answer.rewritten_question})")
-    if answer.meta.get("llm_note"):
-        click.echo(f"({answer.meta['llm_note']})")
-    if not answer.verified:
-        click.echo("(unverified: no passage of the article supports this answer)")
-    cites = answer.citations or answer.related
-    if cites:
-        click.echo("" if answer.citations else "\nNearest passages:")
-    for c in cites:
-        click.echo(f"  “{c.text}”")
-        click.echo(f"    — {c.title} [{c.doc_id}], characters {c.start}–{c.end}")
-
-
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="qa-bot")
 def cli() -> None:
@@ -207,15 +177,22 @@ def ingest(
 @_filter_options
 @_llm_options
 def ask(question: str, index: str | None, as_json: bool, **options: Any) -> None:
-    """Answer QUESTION from the indexed articles, with the cited passages and their offsets."""
+    """Answer QUESTION from the indexed articles, with the cited passages and their offsets. A message that asks
+    several questions ("Who denied it and what did he call it?") is answered question by question, as the chat
+    answers it; --json then gives the first answer and, under "parts", every one."""
     where = _pop_filter(options)
     bot = _bot(index, preload=True, **options)
     _require_articles(bot)
-    answer = bot.ask(question, filter=where)
+    answers = bot.chat(filter=where).ask_each(question)
     if as_json:
-        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        first = answers[0].to_dict()
+        parts = {"parts": [a.to_dict() for a in answers]} if len(answers) > 1 else {}
+        click.echo(json.dumps({**first, **parts}, ensure_ascii=False, indent=2))
         return
-    _print_answer(answer)
+    for answer in answers:
+        if len(answers) > 1:
+            click.echo(f"({answer.question})")
+        print_answer(answer)
 
 
 @cli.command()
@@ -263,7 +240,7 @@ def chat(index: str | None, **options: Any) -> None:
             if final is not None and not final.smalltalk:
                 if final.meta.get("llm_note"):  # the streamed text was replaced by the extractive answer
                     click.echo(f"-> {final.text}")
-                _print_answer(final, text=False)
+                print_answer(final, text=False)
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from qa_bot.conversation.compound import split_questions
 from qa_bot.types import Answer, Final, StreamEvent
 
 if TYPE_CHECKING:
@@ -23,11 +24,20 @@ class Chat:
     'What did Amir Saeid Iravani call the allegations?'
     """
 
-    def __init__(self, bot: QABot, doc_ids: Sequence[str] | None = None, max_turns: int = 20) -> None:
+    def __init__(
+        self,
+        bot: QABot,
+        doc_ids: Sequence[str] | None = None,
+        max_turns: int = 20,
+        history: Sequence[tuple[str, str]] | None = None,
+    ) -> None:
+        from qa_bot.conversation.validate import validate_history
+
         self.bot = bot
         self.doc_ids = list(doc_ids) if doc_ids else None
         self.max_turns = max_turns
-        self.history: list[tuple[str, str]] = []
+        # the turns it goes on from (an API call's history): asked with the first question as they are
+        self.history: list[tuple[str, str]] = validate_history(history)
         self.answers: list[Answer] = []
 
     def ask(self, question: str) -> Answer:
@@ -35,6 +45,16 @@ class Chat:
             if isinstance(event, Final):
                 return event.answer
         raise AssertionError("a stream always ends with its Final event")  # pragma: no cover
+
+    def ask_each(self, message: str) -> list[Answer]:
+        """An answer to each question of a message that asks several at once ("Who denied the allegations and what
+        did he call them?"), asked one after the other as the web chat asks them
+        (:func:`~qa_bot.conversation.split_questions`): each part is a turn of the conversation, read after the parts
+        before it. A message of one question gets a list of one answer, as :meth:`ask` gives it."""
+        parts = (
+            split_questions(message) if isinstance(message, str) else [message]
+        )  # not a string: ask says so
+        return [self.ask(part) for part in parts]
 
     def stream(self, question: str) -> Iterator[StreamEvent]:
         """:class:`Token` pieces, then the :class:`Final` answer (see ``QABot.stream``); the turn is remembered

@@ -36,6 +36,13 @@ def test_ask_endpoint_follow_up_and_abstention(client):
     assert r["abstained"] is True and r["citations"] == [] and r["kind"] == "abstain"
 
 
+def test_ask_endpoint_answers_two_questions_part_by_part(client):
+    r = client.predict("Who denied the allegations and what did he call them?", api_name="/ask")
+    assert r["text"] == "Amir Saeid Iravani"  # the first answer's fields, and each answer under "parts"
+    assert [p["text"] for p in r["parts"]] == ["Amir Saeid Iravani", "baseless"]
+    assert r["parts"][1]["rewritten_question"] == "What did Amir Saeid Iravani call the allegations?"
+
+
 def test_ask_endpoint_bad_input_is_a_message(client):
     assert "question" in client.predict("   ", api_name="/ask")["error"]
 

@@ -146,3 +146,40 @@ def test_the_three_turn_conversation_in_the_chat(seed_bot):
         "what did he call them?",
         "and who made them?",
     ]
+
+
+class _PartsBot:
+    """A bot whose chat answers "A<n>" to each question (the fake of ``QABot.chat``)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def chat(self, doc_ids=None, filter=None, history=None):
+        from qa_bot.conversation.chat import Chat
+
+        return Chat(self, doc_ids=doc_ids, history=history)
+
+    def stream(self, question, history, doc_ids=None):
+        from qa_bot.errors import InvalidInput
+        from qa_bot.types import Final
+
+        if not question.strip():
+            raise InvalidInput("Please type a question.")
+        self.asked.append(question)
+        yield Final(Answer(question=question, text=f"A{len(self.asked)}", abstained=False))
+
+
+def test_api_answers_a_message_of_two_questions_part_by_part():
+    from qa_bot.app import api_answer
+
+    bot = _PartsBot()
+    out = api_answer(bot, "Who denied the allegations and what did he call them?")
+    assert (
+        out["text"] == "A1" and out["question"] == "Who denied the allegations?"
+    )  # the first answer's fields
+    assert [p["question"] for p in out["parts"]] == ["Who denied the allegations?", "What did he call them?"]
+    assert [p["text"] for p in out["parts"]] == ["A1", "A2"] and set(out["parts"][1]) == set(out) - {"parts"}
+    single = api_answer(bot, "Who is Iravani?")
+    assert single["text"] == "A3" and "parts" not in single  # one question: the same fields as ever
+    assert api_answer(bot, "   ") == {"error": "Please type a question."}
+    assert "history" in api_answer(bot, "Why?", history="not a list")["error"]

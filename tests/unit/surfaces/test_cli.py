@@ -50,6 +50,23 @@ def test_ask_json(cli_index):
 
 
 @pytest.mark.slow
+def test_ask_answers_each_question_of_a_message(cli_index):
+    message = "Who denied the allegations and what did he call them?"
+    result = CliRunner().invoke(cli, ["ask", message, "--index", str(cli_index)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    first, second = lines.index("(Who denied the allegations?)"), lines.index("(What did he call them?)")
+    assert first == 0 and "Iravani" in lines[1] and lines[second + 1] == "baseless"
+    assert any("understood as: What did Amir Saeid Iravani call" in line for line in lines[second:])
+    payload = json.loads(
+        CliRunner().invoke(cli, ["ask", message, "--index", str(cli_index), "--json"]).output
+    )
+    assert payload["text"] == "Amir Saeid Iravani"  # the first answer's fields, then every answer's
+    assert [p["text"] for p in payload["parts"]] == ["Amir Saeid Iravani", "baseless"]
+    assert payload["parts"][1]["rewritten_question"] == "What did Amir Saeid Iravani call the allegations?"
+
+
+@pytest.mark.slow
 def test_documents_lists_the_seed(cli_index):
     result = CliRunner().invoke(cli, ["documents", "--index", str(cli_index), "--json"])
     rows = json.loads(result.output)
@@ -196,24 +213,24 @@ def test_prepare_exports_both_networks_into_the_cache(tmp_path, monkeypatch):
 
 
 def test_a_held_back_yes_or_no_is_printed_as_the_words_with_a_note(capsys):
-    from qa_bot.cli import _print_answer
+    from qa_bot.console import print_answer
     from qa_bot.types import Answer, Citation
 
     c = Citation(
         doc_id="d", title="T", start=0, end=40, text="He denied them, calling them baseless.", score=1
     )
     kw = {"question": "Did he accept them?", "abstained": False, "citations": (c,), "quote": "baseless"}
-    _print_answer(Answer(text="baseless", meta={"withheld": "yes"}, **kw))
+    print_answer(Answer(text="baseless", meta={"withheld": "yes"}, **kw))
     held = capsys.readouterr().out
     assert held.splitlines()[0] == "baseless" and "no clear yes or no" in held
-    _print_answer(Answer(text="Yes", kind="yes", meta={"kind_probability": 0.8}, **kw))
+    print_answer(Answer(text="Yes", kind="yes", meta={"kind_probability": 0.8}, **kw))
     given = capsys.readouterr().out
     assert given.startswith("Yes — “baseless”") and "no clear yes or no" not in given
-    _print_answer(Answer(text="baseless", meta={"lead": True}, **kw))
+    print_answer(Answer(text="baseless", meta={"lead": True}, **kw))
     lead = capsys.readouterr().out
     assert lead.splitlines()[0] == "baseless" and "first sentence" in lead and "first sentence" not in held
-    _print_answer(Answer(text="Yousef Masoud", meta={"credit": True}, **kw))
+    print_answer(Answer(text="Yousef Masoud", meta={"credit": True}, **kw))
     credit = capsys.readouterr().out
     assert credit.splitlines()[0] == "Yousef Masoud" and "photo's credit" in credit and "photo" not in held
-    _print_answer(Answer(text="Apr 22, 2023", meta={"dateline": True}, **kw))
+    print_answer(Answer(text="Apr 22, 2023", meta={"dateline": True}, **kw))
     assert "the article's dateline" in capsys.readouterr().out
