@@ -22,6 +22,8 @@ class Chat:
     'Amir Saeid Iravani'
     >>> chat.ask("What did he call them?").rewritten_question
     'What did Amir Saeid Iravani call the allegations?'
+    >>> [a.text for a in bot.chat().ask_each("Who denied the allegations and what did he call them?")]
+    ['Amir Saeid Iravani', 'baseless']
     """
 
     def __init__(
