@@ -189,9 +189,9 @@ def ask(question: str, index: str | None, as_json: bool, **options: Any) -> None
         parts = {"parts": [a.to_dict() for a in answers]} if len(answers) > 1 else {}
         click.echo(json.dumps({**first, **parts}, ensure_ascii=False, indent=2))
         return
-    for answer in answers:
-        if len(answers) > 1:
-            click.echo(f"({answer.question})")
+    for n, answer in enumerate(answers):
+        if len(answers) > 1:  # each answer under the question it answers, a blank line between them
+            click.echo(f"\n({answer.question})" if n else f"({answer.question})")
         print_answer(answer)
 
 
