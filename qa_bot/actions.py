@@ -145,7 +145,7 @@ def api_answer(bot: QABot, question: str, history: Any = None, doc_id: str | Non
         answers = bot.chat([doc_id] if doc_id else None, history=history).ask_each(question)
     except QABotError as exc:
         return {"error": exc.message}
-    out = [{k: a.to_dict()[k] for k in _API_FIELDS} for a in answers]
+    out = [{k: d[k] for k in _API_FIELDS} for d in (a.to_dict() for a in answers)]
     return {**out[0], "parts": out} if len(out) > 1 else out[0]
 
 
