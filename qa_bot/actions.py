@@ -17,6 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
+from qa_bot.conversation.chat import answers_payload
 from qa_bot.conversation.compound import split_questions
 from qa_bot.errors import QABotError
 from qa_bot.render import Span, answer_spans, asked, format_answer, render_article
@@ -145,8 +146,7 @@ def api_answer(bot: QABot, question: str, history: Any = None, doc_id: str | Non
         answers = bot.chat([doc_id] if doc_id else None, history=history).ask_each(question)
     except QABotError as exc:
         return {"error": exc.message}
-    out = [{k: d[k] for k in _API_FIELDS} for d in (a.to_dict() for a in answers)]
-    return {**out[0], "parts": out} if len(out) > 1 else out[0]
+    return answers_payload(answers, _API_FIELDS)
 
 
 # -- articles -------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import click
 
 from qa_bot.config import ON_UNVERIFIED
 from qa_bot.console import print_answer
+from qa_bot.conversation.chat import answers_payload
 from qa_bot.conversation.compound import split_questions
 from qa_bot.errors import QABotError
 from qa_bot.types import Final, Token
@@ -185,9 +186,7 @@ def ask(question: str, index: str | None, as_json: bool, **options: Any) -> None
     _require_articles(bot)
     answers = bot.chat(filter=where).ask_each(question)
     if as_json:
-        first = answers[0].to_dict()
-        parts = {"parts": [a.to_dict() for a in answers]} if len(answers) > 1 else {}
-        click.echo(json.dumps({**first, **parts}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(answers_payload(answers), ensure_ascii=False, indent=2))
         return
     for n, answer in enumerate(answers):
         if len(answers) > 1:  # each answer under the question it answers, a blank line between them

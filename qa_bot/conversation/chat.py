@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa_bot.conversation.compound import split_questions
 from qa_bot.types import Answer, Final, StreamEvent
@@ -11,7 +11,7 @@ from qa_bot.types import Answer, Final, StreamEvent
 if TYPE_CHECKING:
     from qa_bot.bot import QABot
 
-__all__ = ["Chat"]
+__all__ = ["Chat", "answers_payload"]
 
 
 class Chat:
@@ -75,3 +75,11 @@ class Chat:
     def reset(self) -> None:
         self.history.clear()
         self.answers.clear()
+
+
+def answers_payload(answers: Sequence[Answer], fields: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON of the answers to one message (:meth:`Chat.ask_each`), as ``/ask`` and ``qa-bot ask --json`` give
+    it: the first answer's fields (``fields`` of them, or all), and under ``parts`` every answer's when the message
+    asked several questions."""
+    out = [{k: d[k] for k in fields} if fields else d for d in (a.to_dict() for a in answers)]
+    return {**out[0], "parts": out} if len(out) > 1 else out[0]
