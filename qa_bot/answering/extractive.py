@@ -6,7 +6,8 @@
    A span that runs across two sentences of its chunk is not an answer (the next best is taken).
    In a conversation the reader sees the question with its last turns (``history``). A span the article's own words
    rule out is passed over for the next: one its sentence denies (:mod:`.negation`), the same title held for another
-   owner (:mod:`.offices`), a photo credit or a byline (``avoid``), an answer already given (``exclude``); and one of
+   owner (:mod:`.offices`), a photo credit or a byline (``avoid``), an answer already given (``exclude``), one whose
+   sentence speaks only of the past for a question asking when something will happen (:mod:`.tense`); and one of
    a type the question all but rules out, for a likelier one close behind ("31.8%" for "How much will Cisco pay?",
    :mod:`.answer_types`).
 2. **Decide.** The margin between the best span and the reader's "no answer" score is turned into a confidence
@@ -41,6 +42,7 @@ from qa_bot.answering.offices import Office, RoleFinder
 from qa_bot.answering.reader import Reader, ReadResult
 from qa_bot.answering.reading import History, Polarity, Reading
 from qa_bot.answering.statements import StatementPiece
+from qa_bot.answering.tense import asks_future_time, looks_ahead
 from qa_bot.answering.windows import SpanScore
 from qa_bot.types import ABSTAIN_TEXT, Answer, Chunk, Citation, Passage
 
@@ -142,6 +144,7 @@ class ExtractiveAnswerer:
         spans = reading.read.spans
         given = [g.lower().strip() for g in exclude if g.strip()]
         denial = not asks_yes_or_no(question)  # a yes / no question's "no" rests on such sentences
+        future = asks_future_time(question)  # "When will …?" is not answered from a sentence about the past
 
         def allowed(i: int) -> bool:
             return (
@@ -150,6 +153,7 @@ class ExtractiveAnswerer:
                 and not reading.within(i, avoid)
                 and not (office and self._held_elsewhere(reading, i, office))
                 and not (denial and self._denied(question, reading, i))
+                and not (future and not looks_ahead(self._sentence(reading, i)[0]))
             )
 
         first = pick = next((i for i in range(len(spans)) if allowed(i)), None)
