@@ -149,7 +149,7 @@ class ExtractiveAnswerer:
         def allowed(i: int) -> bool:
             return (
                 not _repeats(reading.span_text(i), given)
-                and not (identity and reading.names(i, identity))
+                and not (identity and (reading.names(i, identity) or reading.names_someone(i, identity)))
                 and not reading.within(i, avoid)
                 and not (office and self._held_elsewhere(reading, i, office))
                 and not (denial and self._denied(question, reading, i))

@@ -3,6 +3,7 @@ margin, and what each span answers — itself, or the "yes" / "no" it says (:mod
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -14,6 +15,13 @@ from qa_bot.text import words_within
 from qa_bot.types import Passage
 
 __all__ = ["History", "Polarity", "Reading"]
+
+# a word that ties a name after it to a role before it: "a brother of Emperor Wu", "an adviser to Ali Khamenei"
+_TIED = frozenset(("of", "for", "by", "with", "to"))
+_WORD = re.compile(r"\w{2,}")
+# a name the NER cut at a middle initial: "Anthony R" of "Anthony R. Smith"
+_INITIAL = re.compile(r"\b[A-Z]\.?$")
+_CLOSING = " .,”\"'’"
 
 History = Sequence[tuple[str, str]]
 
@@ -84,6 +92,30 @@ class Reading:
         """Whether span ``i`` holds ``name`` or lies inside it ("Amir Saeid Iravani", "Iravani" for "Iravani")."""
         span = self.span_text(i)
         return words_within(name, span) or words_within(span, name)
+
+    def names_someone(self, i: int, name: str) -> bool:
+        """Whether span ``i`` names, or gives the role of, a person other than ``name`` (by the chunk's PERSON
+        entities found at ingest): it is or ends with their name, unless "of" / "for" / "by" / "with" / "to" ties
+        that name to a role before it ("researcher Diana Miglioretti", not "a brother of Emperor Wu"); or it is
+        their title right before their name ("researcher" of "researcher Diana Miglioretti") or their apposition
+        right after it ("one of his lawyers" of "Bill Isaacson, one of his lawyers"). No answer to a question
+        asking who ``name`` is."""
+        s = self.read.spans[i]
+        chunk = self.passages[s.piece].chunk
+        text = chunk.text
+        asked = {w.lower() for w in _WORD.findall(name)}
+        for a, b, label in chunk.entities or ():
+            if label != "PERSON" or asked & {w.lower() for w in _WORD.findall(text[a:b])}:
+                continue
+            if s.start <= a and b <= s.end and not text[b : s.end].strip(_CLOSING):
+                before = text[s.start : a].split()
+                if not before or before[-1].lower() not in _TIED:
+                    return True
+            if s.end < a and not text[s.end : a].strip() and not _INITIAL.search(text[a:b]):
+                return True  # the role before the name; not a name cut at an initial ("Anthony R")
+            if b < s.start and text[b : s.start].strip() == ",":
+                return True
+        return False
 
     def located(self, i: int) -> tuple[str, int, int]:
         """Span ``i`` as ``(doc_id, start, end)`` offsets of its article."""

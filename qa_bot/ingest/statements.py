@@ -253,7 +253,7 @@ def _name_and_role(head: Any, mention: TextSpan) -> tuple[TextSpan, TextSpan | N
         if appos is not None and _entity(appos) is None:  # "Khamenei, Iran's supreme leader"
             role_tokens = list(_phrase(appos))
     speaker = _span(text, name.start_char, name.end_char)
-    role_tokens = _trim(role_tokens) or _trim(_phrase_before(name))
+    role_tokens = _trim(role_tokens) or _trim(_phrase_before(name)) or _affiliation(name)
     role = (
         _span(text, role_tokens[0].idx, role_tokens[-1].idx + len(role_tokens[-1].text))
         if role_tokens
@@ -262,6 +262,29 @@ def _name_and_role(head: Any, mention: TextSpan) -> tuple[TextSpan, TextSpan | N
     if role is not None and (role.end > speaker.start > role.start or role.text.lower() in ("the", "a")):
         role = None
     return speaker, role, mention
+
+
+_AFFILIATED = frozenset(("with", "of", "from", "at"))
+_INSTITUTION_LABELS = frozenset(("ORG", "FAC", "GPE"))
+_AFFILIATION_TOKENS = 16
+
+
+def _affiliation(name: Any) -> list[Any]:
+    """The affiliation set off by commas after ``name``, when nothing else gives them a role: "Danielle Durham,
+    with the Department of Radiology at University of North Carolina at Chapel Hill,", "Jane Roe, of Stanford
+    University," — a preposition of belonging, then words up to the next comma or the sentence's end that begin
+    with an institution (an organisation, a building or a place the NER finds). The parse may hang the preposition
+    on the verb ("joined Danielle Durham, with the Department …"), so the words are read as written."""
+    doc = name.doc
+    at = name.end
+    if at + 2 >= len(doc) or doc[at].text != "," or doc[at + 1].lower_ not in _AFFILIATED:
+        return []
+    first = at + 2 + (doc[at + 2].dep_ == "det")
+    if not any(e.start in (at + 2, first) and e.label_ in _INSTITUTION_LABELS for e in doc.ents):
+        return []
+    stop = next((t.i for t in doc[at + 2 :] if t.text in (",", ";", "(") or t.is_sent_start), len(doc))
+    stop = min(stop, name.sent.end)
+    return list(doc[at + 1 : stop]) if stop - at - 1 <= _AFFILIATION_TOKENS else []
 
 
 def _phrase_before(name: Any) -> list[Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -244,6 +245,31 @@ def test_who_someone_is_is_not_answered_with_their_name():
     # nothing but the name: no answer
     only = FakeReader([("Lena Ortiz", 6.0)])
     assert answerer(only).answer("Who is Lena Ortiz?", passages_of(ARTICLE), identity="Lena Ortiz").abstained
+
+
+def test_who_someone_is_is_not_answered_with_another_persons_name_or_role():
+    text = (
+        "Analyst Omar Haddad joined Mia Berg, of Tarn Bank, and an adviser to Lena Ortiz on the review. "
+        "Ken Yu, a banker, agreed with analyst Mia Berg."
+    )
+
+    def entities(*names):
+        return tuple((text.index(n), text.index(n) + len(n), "PERSON") for n in names)
+
+    chunk = replace(chunk_of(text), entities=entities("Omar Haddad", "Mia Berg", "Lena Ortiz", "Ken Yu"))
+    passages = [Passage(chunk, score=1.0)]
+    someone_else = [("Omar Haddad", 6.0), ("Analyst Omar Haddad", 5.8), ("Analyst", 5.6), ("a banker", 5.4)]
+    reader = FakeReader([*someone_else, ("of Tarn Bank", 4.0)])
+    # their name, a role ending with it, the title right before it, the apposition right after it: another's
+    assert answerer(reader).answer("Who is Berg?", passages, identity="Berg").text == "of Tarn Bank"
+    assert answerer(reader).answer("Who did Berg join?", passages).text == "Omar Haddad"  # asked for a name
+    # the title before the asked person's own name is theirs
+    own = FakeReader([("analyst", 6.0)])
+    assert answerer(own).answer("Who is Mia Berg?", passages, identity="Mia Berg").text == "analyst"
+    # a name tied to a role by "to" / "of" is part of the role; without entities nothing is known of names
+    tied = FakeReader([("an adviser to Lena Ortiz", 6.0)])
+    assert answerer(tied).answer("Who is Berg?", passages, identity="Berg").text == "an adviser to Lena Ortiz"
+    assert answerer(reader).answer("Who is Berg?", passages_of(text), identity="Berg").text == "Omar Haddad"
 
 
 def test_a_span_across_two_sentences_is_passed_over_for_the_next_best():
@@ -532,7 +558,6 @@ def test_an_answer_that_cuts_a_name_is_widened_to_it_at_document_offsets():
 
 
 def test_the_names_kept_with_a_chunk_at_ingest_widen_without_a_parse():
-    from dataclasses import replace
 
     at = ARTICLE.index("Halvard Metals")
     typed = [replace(p, chunk=replace(p.chunk, entities=((at, at + 14, "ORG"), (at + 30, at + 40, "MONEY"))))

@@ -52,6 +52,26 @@ def test_the_roles_an_article_gives_a_person_it_does_not_quote(nlp):
     ]
 
 
+def test_an_affiliation_set_off_by_commas_is_a_role(nlp):
+    story = (
+        "Researcher Ann Lee joined Danielle Durham, with the Department of Radiology at Duke University, and two "
+        "others on the study. Tom Smith, from the University of Leeds, led it. Sara Ortiz, of course, agreed."
+    )
+    everyone = [(0, len(story))]
+    ((person, role, sentence),) = person_roles(story, "Durham", nlp, everyone)
+    assert person.text == "Danielle Durham"
+    assert (
+        role.text == "with the Department of Radiology at Duke University"
+    )  # the preposition hangs on "joined"
+    assert (
+        story[role.start : role.end] == role.text and sentence.start <= role.start < role.end <= sentence.end
+    )
+    assert [r.text for _, r, _ in person_roles(story, "Smith", nlp, everyone)] == [
+        "from the University of Leeds"
+    ]
+    assert person_roles(story, "Ortiz", nlp, everyone) == []  # "of course" names no institution
+
+
 def test_the_iravani_denial_has_its_speaker_role_verb_and_what(nlp):
     text = clean_text(SEED.read_text("utf-8"))
     found = extract_statements(text, nlp)
