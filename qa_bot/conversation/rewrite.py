@@ -59,7 +59,8 @@ _HAPPEN = re.compile(
 # words that point back into the conversation: a question holding one does not stand alone
 _POINTING = frozenset(("there", "then", "that", "this", "those", "these", "else", "other", "another", "former",
                        "latter", "same", "such", "one", "ones"))  # fmt: skip
-_NAMED = re.compile(r"(?<=[\s(\"“'‘])[A-Z][a-z]")  # a capitalised word that is not the question's first
+# a capitalised word that is not the question's first, or a year ("What happened in 2015?")
+_NAMED = re.compile(r"(?<=[\s(\"“'‘])(?:[A-Z][a-z]|(?:1[5-9]|20)\d\d\b)")
 _ABOUT = re.compile(r"^\W*(?:(?:and|so|but)\W+)?(?:what|how)\s+about\b", re.IGNORECASE)
 
 

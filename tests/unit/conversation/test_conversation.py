@@ -284,6 +284,9 @@ def test_the_parses_of_a_pipeline_are_remembered_while_it_lives():
         ("Who?", False),
         ("how many were killed?", False),  # names nothing
         ("What did the report say?", False),
+        ("What happened in 2015?", True),  # a year names when, as a name names who
+        ("What happened in 1815 there?", False),
+        ("How many of the 300 were hurt?", False),  # a number is no year
     ],
 )  # fmt: skip
 def test_a_question_that_names_its_subject_and_points_at_no_earlier_turn_stands_alone(question, alone):
