@@ -264,9 +264,7 @@ def _name_and_role(head: Any, mention: TextSpan) -> tuple[TextSpan, TextSpan | N
     return speaker, role, mention
 
 
-_AFFILIATED = frozenset(("with", "of", "from", "at"))
-_INSTITUTION_LABELS = frozenset(("ORG", "FAC", "GPE"))
-_AFFILIATION_TOKENS = 16
+_AFFILIATED, _INSTITUTIONS = frozenset(("with", "of", "from", "at")), frozenset(("ORG", "FAC", "GPE"))
 
 
 def _affiliation(name: Any) -> list[Any]:
@@ -280,11 +278,11 @@ def _affiliation(name: Any) -> list[Any]:
     if at + 2 >= len(doc) or doc[at].text != "," or doc[at + 1].lower_ not in _AFFILIATED:
         return []
     first = at + 2 + (doc[at + 2].dep_ == "det")
-    if not any(e.start in (at + 2, first) and e.label_ in _INSTITUTION_LABELS for e in doc.ents):
+    if not any(e.start in (at + 2, first) and e.label_ in _INSTITUTIONS for e in doc.ents):
         return []
     stop = next((t.i for t in doc[at + 2 :] if t.text in (",", ";", "(") or t.is_sent_start), len(doc))
     stop = min(stop, name.sent.end)
-    return list(doc[at + 1 : stop]) if stop - at - 1 <= _AFFILIATION_TOKENS else []
+    return list(doc[at + 1 : stop]) if stop - at - 1 <= 16 else []  # a few words, not a clause run on
 
 
 def _phrase_before(name: Any) -> list[Any]:
