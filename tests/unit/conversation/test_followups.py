@@ -82,6 +82,9 @@ def test_at_least_nine_in_ten_follow_ups_name_the_right_referent(nlp):
         # named once: a second pronoun of the same kind refers back to the name, as in plain English
         ([("Who is the bank's chairman?", "Jon Vik")], "How did he say he felt about his bonus?",
          "How did Jon Vik say he felt about his bonus?"),
+        # "Who is X?" asks about a person, whatever spaCy types the name in so short a question (here a place)
+        ([("Who is Qaani?", "leader of the Quds Force")], "What is he the leader of?",
+         "What is Qaani the leader of?"),
     ],
 )  # fmt: skip
 def test_pronouns_resolve_by_type(nlp, history, question, expected):
