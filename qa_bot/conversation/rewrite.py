@@ -184,13 +184,16 @@ def _question_referents(question: Any) -> dict[str, str]:
     people = [_POSSESSIVE.sub("", e.text) for e in question.ents if e.label_ == "PERSON"]
     if not people:  # a name spaCy tags but types as nothing in a short question ("Was Qaani there?")
         people = [_POSSESSIVE.sub("", run) for run in _untyped_names(question)]
-    if not people and (
-        asked := asked_identity(question.text)
-    ):  # "Who is Qaani?" asks about a person (spaCy: LOC)
-        people = [asked]
+    # "Who is Qaani?" asks about a person, whatever spaCy types the name in so short a question
+    asked = asked_identity(question.text)
+    people = people or ([asked] if asked else [])
     if people:
         found["person"] = people[-1]
-    things = [_POSSESSIVE.sub("", _phrase_of(e).text) for e in question.ents if e.label_ in _THING_LABELS]
+    things = [
+        _POSSESSIVE.sub("", _phrase_of(e).text)
+        for e in question.ents
+        if e.label_ in _THING_LABELS and e.text != asked
+    ]
     phrases = [
         nc[_wh_words(nc) :]  # "How many people work there?" -> "people"
         for nc in question.noun_chunks
