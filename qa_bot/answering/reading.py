@@ -11,14 +11,13 @@ from typing import Protocol
 
 from qa_bot.answering.kind import AnswerKind, hedges
 from qa_bot.answering.reader import ReadResult
-from qa_bot.text import words_within
+from qa_bot.text import words, words_within
 from qa_bot.types import Passage
 
 __all__ = ["History", "Polarity", "Reading"]
 
 # a word that ties a name after it to a role before it: "a brother of Emperor Wu", "an adviser to Ali Khamenei"
 _TIED = frozenset(("of", "for", "by", "with", "to"))
-_WORD = re.compile(r"\w{2,}")
 # a name the NER cut at a middle initial: "Anthony R" of "Anthony R. Smith"
 _INITIAL = re.compile(r"\b[A-Z]\.?$")
 _CLOSING = " .,”\"'’"
@@ -103,9 +102,9 @@ class Reading:
         s = self.read.spans[i]
         chunk = self.passages[s.piece].chunk
         text = chunk.text
-        asked = {w.lower() for w in _WORD.findall(name)}
+        asked = _name_words(name)
         for a, b, label in chunk.entities or ():
-            if label != "PERSON" or asked & {w.lower() for w in _WORD.findall(text[a:b])}:
+            if label != "PERSON" or asked & _name_words(text[a:b]):
                 continue
             if s.start <= a and b <= s.end and not text[b : s.end].strip(_CLOSING):
                 before = text[s.start : a].split()
@@ -132,3 +131,8 @@ class Reading:
         """The answer span ``i`` gives as ``kind`` (its :meth:`kind` when not given): its text, or "Yes" / "No"."""
         kind = kind or self.kind(i)
         return self.span_text(i) if kind == "span" else kind.capitalize()
+
+
+def _name_words(name: str) -> set[str]:
+    """The words of a name that tell one person from another (lowercased; an initial is no such word)."""
+    return {w for w in words(name) if len(w) > 1}
