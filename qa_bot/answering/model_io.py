@@ -256,7 +256,8 @@ def _type_lines(out: Path) -> list[str]:
         f"{shares}); a multinomial logistic regression over the question's wh-phrase and words ({len(t['weights']):,}",
         f"features), accuracy {t.get('held_out_accuracy')} / log loss {t.get('held_out_log_loss')} on every tenth article held out.",
         f"The answerer passes over a best span whose type the model puts below {t['floor']} for the first span of another",
-        f"entity type it does not, at most {t['window']} margin points behind (chosen on the dev sets; `qa_bot/answering/answer_types.py`).",
+        f"entity type it does not, at most {t['window']} margin points behind; a span that is no entity takes its place only where",
+        f"the question expects none at least {t.get('plain', 0.0)} likely (0: never). Chosen on the dev sets (`qa_bot/answering/answer_types.py`).",
     ]
 
 

@@ -4,8 +4,8 @@ Each paragraph is run through spaCy's NER (the shipped English model, parser off
 the type of its gold answer there (:func:`~qa_bot.answering.answer_types.span_type`: the entity covering at least
 half of it, else ``O``). A multinomial L2 logistic regression (scikit-learn) learns the type from the question's
 features (:func:`~qa_bot.answering.answer_types.question_features`, those seen at least ``min_count`` times); its
-accuracy and log loss are measured on every tenth article held out, then it is fitted on all. The ``floor`` and
-``window`` of the rule are not fitted here: they were chosen on the dev sets by ``qa-bot eval`` and are stored as
+accuracy and log loss are measured on every tenth article held out, then it is fitted on all. The ``floor``,
+``window`` and ``plain`` of the rule are not fitted here: they were chosen on the dev sets by ``qa-bot eval`` and are stored as
 given. About three minutes for spaCy and half a minute for the regression on 2 cores.
 """
 
@@ -24,7 +24,7 @@ from qa_bot.answering.answer_types import ANSWER_TYPES_FILE, question_features, 
 __all__ = ["TypedQuestion", "fit_answer_types", "fit_type_model", "typed_questions"]
 
 TypedQuestion = tuple[str, str, str]  # (article title, question, its answer's type)
-FLOOR, WINDOW = 0.05, 2.0  # the rule's defaults, chosen on the dev sets (see the model card)
+FLOOR, WINDOW, PLAIN = 0.05, 2.0, 0.3  # the rule's defaults, chosen on the dev sets (see the model card)
 STRENGTH = 0.3  # the regression's C, chosen on the held-out articles (0.1 / 0.3 / 1 / 3)
 # features seen fewer times are left out: 3 / 10 / 30 kept 21,271 / 8,024 / 3,497 features (3.5 / 1.3 / 0.55 MB of
 # JSON to load) for a held-out accuracy of 0.691 / 0.687 / 0.685; 10 was chosen with the rule on the dev sets (30
@@ -123,6 +123,7 @@ def fit_answer_types(
     paragraphs: int = 0,
     floor: float = FLOOR,
     window: float = WINDOW,
+    plain: float = PLAIN,
     echo: Callable[[str], None] = print,
 ) -> Path:
     """Type SQuAD's questions, fit the model and write ``answer_types.json`` (into the shipped model's folder
@@ -136,7 +137,7 @@ def fit_answer_types(
     path = Path(out_dir or MODEL_DIR) / ANSWER_TYPES_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     counts = Counter(label for _, _, label in rows)
-    record = {**fitted, "floor": floor, "window": window, "questions": len(rows), **scores,
+    record = {**fitted, "floor": floor, "window": window, "plain": plain, "questions": len(rows), **scores,
               "type_shares": {k: round(v / len(rows), 4) for k, v in counts.most_common()},
               "seconds": round(time.time() - started, 1)}  # fmt: skip
     path.write_text(json.dumps(record, separators=(",", ":")) + "\n", "utf-8")

@@ -47,11 +47,13 @@ def entities(sentence: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def model(floor: float = 0.05, window: float = 2.0) -> AnswerTypes:
-    """Money for "how much", a person or an organisation for "who"; "O" (no entity) otherwise."""
+def model(floor: float = 0.05, window: float = 2.0, plain: float = 0.0) -> AnswerTypes:
+    """Money for "how much", a person or an organisation for "who", words but no percentage for "call"; "O" (no
+    entity) otherwise."""
     labels = ("MONEY", "O", "ORG", "PERCENT", "PERSON")
-    weights = {"wh1=how_much": (4.0, 1.0, -2.0, -2.0, -2.0), "wh=who": (-3.0, 0.0, 2.0, -3.0, 2.0)}
-    return AnswerTypes(labels, (0.0, 1.0, 0.0, 0.0, 0.0), weights, floor, window)
+    weights = {"wh1=how_much": (4.0, 1.0, -2.0, -2.0, -2.0), "wh=who": (-3.0, 0.0, 2.0, -3.0, 2.0),
+               "w=call": (0.0, 0.0, 0.0, -4.0, 0.0)}  # fmt: skip
+    return AnswerTypes(labels, (0.0, 1.0, 0.0, 0.0, 0.0), weights, floor, window, plain)
 
 
 class Reader:
@@ -141,6 +143,8 @@ def test_bad_models_are_refused(tmp_path: Path):
         AnswerTypes(("A", "B"), (0.0,))
     with pytest.raises(ValueError, match="floor"):
         AnswerTypes(("A",), (0.0,), floor=1.5)
+    with pytest.raises(ValueError, match="plain"):
+        AnswerTypes(("A",), (0.0,), plain=-0.1)
     assert AnswerTypes.load(tmp_path) is None  # none fitted: no rule
     (tmp_path / ANSWER_TYPES_FILE).write_text('{"labels": ["A"]}')
     with pytest.raises(ModelUnavailable, match="answer-type model"):
@@ -148,11 +152,21 @@ def test_bad_models_are_refused(tmp_path: Path):
 
 
 def test_a_model_round_trips_through_its_file(tmp_path: Path):
-    m = model(0.1, 3.0)
-    record = {"labels": m.labels, "bias": m.bias, "weights": m.weights, "floor": 0.1, "window": 3.0}
+    m = model(0.1, 3.0, 0.4)
+    record = {
+        "labels": m.labels,
+        "bias": m.bias,
+        "weights": m.weights,
+        "floor": 0.1,
+        "window": 3.0,
+        "plain": 0.4,
+    }
     (tmp_path / ANSWER_TYPES_FILE).write_text(json.dumps(record))
     loaded = AnswerTypes.load(tmp_path)
     assert loaded == m and loaded.weights == m.weights
+    del record["plain"]  # fitted before the rule had it: a span that is no entity never replaces one
+    (tmp_path / ANSWER_TYPES_FILE).write_text(json.dumps(record))
+    assert AnswerTypes.load(tmp_path).plain == 0.0
 
 
 def test_an_unlikely_type_is_passed_over_for_a_likely_one_close_behind():
@@ -177,8 +191,27 @@ def test_only_another_answer_of_a_known_entity_type_replaces_it():
     # the same words, worded wider, are the same answer
     wider = answer("How much will Cisco pay?", ("31.8%", 6.0), ("up 31.8%", 5.5), ("$4.5 billion", 5.0))
     assert wider.text == "$4.5 billion"
-    # a span that is no entity is no surer an answer than the one passed over
-    assert answer("How much will Cisco pay?", ("31.8%", 6.0), ("the price fair", 5.5)).text == "31.8%"
+    # a span that is no entity is no surer an answer than the one passed over, where the question expects an
+    # entity ("how much": P(O) 0.12 here) ...
+    for plain in (0.0, 0.3):
+        got = answer(
+            "How much will Cisco pay?", ("31.8%", 6.0), ("the price fair", 5.5), types=model(plain=plain)
+        )
+        assert got.text == "31.8%"
+
+
+def test_words_that_are_no_entity_replace_an_unlikely_type_where_the_question_expects_words():
+    asked = "What did analysts call the price?"  # P(PERCENT) 0.003, P(O) 0.47
+    p = model().probabilities(asked)
+    assert p["PERCENT"] < 0.05 and 0.3 <= p[NO_ENTITY] < 0.5
+    got = answer(asked, ("31.8%", 6.0), ("fair", 5.5), types=model(plain=0.3))
+    assert got.text == "fair" and got.meta["passed_over"] == "31.8%"
+    assert got.citations[0].text.startswith("Analysts at Needham")
+    # not where the rule is off, nor where the question expects words less likely than ``plain``
+    assert answer(asked, ("31.8%", 6.0), ("fair", 5.5), types=model()).text == "31.8%"
+    assert answer(asked, ("31.8%", 6.0), ("fair", 5.5), types=model(plain=0.5)).text == "31.8%"
+    # nor beyond the window
+    assert answer(asked, ("31.8%", 6.0), ("fair", 3.0), types=model(plain=0.3)).text == "31.8%"
 
 
 def test_the_same_words_typed_otherwise_elsewhere_keep_the_pick():
