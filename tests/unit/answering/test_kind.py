@@ -117,6 +117,25 @@ def test_the_span_s_words():
 
 
 @pytest.mark.parametrize(
+    ("question", "existence", "exclusive"),
+    [
+        ("Did anyone else see her?", 1, 0),
+        ("Was there another boat?", 1, 0),
+        ("Has she ever sailed?", 1, 0),
+        ("Was she alone?", 0, 1),
+        ("Was this the only time?", 0, 1),
+        ("Did all of them return?", 0, 1),
+        ("Did her boat return?", 0, 0),
+        ("Is the company worth more?", 0, 0),  # "another", "all" only as whole words
+    ],
+)
+def test_what_the_question_asks_of_its_quantity(question: str, existence: int, exclusive: int):
+    f = polarity_features(question, "Rescuers found her on Crane Island", (0.2, 0.5, 0.3))
+    assert feature(POLARITY_FEATURES, f, "asks_existence") == existence
+    assert feature(POLARITY_FEATURES, f, "asks_exclusive") == exclusive
+
+
+@pytest.mark.parametrize(
     ("span", "negations"),
     [
         ("the ministry denies any involvement in it", 1),
@@ -149,7 +168,7 @@ def test_without_a_fitted_decision_the_head_decides_alone():
 # Weights of the shape a fit gives (signs as fitted on CoQA), made up for the test
 FITTED = AnswerKind(
     kind_weights=(-1.5, 0.5, 3.0, -2.5, -1.0),
-    polarity_weights=(0.3, 1.0, -0.4, 0.9, -2.5, 0.0, -0.5, -0.8, -0.3, 0.0),
+    polarity_weights=(0.3, 1.0, -0.4, 0.9, -2.5, 0.0, -0.5, -0.8, -0.3, 0.0, 0.5, -0.7),
 )
 
 
@@ -265,3 +284,10 @@ def test_the_stored_decision_loads_and_checks_its_features(tmp_path):
         AnswerKind.load(tmp_path)
     with pytest.raises(ValueError, match="needs 5 weights"):
         AnswerKind(kind_weights=(1.0, 2.0))
+
+
+def test_what_the_question_asks_of_its_quantity_moves_the_verdict():
+    span, probs = "Rescuers found her on Crane Island", (0.1, 0.5, 0.4)
+    plain = FITTED.yes_probability("Was she found on Crane Island?", span, probs)
+    assert FITTED.yes_probability("Was anyone found on Crane Island?", span, probs) > plain  # existence: +0.5
+    assert FITTED.yes_probability("Was she the only one found on Crane Island?", span, probs) < plain  # -0.7

@@ -148,7 +148,7 @@ def test_decision_scores_show_a_decision_that_only_leans_to_yes():
     assert (unsure["held_back"], unsure["held_back_right"]) == (4, 3)
     assert decision_scores(samples, AnswerKind(), verdict_threshold=0.45)["held_back"] == 0
     # a polarity that reads the span's negation gets the "no" too (weights: bias, head, negations, ...)
-    reads = AnswerKind(polarity_weights=(1.0, 0.0, -3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+    reads = AnswerKind(polarity_weights=(1.0, 0.0, -3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
     scores = decision_scores(samples, reads)
     assert scores["polarity_accuracy"] == 1.0 and scores["says_yes"] == 0.75
     assert head_only_scores(samples) == {"kind_accuracy": 1.0, "polarity_accuracy": 0.75}
