@@ -122,6 +122,8 @@ def test_the_span_s_words():
         ("Did anyone else see her?", 1, 0),
         ("Was there another boat?", 1, 0),
         ("Has she ever sailed?", 1, 0),
+        ("Was there a storm?", 1, 0),  # "there is": existence; "there", a place, is not
+        ("Was she there?", 0, 0),
         ("Was she alone?", 0, 1),
         ("Was this the only time?", 0, 1),
         ("Did all of them return?", 0, 1),
