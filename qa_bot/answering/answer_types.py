@@ -14,10 +14,10 @@ answerer passes over its best span when the model gives that type a probability 
 likelier type is within ``window`` margin points of it ("31.8%": P(PERCENT) 0.037 for a "How much … pay"
 question; "$4.5 Billion", MONEY 0.62, 1.6 points behind); a span that is no entity takes its place only where the
 question expects no entity at least ``plain`` likely ("How fast were they going?": "high rate of speed" over
-"7:30", P(TIME) 0.004, P(O) 0.67). All three were chosen on the dev sets (seed, news, SQuAD 2, CoQA's CNN split;
-``plain`` 0.3 and 0.2 changed the same answers, 0.5 fewer); the paraphrase set and the blind sets measure them. Yes / no questions are left to the answer kind. A
-follow-up with no wh-word ("In dollars?") asks in the form of the question before it, which is read with it
-(:func:`typed_question`).
+"7:30", P(TIME) 0.004, P(O) 0.67). ``floor`` and ``window`` were chosen on the dev sets (seed, news, SQuAD 2),
+``plain`` on those and CoQA's CNN split (0.3 and 0.2 changed the same answers, 0.5 fewer); the paraphrase set and
+the blind sets measure them. Yes / no questions are left to the answer kind. A follow-up with no wh-word ("In
+dollars?") asks in the form of the question before it, which is read with it (:func:`typed_question`).
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ the type of its gold answer there (:func:`~qa_bot.answering.answer_types.span_ty
 half of it, else ``O``). A multinomial L2 logistic regression (scikit-learn) learns the type from the question's
 features (:func:`~qa_bot.answering.answer_types.question_features`, those seen at least ``min_count`` times); its
 accuracy and log loss are measured on every tenth article held out, then it is fitted on all. The ``floor``,
-``window`` and ``plain`` of the rule are not fitted here: they were chosen on the dev sets by ``qa-bot eval`` and are stored as
-given. About three minutes for spaCy and half a minute for the regression on 2 cores.
+``window`` and ``plain`` of the rule are not fitted here: they were chosen on the dev sets by ``qa-bot eval`` and
+are stored as given. About three minutes for spaCy and half a minute for the regression on 2 cores.
 """
 
 from __future__ import annotations
