@@ -14,8 +14,8 @@ the head's log-odds and features of the question and the span's words:
   the span ("but", "only", "instead"), the share of the question's content words the span does not hold, a number
   or a name the question has and the span does not, the span's length; and whether the question asks if there is
   any ("Did anyone else …?", "Was there a threat?") or if it is the only, the same, every one ("Was he alone?",
-  "Was this the only time?"), which askers answer "yes" (94 of 123 training turns) and "no" (35 of 44) far more
-  often than their other questions. Those two raised the cross-validated accuracy on the training turns from
+  "Was this the only time?"), which CoQA's answers meet with "yes" (94 of 123 training turns) and "no" (35 of 44)
+  far more often than other questions. Those two raised the cross-validated accuracy on the training turns from
   0.716 to 0.738 (AUC 0.802 → 0.824) and, in CoQA's rationale windows, 66.4 → 67.3 % on the 685 yes/no turns of
   the measured-only stories (the words: quantifiers and "there is", chosen by their counts in the training turns
   and those stories).
@@ -105,8 +105,8 @@ _NEGATION = re.compile(
 )
 _CONTRAST = re.compile(r"\b(?:but|however|instead|rather|only|although|though|yet)\b", re.IGNORECASE)
 # what a yes / no question asks about: whether there is any ("Did anyone else …?", "Was there another …?") or
-# whether it is the only, the same, every one ("Was he alone?", "Was this the only time?") — CoQA's askers answer
-# the first "yes" 3 times in 4 and the second "no" 4 times in 5 (825 training turns)
+# whether it is the only, the same, every one ("Was he alone?", "Was this the only time?") — CoQA's answers to the
+# first are "yes" 3 times in 4, to the second "no" 4 times in 5 (825 training turns)
 _EXISTENCE = re.compile(
     r"\b(?:any|anyone|anybody|anything|anywhere|else|another|other|others|ever)\b|"
     r"\b(?:is|are|was|were|has|have|had|will|would)\s+there\b",  # "Was there a death threat?"
