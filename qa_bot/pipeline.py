@@ -248,7 +248,7 @@ def said_pieces(
         statement_pieces,
         unreported_speaker,
     )
-    from qa_bot.replies import cased
+    from qa_bot.replies import cased, mention_roles
     from qa_bot.text import asked_person
 
     question = question or cased(found)  # "what did macron say?": Macron, as the passages write him
@@ -267,24 +267,6 @@ def said_pieces(
         ), None
     unreported = unreported_speaker(question, said.values())
     return statement_pieces(question, found.passages, articles), unreported
-
-
-def mention_roles(bot: QABot, found: Retrieval, name: str, *, whole: bool = True) -> list[StatementPiece]:
-    """For "Who is <name>?", the roles the retrieved passages give that person ("French President Emmanuel
-    Macron"), read now with spaCy (only the passages' sentences naming them), as pieces for the reader."""
-    from qa_bot.answering.statements import mention_pieces
-    from qa_bot.ingest.statements import person_roles
-
-    pieces: list[StatementPiece] = []
-    for doc_id in found.article_ids:
-        chunks = [p.chunk for p in found.passages if p.chunk.doc_id == doc_id]
-        # sentence by sentence (chunks overlap by one), each parsed once: the parse is the cost
-        within = sorted(
-            {(c.start + a, c.start + b) for c in chunks for a, b in c.sentences or [(0, len(c.text))]}
-        )
-        document = bot.document(doc_id)
-        pieces += mention_pieces(document, person_roles(document.text, name, bot.nlp, within), whole=whole)
-    return pieces
 
 
 def final_answer(event: StreamEvent) -> Answer:

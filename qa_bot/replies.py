@@ -3,9 +3,10 @@ backend) from a convention of the genre — the article's lead sentence ("What i
 :mod:`qa_bot.answering.gist`), a photo's credit or caption ("Who took the photo?", :mod:`qa_bot.answering.credits`),
 the person it names most ("Who is this story about?", :mod:`qa_bot.answering.subject`), the byline or dateline
 ("Who wrote it?", :mod:`qa_bot.answering.provenance`), the parts of a person's name ("What is her first name?",
-:mod:`qa_bot.answering.name_parts`). Each looks at the question's form first and returns ``None``
-for any other question, so the read stage (:func:`qa_bot.pipeline.read_events`) tries them in turn, then the reader.
-Every answer is a span of the stored text, cited, or a decline.
+:mod:`qa_bot.answering.name_parts`), a role the article gives someone ("Is Blinken the Secretary of State?": a
+yes). Each looks at the question's form first and returns ``None`` for any other question, so the read stage
+(:func:`qa_bot.pipeline.read_events`) tries them in turn, then the reader. Every answer is a span of the stored
+text, cited, or a decline.
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ from typing import TYPE_CHECKING
 from qa_bot.types import Answer, Citation, Retrieval
 
 if TYPE_CHECKING:
+    from qa_bot.answering.statements import StatementPiece
     from qa_bot.bot import QABot
 
 __all__ = [
     "cased",
     "credit_reply",
     "gist_reply",
+    "mention_roles",
     "name_part_reply",
     "provenance_reply",
     "question_form_reply",
+    "role_reply",
     "subject_reply",
 ]
 
@@ -39,6 +43,7 @@ def question_form_reply(bot: QABot, found: Retrieval) -> Answer | None:
         or credit_reply(bot, found)
         or provenance_reply(bot, found)
         or name_part_reply(bot, found)
+        or role_reply(bot, found)
     )
 
 
@@ -154,3 +159,48 @@ def cased(found: Retrieval) -> str:
     from qa_bot.text import restore_case
 
     return restore_case(found.standalone, [p.chunk.text for p in found.passages])
+
+
+def role_reply(bot: QABot, found: Retrieval) -> Answer | None:
+    """For a question asking whether someone it names holds a role ("Is Blinken the Secretary of State?",
+    :func:`~qa_bot.text.asked_role`), **Yes**, quoting and citing the role the article gives them ("US Secretary of
+    State", by a statement's speaker at ingest, :func:`~qa_bot.answering.statements.identity_pieces`, else a mention
+    parsed now, :func:`mention_roles`) when it holds every content word of the one asked; ``None`` otherwise — the
+    reader answers, since another role given is no "no" (``meta["role_check"]``; not scored by the reader:
+    confidence 1). The reader had read "he did not rule out future changes in this position" as the words to rest
+    on: "No"."""
+    from qa_bot.answering.statements import identity_pieces
+    from qa_bot.text import asked_role, content_words, stem
+
+    asked = asked_role(cased(found)) if found.passages else None
+    wanted = {stem(w) for w in content_words(asked[1])} if asked else set()
+    if asked is None or not wanted:
+        return None
+    said = {d: bot.statements(d) for d in found.article_ids}
+    articles = [(bot.document(d), statements) for d, statements in said.items() if statements]
+    for piece in identity_pieces(asked[0], found.passages, articles) or mention_roles(bot, found, asked[0]):
+        for seg in piece.segments:
+            words = piece.text[seg.at : seg.at + seg.end - seg.start]
+            if seg.part == "role" and wanted <= {stem(w) for w in content_words(words)}:
+                return Answer(question=found.question, text="Yes", abstained=False, citations=piece.cite_speaker,
+                              confidence=1.0, doc_id=piece.doc_id, answer_start=seg.start, answer_end=seg.end,
+                              kind="yes", quote=words, meta={"role_check": True})  # fmt: skip
+    return None
+
+
+def mention_roles(bot: QABot, found: Retrieval, name: str, *, whole: bool = True) -> list[StatementPiece]:
+    """For "Who is <name>?", the roles the retrieved passages give that person ("French President Emmanuel
+    Macron"), read now with spaCy (only the passages' sentences naming them), as pieces for the reader."""
+    from qa_bot.answering.statements import mention_pieces
+    from qa_bot.ingest.statements import person_roles
+
+    pieces: list[StatementPiece] = []
+    for doc_id in found.article_ids:
+        chunks = [p.chunk for p in found.passages if p.chunk.doc_id == doc_id]
+        # sentence by sentence (chunks overlap by one), each parsed once: the parse is the cost
+        within = sorted(
+            {(c.start + a, c.start + b) for c in chunks for a, b in c.sentences or [(0, len(c.text))]}
+        )
+        document = bot.document(doc_id)
+        pieces += mention_pieces(document, person_roles(document.text, name, bot.nlp, within), whole=whole)
+    return pieces

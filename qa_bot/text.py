@@ -261,6 +261,20 @@ def asked_identity(question: str) -> str | None:
     return m.group("name") if m else None
 
 
+# "Is Blinken the Secretary of State?", "Was Qaani a general?"
+_ROLE_ASKED = re.compile(_OPEN + r"(?i:is|was)\s+" + _NAME + r"\s+(?i:the|a|an)\s+(?P<role>[^?!.]*\w)" + _END)
+
+
+def asked_role(question: str) -> tuple[str, str] | None:
+    """The name and the role of a yes / no question asking whether someone holds it ("Is Blinken the Secretary of
+    State?" → ``("Blinken", "Secretary of State")``); ``None`` for any other question ("Is Joey a boy or a girl?"
+    offers two; "Was I a vampire?" names no one)."""
+    m = _ROLE_ASKED.match(question.strip())
+    if m is None or m.group("name") == "I" or re.search(r"\bor\b", m.group("role"), re.IGNORECASE):
+        return None
+    return m.group("name"), m.group("role")
+
+
 _LOWER_WORD = re.compile(r"(?<![\w'’])[a-z](?:[a-z-]|['’](?=[a-z]))*(?![\w-])")  # "o'neal", "iran's"
 
 

@@ -431,6 +431,29 @@ def test_who_someone_is_is_their_role_on_the_seed(seed_bot):
 
 
 @pytest.mark.slow
+def test_a_role_the_article_gives_someone_is_a_yes_on_the_seed(seed_bot):
+    """The reader read "Is Blinken the Secretary of State?" over "he did not rule out future changes in this
+    position" and answered "No"."""
+    from tests.unit.answering.test_extractive import assert_grounded
+
+    yes = seed_bot.ask("Is Blinken the Secretary of State?")
+    assert (yes.kind, yes.text, yes.quote) == ("yes", "Yes", "US Secretary of State") and yes.meta.get(
+        "role_check"
+    )
+    assert "Blinken noted" in yes.citations[0].text
+    follow = seed_bot.ask(
+        "Is he the secretary of state?", history=[("Who is Blinken?", "US Secretary of State")]
+    )
+    assert follow.kind == "yes" and follow.quote == yes.quote
+    macron = seed_bot.ask("Is Macron the French president?")  # his role read from the sentence naming him
+    assert macron.kind == "yes" and macron.quote == "French President"
+    other = seed_bot.ask("Is Blinken the Iranian foreign minister?")  # not his role: the reader answers
+    assert not other.meta.get("role_check") and other.text != "Yes"
+    for a in (yes, follow, macron, other):
+        assert_grounded(seed_bot, a)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "lead"), [("identity_blind.json", 8), ("identity_blind2.json", 6)])
 def test_who_someone_is_is_answered_better_on_the_blind_sets(name, lead):
     """tests/data/identity_blind*.json: "Who is X?" questions. The first (news and seven CNN stories) was written

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_bot.text import asked_employer, asked_identity, asked_person, restore_case, words_within
+from qa_bot.text import asked_employer, asked_identity, asked_person, asked_role, restore_case, words_within
 
 
 @pytest.mark.parametrize(
@@ -43,6 +43,24 @@ from qa_bot.text import asked_employer, asked_identity, asked_person, restore_ca
 )
 def test_a_question_asking_who_someone_is(question, name):
     assert asked_identity(question) == name
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("Is Blinken the Secretary of State?", ("Blinken", "Secretary of State")),
+        ("was Esmail Qaani a general", ("Esmail Qaani", "general")),
+        ("And is Iravani the Iranian envoy to the UN?", ("Iravani", "Iranian envoy to the UN")),
+        ("Is he the Secretary of State?", None),  # a pronoun: its rewrite names him
+        ("Is Blinken in Israel?", None),  # no role asked
+        ("Did Blinken meet the Secretary?", None),
+        ("Who is the Secretary of State?", None),
+        ("Is Joey a male or female?", None),  # alternatives: the reader answers
+        ("Was I a vampire last year?", None),
+    ],
+)
+def test_a_question_asking_whether_someone_holds_a_role(question, asked):
+    assert asked_role(question) == asked
 
 
 @pytest.mark.parametrize(
