@@ -164,8 +164,8 @@ def cased(found: Retrieval) -> str:
 def role_reply(bot: QABot, found: Retrieval) -> Answer | None:
     """For a question asking whether someone it names holds a role ("Is Blinken the Secretary of State?",
     :func:`~qa_bot.text.asked_role`), **Yes**, quoting and citing the role the article gives them ("US Secretary of
-    State", by a statement's speaker at ingest, :func:`~qa_bot.answering.statements.identity_pieces`, else a mention
-    parsed now, :func:`mention_roles`) when it holds every content word of the one asked; ``None`` otherwise — the
+    State", by a statement's speaker at ingest, :func:`~qa_bot.answering.statements.identity_pieces`, unless the
+    ``use_statements`` setting is off; else a mention parsed now, :func:`mention_roles`) when it holds every content word of the one asked; ``None`` otherwise — the
     reader answers, since another role given is no "no" (``meta["role_check"]``; not scored by the reader:
     confidence 1). The reader had read "he did not rule out future changes in this position" as the words to rest
     on: "No"."""
@@ -176,7 +176,7 @@ def role_reply(bot: QABot, found: Retrieval) -> Answer | None:
     wanted = {stem(w) for w in content_words(asked[1])} if asked else set()
     if asked is None or not wanted:
         return None
-    said = {d: bot.statements(d) for d in found.article_ids}
+    said = {d: bot.statements(d) for d in found.article_ids} if bot.settings.use_statements else {}
     articles = [(bot.document(d), statements) for d, statements in said.items() if statements]
     for piece in identity_pieces(asked[0], found.passages, articles) or mention_roles(bot, found, asked[0]):
         for seg in piece.segments:
