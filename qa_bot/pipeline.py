@@ -242,13 +242,8 @@ def said_pieces(
     those articles report nothing that speaker said ("What did Macron say?"); for one asking who someone is ("Who
     is Blinken?"), the statements giving that speaker a role; none otherwise. ``question``: the standalone question
     with its names written as the passages write them (:func:`qa_bot.replies.cased`, computed when not given)."""
-    from qa_bot.answering.statements import (
-        asks_about_statements,
-        identity_pieces,
-        statement_pieces,
-        unreported_speaker,
-    )
-    from qa_bot.replies import cased, mention_roles
+    from qa_bot.answering.statements import asks_about_statements, statement_pieces, unreported_speaker
+    from qa_bot.replies import cased, role_pieces
     from qa_bot.text import asked_person
 
     question = question or cased(found)  # "what did macron say?": Macron, as the passages write him
@@ -256,15 +251,13 @@ def said_pieces(
     person = asked_person(question)
     if not found.passages or not (person or asks_about_statements(question)):
         return [], None
+    if person:  # the role a statement gives them, else one a sentence read now gives
+        name, whole = person
+        return role_pieces(bot, found, name, whole=whole), None
     said = {d: bot.statements(d) for d in found.article_ids}
     articles = [
         (bot.document(d), found_here) for d, found_here in said.items() if found_here
     ]  # text only if needed
-    if person:  # the role a statement gives them, else one a sentence read now gives
-        name, whole = person
-        return identity_pieces(name, found.passages, articles, whole=whole) or mention_roles(
-            bot, found, name, whole=whole
-        ), None
     unreported = unreported_speaker(question, said.values())
     return statement_pieces(question, found.passages, articles), unreported
 

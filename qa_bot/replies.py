@@ -30,6 +30,7 @@ __all__ = [
     "name_part_reply",
     "provenance_reply",
     "question_form_reply",
+    "role_pieces",
     "role_reply",
     "subject_reply",
 ]
@@ -164,21 +165,16 @@ def cased(found: Retrieval) -> str:
 def role_reply(bot: QABot, found: Retrieval) -> Answer | None:
     """For a question asking whether someone it names holds a role ("Is Blinken the Secretary of State?",
     :func:`~qa_bot.text.asked_role`), **Yes**, quoting and citing the role the article gives them ("US Secretary of
-    State", by a statement's speaker at ingest, :func:`~qa_bot.answering.statements.identity_pieces`, unless the
-    ``use_statements`` setting is off; else a mention parsed now, :func:`mention_roles`) when it holds every content word of the one asked; ``None`` otherwise — the
-    reader answers, since another role given is no "no" (``meta["role_check"]``; not scored by the reader:
-    confidence 1). The reader had read "he did not rule out future changes in this position" as the words to rest
-    on: "No"."""
-    from qa_bot.answering.statements import identity_pieces
+    State": :func:`role_pieces`) when it holds every content word of the one asked; ``None`` otherwise — the reader
+    answers, since another role given is no "no" (``meta["role_check"]``; not scored by the reader: confidence 1).
+    The reader had read "he did not rule out future changes in this position" as the words to rest on: "No"."""
     from qa_bot.text import asked_role, content_words, stem
 
     asked = asked_role(cased(found)) if found.passages else None
     wanted = {stem(w) for w in content_words(asked[1])} if asked else set()
     if asked is None or not wanted:
         return None
-    said = {d: bot.statements(d) for d in found.article_ids} if bot.settings.use_statements else {}
-    articles = [(bot.document(d), statements) for d, statements in said.items() if statements]
-    for piece in identity_pieces(asked[0], found.passages, articles) or mention_roles(bot, found, asked[0]):
+    for piece in role_pieces(bot, found, asked[0]):
         for seg in piece.segments:
             words = piece.text[seg.at : seg.at + seg.end - seg.start]
             if seg.part == "role" and wanted <= {stem(w) for w in content_words(words)}:
@@ -186,6 +182,23 @@ def role_reply(bot: QABot, found: Retrieval) -> Answer | None:
                               confidence=1.0, doc_id=piece.doc_id, answer_start=seg.start, answer_end=seg.end,
                               kind="yes", quote=words, meta={"role_check": True})  # fmt: skip
     return None
+
+
+def role_pieces(bot: QABot, found: Retrieval, name: str, *, whole: bool = True) -> list[StatementPiece]:
+    """The roles the retrieved passages' articles give the person ``name``, as pieces for the reader: those of the
+    statements they are the speaker of, found at ingest (:func:`~qa_bot.answering.statements.identity_pieces`; when
+    the ``use_statements`` setting reads statements), else those the sentences naming them give, parsed now
+    (:func:`mention_roles`). ``whole``: answered by the whole role ("Who is Blinken?"), not a span of it ("Where
+    does Nader work?")."""
+    from qa_bot.answering.statements import identity_pieces
+
+    said = {d: bot.statements(d) for d in found.article_ids} if bot.settings.use_statements else {}
+    articles = [
+        (bot.document(d), statements) for d, statements in said.items() if statements
+    ]  # text only if needed
+    return identity_pieces(name, found.passages, articles, whole=whole) or mention_roles(
+        bot, found, name, whole=whole
+    )
 
 
 def mention_roles(bot: QABot, found: Retrieval, name: str, *, whole: bool = True) -> list[StatementPiece]:
